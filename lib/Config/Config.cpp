@@ -1,0 +1,188 @@
+//===- Config/Config.cpp - dist.conf: where the slaves are ----------------===//
+
+#include "Config/Config.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace clang::dist;
+
+std::string SlaveEndpoint::str() const {
+  if (llvm::StringRef(Host).contains(':'))
+    return llvm::formatv("[{0}]:{1}", Host, Port).str();
+  return llvm::formatv("{0}:{1}", Host, Port).str();
+}
+
+namespace {
+
+/// A dist.conf has at most this many slots: more is a typo in a port range.
+constexpr unsigned MaxSlots = 65536;
+
+class LineParser {
+public:
+  LineParser(llvm::StringRef FileName, unsigned LineNo)
+      : FileName(FileName), LineNo(LineNo) {}
+
+  llvm::Error error(const llvm::Twine &Problem) const {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s:%u: %s",
+                                   FileName.str().c_str(), LineNo,
+                                   Problem.str().c_str());
+  }
+
+  llvm::Expected<uint16_t> port(llvm::StringRef Text) const {
+    unsigned V;
+    if (Text.getAsInteger(10, V) || V == 0 || V > 65535)
+      return error("invalid port '" + Text + "' (expected 1-65535)");
+    return static_cast<uint16_t>(V);
+  }
+
+  llvm::Expected<unsigned> number(llvm::StringRef Key, llvm::StringRef Text,
+                                  unsigned Min, unsigned Max) const {
+    unsigned V;
+    if (Text.getAsInteger(10, V) || V < Min || V > Max)
+      return error(llvm::formatv("invalid value '{0}' for {1} (expected "
+                                 "{2}-{3})",
+                                 Text, Key, Min, Max));
+    return V;
+  }
+
+  /// "host:port", "host:first-last" or "[v6addr]:port...", optionally
+  /// followed by "cores=N".
+  llvm::Error slave(llvm::ArrayRef<llvm::StringRef> Words,
+                    std::vector<SlaveEndpoint> &Out) const {
+    if (Words.empty() || Words.size() > 2)
+      return error("expected 'slave HOST:PORT[-LAST] [cores=N]'");
+    llvm::StringRef Spec = Words[0], Host, Ports;
+    if (Spec.startswith("[")) {
+      size_t Close = Spec.find("]:");
+      if (Close == llvm::StringRef::npos)
+        return error("invalid slave address '" + Spec + "'");
+      Host = Spec.slice(1, Close);
+      Ports = Spec.drop_front(Close + 2);
+    } else {
+      std::tie(Host, Ports) = Spec.rsplit(':');
+      if (Ports.empty() || Host.contains(':'))
+        return error("slave '" + Spec + "' has no port (expected HOST:PORT)");
+    }
+    if (Host.empty())
+      return error("slave '" + Spec + "' has no host");
+    auto [FirstText, LastText] = Ports.split('-');
+    // "7000-" is a range missing its end, not port 7000.
+    bool IsRange = Ports.contains('-');
+    auto First = port(FirstText);
+    if (!First)
+      return First.takeError();
+    uint16_t Last = *First;
+    if (IsRange) {
+      auto L = port(LastText);
+      if (!L)
+        return L.takeError();
+      if (*L < *First)
+        return error("port range '" + Ports + "' ends before it starts");
+      Last = *L;
+    }
+    if (Words.size() == 2) {
+      if (IsRange)
+        return error("give a port range or cores=N, not both");
+      llvm::StringRef Cores = Words[1];
+      if (!Cores.consume_front("cores="))
+        return error("unexpected '" + Words[1] + "' (expected cores=N)");
+      auto N = number("cores", Cores, 1, 4096);
+      if (!N)
+        return N.takeError();
+      if (*First + *N - 1 > 65535)
+        return error("cores=" + Cores + " runs past port 65535");
+      Last = *First + *N - 1;
+    }
+    if (Out.size() + (Last - *First + 1) > MaxSlots)
+      return error("too many slots (the limit is 65536)");
+    for (unsigned P = *First; P <= Last; ++P)
+      Out.push_back({Host.str(), static_cast<uint16_t>(P)});
+    return llvm::Error::success();
+  }
+
+private:
+  llvm::StringRef FileName;
+  unsigned LineNo;
+};
+
+} // namespace
+
+llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
+                                                    llvm::StringRef FileName) {
+  DistConfig Config;
+  llvm::SmallVector<llvm::StringRef, 0> Lines;
+  Text.split(Lines, '\n');
+  for (unsigned I = 0; I < Lines.size(); ++I) {
+    llvm::StringRef Line = Lines[I].split('#').first.trim();
+    if (Line.empty())
+      continue;
+    LineParser P(FileName, I + 1);
+    llvm::SmallVector<llvm::StringRef, 4> Words;
+    llvm::SplitString(Line, Words);
+    llvm::StringRef Key = Words[0];
+    llvm::ArrayRef<llvm::StringRef> Args = llvm::ArrayRef(Words).drop_front();
+
+    if (Key == "slave") {
+      if (llvm::Error E = P.slave(Args, Config.Slaves))
+        return std::move(E);
+      continue;
+    }
+    // The value count is checked per known key, so that a misspelt key is
+    // reported as unknown whatever follows it.
+    auto setNumber = [&](unsigned Min, unsigned Max,
+                         auto Apply) -> llvm::Error {
+      if (Args.size() != 1)
+        return P.error("expected '" + Key + " VALUE'");
+      auto V = P.number(Key, Args[0], Min, Max);
+      if (!V)
+        return V.takeError();
+      Apply(*V);
+      return llvm::Error::success();
+    };
+    llvm::Error E = llvm::Error::success();
+    if (Key == "idle-timeout")
+      E = setNumber(1, 86400, [&](unsigned V) {
+        Config.IdleTimeout = std::chrono::seconds(V);
+      });
+    else if (Key == "local-slaves")
+      E = setNumber(1, 4096, [&](unsigned V) { Config.LocalSlaves = V; });
+    else if (Key == "connect-timeout-ms")
+      E = setNumber(10, 600000, [&](unsigned V) {
+        Config.ConnectTimeout = std::chrono::milliseconds(V);
+      });
+    else if (Key == "heartbeat-timeout-ms")
+      E = setNumber(100, 3600000, [&](unsigned V) {
+        Config.HeartbeatTimeout = std::chrono::milliseconds(V);
+      });
+    else if (Key == "slave-backoff")
+      E = setNumber(0, 86400, [&](unsigned V) {
+        Config.SlaveBackoff = std::chrono::seconds(V);
+      });
+    else
+      E = P.error("unknown setting '" + Key + "'");
+    if (E)
+      return std::move(E);
+  }
+  return std::move(Config);
+}
+
+llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
+  auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+  if (!Buffer)
+    return llvm::createStringError(Buffer.getError(),
+                                   "cannot read config file '%s': %s",
+                                   Path.str().c_str(),
+                                   Buffer.getError().message().c_str());
+  auto Config = parseConfig((*Buffer)->getBuffer(), Path);
+  if (!Config)
+    return Config.takeError();
+  llvm::SmallString<256> Real;
+  if (std::error_code EC = llvm::sys::fs::real_path(Path, Real))
+    return llvm::createStringError(EC, "cannot resolve config path '%s'",
+                                   Path.str().c_str());
+  Config->Path = std::string(Real);
+  return Config;
+}

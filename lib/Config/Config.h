@@ -1,0 +1,55 @@
+//===- Config/Config.h - dist.conf: where the slaves are --------*- C++ -*-===//
+//
+// The format is documented in docs/CONFIG.md. Every error names the file, the
+// line and the problem.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_CONFIG_CONFIG_H
+#define CLANG_DIST_CONFIG_CONFIG_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace clang::dist {
+
+/// One compile slot: a clangd-slave process listening on Host:Port.
+struct SlaveEndpoint {
+  std::string Host;
+  uint16_t Port = 0;
+
+  std::string str() const;
+  friend bool operator==(const SlaveEndpoint &, const SlaveEndpoint &) = default;
+};
+
+struct DistConfig {
+  /// The real path of the file this came from; empty for the built-in default.
+  std::string Path;
+  /// One entry per slot. Empty means: start slaves on this machine.
+  std::vector<SlaveEndpoint> Slaves;
+  /// Slaves started on this machine when Slaves is empty; 0 = one per core.
+  unsigned LocalSlaves = 0;
+  /// The local server exits after this long without work.
+  std::chrono::seconds IdleTimeout{30};
+  /// Connecting to a slave and its handshake must finish within this.
+  std::chrono::milliseconds ConnectTimeout{3000};
+  /// A slave silent for this long while it owes us a result is dead (it sends
+  /// heartbeats while compiling, so slow compiles are not affected).
+  std::chrono::milliseconds HeartbeatTimeout{10000};
+  /// A slave that failed gets no job for this long.
+  std::chrono::seconds SlaveBackoff{30};
+};
+
+/// Parses the text of a dist.conf; \p FileName is used in error messages.
+llvm::Expected<DistConfig> parseConfig(llvm::StringRef Text,
+                                       llvm::StringRef FileName);
+/// Reads and parses \p Path and records its real path.
+llvm::Expected<DistConfig> loadConfig(llvm::StringRef Path);
+
+} // namespace clang::dist
+
+#endif

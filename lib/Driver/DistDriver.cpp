@@ -1,0 +1,190 @@
+//===- Driver/DistDriver.cpp - clang's driver, with compiles distributed --===//
+//
+// Follows clang's tools/driver/driver.cpp step by step (response files,
+// driver mode from the program name, installed dir, crash diagnostics), so
+// that everything but the compile jobs behaves as clang-16 itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Driver/DistDriver.h"
+#include "Config/Config.h"
+#include "Config/RuntimeDir.h"
+#include "Driver/DistributedCommand.h"
+#include "clang/Basic/Diagnostic.h"
+#include "clang/Basic/DiagnosticOptions.h"
+#include "clang/Driver/Compilation.h"
+#include "clang/Driver/Driver.h"
+#include "clang/Driver/ToolChain.h"
+#include "clang/Frontend/CompilerInvocation.h"
+#include "clang/Frontend/TextDiagnosticPrinter.h"
+#include "clang/Frontend/Utils.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Host.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/StringSaver.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cstdlib>
+
+using namespace clang;
+using namespace clang::dist;
+
+namespace {
+
+/// The clang-16 whose jobs we run: the resource directory and every local
+/// job come from it, so that our output is its output.
+constexpr const char *RealClang = CLANG_DIST_REAL_CLANG;
+
+/// clang's driver sets the installed dir to where its argv[0] was found
+/// (/usr/bin for clang-16 on PATH); the GCC installation and so the include
+/// paths are searched relative to it.
+std::string clangInstalledDir() {
+  llvm::ErrorOr<std::string> OnPath =
+      llvm::sys::findProgramByName(llvm::sys::path::filename(CLANG_DIST_CLANG_NAME));
+  llvm::SmallString<256> Path(OnPath ? *OnPath : RealClang);
+  llvm::sys::fs::make_absolute(Path);
+  return std::string(llvm::sys::path::parent_path(Path));
+}
+
+/// Removes --distributed FILE / --distributed=FILE; CLANG_DIST_CONFIG is the
+/// fallback. Empty: the built-in default.
+llvm::Expected<std::string> takeConfigOption(llvm::SmallVectorImpl<const char *> &Args) {
+  std::optional<std::string> Path;
+  for (size_t I = 1; I < Args.size();) {
+    llvm::StringRef Arg = Args[I];
+    if (Arg == "--distributed") {
+      if (I + 1 == Args.size())
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "argument to '--distributed' is missing "
+                                       "(expected a config file)");
+      Path = Args[I + 1];
+      Args.erase(Args.begin() + I, Args.begin() + I + 2);
+    } else if (Arg.consume_front("--distributed=")) {
+      Path = Arg.str();
+      Args.erase(Args.begin() + I);
+    } else {
+      ++I;
+    }
+  }
+  if (!Path)
+    if (const char *Env = std::getenv("CLANG_DIST_CONFIG"); Env && *Env)
+      Path = Env;
+  return Path.value_or("");
+}
+
+/// The config's real path ("" for the built-in default), after checking that
+/// it parses: a bad config is the user's error, like a bad flag.
+llvm::Expected<std::string> resolveConfig(llvm::StringRef ConfigPath) {
+  if (ConfigPath.empty())
+    return "";
+  llvm::Expected<DistConfig> Config = loadConfig(ConfigPath);
+  if (!Config)
+    return Config.takeError();
+  return Config->Path;
+}
+
+/// Where this config's server lives; an error means "compile locally".
+llvm::Expected<ServerTarget> serverTarget(std::string ConfigPath,
+                                          const char *Argv0) {
+  llvm::Expected<std::string> Dir = openRuntimeDir();
+  if (!Dir)
+    return Dir.takeError();
+  llvm::Expected<ServerPaths> Paths = serverPaths(*Dir, ConfigPath);
+  if (!Paths)
+    return Paths.takeError();
+  return ServerTarget{std::move(ConfigPath), std::move(*Paths),
+                      llvm::sys::fs::getMainExecutable(
+                          Argv0, reinterpret_cast<void *>(&runDistDriver))};
+}
+
+/// Swaps each compile job for one that the local server runs, and submits
+/// them all before the driver executes anything.
+void distributeCompileJobs(driver::Compilation &C, const ServerTarget &Target) {
+  std::vector<DistributedCommand *> Submitted;
+  // JobList only hands out its list as const; the list itself is not const
+  // (the compilation owns it), so replacing an element through it is sound.
+  for (const std::unique_ptr<driver::Command> &Entry : C.getJobs().getJobs()) {
+    auto &Job = const_cast<std::unique_ptr<driver::Command> &>(Entry);
+    if (!DistributedCommand::isCandidate(*Job))
+      continue;
+    auto Distributed = std::make_unique<DistributedCommand>(*Job, Target);
+    Submitted.push_back(Distributed.get());
+    Job = std::move(Distributed);
+  }
+  for (DistributedCommand *D : Submitted)
+    D->submit();
+}
+
+} // namespace
+
+int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
+  llvm::BumpPtrAllocator Alloc;
+  llvm::StringSaver Saver(Alloc);
+  llvm::SmallVector<const char *, 256> Args(Argv.begin(), Argv.end());
+
+  llvm::cl::ExpansionContext ECtx(Alloc, llvm::cl::TokenizeGNUCommandLine);
+  if (llvm::Error E = ECtx.expandResponseFiles(Args)) {
+    llvm::errs() << llvm::toString(std::move(E)) << '\n';
+    return 1;
+  }
+
+  std::string ProgName = llvm::sys::path::stem(Args[0]).str();
+  llvm::Expected<std::string> ConfigPath = takeConfigOption(Args);
+  if (ConfigPath)
+    ConfigPath = resolveConfig(*ConfigPath);
+  if (!ConfigPath) {
+    llvm::errs() << ProgName << ": error: " << llvm::toString(ConfigPath.takeError())
+                 << '\n';
+    return 1;
+  }
+
+  llvm::IntrusiveRefCntPtr<DiagnosticOptions> DiagOpts =
+      CreateAndPopulateDiagOpts(Args);
+  auto *DiagClient = new TextDiagnosticPrinter(llvm::errs(), &*DiagOpts);
+  DiagClient->setPrefix(ProgName);
+  DiagnosticsEngine Diags(new DiagnosticIDs(), &*DiagOpts, DiagClient);
+  ProcessWarningOptions(Diags, *DiagOpts, /*ReportDiags=*/false);
+
+  driver::Driver TheDriver(RealClang, llvm::sys::getDefaultTargetTriple(), Diags);
+  TheDriver.setInstalledDir(clangInstalledDir());
+  driver::ParsedClangName TargetAndMode =
+      driver::ToolChain::getTargetAndModeFromProgramName(Args[0]);
+  TheDriver.setTargetAndMode(TargetAndMode);
+  // As clang does: the mode and target the program name implies come first,
+  // so that explicit arguments override them.
+  size_t InsertAt = 1;
+  if (TargetAndMode.DriverMode)
+    Args.insert(Args.begin() + InsertAt++, TargetAndMode.DriverMode);
+  if (TargetAndMode.TargetIsValid) {
+    Args.insert(Args.begin() + InsertAt++, "-target");
+    Args.insert(Args.begin() + InsertAt, Saver.save(TargetAndMode.TargetPrefix).data());
+  }
+
+  std::unique_ptr<driver::Compilation> C(TheDriver.BuildCompilation(Args));
+  int Res = 1;
+  if (C && !C->containsError()) {
+    // Outlives the compilation's jobs, which refer to it.
+    llvm::Expected<ServerTarget> Target = serverTarget(*ConfigPath, Args[0]);
+    if (Target)
+      distributeCompileJobs(*C, *Target);
+    else
+      Diags.Report(Diags.getCustomDiagID(DiagnosticsEngine::Warning,
+                                         "%0; compiling locally"))
+          << llvm::toString(Target.takeError());
+
+    llvm::SmallVector<std::pair<int, const driver::Command *>, 4> Failing;
+    Res = TheDriver.ExecuteCompilation(*C, Failing);
+    for (const auto &[CommandRes, FailingCommand] : Failing) {
+      if (!Res)
+        Res = CommandRes;
+      // 70 is EX_SOFTWARE, which clang's own driver also treats as a crash.
+      if (CommandRes < 0 || CommandRes == 70) {
+        TheDriver.generateCompilationDiagnostics(*C, *FailingCommand);
+        break;
+      }
+    }
+  }
+  Diags.getClient()->finish();
+  return Res;
+}

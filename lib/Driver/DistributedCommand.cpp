@@ -1,0 +1,118 @@
+//===- Driver/DistributedCommand.cpp - A compile job run by the local server -===//
+
+#include "Driver/DistributedCommand.h"
+#include "Support/Log.h"
+#include "clang/Basic/Version.h"
+#include "clang/Driver/InputInfo.h"
+#include "llvm/Support/Process.h"
+#include <cerrno>
+#include <unistd.h>
+
+using namespace clang::dist;
+using clang::driver::Command;
+
+namespace {
+/// Says why this client compiles locally, in the server's log: the user's
+/// stderr must show what a local compile shows and nothing else.
+void logFallback(const ServerTarget &Target, const llvm::Twine &Why) {
+  if (auto Log = Logger::openFile(Target.Paths.Log, "clang-dist"))
+    Log->log("compiling locally: " + Why);
+  else
+    llvm::consumeError(Log.takeError());
+}
+
+std::optional<FrameSocket> sendRequest(const ServerTarget &Target,
+                                       llvm::StringRef Request) {
+  llvm::Expected<FrameSocket> Socket = connectToServer(Target);
+  if (!Socket) {
+    logFallback(Target, llvm::toString(Socket.takeError()));
+    return std::nullopt;
+  }
+  if (llvm::Error E = Socket->writeAll(Request)) {
+    logFallback(Target, "cannot send the job: " + llvm::toString(std::move(E)));
+    return std::nullopt;
+  }
+  return std::move(*Socket);
+}
+
+/// The outcome, or an error if the server went away before answering.
+llvm::Expected<JobOutcome> awaitOutcome(FrameSocket &Socket) {
+  llvm::Expected<HelloReply> Reply = Socket.read<HelloReply>(decodeHelloReply);
+  if (!Reply)
+    return Reply.takeError();
+  if (!Reply->Accepted)
+    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
+                                   "local server refused: %s", Reply->Reason.c_str());
+  return Socket.read<JobOutcome>(decodeJobOutcome);
+}
+
+void writeToStderr(llvm::StringRef Text) {
+  while (!Text.empty()) {
+    ssize_t N = ::write(STDERR_FILENO, Text.data(), Text.size());
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return;
+    Text = Text.drop_front(N);
+  }
+}
+} // namespace
+
+DistributedCommand::DistributedCommand(const Command &Original,
+                                       const ServerTarget &Target)
+    : Command(Original), Target(Target) {}
+
+bool DistributedCommand::isCandidate(const Command &C) {
+  const llvm::opt::ArgStringList &Args = C.getArguments();
+  if (Args.empty() || llvm::StringRef(Args[0]) != "-cc1" ||
+      llvm::find_if(Args, [](const char *A) {
+        return llvm::StringRef(A) == "-emit-obj";
+      }) == Args.end())
+    return false;
+  // Standard input cannot be sent later by the server; the server checks
+  // everything else about the job.
+  return C.getInputInfos().size() == 1 && C.getInputInfos()[0].isFilename() &&
+         llvm::StringRef(C.getInputInfos()[0].getFilename()) != "-";
+}
+
+void DistributedCommand::submit() {
+  SubmitJob Job;
+  llvm::SmallString<256> Cwd;
+  if (llvm::sys::fs::current_path(Cwd))
+    return;
+  Job.WorkingDir = std::string(Cwd);
+  for (const char *A : getArguments())
+    Job.Args.push_back(A);
+  Hello H;
+  H.ClangVersion = clang::getClangFullVersion();
+  H.Peer = "clang-dist client";
+  Request = encodeFrame(H) + encodeFrame(Job);
+
+  // A server that was exiting when we connected closes without reading;
+  // Execute() then tries a second connection, which finds or starts a new one.
+  Connection = sendRequest(Target, Request);
+}
+
+int DistributedCommand::Execute(
+    llvm::ArrayRef<std::optional<llvm::StringRef>> Redirects,
+    std::string *ErrMsg, bool *ExecutionFailed) const {
+  for (int Try = 0; Connection && Try < 2; ++Try) {
+    llvm::Expected<JobOutcome> Outcome = awaitOutcome(*Connection);
+    Connection.reset();
+    if (!Outcome) {
+      std::string Why = llvm::toString(Outcome.takeError());
+      if (Try == 0)
+        Connection = sendRequest(Target, Request);
+      else
+        logFallback(Target, "the local server did not answer: " + Why);
+      continue;
+    }
+    if (Outcome->Kind == JobOutcome::Disposition::Completed) {
+      // One write: diagnostics of parallel jobs must not interleave.
+      writeToStderr(Outcome->Diagnostics);
+      return Outcome->ExitCode;
+    }
+    break;
+  }
+  return Command::Execute(Redirects, ErrMsg, ExecutionFailed);
+}

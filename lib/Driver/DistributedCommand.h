@@ -1,0 +1,43 @@
+//===- Driver/DistributedCommand.h - A compile job run by the local server -*- C++ -*-===//
+//
+// Replaces a compile job in clang's own job list, so that clang's driver keeps
+// everything else: job order, -v output, removing outputs of failed jobs,
+// "command failed" messages and exit codes. Executing it prints what the
+// remote compile printed, in one write, and returns its exit code; if the
+// server cannot or will not compile it, the original command runs here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_DRIVER_DISTRIBUTEDCOMMAND_H
+#define CLANG_DIST_DRIVER_DISTRIBUTEDCOMMAND_H
+
+#include "Driver/ServerConnection.h"
+#include "clang/Driver/Job.h"
+#include <optional>
+
+namespace clang::dist {
+
+class DistributedCommand : public clang::driver::Command {
+public:
+  DistributedCommand(const clang::driver::Command &Original,
+                     const ServerTarget &Target);
+
+  /// Sends the job to the server without waiting, so that all compile jobs
+  /// of one invocation run at once; Execute() collects the outcome.
+  void submit();
+
+  int Execute(llvm::ArrayRef<std::optional<llvm::StringRef>> Redirects,
+              std::string *ErrMsg, bool *ExecutionFailed) const override;
+
+  /// Whether \p C is a cc1 job that compiles one source file to an object.
+  static bool isCandidate(const clang::driver::Command &C);
+
+private:
+  const ServerTarget &Target;
+  std::string Request;
+  mutable std::optional<FrameSocket> Connection;
+};
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,133 @@
+//===- Driver/ServerConnection.cpp - Reach the local server, start it if need be -===//
+
+#include "Driver/ServerConnection.h"
+#include "llvm/ADT/ScopeExit.h"
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace clang::dist;
+
+namespace {
+
+/// The server answers within this, or the client compiles locally.
+constexpr int StartTimeoutMs = 30000;
+
+llvm::Error systemError(const llvm::Twine &What) {
+  int Err = errno;
+  return llvm::createStringError(std::error_code(Err, std::generic_category()),
+                                 "%s: %s", What.str().c_str(), std::strerror(Err));
+}
+
+/// std::nullopt when nobody listens, an error for anything else.
+llvm::Expected<std::optional<FrameSocket>> tryConnect(const std::string &Path) {
+  int Fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (Fd < 0)
+    return systemError("cannot create a socket");
+  FrameSocket Socket(Fd);
+  sockaddr_un Addr{};
+  Addr.sun_family = AF_UNIX;
+  std::memcpy(Addr.sun_path, Path.c_str(), Path.size() + 1);
+  while (::connect(Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)) != 0) {
+    if (errno == EINTR)
+      continue;
+    if (errno == ENOENT || errno == ECONNREFUSED)
+      return std::nullopt;
+    return systemError("cannot connect to '" + Path + "'");
+  }
+  return std::optional<FrameSocket>(std::move(Socket));
+}
+
+/// Starts the server as a grandchild in a session of its own, so that it
+/// outlives this client and make's process group, and waits for "ready".
+llvm::Error startServer(const ServerTarget &Target) {
+  int Pipe[2];
+  if (::pipe2(Pipe, O_CLOEXEC) != 0)
+    return systemError("cannot create a pipe");
+  std::string ReadyFd = std::to_string(Pipe[1]);
+  const char *Argv[] = {Target.SelfExecutable.c_str(), "--dist-local-server",
+                        Target.ConfigPath.c_str(), ReadyFd.c_str(), nullptr};
+  pid_t Child = ::fork();
+  if (Child < 0)
+    return systemError("cannot fork");
+  if (Child == 0) {
+    ::setsid();
+    if (::fork() != 0)
+      ::_exit(0);
+    int Null = ::open("/dev/null", O_RDWR);
+    int Log = ::open(Target.Paths.Log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::dup2(Null, STDIN_FILENO);
+    ::dup2(Log >= 0 ? Log : Null, STDOUT_FILENO);
+    ::dup2(Log >= 0 ? Log : Null, STDERR_FILENO);
+    ::fcntl(Pipe[1], F_SETFD, 0);
+    ::execv(Argv[0], const_cast<char **>(Argv));
+    ::_exit(127);
+  }
+  ::close(Pipe[1]);
+  int Status;
+  while (::waitpid(Child, &Status, 0) < 0 && errno == EINTR)
+    ;
+  std::string Answer;
+  while (Answer.find('\n') == std::string::npos) {
+    pollfd P{Pipe[0], POLLIN, 0};
+    int Ready = ::poll(&P, 1, StartTimeoutMs);
+    if (Ready < 0 && errno == EINTR)
+      continue;
+    char Buffer[64];
+    ssize_t N = Ready > 0 ? ::read(Pipe[0], Buffer, sizeof(Buffer)) : 0;
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      break;
+    Answer.append(Buffer, N);
+  }
+  ::close(Pipe[0]);
+  if (Answer != "ready\n")
+    return llvm::createStringError(std::make_error_code(std::errc::io_error),
+                                   "the local server did not start (see %s)",
+                                   Target.Paths.Log.c_str());
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<FrameSocket> clang::dist::connectToServer(const ServerTarget &Target) {
+  auto First = tryConnect(Target.Paths.Socket);
+  if (!First)
+    return First.takeError();
+  if (*First)
+    return std::move(**First);
+
+  int LockFd = ::open(Target.Paths.StartLock.c_str(),
+                      O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (LockFd < 0)
+    return systemError("cannot open '" + Target.Paths.StartLock + "'");
+  // Closing the descriptor releases the lock, on every path out.
+  auto Unlock = llvm::make_scope_exit([LockFd] { ::close(LockFd); });
+  while (::flock(LockFd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      return systemError("cannot lock '" + Target.Paths.StartLock + "'");
+
+  auto Again = tryConnect(Target.Paths.Socket);
+  if (!Again)
+    return Again.takeError();
+  if (*Again)
+    return std::move(**Again);
+  if (llvm::Error E = startServer(Target))
+    return std::move(E);
+  auto Started = tryConnect(Target.Paths.Socket);
+  if (!Started)
+    return Started.takeError();
+  if (!*Started)
+    return llvm::createStringError(std::make_error_code(std::errc::connection_refused),
+                                   "the local server started but does not listen "
+                                   "on '%s'",
+                                   Target.Paths.Socket.c_str());
+  return std::move(**Started);
+}

@@ -1,0 +1,33 @@
+//===- Driver/ServerConnection.h - Reach the local server, start it if need be -*- C++ -*-===//
+//
+// A client that finds no server takes the start lock, looks again, and only
+// then starts one and waits for it to say it is ready. Clients that race
+// (make -j64 at the first compile of a build) queue on the lock and find the
+// server the first one started: exactly one server, no failed compile.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_DRIVER_SERVERCONNECTION_H
+#define CLANG_DIST_DRIVER_SERVERCONNECTION_H
+
+#include "Config/RuntimeDir.h"
+#include "Protocol/Frame.h"
+#include "llvm/Support/Error.h"
+
+namespace clang::dist {
+
+struct ServerTarget {
+  /// The config's real path; empty for the built-in default.
+  std::string ConfigPath;
+  ServerPaths Paths;
+  /// This program, which runs the server when started as
+  /// `clang-dist --dist-local-server CONFIG READY_FD`.
+  std::string SelfExecutable;
+};
+
+/// Connects to the server of \p Target, starting it if nobody listens.
+llvm::Expected<FrameSocket> connectToServer(const ServerTarget &Target);
+
+} // namespace clang::dist
+
+#endif

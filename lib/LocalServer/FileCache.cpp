@@ -1,0 +1,135 @@
+//===- LocalServer/FileCache.cpp - One file cache for all translation units -===//
+
+#include "LocalServer/FileCache.h"
+#include "llvm/ADT/SmallString.h"
+
+using namespace clang::dist;
+
+namespace {
+
+/// Shares the cached bytes instead of copying them: the source manager of a
+/// translation unit keeps this buffer while the cache may drop the entry.
+class SharedBuffer : public llvm::MemoryBuffer {
+public:
+  SharedBuffer(std::shared_ptr<llvm::MemoryBuffer> Contents, llvm::StringRef Name)
+      : Contents(std::move(Contents)), Name(Name.str()) {
+    init(this->Contents->getBufferStart(), this->Contents->getBufferEnd(),
+         /*RequiresNullTerminator=*/true);
+  }
+  llvm::StringRef getBufferIdentifier() const override { return Name; }
+  BufferKind getBufferKind() const override { return MemoryBuffer_Malloc; }
+
+private:
+  std::shared_ptr<llvm::MemoryBuffer> Contents;
+  std::string Name;
+};
+
+class CachedFile : public llvm::vfs::File {
+public:
+  CachedFile(llvm::vfs::Status St, std::shared_ptr<llvm::MemoryBuffer> Contents)
+      : St(std::move(St)), Contents(std::move(Contents)) {}
+  llvm::ErrorOr<llvm::vfs::Status> status() override { return St; }
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
+  getBuffer(const llvm::Twine &Name, int64_t, bool, bool) override {
+    return std::make_unique<SharedBuffer>(Contents, Name.str());
+  }
+  std::error_code close() override { return {}; }
+
+private:
+  llvm::vfs::Status St;
+  std::shared_ptr<llvm::MemoryBuffer> Contents;
+};
+
+class CachingFileSystem : public llvm::vfs::ProxyFileSystem {
+public:
+  CachingFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Real,
+                    SharedFileCache &Cache)
+      : ProxyFileSystem(std::move(Real)), Cache(Cache) {}
+
+  llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
+  openFileForRead(const llvm::Twine &Path) override {
+    llvm::SmallString<256> Absolute;
+    Path.toVector(Absolute);
+    if (std::error_code EC = makeAbsolute(Absolute))
+      return EC;
+    llvm::ErrorOr<llvm::vfs::Status> Current = status(Absolute);
+    if (!Current)
+      return Current.getError();
+    if (!Current->isRegularFile())
+      return ProxyFileSystem::openFileForRead(Path);
+    // The file manager expects the name it asked for.
+    std::string Name = Path.str();
+    if (auto Contents = Cache.lookup(Absolute, *Current))
+      return std::make_unique<CachedFile>(
+          llvm::vfs::Status::copyWithNewName(*Current, Name), std::move(Contents));
+
+    auto File = ProxyFileSystem::openFileForRead(Path);
+    if (!File)
+      return File.getError();
+    llvm::ErrorOr<llvm::vfs::Status> Read = (*File)->status();
+    if (!Read)
+      return Read.getError();
+    // Volatile: read into memory, never mmap, so a file rewritten in place
+    // cannot change (or fault) under the cached copy.
+    auto Buffer = (*File)->getBuffer(Name, Read->getSize(),
+                                     /*RequiresNullTerminator=*/true,
+                                     /*IsVolatile=*/true);
+    if (!Buffer)
+      return Buffer.getError();
+    std::shared_ptr<llvm::MemoryBuffer> Contents = std::move(*Buffer);
+    Cache.insert(Absolute, *Read, Contents);
+    return std::make_unique<CachedFile>(
+        llvm::vfs::Status::copyWithNewName(*Read, Name), std::move(Contents));
+  }
+
+private:
+  SharedFileCache &Cache;
+};
+
+} // namespace
+
+llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
+SharedFileCache::viewFor(llvm::StringRef WorkingDir) {
+  // A physical file system of its own tracks its working directory itself.
+  std::unique_ptr<llvm::vfs::FileSystem> Real = llvm::vfs::createPhysicalFileSystem();
+  Real->setCurrentWorkingDirectory(WorkingDir);
+  return llvm::makeIntrusiveRefCnt<CachingFileSystem>(
+      llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(Real.release()), *this);
+}
+
+std::shared_ptr<llvm::MemoryBuffer>
+SharedFileCache::lookup(llvm::StringRef AbsolutePath,
+                        const llvm::vfs::Status &Current) {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  auto It = Entries.find(AbsolutePath);
+  if (It == Entries.end() || It->second.ID != Current.getUniqueID() ||
+      It->second.Size != Current.getSize() ||
+      It->second.ModificationTime != Current.getLastModificationTime()) {
+    ++Stats.Misses;
+    return nullptr;
+  }
+  ++Stats.Hits;
+  return It->second.Contents;
+}
+
+void SharedFileCache::insert(llvm::StringRef AbsolutePath,
+                             const llvm::vfs::Status &Read,
+                             std::shared_ptr<llvm::MemoryBuffer> Contents) {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  uint64_t Size = Contents->getBufferSize();
+  if (Stats.Bytes + Size > Limit) {
+    Entries.clear();
+    Stats.Bytes = 0;
+  }
+  Entry &E = Entries[AbsolutePath];
+  if (E.Contents)
+    Stats.Bytes -= E.Contents->getBufferSize();
+  E = Entry{Read.getUniqueID(), Read.getSize(), Read.getLastModificationTime(),
+            std::move(Contents)};
+  Stats.Bytes += Size;
+}
+
+SharedFileCache::Statistics SharedFileCache::statistics() const {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  return Stats;
+}

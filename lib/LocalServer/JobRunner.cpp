@@ -1,0 +1,135 @@
+//===- LocalServer/JobRunner.cpp - One job from submission to object ------===//
+
+#include "LocalServer/JobRunner.h"
+#include "LocalServer/Preprocessor.h"
+#include "Protocol/Compression.h"
+#include "Protocol/Frame.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang::dist;
+
+namespace {
+/// A job is offered to at most this many slots before it runs locally.
+constexpr unsigned MaxAttempts = 3;
+
+llvm::Error writeObject(const std::string &Path, const OutputBlob &Blob) {
+  llvm::Expected<std::string> Bytes = decompress(Blob.Compressed, Blob.RawSize);
+  if (!Bytes)
+    return Bytes.takeError();
+  // Through a temporary file and a rename: a reader never sees half an object.
+  return llvm::writeToOutput(Path, [&](llvm::raw_ostream &OS) {
+    OS << *Bytes;
+    return llvm::Error::success();
+  });
+}
+} // namespace
+
+struct JobRunner::Running {
+  DoneFn Done;
+  std::string Source;
+  PreparedJob Prepared;
+  std::shared_ptr<const std::string> Frame;
+  unsigned Attempts = 0;
+  std::string LastError;
+};
+
+JobRunner::JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
+                     const DistConfig &Config, std::vector<SlaveEndpoint> Slaves,
+                     Logger &Log)
+    : IO(IO), Pool(Pool), Config(Config), Log(Log),
+      Slots(Slaves.size(), Config.SlaveBackoff) {
+  for (SlaveEndpoint &E : Slaves)
+    Clients.push_back(std::make_unique<SlaveClient>(IO, std::move(E), Config));
+}
+
+JobRunner::~JobRunner() = default;
+
+void JobRunner::run(SubmitJob Submit, DoneFn Done) {
+  auto R = std::make_shared<Running>();
+  R->Done = std::move(Done);
+  uint64_t Id = NextJobId++;
+  boost::asio::post(Pool, [this, R, Id, Submit = std::move(Submit)] {
+    R->Prepared = prepareJob(Submit, Cache);
+    R->Prepared.Job.Id = Id;
+    if (!R->Prepared.Job.Files.empty()) {
+      R->Source = R->Prepared.Job.Files[0].Path;
+      R->Frame = std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
+      // The frame holds the only copy the job still needs.
+      R->Prepared.Job.Files.clear();
+    }
+    boost::asio::post(IO, [this, R] {
+      if (!R->Prepared.RunLocallyReason.empty())
+        return runLocally(R, R->Prepared.RunLocallyReason);
+      attempt(R);
+    });
+  });
+}
+
+void JobRunner::attempt(std::shared_ptr<Running> R) {
+  if (Clients.empty())
+    return runLocally(R, "no slaves configured");
+  Slots.acquire(
+      [this, R](std::optional<size_t> Slot) {
+        if (!Slot)
+          return runLocally(R, R->LastError.empty()
+                                   ? "every slave is backed off after failures"
+                                   : R->LastError);
+        ++R->Attempts;
+        SlaveClient &Client = *Clients[*Slot];
+        Client.run(R->Frame, R->Prepared.Job.Id,
+                   [this, R, Slot = *Slot](llvm::Expected<CompileResult> Result) {
+                     const SlaveEndpoint &Where = Clients[Slot]->endpoint();
+                     Slots.release(Slot, !Result, std::chrono::steady_clock::now());
+                     if (Result) {
+                       ++Compiled[Where.str()];
+                       return finishRemote(R, std::move(*Result));
+                     }
+                     R->LastError = llvm::formatv("slave {0} failed: {1}",
+                                                  Where.str(),
+                                                  llvm::toString(Result.takeError()));
+                     Log.log(R->Source + ": " + R->LastError +
+                             llvm::formatv(" (backed off for {0}s)",
+                                           Config.SlaveBackoff.count()));
+                     if (R->Attempts >= std::min<size_t>(MaxAttempts, Clients.size()))
+                       return runLocally(R, R->LastError);
+                     attempt(R);
+                   });
+      },
+      std::chrono::steady_clock::now());
+}
+
+void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
+  boost::asio::post(Pool, [this, R, Result = std::move(Result)]() mutable {
+    llvm::Error Written = llvm::Error::success();
+    if (Result.ExitCode == 0) {
+      if (Result.Outputs.size() != 1 || Result.Outputs[0].Kind != OutputKind::Object)
+        Written = llvm::createStringError(std::make_error_code(std::errc::protocol_error),
+                                          "slave sent %zu outputs, expected one object",
+                                          Result.Outputs.size());
+      else
+        Written = writeObject(R->Prepared.ObjectPath, Result.Outputs[0]);
+    }
+    std::string WriteError = Written ? llvm::toString(std::move(Written)) : "";
+    boost::asio::post(IO, [this, R, WriteError,
+                           Result = std::move(Result)]() mutable {
+      // The client's clang reports an unwritable output in its own words.
+      if (!WriteError.empty())
+        return runLocally(R, "cannot store the object: " + WriteError);
+      JobOutcome Outcome;
+      Outcome.Kind = JobOutcome::Disposition::Completed;
+      Outcome.ExitCode = Result.ExitCode;
+      Outcome.Diagnostics = std::move(Result.Diagnostics);
+      R->Done(std::move(Outcome));
+    });
+  });
+}
+
+void JobRunner::runLocally(std::shared_ptr<Running> R, const std::string &Reason) {
+  Log.log((R->Source.empty() ? std::string("job") : R->Source) +
+          ": running locally: " + Reason);
+  JobOutcome Outcome;
+  Outcome.Kind = JobOutcome::Disposition::RunLocally;
+  Outcome.Reason = Reason;
+  R->Done(std::move(Outcome));
+}

@@ -1,0 +1,63 @@
+//===- LocalServer/JobRunner.h - One job from submission to object -*- C++ -*-===//
+//
+// The life of a job in the server: preprocess on the pool, wait for a slot,
+// compile on a slave (retrying on another slot if that one fails), write the
+// object atomically on the pool, and answer the client. Every way a job can
+// fail to be distributed ends in RunLocally with the reason logged, so the
+// client's own clang compiles it and the build goes on.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_LOCALSERVER_JOBRUNNER_H
+#define CLANG_DIST_LOCALSERVER_JOBRUNNER_H
+
+#include "Config/Config.h"
+#include "LocalServer/FileCache.h"
+#include "LocalServer/Scheduler.h"
+#include "LocalServer/SlaveClient.h"
+#include "Protocol/Messages.h"
+#include "Support/Log.h"
+#include <boost/asio.hpp>
+#include <map>
+
+namespace clang::dist {
+
+struct PreparedJob;
+
+class JobRunner {
+public:
+  using DoneFn = std::function<void(JobOutcome)>;
+
+  /// All calls on \p IO's thread; blocking work goes to \p Pool.
+  JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
+            const DistConfig &Config, std::vector<SlaveEndpoint> Slaves,
+            Logger &Log);
+  ~JobRunner();
+
+  void run(SubmitJob Submit, DoneFn Done);
+
+  /// Jobs compiled by each slave, for the log.
+  const std::map<std::string, uint64_t> &compiledBySlave() const {
+    return Compiled;
+  }
+
+private:
+  struct Running;
+  void attempt(std::shared_ptr<Running> R);
+  void finishRemote(std::shared_ptr<Running> R, CompileResult Result);
+  void runLocally(std::shared_ptr<Running> R, const std::string &Reason);
+
+  boost::asio::io_context &IO;
+  boost::asio::thread_pool &Pool;
+  const DistConfig &Config;
+  Logger &Log;
+  SharedFileCache Cache;
+  std::vector<std::unique_ptr<SlaveClient>> Clients;
+  Scheduler Slots;
+  uint64_t NextJobId = 1;
+  std::map<std::string, uint64_t> Compiled;
+};
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,184 @@
+//===- LocalServer/LocalServer.cpp - The per-build server -----------------===//
+
+#include "LocalServer/LocalServer.h"
+#include "LocalServer/ClientSession.h"
+#include "LocalServer/JobRunner.h"
+#include "LocalServer/LocalSlaves.h"
+#include "Support/Log.h"
+#include "llvm/Support/FormatVariadic.h"
+#include <boost/asio.hpp>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace clang::dist;
+using boost::asio::local::stream_protocol;
+
+namespace {
+
+class Server {
+public:
+  Server(const LocalServerOptions &Options, Logger &Log)
+      : Options(Options), Log(Log), Pool(std::max(2u, std::thread::hardware_concurrency())),
+        Acceptor(IO), Signals(IO, SIGTERM, SIGINT, SIGHUP), IdleTimer(IO) {}
+
+  int run();
+
+private:
+  llvm::Error listen();
+  void accept();
+  std::shared_ptr<void> activityToken();
+  void becameIdle();
+  void shutdown(const llvm::Twine &Why);
+
+  const LocalServerOptions &Options;
+  Logger &Log;
+  boost::asio::io_context IO;
+  boost::asio::thread_pool Pool;
+  stream_protocol::acceptor Acceptor;
+  boost::asio::signal_set Signals;
+  boost::asio::steady_timer IdleTimer;
+  std::unique_ptr<LocalSlaves> OwnSlaves;
+  std::unique_ptr<JobRunner> Runner;
+  unsigned Active = 0;
+  uint64_t Sessions = 0;
+};
+
+llvm::Error Server::listen() {
+  // Only the lock holder gets here, so a socket file left over is stale.
+  ::unlink(Options.Paths.Socket.c_str());
+  boost::system::error_code EC;
+  Acceptor.open(stream_protocol(), EC);
+  if (!EC)
+    Acceptor.bind(stream_protocol::endpoint(Options.Paths.Socket), EC);
+  if (!EC)
+    ::chmod(Options.Paths.Socket.c_str(), 0600);
+  if (!EC)
+    Acceptor.listen(boost::asio::socket_base::max_listen_connections, EC);
+  if (EC)
+    return llvm::createStringError(std::make_error_code(std::errc::io_error),
+                                   "cannot listen on '%s': %s",
+                                   Options.Paths.Socket.c_str(),
+                                   EC.message().c_str());
+  return llvm::Error::success();
+}
+
+std::shared_ptr<void> Server::activityToken() {
+  if (Active++ == 0)
+    IdleTimer.cancel();
+  return std::shared_ptr<void>(nullptr, [this](void *) {
+    if (--Active == 0)
+      becameIdle();
+  });
+}
+
+void Server::becameIdle() {
+  IdleTimer.expires_after(Options.Config.IdleTimeout);
+  IdleTimer.async_wait([this](boost::system::error_code EC) {
+    if (!EC && Active == 0)
+      shutdown(llvm::formatv("idle for {0}s", Options.Config.IdleTimeout.count()));
+  });
+}
+
+void Server::accept() {
+  Acceptor.async_accept([this](boost::system::error_code EC,
+                               stream_protocol::socket S) {
+    if (EC == boost::asio::error::operation_aborted)
+      return;
+    if (EC) {
+      Log.log("accept failed: " + EC.message());
+    } else {
+      ++Sessions;
+      std::make_shared<ClientSession>(std::move(S), *Runner, Log, activityToken())
+          ->start();
+    }
+    accept();
+  });
+}
+
+void Server::shutdown(const llvm::Twine &Why) {
+  Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", Sessions));
+  for (const auto &[Slave, Count] : Runner->compiledBySlave())
+    Log.log(llvm::formatv("  {0}: {1} translation units", Slave, Count));
+  boost::system::error_code Ignored;
+  Acceptor.close(Ignored);
+  // Before the lock is released, so no successor's socket is removed.
+  ::unlink(Options.Paths.Socket.c_str());
+  Signals.cancel();
+  IdleTimer.cancel();
+  IO.stop();
+}
+
+int Server::run() {
+  int LockFd = ::open(Options.Paths.ServerLock.c_str(),
+                      O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (LockFd < 0 || ::flock(LockFd, LOCK_EX) != 0) {
+    Log.log("cannot take the server lock '" + Options.Paths.ServerLock +
+            "': " + std::strerror(errno));
+    return 1;
+  }
+  // The lock holder's pid, for operators and tests that need to stop it.
+  std::string Pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(LockFd, 0) != 0 || ::write(LockFd, Pid.data(), Pid.size()) < 0)
+    Log.log("cannot record the pid in '" + Options.Paths.ServerLock + "'");
+  if (llvm::Error E = listen()) {
+    Log.log(llvm::toString(std::move(E)));
+    return 1;
+  }
+
+  std::vector<SlaveEndpoint> Slaves = Options.Config.Slaves;
+  if (Slaves.empty()) {
+    unsigned N = Options.Config.LocalSlaves
+                     ? Options.Config.LocalSlaves
+                     : std::max(1u, std::thread::hardware_concurrency());
+    auto Started = LocalSlaves::start(Options.SlaveExecutable, N, STDERR_FILENO);
+    if (Started) {
+      OwnSlaves = std::move(*Started);
+      Slaves = OwnSlaves->endpoints();
+    } else {
+      Log.log("no local slaves, every job runs on the client: " +
+              llvm::toString(Started.takeError()));
+    }
+  }
+  Log.log(llvm::formatv("serving '{0}' with {1} slave slots",
+                        Options.Config.Path.empty() ? "built-in default config"
+                                                    : Options.Config.Path,
+                        Slaves.size()));
+  Runner = std::make_unique<JobRunner>(IO, Pool, Options.Config, std::move(Slaves), Log);
+
+  Signals.async_wait([this](boost::system::error_code EC, int Sig) {
+    if (!EC)
+      shutdown(llvm::formatv("signal {0}", Sig));
+  });
+  accept();
+  becameIdle();
+  if (Options.ReadyFd >= 0) {
+    (void)!::write(Options.ReadyFd, "ready\n", 6);
+    ::close(Options.ReadyFd);
+  }
+  IO.run();
+  Pool.stop();
+  Pool.join();
+  Runner.reset();
+  OwnSlaves.reset();
+  ::close(LockFd);
+  return 0;
+}
+
+} // namespace
+
+int clang::dist::runLocalServer(const LocalServerOptions &Options) {
+  std::signal(SIGPIPE, SIG_IGN);
+  auto Log = Logger::openFile(Options.Paths.Log, "local-server");
+  if (!Log) {
+    std::string Message = llvm::toString(Log.takeError()) + "\n";
+    (void)!::write(STDERR_FILENO, Message.data(), Message.size());
+    return 1;
+  }
+  Server S(Options, *Log);
+  return S.run();
+}

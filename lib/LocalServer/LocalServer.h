@@ -1,0 +1,33 @@
+//===- LocalServer/LocalServer.h - The per-build server ---------*- C++ -*-===//
+//
+// One server per config and user, started on demand by the first client that
+// finds none. It holds the server lock for its whole life, listens on the
+// config's socket, runs jobs, and exits after the configured idle time.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_LOCALSERVER_LOCALSERVER_H
+#define CLANG_DIST_LOCALSERVER_LOCALSERVER_H
+
+#include "Config/Config.h"
+#include "Config/RuntimeDir.h"
+#include <string>
+
+namespace clang::dist {
+
+struct LocalServerOptions {
+  DistConfig Config;
+  ServerPaths Paths;
+  /// clangd-slave, for the built-in default of slaves on this machine.
+  std::string SlaveExecutable;
+  /// Written "ready\n" and closed once the server accepts connections; -1:
+  /// nobody waits.
+  int ReadyFd = -1;
+};
+
+/// Serves until idle or SIGTERM/SIGINT; returns the process exit code.
+int runLocalServer(const LocalServerOptions &Options);
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,88 @@
+//===- LocalServer/LocalSlaves.cpp - Slaves on this machine ---------------===//
+
+#include "LocalServer/LocalSlaves.h"
+#include "llvm/ADT/StringExtras.h"
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <cstring>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace clang::dist;
+
+namespace {
+constexpr int StartTimeoutMs = 20000;
+}
+
+llvm::Expected<std::unique_ptr<LocalSlaves>>
+LocalSlaves::start(llvm::StringRef Executable, unsigned Slots, int LogFd) {
+  int Pipe[2];
+  if (::pipe2(Pipe, O_CLOEXEC) != 0)
+    return llvm::createStringError(std::error_code(errno, std::generic_category()),
+                                   "cannot create a pipe: %s", std::strerror(errno));
+  std::string Exe = Executable.str(), Cores = std::to_string(Slots);
+  const char *Argv[] = {Exe.c_str(), "--cores", Cores.c_str(), "--port", "0",
+                        "--bind", "127.0.0.1", nullptr};
+  pid_t Pid = ::fork();
+  if (Pid < 0)
+    return llvm::createStringError(std::error_code(errno, std::generic_category()),
+                                   "cannot fork: %s", std::strerror(errno));
+  if (Pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    ::dup2(Pipe[1], STDOUT_FILENO);
+    ::dup2(LogFd, STDERR_FILENO);
+    ::execv(Argv[0], const_cast<char **>(Argv));
+    ::_exit(127);
+  }
+  ::close(Pipe[1]);
+  std::unique_ptr<LocalSlaves> Result(new LocalSlaves(Pid));
+
+  std::string Output;
+  auto Fail = [&](llvm::StringRef Why) {
+    ::close(Pipe[0]);
+    return llvm::createStringError(std::make_error_code(std::errc::io_error),
+                                   "cannot start '%s': %s", Exe.c_str(),
+                                   Why.str().c_str());
+  };
+  while (Result->Endpoints.size() < Slots) {
+    pollfd P{Pipe[0], POLLIN, 0};
+    int Ready = ::poll(&P, 1, StartTimeoutMs);
+    if (Ready == 0)
+      return Fail("no answer within 20 seconds");
+    if (Ready < 0) {
+      if (errno == EINTR)
+        continue;
+      return Fail(std::strerror(errno));
+    }
+    char Buffer[512];
+    ssize_t N = ::read(Pipe[0], Buffer, sizeof(Buffer));
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return Fail("it exited before listening (see the log)");
+    Output.append(Buffer, N);
+    size_t Newline;
+    while ((Newline = Output.find('\n')) != std::string::npos) {
+      llvm::StringRef Line = llvm::StringRef(Output).take_front(Newline);
+      llvm::StringRef Port = Line.rsplit(':').second;
+      unsigned Value;
+      if (!Line.startswith("clangd-slave: listening on ") ||
+          Port.getAsInteger(10, Value) || Value == 0 || Value > 65535)
+        return Fail("unexpected output '" + Line.str() + "'");
+      Result->Endpoints.push_back({"127.0.0.1", static_cast<uint16_t>(Value)});
+      Output.erase(0, Newline + 1);
+    }
+  }
+  ::close(Pipe[0]);
+  return Result;
+}
+
+LocalSlaves::~LocalSlaves() {
+  ::kill(Pid, SIGTERM);
+  int Status;
+  while (::waitpid(Pid, &Status, 0) < 0 && errno == EINTR)
+    ;
+}

@@ -1,0 +1,155 @@
+//===- LocalServer/SlaveClient.cpp - The server's link to one slave slot --===//
+
+#include "LocalServer/SlaveClient.h"
+#include "Protocol/AsyncFrame.h"
+#include "clang/Basic/Version.h"
+
+using namespace clang::dist;
+using boost::asio::ip::tcp;
+
+/// One job's passage through the connection. Handlers hold it; Done runs once.
+struct SlaveClient::Attempt {
+  std::shared_ptr<const std::string> JobFrame;
+  uint64_t JobId;
+  DoneFn Done;
+  /// Set when the timer closed the socket, to say so instead of "aborted".
+  const char *TimedOut = nullptr;
+  bool Finished = false;
+};
+
+SlaveClient::SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
+                         const DistConfig &Config)
+    : IO(IO), Endpoint(std::move(Endpoint)), Config(Config), Resolver(IO),
+      Timer(IO) {}
+
+SlaveClient::~SlaveClient() = default;
+
+void SlaveClient::run(std::shared_ptr<const std::string> JobFrame,
+                      uint64_t JobId, DoneFn Done) {
+  auto A = std::make_shared<Attempt>();
+  A->JobFrame = std::move(JobFrame);
+  A->JobId = JobId;
+  A->Done = std::move(Done);
+  if (Connected)
+    return send(A);
+  connect(A);
+}
+
+void SlaveClient::armTimer(std::shared_ptr<Attempt> A,
+                           std::chrono::milliseconds After, const char *What) {
+  Timer.expires_after(After);
+  Timer.async_wait([this, A, What](boost::system::error_code EC) {
+    if (EC || A->Finished)
+      return;
+    A->TimedOut = What;
+    boost::system::error_code Ignored;
+    Resolver.cancel();
+    if (Socket)
+      Socket->close(Ignored);
+  });
+}
+
+void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
+  if (A->Finished)
+    return llvm::consumeError(std::move(E));
+  A->Finished = true;
+  Timer.cancel();
+  Connected = false;
+  if (Socket) {
+    boost::system::error_code Ignored;
+    Socket->close(Ignored);
+  }
+  if (A->TimedOut) {
+    llvm::consumeError(std::move(E));
+    E = llvm::createStringError(std::make_error_code(std::errc::timed_out),
+                                "%s", A->TimedOut);
+  }
+  A->Done(std::move(E));
+}
+
+void SlaveClient::connect(std::shared_ptr<Attempt> A) {
+  Socket = std::make_unique<tcp::socket>(IO);
+  armTimer(A, Config.ConnectTimeout, "timed out connecting");
+  Resolver.async_resolve(
+      Endpoint.Host, std::to_string(Endpoint.Port),
+      [this, A](boost::system::error_code EC, tcp::resolver::results_type R) {
+        if (EC)
+          return fail(A, llvm::createStringError(
+                             std::make_error_code(std::errc::host_unreachable),
+                             "cannot resolve '%s': %s", Endpoint.Host.c_str(),
+                             EC.message().c_str()));
+        boost::asio::async_connect(
+            *Socket, R, [this, A](boost::system::error_code EC, const tcp::endpoint &) {
+              if (EC)
+                return fail(A, llvm::createStringError(
+                                   std::make_error_code(std::errc::connection_refused),
+                                   "cannot connect: %s", EC.message().c_str()));
+              Socket->set_option(tcp::no_delay(true));
+              handshake(A);
+            });
+      });
+}
+
+void SlaveClient::handshake(std::shared_ptr<Attempt> A) {
+  Hello H;
+  H.ClangVersion = clang::getClangFullVersion();
+  H.Peer = "clang-dist local server";
+  auto Bytes = std::make_shared<std::string>(encodeFrame(H));
+  boost::asio::async_write(
+      *Socket, boost::asio::buffer(*Bytes),
+      [this, A, Bytes](boost::system::error_code EC, size_t) {
+        if (EC)
+          return fail(A, asioError(EC));
+        asyncReadFrame(*Socket, [this, A](llvm::Expected<Frame> F) {
+          if (!F)
+            return fail(A, F.takeError());
+          if (F->Type != MessageType::HelloReply)
+            return fail(A, unexpectedFrame(MessageType::HelloReply, F->Type));
+          llvm::Expected<HelloReply> Reply = decodeHelloReply(F->Payload);
+          if (!Reply)
+            return fail(A, Reply.takeError());
+          if (!Reply->Accepted)
+            return fail(A, llvm::createStringError(
+                               std::make_error_code(std::errc::protocol_not_supported),
+                               "slave refused the handshake: %s",
+                               Reply->Reason.c_str()));
+          Connected = true;
+          send(A);
+        });
+      });
+}
+
+void SlaveClient::send(std::shared_ptr<Attempt> A) {
+  armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
+  boost::asio::async_write(*Socket, boost::asio::buffer(*A->JobFrame),
+                           [this, A](boost::system::error_code EC, size_t) {
+                             if (EC)
+                               return fail(A, asioError(EC));
+                             awaitResult(A);
+                           });
+}
+
+void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
+  asyncReadFrame(*Socket, [this, A](llvm::Expected<Frame> F) {
+    if (!F)
+      return fail(A, F.takeError());
+    if (F->Type == MessageType::Heartbeat) {
+      armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
+      return awaitResult(A);
+    }
+    if (F->Type != MessageType::CompileResult)
+      return fail(A, unexpectedFrame(MessageType::CompileResult, F->Type));
+    llvm::Expected<CompileResult> R = decodeCompileResult(F->Payload);
+    if (!R)
+      return fail(A, R.takeError());
+    if (R->Id != A->JobId)
+      return fail(A, llvm::createStringError(
+                         std::make_error_code(std::errc::protocol_error),
+                         "result for job %llu, expected job %llu",
+                         (unsigned long long)R->Id,
+                         (unsigned long long)A->JobId));
+    A->Finished = true;
+    Timer.cancel();
+    A->Done(std::move(*R));
+  });
+}

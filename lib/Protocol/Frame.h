@@ -1,0 +1,85 @@
+//===- Protocol/Frame.h - Framing of messages on a byte stream --*- C++ -*-===//
+//
+// A frame is an 8-byte header (u32 message type, u32 payload length, both
+// little-endian) followed by the payload. The header is checked before any
+// payload memory is allocated, so garbage costs at most 8 bytes of reading.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_PROTOCOL_FRAME_H
+#define CLANG_DIST_PROTOCOL_FRAME_H
+
+#include "Protocol/Messages.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <array>
+#include <chrono>
+#include <string>
+
+namespace clang::dist {
+
+inline constexpr size_t FrameHeaderSize = 8;
+/// The largest payload a peer may send; larger is a protocol error.
+inline constexpr uint32_t MaxFramePayload = 1u << 30;
+
+struct FrameHeader {
+  MessageType Type;
+  uint32_t PayloadSize;
+};
+
+struct Frame {
+  MessageType Type;
+  std::string Payload;
+};
+
+std::array<char, FrameHeaderSize> encodeFrameHeader(MessageType Type,
+                                                    size_t PayloadSize);
+/// Rejects unknown message types and payloads over MaxFramePayload.
+llvm::Expected<FrameHeader> decodeFrameHeader(llvm::StringRef Bytes);
+
+/// Header and payload of \p Message, ready to be written.
+template <typename M> std::string encodeFrame(const M &Message) {
+  std::string Payload = encode(Message);
+  auto Header = encodeFrameHeader(MessageTraits<M>::Type, Payload.size());
+  Payload.insert(0, Header.data(), Header.size());
+  return Payload;
+}
+
+/// An error naming what was expected when a frame of another type arrives.
+llvm::Error unexpectedFrame(MessageType Expected, MessageType Got);
+
+/// Blocking frame I/O on a file descriptor, for the client, which has one
+/// request in flight and nothing else to wait for.
+class FrameSocket {
+public:
+  explicit FrameSocket(int Fd) : Fd(Fd) {}
+  FrameSocket(FrameSocket &&Other) noexcept : Fd(Other.Fd) { Other.Fd = -1; }
+  FrameSocket(const FrameSocket &) = delete;
+  FrameSocket &operator=(FrameSocket Other) noexcept {
+    std::swap(Fd, Other.Fd);
+    return *this;
+  }
+  ~FrameSocket();
+
+  int fd() const { return Fd; }
+  llvm::Error writeAll(llvm::StringRef Bytes);
+  llvm::Expected<Frame> readFrame();
+  /// Reads one frame of type M, skipping nothing: any other type is an error.
+  template <typename M>
+  llvm::Expected<M> read(llvm::Expected<M> (*Decode)(llvm::StringRef)) {
+    llvm::Expected<Frame> F = readFrame();
+    if (!F)
+      return F.takeError();
+    if (F->Type != MessageTraits<M>::Type)
+      return unexpectedFrame(MessageTraits<M>::Type, F->Type);
+    return Decode(F->Payload);
+  }
+
+private:
+  llvm::Error readExactly(char *Buffer, size_t Size);
+  int Fd;
+};
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,281 @@
+//===- Protocol/Messages.cpp - Encoding and decoding of messages ----------===//
+//
+// Fields are little-endian integers and length-prefixed byte strings (u32
+// length, then the bytes); lists are a u32 count then the elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Protocol/Messages.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/EndianStream.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang::dist;
+
+llvm::StringRef clang::dist::messageTypeName(MessageType Type) {
+  switch (Type) {
+  case MessageType::Hello: return "Hello";
+  case MessageType::HelloReply: return "HelloReply";
+  case MessageType::SubmitJob: return "SubmitJob";
+  case MessageType::JobOutcome: return "JobOutcome";
+  case MessageType::CompileJob: return "CompileJob";
+  case MessageType::CompileResult: return "CompileResult";
+  case MessageType::Heartbeat: return "Heartbeat";
+  }
+  return "unknown";
+}
+
+namespace {
+
+/// A list longer than this is garbage, whatever the frame size allows.
+constexpr uint32_t MaxListLength = 1u << 20;
+
+class Writer {
+public:
+  Writer() : OS(Buffer), W(OS, llvm::support::little) {}
+  Writer &u8(uint8_t V) { W.write<uint8_t>(V); return *this; }
+  Writer &u32(uint32_t V) { W.write<uint32_t>(V); return *this; }
+  Writer &i32(int32_t V) { W.write<int32_t>(V); return *this; }
+  Writer &u64(uint64_t V) { W.write<uint64_t>(V); return *this; }
+  Writer &str(llvm::StringRef S) {
+    u32(static_cast<uint32_t>(S.size()));
+    OS << S;
+    return *this;
+  }
+  Writer &strs(const std::vector<std::string> &List) {
+    u32(static_cast<uint32_t>(List.size()));
+    for (const std::string &S : List)
+      str(S);
+    return *this;
+  }
+  std::string take() {
+    OS.flush();
+    return std::move(Buffer);
+  }
+
+private:
+  std::string Buffer;
+  llvm::raw_string_ostream OS;
+  llvm::support::endian::Writer W;
+};
+
+/// Reads fields with a sticky error: after the first failure every read
+/// returns a zero value, and finish() reports the field that failed.
+class Reader {
+public:
+  Reader(llvm::StringRef Payload, const char *Message)
+      : Data(Payload), Message(Message) {}
+
+  uint8_t u8(const char *Field) { return integer<uint8_t>(Field); }
+  uint32_t u32(const char *Field) { return integer<uint32_t>(Field); }
+  int32_t i32(const char *Field) { return integer<int32_t>(Field); }
+  uint64_t u64(const char *Field) { return integer<uint64_t>(Field); }
+
+  std::string str(const char *Field) {
+    uint32_t Length = u32(Field);
+    if (FailedField || Data.size() - Pos < Length)
+      return fail(Field), std::string();
+    std::string S = Data.substr(Pos, Length).str();
+    Pos += Length;
+    return S;
+  }
+
+  /// A list's element count; each element takes at least one byte, so a
+  /// count larger than what is left is garbage, not a reason to allocate.
+  uint32_t count(const char *Field) {
+    uint32_t N = u32(Field);
+    if (N > MaxListLength || N > Data.size() - Pos)
+      return fail(Field), 0;
+    return N;
+  }
+
+  std::vector<std::string> strs(const char *Field) {
+    std::vector<std::string> List(count(Field));
+    for (std::string &S : List)
+      S = str(Field);
+    return List;
+  }
+
+  template <typename T> llvm::Expected<T> finish(T Value) {
+    if (FailedField)
+      return makeError("truncated or malformed field '%s'", FailedField);
+    if (Pos != Data.size())
+      return makeError("%zu trailing bytes", Data.size() - Pos);
+    return std::move(Value);
+  }
+
+private:
+  template <typename T> T integer(const char *Field) {
+    if (FailedField || Data.size() - Pos < sizeof(T))
+      return fail(Field), T();
+    T V = llvm::support::endian::read<T, llvm::support::little, 1>(
+        Data.data() + Pos);
+    Pos += sizeof(T);
+    return V;
+  }
+  void fail(const char *Field) {
+    if (!FailedField)
+      FailedField = Field;
+  }
+  template <typename... Ts>
+  llvm::Error makeError(const char *Format, Ts... Vals) {
+    std::string What = llvm::formatv("malformed {0} message: ", Message).str();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   (What + Format).c_str(), Vals...);
+  }
+
+  llvm::StringRef Data;
+  size_t Pos = 0;
+  const char *Message;
+  const char *FailedField = nullptr;
+};
+
+void writeBlob(Writer &W, const FileBlob &B) {
+  W.str(B.Path).u64(B.RawSize).str(B.Compressed);
+}
+
+FileBlob readFileBlob(Reader &R) {
+  FileBlob B;
+  B.Path = R.str("file path");
+  B.RawSize = R.u64("file size");
+  B.Compressed = R.str("file data");
+  return B;
+}
+
+} // namespace
+
+std::string clang::dist::encode(const Hello &M) {
+  return Writer().u32(ProtocolMagic).u32(M.Version).str(M.ClangVersion)
+      .str(M.Peer).take();
+}
+
+llvm::Expected<Hello> clang::dist::decodeHello(llvm::StringRef Payload) {
+  Reader R(Payload, "Hello");
+  if (R.u32("magic") != ProtocolMagic)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "peer is not a clang-dist peer (bad magic)");
+  Hello M;
+  M.Version = R.u32("version");
+  M.ClangVersion = R.str("clang version");
+  M.Peer = R.str("peer");
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const HelloReply &M) {
+  return Writer().u8(M.Accepted).u32(M.Version).str(M.ClangVersion)
+      .str(M.Reason).take();
+}
+
+llvm::Expected<HelloReply> clang::dist::decodeHelloReply(llvm::StringRef Payload) {
+  Reader R(Payload, "HelloReply");
+  HelloReply M;
+  M.Accepted = R.u8("accepted") != 0;
+  M.Version = R.u32("version");
+  M.ClangVersion = R.str("clang version");
+  M.Reason = R.str("reason");
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const SubmitJob &M) {
+  return Writer().str(M.WorkingDir).strs(M.Args).take();
+}
+
+llvm::Expected<SubmitJob> clang::dist::decodeSubmitJob(llvm::StringRef Payload) {
+  Reader R(Payload, "SubmitJob");
+  SubmitJob M;
+  M.WorkingDir = R.str("working directory");
+  M.Args = R.strs("arguments");
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const JobOutcome &M) {
+  return Writer().u8(static_cast<uint8_t>(M.Kind)).i32(M.ExitCode)
+      .str(M.Diagnostics).str(M.Reason).take();
+}
+
+llvm::Expected<JobOutcome> clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
+  Reader R(Payload, "JobOutcome");
+  JobOutcome M;
+  uint8_t Kind = R.u8("disposition");
+  M.ExitCode = R.i32("exit code");
+  M.Diagnostics = R.str("diagnostics");
+  M.Reason = R.str("reason");
+  if (Kind > static_cast<uint8_t>(JobOutcome::Disposition::RunLocally))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed JobOutcome message: disposition %u",
+                                   Kind);
+  M.Kind = static_cast<JobOutcome::Disposition>(Kind);
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const CompileJob &M) {
+  Writer W;
+  W.u64(M.Id).u8(static_cast<uint8_t>(M.Kind)).str(M.WorkingDir).strs(M.Args);
+  W.u32(static_cast<uint32_t>(M.Files.size()));
+  for (const FileBlob &B : M.Files)
+    writeBlob(W, B);
+  return W.take();
+}
+
+llvm::Expected<CompileJob> clang::dist::decodeCompileJob(llvm::StringRef Payload) {
+  Reader R(Payload, "CompileJob");
+  CompileJob M;
+  M.Id = R.u64("id");
+  uint8_t Kind = R.u8("source kind");
+  M.WorkingDir = R.str("working directory");
+  M.Args = R.strs("arguments");
+  M.Files.resize(R.count("files"));
+  for (FileBlob &B : M.Files)
+    B = readFileBlob(R);
+  // A truncated message reads zeros; name the truncated field, not the zero.
+  llvm::Expected<CompileJob> Result = R.finish(std::move(M));
+  if (!Result)
+    return Result;
+  if (Kind != static_cast<uint8_t>(SourceKind::RewrittenIncludes))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed CompileJob message: unknown "
+                                   "source kind %u",
+                                   Kind);
+  if (Result->Files.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed CompileJob message: no main file");
+  return Result;
+}
+
+std::string clang::dist::encode(const CompileResult &M) {
+  Writer W;
+  W.u64(M.Id).i32(M.ExitCode).str(M.Diagnostics);
+  W.u32(static_cast<uint32_t>(M.Outputs.size()));
+  for (const OutputBlob &B : M.Outputs)
+    W.u8(static_cast<uint8_t>(B.Kind)).u64(B.RawSize).str(B.Compressed);
+  return W.take();
+}
+
+llvm::Expected<CompileResult>
+clang::dist::decodeCompileResult(llvm::StringRef Payload) {
+  Reader R(Payload, "CompileResult");
+  CompileResult M;
+  M.Id = R.u64("id");
+  M.ExitCode = R.i32("exit code");
+  M.Diagnostics = R.str("diagnostics");
+  M.Outputs.resize(R.count("outputs"));
+  bool BadKind = false;
+  for (OutputBlob &B : M.Outputs) {
+    uint8_t Kind = R.u8("output kind");
+    BadKind |= Kind != static_cast<uint8_t>(OutputKind::Object);
+    B.Kind = static_cast<OutputKind>(Kind);
+    B.RawSize = R.u64("output size");
+    B.Compressed = R.str("output data");
+  }
+  llvm::Expected<CompileResult> Result = R.finish(std::move(M));
+  if (!Result)
+    return Result;
+  if (BadKind)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed CompileResult message: unknown "
+                                   "output kind");
+  return Result;
+}
+
+std::string clang::dist::encode(const Heartbeat &) { return {}; }

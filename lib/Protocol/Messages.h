@@ -1,0 +1,160 @@
+//===- Protocol/Messages.h - The messages clang-dist processes exchange -*- C++ -*-===//
+//
+// Every connection (client -> local server over a UNIX socket, local server ->
+// slave over TCP) carries frames; docs/PROTOCOL.md describes them byte by
+// byte. A message is a plain struct with an encoder and a decoder; decoders
+// reject truncated, oversized and trailing input with an error that names the
+// message and field.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_PROTOCOL_MESSAGES_H
+#define CLANG_DIST_PROTOCOL_MESSAGES_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace clang::dist {
+
+/// "CDST" read as a little-endian u32: the first field of every Hello.
+inline constexpr uint32_t ProtocolMagic = 0x54534443;
+/// Bumped on every incompatible change; peers must match exactly.
+inline constexpr uint32_t ProtocolVersion = 1;
+
+enum class MessageType : uint32_t {
+  Hello = 1,
+  HelloReply = 2,
+  SubmitJob = 3,
+  JobOutcome = 4,
+  CompileJob = 5,
+  CompileResult = 6,
+  Heartbeat = 7,
+};
+
+llvm::StringRef messageTypeName(MessageType Type);
+
+/// First frame in each direction of every connection.
+struct Hello {
+  uint32_t Version = ProtocolVersion;
+  /// clang::getClangFullVersion() of the sender: compiles must match exactly.
+  std::string ClangVersion;
+  /// Free text for logs ("clang-dist client", "local server", ...).
+  std::string Peer;
+};
+
+struct HelloReply {
+  bool Accepted = false;
+  uint32_t Version = ProtocolVersion;
+  std::string ClangVersion;
+  /// Why the peer was refused; empty when accepted.
+  std::string Reason;
+};
+
+/// Client -> local server: one compile job as the driver built it.
+struct SubmitJob {
+  /// The client's working directory; relative paths in Args are relative to it.
+  std::string WorkingDir;
+  /// The cc1 arguments, starting with "-cc1".
+  std::vector<std::string> Args;
+};
+
+/// Local server -> client: how the job ended.
+struct JobOutcome {
+  enum class Disposition : uint8_t {
+    /// Compiled remotely; outputs are written; print Diagnostics, exit ExitCode.
+    Completed = 0,
+    /// The client must run the job itself (not distributable, or the farm
+    /// failed); Reason says why, for the log.
+    RunLocally = 1,
+  };
+  Disposition Kind = Disposition::RunLocally;
+  int32_t ExitCode = 0;
+  std::string Diagnostics;
+  std::string Reason;
+};
+
+/// A file carried in a message, compressed with zstd.
+struct FileBlob {
+  std::string Path;
+  uint64_t RawSize = 0;
+  std::string Compressed;
+};
+
+/// What the source of a CompileJob is. Preprocessed text is the only kind of
+/// protocol version 1; a later kind sends a manifest of content hashes.
+enum class SourceKind : uint8_t {
+  /// The main file as -frewrite-includes produced it: includes inlined,
+  /// macros kept. Files[0] is the main file at the path the client named it.
+  RewrittenIncludes = 1,
+};
+
+/// Local server -> slave.
+struct CompileJob {
+  uint64_t Id = 0;
+  SourceKind Kind = SourceKind::RewrittenIncludes;
+  std::string WorkingDir;
+  /// cc1 arguments, starting with "-cc1"; the slave replaces input, outputs
+  /// and dependency options itself.
+  std::vector<std::string> Args;
+  /// Files[0] is the main file; the rest are other inputs the compile reads
+  /// (sanitizer ignore lists, ...), at the paths the arguments name.
+  std::vector<FileBlob> Files;
+};
+
+enum class OutputKind : uint8_t { Object = 1 };
+
+struct OutputBlob {
+  OutputKind Kind = OutputKind::Object;
+  uint64_t RawSize = 0;
+  std::string Compressed;
+};
+
+/// Slave -> local server.
+struct CompileResult {
+  uint64_t Id = 0;
+  /// What clang -cc1 would have exited with.
+  int32_t ExitCode = 0;
+  /// Exactly what clang -cc1 would have written to stderr.
+  std::string Diagnostics;
+  std::vector<OutputBlob> Outputs;
+};
+
+/// Slave -> local server while a job of the connection is queued or running,
+/// so that a slow compile is not mistaken for a dead peer.
+struct Heartbeat {};
+
+std::string encode(const Hello &M);
+std::string encode(const HelloReply &M);
+std::string encode(const SubmitJob &M);
+std::string encode(const JobOutcome &M);
+std::string encode(const CompileJob &M);
+std::string encode(const CompileResult &M);
+std::string encode(const Heartbeat &M);
+
+llvm::Expected<Hello> decodeHello(llvm::StringRef Payload);
+llvm::Expected<HelloReply> decodeHelloReply(llvm::StringRef Payload);
+llvm::Expected<SubmitJob> decodeSubmitJob(llvm::StringRef Payload);
+llvm::Expected<JobOutcome> decodeJobOutcome(llvm::StringRef Payload);
+llvm::Expected<CompileJob> decodeCompileJob(llvm::StringRef Payload);
+llvm::Expected<CompileResult> decodeCompileResult(llvm::StringRef Payload);
+
+template <typename M> struct MessageTraits;
+#define CLANG_DIST_MESSAGE(Name)                                               \
+  template <> struct MessageTraits<Name> {                                     \
+    static constexpr MessageType Type = MessageType::Name;                     \
+  };
+CLANG_DIST_MESSAGE(Hello)
+CLANG_DIST_MESSAGE(HelloReply)
+CLANG_DIST_MESSAGE(SubmitJob)
+CLANG_DIST_MESSAGE(JobOutcome)
+CLANG_DIST_MESSAGE(CompileJob)
+CLANG_DIST_MESSAGE(CompileResult)
+CLANG_DIST_MESSAGE(Heartbeat)
+#undef CLANG_DIST_MESSAGE
+
+} // namespace clang::dist
+
+#endif

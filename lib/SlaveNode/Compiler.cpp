@@ -1,0 +1,161 @@
+//===- SlaveNode/Compiler.cpp - One compile job, in process ---------------===//
+//
+// Mirrors clang's cc1_main and ExecuteCompilerInvocation, with three changes:
+// the input and every file it reads come from the job, not the disk; the
+// object goes to memory; and nothing that loads code (plugins) is honoured.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SlaveNode/Compiler.h"
+#include "Protocol/Compression.h"
+#include "clang/Basic/DiagnosticOptions.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/CompilerInvocation.h"
+#include "clang/Frontend/FrontendActions.h"
+#include "clang/Frontend/SARIFDiagnosticPrinter.h"
+#include "clang/Frontend/TextDiagnosticBuffer.h"
+#include "clang/Frontend/TextDiagnosticPrinter.h"
+#include "clang/FrontendTool/Utils.h"
+#include "clang/Lex/PreprocessorOptions.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/VirtualFileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang;
+using namespace clang::dist;
+
+void clang::dist::initializeCompiler() {
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+  llvm::InitializeAllAsmParsers();
+}
+
+namespace {
+
+/// The -mllvm options the driver adds to every job. Setting them again is
+/// harmless; any other option changes global state for later jobs.
+bool isHarmlessLLVMArg(llvm::StringRef Arg) {
+  return Arg == "-treat-scalable-fixed-error-as-warning";
+}
+
+CompileResult failure(uint64_t Id, std::string Diagnostics) {
+  CompileResult R;
+  R.Id = Id;
+  R.ExitCode = 1;
+  R.Diagnostics = std::move(Diagnostics);
+  return R;
+}
+
+/// The job's files at their absolute paths under the client's working
+/// directory; nothing else exists for the compile.
+llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::InMemoryFileSystem>>
+buildFileSystem(const CompileJob &Job) {
+  auto FS = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
+  if (std::error_code EC = FS->setCurrentWorkingDirectory(Job.WorkingDir))
+    return llvm::createStringError(EC, "bad working directory '%s'",
+                                   Job.WorkingDir.c_str());
+  for (const FileBlob &Blob : Job.Files) {
+    llvm::Expected<std::string> Content =
+        decompress(Blob.Compressed, Blob.RawSize);
+    if (!Content)
+      return Content.takeError();
+    llvm::SmallString<256> Path(Blob.Path);
+    if (std::error_code EC = FS->makeAbsolute(Path))
+      return llvm::createStringError(EC, "bad path '%s'", Blob.Path.c_str());
+    FS->addFile(Path, /*ModificationTime=*/0,
+                llvm::MemoryBuffer::getMemBufferCopy(*Content, Path));
+  }
+  return FS;
+}
+
+} // namespace
+
+CompileOutcome clang::dist::compile(const CompileJob &Job) {
+  CompileOutcome Outcome;
+  if (Job.Args.empty() || Job.Args[0] != "-cc1")
+    return {failure(Job.Id, "error: job is not a cc1 command\n")};
+
+  auto FS = buildFileSystem(Job);
+  if (!FS)
+    return {failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n")};
+
+  std::vector<const char *> Argv;
+  for (const std::string &A : llvm::ArrayRef(Job.Args).drop_front())
+    Argv.push_back(A.c_str());
+
+  // Declared before the compiler instance, which may hold a stream into it.
+  llvm::SmallString<0> Object;
+  // As cc1_main does: buffer the diagnostics of argument parsing until the
+  // real diagnostic client exists.
+  auto Clang = std::make_unique<CompilerInstance>();
+  llvm::IntrusiveRefCntPtr<DiagnosticIDs> DiagIDs(new DiagnosticIDs());
+  llvm::IntrusiveRefCntPtr<DiagnosticOptions> ParseDiagOpts(new DiagnosticOptions());
+  auto *ParseBuffer = new TextDiagnosticBuffer;
+  DiagnosticsEngine ParseDiags(DiagIDs, &*ParseDiagOpts, ParseBuffer);
+  bool Parsed = CompilerInvocation::CreateFromArgs(Clang->getInvocation(), Argv,
+                                                   ParseDiags, "clang");
+
+  CompilerInvocation &Inv = Clang->getInvocation();
+  FrontendOptions &FrontendOpts = Inv.getFrontendOpts();
+  // A long-lived compiler must free what it allocates.
+  FrontendOpts.DisableFree = false;
+  // Outputs go to memory; the local server writes the dependency file, and
+  // the rewritten source already holds the -include'd files.
+  Inv.getDependencyOutputOpts() = DependencyOutputOptions();
+  Inv.getPreprocessorOpts().Includes.clear();
+  Inv.getPreprocessorOpts().MacroIncludes.clear();
+  // Code from the network must not load code into the slave.
+  FrontendOpts.Plugins.clear();
+  FrontendOpts.ActionName.clear();
+  Inv.getCodeGenOpts().PassPlugins.clear();
+
+  std::string Diagnostics;
+  llvm::raw_string_ostream DiagOS(Diagnostics);
+  DiagnosticOptions &DiagOpts = Inv.getDiagnosticOpts();
+  DiagOS.enable_colors(DiagOpts.ShowColors);
+  DiagnosticConsumer *Printer;
+  if (DiagOpts.getFormat() == DiagnosticOptions::SARIF)
+    Printer = new SARIFDiagnosticPrinter(DiagOS, &DiagOpts);
+  else
+    Printer = new TextDiagnosticPrinter(DiagOS, &DiagOpts);
+  Clang->createDiagnostics(Printer, /*ShouldOwnClient=*/true);
+  Clang->setVerboseOutputStream(DiagOS);
+  ParseBuffer->FlushDiagnostics(Clang->getDiagnostics());
+
+  bool Success = false;
+  if (Parsed) {
+    Clang->createFileManager(*FS);
+    Clang->setOutputStream(std::make_unique<llvm::raw_svector_ostream>(Object));
+
+    if (!FrontendOpts.LLVMArgs.empty()) {
+      std::vector<const char *> LLVMArgv{"clang (LLVM option parsing)"};
+      for (const std::string &A : FrontendOpts.LLVMArgs) {
+        LLVMArgv.push_back(A.c_str());
+        Outcome.TaintsProcess |= !isHarmlessLLVMArg(A);
+      }
+      llvm::cl::ParseCommandLineOptions(LLVMArgv.size(), LLVMArgv.data());
+    }
+    if (!Clang->getDiagnostics().hasErrorOccurred()) {
+      std::unique_ptr<FrontendAction> Act = CreateFrontendAction(*Clang);
+      Success = Act && Clang->ExecuteAction(*Act);
+    }
+    if (Success) {
+      OutputBlob Blob;
+      Blob.Kind = OutputKind::Object;
+      Blob.RawSize = Object.size();
+      Blob.Compressed = compress(Object);
+      Outcome.Result.Outputs.push_back(std::move(Blob));
+    }
+  }
+  Clang->getDiagnosticClient().finish();
+  DiagOS.flush();
+
+  Outcome.Result.Id = Job.Id;
+  Outcome.Result.ExitCode = Success ? 0 : 1;
+  Outcome.Result.Diagnostics = std::move(Diagnostics);
+  return Outcome;
+}

@@ -1,0 +1,32 @@
+//===- SlaveNode/Compiler.h - One compile job, in process -------*- C++ -*-===//
+//
+// Runs the cc1 job a local server sent, from an in-memory file system that
+// holds only the files the job carries, and captures the object and exactly
+// what clang -cc1 would have written to stderr.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_SLAVENODE_COMPILER_H
+#define CLANG_DIST_SLAVENODE_COMPILER_H
+
+#include "Protocol/Messages.h"
+
+namespace clang::dist {
+
+/// Registers targets; call once per process before compiling.
+void initializeCompiler();
+
+struct CompileOutcome {
+  CompileResult Result;
+  /// The job set global LLVM options (-mllvm) that later jobs must not
+  /// inherit: the process should exit once the result is sent.
+  bool TaintsProcess = false;
+};
+
+/// Never fails as a call: a job clang cannot run is a result with a non-zero
+/// exit code and clang's own error text.
+CompileOutcome compile(const CompileJob &Job);
+
+} // namespace clang::dist
+
+#endif

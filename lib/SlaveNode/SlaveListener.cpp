@@ -1,0 +1,298 @@
+//===- SlaveNode/SlaveListener.cpp - One compile slot ---------------------===//
+
+#include "SlaveNode/SlaveListener.h"
+#include "Protocol/AsyncFrame.h"
+#include "SlaveNode/Compiler.h"
+#include "clang/Basic/Version.h"
+#include "llvm/Support/FormatVariadic.h"
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace clang::dist;
+using boost::asio::ip::tcp;
+
+namespace {
+
+class Connection;
+
+struct QueuedJob {
+  std::shared_ptr<Connection> Conn;
+  CompileJob Job;
+};
+
+/// Jobs wait here for the compile thread.
+class JobQueue {
+public:
+  void push(QueuedJob J) {
+    {
+      std::lock_guard<std::mutex> Lock(M);
+      Jobs.push_back(std::move(J));
+    }
+    CV.notify_one();
+  }
+  /// Blocks; std::nullopt once closed.
+  std::optional<QueuedJob> pop() {
+    std::unique_lock<std::mutex> Lock(M);
+    CV.wait(Lock, [&] { return Closed || !Jobs.empty(); });
+    if (Closed)
+      return std::nullopt;
+    QueuedJob J = std::move(Jobs.front());
+    Jobs.pop_front();
+    return J;
+  }
+  void close() {
+    {
+      std::lock_guard<std::mutex> Lock(M);
+      Closed = true;
+    }
+    CV.notify_all();
+  }
+
+private:
+  std::mutex M;
+  std::condition_variable CV;
+  std::deque<QueuedJob> Jobs;
+  bool Closed = false;
+};
+
+class Slot;
+
+/// One peer (a local server). Owned by the handlers in flight on it.
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+  Connection(tcp::socket Socket, Slot &Owner);
+  void start();
+  /// On the io thread: sends a result of a job this connection submitted.
+  void deliver(CompileResult Result, std::function<void()> OnFlushed);
+  /// Read from the compile thread: a job of a closed connection is cancelled.
+  bool isOpen() const { return Open.load(); }
+
+private:
+  void readHello();
+  void readJobs();
+  void close(const llvm::Twine &Why);
+  void heartbeat();
+
+  tcp::socket Socket;
+  std::shared_ptr<FrameWriteQueue<tcp::socket>> Writer;
+  boost::asio::steady_timer Timer;
+  Slot &Owner;
+  std::string PeerName;
+  unsigned Outstanding = 0;
+  std::atomic<bool> Open{true};
+};
+
+class Slot {
+public:
+  Slot(const ListenerOptions &Options, Logger &Log)
+      : Options(Options), Log(Log), Acceptor(IO), Signals(IO, SIGTERM, SIGINT) {}
+
+  int run();
+
+  boost::asio::io_context IO;
+  const ListenerOptions &Options;
+  Logger &Log;
+  JobQueue Queue;
+  std::string Name;
+
+private:
+  void accept();
+  void compileLoop();
+  void stop(int ExitCode);
+
+  tcp::acceptor Acceptor;
+  boost::asio::signal_set Signals;
+  uint64_t Compiled = 0;
+  int ExitCode = 0;
+};
+
+Connection::Connection(tcp::socket S, Slot &Owner)
+    : Socket(std::move(S)),
+      Writer(std::make_shared<FrameWriteQueue<tcp::socket>>(Socket)),
+      Timer(Socket.get_executor()), Owner(Owner) {
+  boost::system::error_code EC;
+  auto Peer = Socket.remote_endpoint(EC);
+  PeerName = EC ? "unknown peer"
+                : llvm::formatv("{0}:{1}", Peer.address().to_string(),
+                                Peer.port()).str();
+}
+
+void Connection::start() {
+  Writer->setErrorHandler([Self = shared_from_this()](llvm::Error E) {
+    Self->close("write failed: " + llvm::toString(std::move(E)));
+  });
+  Timer.expires_after(Owner.Options.HandshakeTimeout);
+  Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    if (!EC)
+      Self->close("no Hello within the handshake timeout");
+  });
+  readHello();
+}
+
+void Connection::readHello() {
+  asyncReadFrame(Socket, [Self = shared_from_this()](llvm::Expected<Frame> F) {
+    Self->Timer.cancel();
+    if (!F)
+      return Self->close("handshake: " + llvm::toString(F.takeError()));
+    if (F->Type != MessageType::Hello)
+      return Self->close("handshake: " +
+                         llvm::toString(unexpectedFrame(MessageType::Hello,
+                                                        F->Type)));
+    llvm::Expected<Hello> H = decodeHello(F->Payload);
+    if (!H)
+      return Self->close("handshake: " + llvm::toString(H.takeError()));
+
+    HelloReply Reply;
+    Reply.ClangVersion = clang::getClangFullVersion();
+    if (H->Version != ProtocolVersion)
+      Reply.Reason = llvm::formatv("protocol version mismatch: peer speaks "
+                                   "version {0}, this slave speaks version {1}",
+                                   H->Version, ProtocolVersion);
+    else if (H->ClangVersion != Reply.ClangVersion)
+      Reply.Reason = llvm::formatv("clang version mismatch: peer has '{0}', "
+                                   "this slave has '{1}'",
+                                   H->ClangVersion, Reply.ClangVersion);
+    Reply.Accepted = Reply.Reason.empty();
+    Self->Writer->push(Reply);
+    if (!Reply.Accepted) {
+      Self->Owner.Log.log("refused " + Self->PeerName + ": " + Reply.Reason);
+      // Close once the refusal is on its way.
+      Self->Open = false;
+      Self->Writer->whenIdle([Self] { Self->close("refused"); });
+      return;
+    }
+    Self->readJobs();
+  });
+}
+
+void Connection::readJobs() {
+  asyncReadFrame(Socket, [Self = shared_from_this()](llvm::Expected<Frame> F) {
+    if (!F)
+      return Self->close(llvm::toString(F.takeError()));
+    if (F->Type != MessageType::CompileJob)
+      return Self->close(llvm::toString(
+          unexpectedFrame(MessageType::CompileJob, F->Type)));
+    llvm::Expected<CompileJob> Job = decodeCompileJob(F->Payload);
+    if (!Job)
+      return Self->close(llvm::toString(Job.takeError()));
+    if (Self->Outstanding++ == 0)
+      Self->heartbeat();
+    Self->Owner.Queue.push({Self, std::move(*Job)});
+    Self->readJobs();
+  });
+}
+
+void Connection::heartbeat() {
+  Timer.expires_after(Owner.Options.HeartbeatInterval);
+  Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    if (EC || !Self->isOpen() || Self->Outstanding == 0)
+      return;
+    Self->Writer->push(Heartbeat{});
+    Self->heartbeat();
+  });
+}
+
+void Connection::deliver(CompileResult Result, std::function<void()> OnFlushed) {
+  if (!isOpen())
+    return OnFlushed();
+  if (--Outstanding == 0)
+    Timer.cancel();
+  Writer->push(Result);
+  Writer->whenIdle(std::move(OnFlushed));
+}
+
+void Connection::close(const llvm::Twine &Why) {
+  if (Socket.is_open()) {
+    std::string Reason = Why.str();
+    // A peer that simply went away is not news.
+    if (Reason != "connection closed by peer" && Reason != "refused")
+      Owner.Log.log(PeerName + ": " + Reason);
+  }
+  Open = false;
+  Timer.cancel();
+  boost::system::error_code Ignored;
+  Socket.close(Ignored);
+}
+
+int Slot::run() {
+  sockaddr_storage Addr;
+  socklen_t Len = sizeof(Addr);
+  if (::getsockname(Options.ListenFd, reinterpret_cast<sockaddr *>(&Addr),
+                    &Len) != 0) {
+    Log.log("listening socket is unusable: " + llvm::Twine(std::strerror(errno)));
+    return 1;
+  }
+  tcp Protocol = Addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
+  Acceptor.assign(Protocol, Options.ListenFd);
+  auto Local = Acceptor.local_endpoint();
+  Name = llvm::formatv("{0}:{1}", Local.address().to_string(), Local.port()).str();
+
+  Signals.async_wait([this](boost::system::error_code EC, int) {
+    if (!EC)
+      stop(0);
+  });
+  std::thread Compiler([this] { compileLoop(); });
+  accept();
+  IO.run();
+  // The compile thread may be inside a long compile: do not wait for it.
+  Compiler.detach();
+  std::string Summary = llvm::formatv("clangd-slave: {0} compiled {1} "
+                                      "translation units\n",
+                                      Name, Compiled);
+  (void)!::write(STDERR_FILENO, Summary.data(), Summary.size());
+  return ExitCode;
+}
+
+void Slot::accept() {
+  Acceptor.async_accept([this](boost::system::error_code EC, tcp::socket S) {
+    if (EC) {
+      if (EC != boost::asio::error::operation_aborted)
+        Log.log("accept failed: " + EC.message());
+      if (EC == boost::asio::error::no_descriptors)
+        return accept();
+      return;
+    }
+    S.set_option(tcp::no_delay(true));
+    std::make_shared<Connection>(std::move(S), *this)->start();
+    accept();
+  });
+}
+
+void Slot::compileLoop() {
+  while (std::optional<QueuedJob> Q = Queue.pop()) {
+    if (!Q->Conn->isOpen())
+      continue;
+    CompileOutcome Outcome = compile(Q->Job);
+    bool Taints = Outcome.TaintsProcess;
+    boost::asio::post(IO, [this, Conn = std::move(Q->Conn),
+                           Result = std::move(Outcome.Result), Taints]() mutable {
+      ++Compiled;
+      Conn->deliver(std::move(Result), [this, Taints] {
+        if (Taints) {
+          Log.log("a job set global LLVM options; restarting the slot");
+          stop(0);
+        }
+      });
+    });
+    if (Taints)
+      return;
+  }
+}
+
+void Slot::stop(int Code) {
+  ExitCode = Code;
+  Queue.close();
+  IO.stop();
+}
+
+} // namespace
+
+int clang::dist::runSlaveListener(const ListenerOptions &Options, Logger &Log) {
+  initializeCompiler();
+  Slot S(Options, Log);
+  return S.run();
+}

@@ -1,0 +1,33 @@
+//===- SlaveNode/SlaveListener.h - One compile slot -------------*- C++ -*-===//
+//
+// A slot is one process: its main thread waits on an io_context (accepting
+// connections, reading jobs, writing results and heartbeats), and one compile
+// thread takes jobs from a queue and compiles them in process. A crash takes
+// down one slot, and the supervisor starts it again.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_SLAVENODE_SLAVELISTENER_H
+#define CLANG_DIST_SLAVENODE_SLAVELISTENER_H
+
+#include "Support/Log.h"
+#include <chrono>
+
+namespace clang::dist {
+
+struct ListenerOptions {
+  /// A listening TCP socket, bound by the supervisor.
+  int ListenFd = -1;
+  /// How often a connection that waits for a result hears from us.
+  std::chrono::milliseconds HeartbeatInterval{1000};
+  /// A peer must complete its Hello within this.
+  std::chrono::milliseconds HandshakeTimeout{10000};
+};
+
+/// Serves until SIGTERM/SIGINT, or until a job tainted the process. Returns
+/// the process exit code; logs "compiled N translation units" on the way out.
+int runSlaveListener(const ListenerOptions &Options, Logger &Log);
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,33 @@
+//===- SlaveNode/SlaveSupervisor.h - clangd-slave's parent process -*- C++ -*-===//
+//
+// Binds one listening socket per core, then runs each slot in a process of
+// its own and starts it again when it dies: process isolation is the safety
+// boundary between compiles (a crash, or global LLVM options of one job, must
+// not touch the next).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_SLAVENODE_SLAVESUPERVISOR_H
+#define CLANG_DIST_SLAVENODE_SLAVESUPERVISOR_H
+
+#include "SlaveNode/SlaveListener.h"
+#include "Support/Log.h"
+#include <string>
+
+namespace clang::dist {
+
+struct SupervisorOptions {
+  unsigned Slots = 1;
+  /// Slot I listens on FirstPort + I; 0 lets the system choose each port.
+  uint16_t FirstPort = 63000;
+  std::string BindAddress = "127.0.0.1";
+  ListenerOptions Listener;
+};
+
+/// Prints "clangd-slave: listening on ADDR:PORT" on stdout for each slot once
+/// all are bound, then serves until SIGTERM/SIGINT. Returns the exit code.
+int runSlaveSupervisor(const SupervisorOptions &Options, Logger &Log);
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,66 @@
+//===- Support/Log.cpp - The one logging entry point ----------------------===//
+
+#include "Support/Log.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace clang::dist;
+
+Logger::Logger() : Logger(STDERR_FILENO, false, "clang-dist") {}
+
+Logger::Logger(int Fd, bool OwnsFd, llvm::StringRef Component)
+    : Fd(Fd), OwnsFd(OwnsFd), Component(Component.str()) {}
+
+Logger::Logger(Logger &&Other) noexcept
+    : Fd(Other.Fd), OwnsFd(Other.OwnsFd), Component(std::move(Other.Component)) {
+  Other.OwnsFd = false;
+}
+
+Logger::~Logger() {
+  if (OwnsFd)
+    ::close(Fd);
+}
+
+llvm::Expected<Logger> Logger::openFile(llvm::StringRef Path,
+                                        llvm::StringRef Component) {
+  int Fd = ::open(Path.str().c_str(),
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (Fd < 0)
+    return llvm::createStringError(std::error_code(errno, std::generic_category()),
+                                   "cannot open log file '%s'",
+                                   Path.str().c_str());
+  return Logger(Fd, true, Component);
+}
+
+void Logger::log(const llvm::Twine &Message) const {
+  using namespace std::chrono;
+  auto Now = system_clock::now();
+  std::time_t Secs = system_clock::to_time_t(Now);
+  auto Millis = duration_cast<milliseconds>(Now.time_since_epoch()).count() % 1000;
+  std::tm Local;
+  localtime_r(&Secs, &Local);
+  char Stamp[32];
+  std::strftime(Stamp, sizeof(Stamp), "%Y-%m-%d %H:%M:%S", &Local);
+
+  std::string Line;
+  llvm::raw_string_ostream OS(Line);
+  OS << Stamp << '.' << llvm::format_decimal(Millis, 3) << ' ' << Component
+     << '[' << ::getpid() << "] " << Message << '\n';
+  OS.flush();
+  // One write per line: O_APPEND makes it atomic with respect to other writers.
+  llvm::StringRef Rest = Line;
+  while (!Rest.empty()) {
+    ssize_t N = ::write(Fd, Rest.data(), Rest.size());
+    if (N < 0) {
+      if (errno == EINTR)
+        continue;
+      return;
+    }
+    Rest = Rest.drop_front(N);
+  }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs every package clang-dist needs to build, test and run its demo.
+set -euo pipefail
+packages=(
+  clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev llvm-16-tools
+  libzstd-dev libboost-dev catch2 cmake ninja-build pkg-config python3 make
+  dpkg-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,76 @@
+//===- clangd-slave/ClangdSlave.cpp - The compile server of a build farm --===//
+//
+// clangd-slave [--cores N] [--port P] [--bind ADDR]
+//
+// Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
+// one process each. Options are parsed by hand, not with llvm::cl: jobs set
+// -mllvm options through llvm::cl's global registry, which must hold nothing
+// of ours.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SlaveNode/SlaveSupervisor.h"
+#include "clang/Basic/Version.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+#include <csignal>
+#include <thread>
+
+using namespace clang::dist;
+
+static const char Usage[] =
+    "usage: clangd-slave [--cores N] [--port PORT] [--bind ADDRESS]\n"
+    "  --cores N        compile slots, one process each (default: one per core)\n"
+    "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
+    "                   system choose (default: 63000)\n"
+    "  --bind ADDRESS   IPv4 or IPv6 address to listen on (default: 127.0.0.1;\n"
+    "                   use 0.0.0.0 to serve other machines)\n";
+
+static int usageError(const llvm::Twine &Problem) {
+  llvm::errs() << "clangd-slave: error: " << Problem << "\n" << Usage;
+  return 2;
+}
+
+int main(int Argc, char **Argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  SupervisorOptions Options;
+  Options.Slots = std::max(1u, std::thread::hardware_concurrency());
+  for (int I = 1; I < Argc; ++I) {
+    llvm::StringRef Arg = Argv[I];
+    if (Arg == "--help" || Arg == "-h") {
+      llvm::outs() << Usage;
+      return 0;
+    }
+    if (Arg == "--version") {
+      llvm::outs() << "clangd-slave for " << clang::getClangFullVersion() << "\n";
+      return 0;
+    }
+    auto [Name, Inline] = Arg.split('=');
+    llvm::StringRef Value = Inline;
+    if (Name != "--cores" && Name != "--port" && Name != "--bind")
+      return usageError("unknown option '" + Arg + "'");
+    if (!Arg.contains('=')) {
+      if (I + 1 == Argc)
+        return usageError("option '" + Name + "' needs a value");
+      Value = Argv[++I];
+    }
+    unsigned N;
+    if (Name == "--cores") {
+      if (Value.getAsInteger(10, N) || N == 0 || N > 1024)
+        return usageError("invalid --cores '" + Value + "' (expected 1-1024)");
+      Options.Slots = N;
+    } else if (Name == "--port") {
+      if (Value.getAsInteger(10, N) || N > 65535)
+        return usageError("invalid --port '" + Value + "' (expected 0-65535)");
+      Options.FirstPort = N;
+    } else {
+      Options.BindAddress = Value.str();
+    }
+  }
+  if (Options.FirstPort != 0 && Options.FirstPort + Options.Slots - 1 > 65535)
+    return usageError("--port plus --cores runs past port 65535");
+
+  Logger Log;
+  Log.setComponent("clangd-slave");
+  return runSlaveSupervisor(Options, Log);
+}
