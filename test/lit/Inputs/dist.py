@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Helpers for clang-dist's lit tests: real processes, real sockets.
+
+  start-slaves DIR [--cores N] [--config-line LINE]...
+      Starts a real clangd-slave on loopback ports the system chooses and
+      writes DIR/dist.conf naming them. The slave dies after --lifetime
+      seconds at the latest, so a failing test leaves nothing behind.
+  stop-slaves DIR
+      Stops it and prints each slot's "compiled N translation units" line and
+      "total: N".
+  stop-server RUNTIME_DIR
+      Stops every local server of RUNTIME_DIR (pids from the lock files) and
+      waits until they are gone.
+  server-pids RUNTIME_DIR
+      Prints the pid of each running local server, one per line.
+  wait-no-server RUNTIME_DIR SECONDS
+      Waits until no local server of RUNTIME_DIR runs; fails after SECONDS.
+  closed-port
+      Prints a loopback port nobody listens on.
+  hello PORT VERSION CLANG_VERSION
+      Sends a Hello with the given protocol and clang version to a slave and
+      prints its HelloReply.
+  parallel N -- COMMAND...
+      Runs COMMAND N times at once ({} in it is replaced by the index) and
+      prints "failed: K".
+"""
+import fcntl
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+
+def start_slaves(args):
+    out_dir = args[0]
+    cores, lifetime, extra = 2, 600, []
+    rest = args[1:]
+    while rest:
+        if rest[0] == "--cores":
+            cores = int(rest[1])
+        elif rest[0] == "--lifetime":
+            lifetime = int(rest[1])
+        elif rest[0] == "--config-line":
+            extra.append(rest[1])
+        else:
+            sys.exit("unknown option " + rest[0])
+        rest = rest[2:]
+    slave = os.environ["CLANGD_SLAVE"]
+    os.makedirs(out_dir, exist_ok=True)
+    log = open(os.path.join(out_dir, "slaves.log"), "w")
+    proc = subprocess.Popen(
+        ["timeout", "-s", "TERM", str(lifetime), slave, "--cores", str(cores),
+         "--port", "0", "--bind", "127.0.0.1"],
+        stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+    ports = []
+    while len(ports) < cores:
+        line = proc.stdout.readline().decode()
+        if not line:
+            sys.exit("clangd-slave exited before listening")
+        ports.append(int(line.rsplit(":", 1)[1]))
+    with open(os.path.join(out_dir, "slaves.pid"), "w") as f:
+        f.write(str(proc.pid))
+    with open(os.path.join(out_dir, "dist.conf"), "w") as f:
+        for port in ports:
+            f.write("slave 127.0.0.1:%d\n" % port)
+        f.write("idle-timeout 5\n")
+        for line in extra:
+            f.write(line + "\n")
+
+
+def stop_slaves(args):
+    out_dir = args[0]
+    pid = int(open(os.path.join(out_dir, "slaves.pid")).read())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    total = 0
+    for line in open(os.path.join(out_dir, "slaves.log")):
+        if " compiled " in line:
+            print(line.rstrip())
+            total += int(line.split(" compiled ")[1].split()[0])
+    print("total: %d" % total)
+
+
+def server_pids(runtime_dir):
+    pids = []
+    if not os.path.isdir(runtime_dir):
+        return pids
+    for name in os.listdir(runtime_dir):
+        if not name.endswith(".lock"):
+            continue
+        path = os.path.join(runtime_dir, name)
+        with open(path) as f:
+            try:
+                # A lock we can take is held by nobody: no server.
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(f, fcntl.LOCK_UN)
+                continue
+            except BlockingIOError:
+                pass
+            text = f.read().strip()
+        if text:
+            pids.append(int(text))
+    return pids
+
+
+def wait_no_server(runtime_dir, seconds):
+    deadline = time.time() + seconds
+    while server_pids(runtime_dir):
+        if time.time() > deadline:
+            sys.exit("a local server still runs after %s seconds" % seconds)
+        time.sleep(0.1)
+
+
+def stop_server(args):
+    for pid in server_pids(args[0]):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    wait_no_server(args[0], 30)
+
+
+def closed_port(args):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+    s.close()
+
+
+def frame(msg_type, payload):
+    return struct.pack("<II", msg_type, len(payload)) + payload
+
+
+def string(s):
+    b = s.encode()
+    return struct.pack("<I", len(b)) + b
+
+
+def hello(args):
+    port, version, clang_version = int(args[0]), int(args[1]), args[2]
+    payload = struct.pack("<II", 0x54534443, version) + string(clang_version) + string("lit test")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(frame(1, payload))
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    msg_type, length = struct.unpack("<II", data[:8])
+    body = data[8:8 + length]
+    accepted = body[0]
+    (reply_version,) = struct.unpack("<I", body[1:5])
+    (n,) = struct.unpack("<I", body[5:9])
+    clang = body[9:9 + n].decode()
+    (m,) = struct.unpack("<I", body[9 + n:13 + n])
+    reason = body[13 + n:13 + n + m].decode()
+    print("type=%d accepted=%d version=%d" % (msg_type, accepted, reply_version))
+    print("clang=%s" % clang)
+    print("reason=%s" % reason)
+
+
+def parallel(args):
+    n = int(args[0])
+    assert args[1] == "--"
+    cmd = args[2:]
+    procs = [subprocess.Popen([c.replace("{}", str(i)) for c in cmd])
+             for i in range(n)]
+    failed = sum(1 for p in procs if p.wait() != 0)
+    print("failed: %d" % failed)
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "start-slaves":
+        start_slaves(args)
+    elif cmd == "stop-slaves":
+        stop_slaves(args)
+    elif cmd == "stop-server":
+        stop_server(args)
+    elif cmd == "server-pids":
+        for pid in server_pids(args[0]):
+            print(pid)
+    elif cmd == "wait-no-server":
+        wait_no_server(args[0], float(args[1]))
+    elif cmd == "closed-port":
+        closed_port(args)
+    elif cmd == "hello":
+        hello(args)
+    elif cmd == "parallel":
+        parallel(args)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

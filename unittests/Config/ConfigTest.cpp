@@ -1,0 +1,286 @@
+//===- unittests/Config/ConfigTest.cpp - dist.conf parser tests -----------===//
+
+#include "Config/Config.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include <catch2/catch.hpp>
+#include <string>
+
+using namespace clang::dist;
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The value, or a failed test naming the error.
+template <typename T> T unwrap(llvm::Expected<T> Value) {
+  if (!Value)
+    FAIL("unexpected error: " << llvm::toString(Value.takeError()));
+  return std::move(*Value);
+}
+
+DistConfig parse(llvm::StringRef Text) {
+  return unwrap(parseConfig(Text, "dist.conf"));
+}
+
+/// The error of parsing \p Text, or a marker no Contains() check accepts.
+std::string parseError(llvm::StringRef Text) {
+  llvm::Expected<DistConfig> Config = parseConfig(Text, "dist.conf");
+  if (Config)
+    return "<no error>";
+  return llvm::toString(Config.takeError());
+}
+
+/// An error that starts with "FILE:LINE: " and mentions the problem. (Catch2
+/// v2's composed matchers keep references to their parts, so a function
+/// cannot return Contains(A) && Contains(B).)
+class IsErrorAt : public Catch::MatcherBase<std::string> {
+public:
+  IsErrorAt(std::string Location, std::string Problem)
+      : Location(std::move(Location)), Problem(std::move(Problem)) {}
+  bool match(const std::string &Text) const override {
+    llvm::StringRef T(Text);
+    return T.startswith(Location + ": ") && T.contains(Problem);
+  }
+  std::string describe() const override {
+    return "is an error at " + Location + ": mentioning \"" + Problem + "\"";
+  }
+
+private:
+  std::string Location;
+  std::string Problem;
+};
+
+std::string loadError(const std::string &Path) {
+  llvm::Expected<DistConfig> Config = loadConfig(Path);
+  if (Config)
+    return "<no error>";
+  return llvm::toString(Config.takeError());
+}
+
+std::vector<SlaveEndpoint> ports(llvm::StringRef Host, unsigned First,
+                                 unsigned Last) {
+  std::vector<SlaveEndpoint> Out;
+  for (unsigned P = First; P <= Last; ++P)
+    Out.push_back({Host.str(), static_cast<uint16_t>(P)});
+  return Out;
+}
+
+/// A directory removed with its contents at the end of the test.
+struct TempDir {
+  TempDir() {
+    REQUIRE_FALSE(
+        llvm::sys::fs::createUniqueDirectory("clang-dist-config", Path));
+  }
+  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
+  std::string file(llvm::StringRef Name) const {
+    llvm::SmallString<128> File(Path);
+    llvm::sys::path::append(File, Name);
+    return File.str().str();
+  }
+  llvm::SmallString<128> Path;
+};
+
+void writeFile(const std::string &Path, llvm::StringRef Text) {
+  std::error_code EC;
+  llvm::raw_fd_ostream OS(Path, EC);
+  REQUIRE_FALSE(EC);
+  OS << Text;
+}
+
+} // namespace
+
+TEST_CASE("An empty config has the defaults", "[Config]") {
+  DistConfig Config = parse("");
+  CHECK(Config.Path.empty());
+  CHECK(Config.Slaves.empty());
+  CHECK(Config.LocalSlaves == 0);
+  CHECK(Config.IdleTimeout == 30s);
+  CHECK(Config.ConnectTimeout == 3000ms);
+  CHECK(Config.HeartbeatTimeout == 10000ms);
+  CHECK(Config.SlaveBackoff == 30s);
+}
+
+TEST_CASE("Slave lines", "[Config]") {
+  SECTION("host:port") {
+    CHECK(parse("slave build1:7000").Slaves == ports("build1", 7000, 7000));
+  }
+  SECTION("host:first-last") {
+    CHECK(parse("slave build1:7000-7003").Slaves ==
+          ports("build1", 7000, 7003));
+    CHECK(parse("slave b:9-9").Slaves == ports("b", 9, 9));
+    CHECK(parse("slave b:1-65535").Slaves.size() == 65535);
+  }
+  SECTION("host:port cores=N") {
+    CHECK(parse("slave build1:7000 cores=3").Slaves ==
+          ports("build1", 7000, 7002));
+    CHECK(parse("slave b:65535 cores=1").Slaves == ports("b", 65535, 65535));
+  }
+  SECTION("IPv6 addresses in brackets") {
+    DistConfig Config = parse("slave [::1]:7000\n"
+                              "slave [fe80::1%eth0]:8000-8001");
+    std::vector<SlaveEndpoint> Expected = ports("::1", 7000, 7000);
+    for (const SlaveEndpoint &E : ports("fe80::1%eth0", 8000, 8001))
+      Expected.push_back(E);
+    CHECK(Config.Slaves == Expected);
+    CHECK(Config.Slaves[0].str() == "[::1]:7000");
+  }
+  SECTION("every line adds slots, in order") {
+    DistConfig Config = parse("slave a:1\nslave 10.0.0.2:5-6\nslave a:1");
+    std::vector<SlaveEndpoint> Expected = {
+        {"a", 1}, {"10.0.0.2", 5}, {"10.0.0.2", 6}, {"a", 1}};
+    CHECK(Config.Slaves == Expected);
+    CHECK(Config.Slaves[1].str() == "10.0.0.2:5");
+  }
+}
+
+TEST_CASE("Comments and blank lines and spacing are ignored", "[Config]") {
+  DistConfig Config = parse("# the build farm\n"
+                            "\n"
+                            "   \t \n"
+                            "  slave\ta:1   # the first\n"
+                            "#slave b:2\n"
+                            "idle-timeout 5#seconds\r\n"
+                            "slave c:3\r\n");
+  std::vector<SlaveEndpoint> Expected = {{"a", 1}, {"c", 3}};
+  CHECK(Config.Slaves == Expected);
+  CHECK(Config.IdleTimeout == 5s);
+}
+
+TEST_CASE("Settings", "[Config]") {
+  DistConfig Config = parse("idle-timeout 120\n"
+                            "local-slaves 8\n"
+                            "connect-timeout-ms 500\n"
+                            "heartbeat-timeout-ms 2500\n"
+                            "slave-backoff 0\n");
+  CHECK(Config.Slaves.empty());
+  CHECK(Config.IdleTimeout == 120s);
+  CHECK(Config.LocalSlaves == 8);
+  CHECK(Config.ConnectTimeout == 500ms);
+  CHECK(Config.HeartbeatTimeout == 2500ms);
+  CHECK(Config.SlaveBackoff == 0s);
+
+  // The last of repeated settings wins.
+  CHECK(parse("idle-timeout 1\nidle-timeout 86400").IdleTimeout == 86400s);
+}
+
+TEST_CASE("Config errors name the file and the line and the problem",
+          "[Config]") {
+  // Comments and blank lines count: the bad line is always line 3.
+  auto errorAtLine3 = [](llvm::StringRef Line) {
+    return parseError(("# farm\n\n" + Line + "\nslave ok:1\n").str());
+  };
+  auto At = [](const std::string &Problem) {
+    return IsErrorAt("dist.conf:3", Problem);
+  };
+
+  SECTION("unknown key") {
+    CHECK_THAT(errorAtLine3("slaves a:1"), At("unknown setting 'slaves'"));
+    CHECK_THAT(errorAtLine3("idle_timeout"), At("unknown setting"));
+    CHECK_THAT(errorAtLine3("bogus 1 2"), At("unknown setting 'bogus'"));
+  }
+  SECTION("missing port") {
+    CHECK_THAT(errorAtLine3("slave build1"), At("has no port"));
+    CHECK_THAT(errorAtLine3("slave build1:"), At("has no port"));
+    CHECK_THAT(errorAtLine3("slave ::1"), At("has no port"));
+    CHECK_THAT(errorAtLine3("slave [::1]"), At("invalid slave address"));
+    CHECK_THAT(errorAtLine3("slave :7000"), At("has no host"));
+    CHECK_THAT(errorAtLine3("slave []:7000"), At("has no host"));
+  }
+  SECTION("bad port") {
+    CHECK_THAT(errorAtLine3("slave a:0"), At("invalid port '0'"));
+    CHECK_THAT(errorAtLine3("slave a:65536"), At("invalid port '65536'"));
+    CHECK_THAT(errorAtLine3("slave a:abc"), At("invalid port 'abc'"));
+    CHECK_THAT(errorAtLine3("slave a:-1"), At("invalid port ''"));
+    CHECK_THAT(errorAtLine3("slave a:99999999999"),
+               At("invalid port '99999999999'"));
+    CHECK_THAT(errorAtLine3("slave a:1-65536"), At("invalid port '65536'"));
+    CHECK_THAT(errorAtLine3("slave a:1-x"), At("invalid port 'x'"));
+    // A range missing its end is not its first port.
+    CHECK_THAT(errorAtLine3("slave a:7000-"), At("invalid port ''"));
+  }
+  SECTION("reversed range") {
+    CHECK_THAT(errorAtLine3("slave a:7003-7000"),
+               At("port range '7003-7000' ends before it starts"));
+  }
+  SECTION("range and cores together") {
+    CHECK_THAT(errorAtLine3("slave a:7000-7003 cores=4"), At("not both"));
+  }
+  SECTION("bad cores") {
+    CHECK(parse("slave a:65000 cores=536").Slaves.back().Port == 65535);
+    CHECK_THAT(errorAtLine3("slave a:65000 cores=537"),
+               At("cores=537 runs past port 65535"));
+    CHECK_THAT(errorAtLine3("slave a:7000 cores=0"),
+               At("invalid value '0' for cores"));
+    CHECK_THAT(errorAtLine3("slave a:7000 cores=x"),
+               At("invalid value 'x' for cores"));
+    CHECK_THAT(errorAtLine3("slave a:7000 threads=4"),
+               At("unexpected 'threads=4' (expected cores=N)"));
+  }
+  SECTION("extra or missing words") {
+    CHECK_THAT(errorAtLine3("slave a:7000 cores=4 fast"),
+               At("expected 'slave HOST:PORT[-LAST] [cores=N]'"));
+    CHECK_THAT(errorAtLine3("slave"),
+               At("expected 'slave HOST:PORT[-LAST] [cores=N]'"));
+    CHECK_THAT(errorAtLine3("idle-timeout 30 40"),
+               At("expected 'idle-timeout VALUE'"));
+    CHECK_THAT(errorAtLine3("local-slaves"),
+               At("expected 'local-slaves VALUE'"));
+  }
+  SECTION("setting out of range") {
+    CHECK_THAT(errorAtLine3("idle-timeout 0"),
+               At("invalid value '0' for idle-timeout (expected 1-86400)"));
+    CHECK_THAT(errorAtLine3("local-slaves 4097"),
+               At("invalid value '4097' for local-slaves"));
+    CHECK_THAT(errorAtLine3("connect-timeout-ms 9"),
+               At("invalid value '9' for connect-timeout-ms"));
+    CHECK_THAT(errorAtLine3("heartbeat-timeout-ms -5"),
+               At("invalid value '-5' for heartbeat-timeout-ms"));
+    CHECK_THAT(errorAtLine3("slave-backoff 1h"),
+               At("invalid value '1h' for slave-backoff"));
+  }
+}
+
+TEST_CASE("Too many slots are refused", "[Config]") {
+  CHECK(parse("slave a:1-65535\nslave b:1").Slaves.size() == 65536);
+  CHECK_THAT(parseError("slave a:1-65535\nslave b:1-2"),
+             IsErrorAt("dist.conf:2", "too many slots"));
+}
+
+TEST_CASE("loadConfig", "[Config]") {
+  TempDir Dir;
+
+  SECTION("a missing file is an error naming it") {
+    std::string Missing = Dir.file("missing.conf");
+    CHECK_THAT(loadError(Missing),
+               Contains("cannot read config file '" + Missing + "'"));
+  }
+
+  SECTION("errors name the file as given") {
+    std::string Path = Dir.file("bad.conf");
+    writeFile(Path, "slave a:1\nnonsense 3\n");
+    CHECK_THAT(loadError(Path),
+               IsErrorAt(Path + ":2", "unknown setting 'nonsense'"));
+  }
+
+  SECTION("the real path is recorded") {
+    std::string Real = Dir.file("real.conf");
+    std::string Link = Dir.file("link.conf");
+    writeFile(Real, "slave a:1\n");
+    REQUIRE_FALSE(llvm::sys::fs::create_link("real.conf", Link));
+    llvm::SmallString<128> Expected;
+    REQUIRE_FALSE(llvm::sys::fs::real_path(Real, Expected));
+
+    DistConfig Config = unwrap(loadConfig(Link));
+    CHECK(llvm::sys::path::filename(Config.Path) == "real.conf");
+    CHECK(Config.Path == Expected.str().str());
+    CHECK(Config.Slaves.size() == 1);
+
+    // The same file by a path through "..".
+    std::string Roundabout = Dir.file(
+        "../" + llvm::sys::path::filename(Dir.Path).str() + "/link.conf");
+    CHECK(unwrap(loadConfig(Roundabout)).Path == Expected.str().str());
+  }
+}

@@ -1,0 +1,134 @@
+//===- unittests/LocalServer/SchedulerTest.cpp - Slot choice --------------===//
+
+#include "LocalServer/Scheduler.h"
+#include <catch2/catch.hpp>
+
+using namespace clang::dist;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Records what each acquire() was given.
+struct Recorder {
+  std::vector<std::optional<size_t>> Given;
+  Scheduler::ReadyFn callback() {
+    return [this](std::optional<size_t> Slot) { Given.push_back(Slot); };
+  }
+};
+
+const Scheduler::Clock::time_point T0{};
+
+} // namespace
+
+TEST_CASE("Scheduler gives each free slot one job, round robin", "[Scheduler]") {
+  Scheduler S(3, 30s);
+  Recorder R;
+  for (int I = 0; I < 3; ++I)
+    S.acquire(R.callback(), T0);
+  REQUIRE(R.Given == std::vector<std::optional<size_t>>{0, 1, 2});
+  CHECK(S.isBusy(0));
+  CHECK(S.isBusy(1));
+  CHECK(S.isBusy(2));
+
+  // Slot 0 frees first, yet the search starts after the slot chosen last.
+  S.release(0, false, T0);
+  S.release(1, false, T0);
+  S.acquire(R.callback(), T0);
+  CHECK(R.Given.back() == std::optional<size_t>(0));
+  S.acquire(R.callback(), T0);
+  CHECK(R.Given.back() == std::optional<size_t>(1));
+}
+
+TEST_CASE("Scheduler prefers a free slot over a busy one", "[Scheduler]") {
+  Scheduler S(2, 30s);
+  Recorder R;
+  S.acquire(R.callback(), T0); // slot 0
+  S.acquire(R.callback(), T0); // slot 1
+  S.release(0, false, T0);
+  // Round robin would say slot 0 next anyway; make slot 1 free instead.
+  S.acquire(R.callback(), T0); // slot 0 again
+  S.release(1, false, T0);
+  S.acquire(R.callback(), T0);
+  REQUIRE(R.Given.size() == 4);
+  CHECK(R.Given[3] == std::optional<size_t>(1));
+}
+
+TEST_CASE("Scheduler queues jobs in arrival order when all slots are busy",
+          "[Scheduler]") {
+  Scheduler S(1, 30s);
+  std::vector<int> Order;
+  S.acquire([&](std::optional<size_t>) { Order.push_back(0); }, T0);
+  S.acquire([&](std::optional<size_t> Slot) {
+    CHECK(Slot == std::optional<size_t>(0));
+    Order.push_back(1);
+  }, T0);
+  S.acquire([&](std::optional<size_t>) { Order.push_back(2); }, T0);
+  CHECK(S.waiting() == 2);
+  CHECK(Order == std::vector<int>{0});
+
+  S.release(0, false, T0);
+  CHECK(Order == std::vector<int>{0, 1});
+  S.release(0, false, T0);
+  CHECK(Order == std::vector<int>{0, 1, 2});
+  CHECK(S.waiting() == 0);
+}
+
+TEST_CASE("Scheduler backs off a failed slot", "[Scheduler]") {
+  Scheduler S(2, 30s);
+  Recorder R;
+  S.acquire(R.callback(), T0); // slot 0
+  S.release(0, /*Failed=*/true, T0);
+  CHECK(S.isBackedOff(0, T0 + 29s));
+  CHECK_FALSE(S.isBackedOff(0, T0 + 30s));
+
+  // While slot 0 is backed off, every job goes to slot 1.
+  S.acquire(R.callback(), T0 + 1s);
+  CHECK(R.Given.back() == std::optional<size_t>(1));
+  S.release(1, false, T0 + 1s);
+  S.acquire(R.callback(), T0 + 2s);
+  CHECK(R.Given.back() == std::optional<size_t>(1));
+  S.release(1, false, T0 + 2s);
+
+  // After the backoff, slot 0 takes jobs again.
+  S.acquire(R.callback(), T0 + 31s);
+  CHECK(R.Given.back() == std::optional<size_t>(0));
+}
+
+TEST_CASE("Scheduler sends jobs home at once when every slot is backed off",
+          "[Scheduler]") {
+  Scheduler S(2, 30s);
+  Recorder R;
+  S.acquire(R.callback(), T0);
+  S.acquire(R.callback(), T0);
+  S.release(0, true, T0);
+  S.release(1, true, T0);
+  S.acquire(R.callback(), T0 + 1s);
+  REQUIRE(R.Given.size() == 3);
+  CHECK(R.Given[2] == std::nullopt);
+  CHECK(S.waiting() == 0);
+}
+
+TEST_CASE("Scheduler releases waiting jobs when the last usable slot fails",
+          "[Scheduler]") {
+  Scheduler S(2, 30s);
+  Recorder R;
+  S.acquire(R.callback(), T0); // slot 0
+  S.release(0, true, T0);      // slot 0 backed off
+  S.acquire(R.callback(), T0); // slot 1
+  S.acquire(R.callback(), T0); // waits for slot 1
+  CHECK(S.waiting() == 1);
+  S.release(1, true, T0);      // slot 1 fails too: nobody is left
+  REQUIRE(R.Given.size() == 3);
+  CHECK(R.Given[2] == std::nullopt);
+  CHECK(S.waiting() == 0);
+}
+
+TEST_CASE("Scheduler with a zero backoff retries a failed slot at once",
+          "[Scheduler]") {
+  Scheduler S(1, 0s);
+  Recorder R;
+  S.acquire(R.callback(), T0);
+  S.release(0, true, T0);
+  S.acquire(R.callback(), T0);
+  CHECK(R.Given.back() == std::optional<size_t>(0));
+}

@@ -1,0 +1,212 @@
+//===- unittests/Protocol/FrameTest.cpp - Frame and FrameSocket tests -----===//
+//
+// FrameSocket is tested over a socketpair(2): real blocking I/O with partial
+// reads and peers that go away, but no network.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Protocol/Frame.h"
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace clang::dist;
+using Catch::Matchers::Contains;
+using namespace std::string_literals;
+
+namespace {
+
+template <typename T> std::string errorText(llvm::Expected<T> Value) {
+  if (Value)
+    return "<no error>";
+  return llvm::toString(Value.takeError());
+}
+
+std::string errorText(llvm::Error E) {
+  if (!E)
+    return "<no error>";
+  return llvm::toString(std::move(E));
+}
+
+/// True on success; a failure is consumed and shown with the next assertion.
+bool succeeded(llvm::Error E) {
+  if (!E)
+    return true;
+  UNSCOPED_INFO(llvm::toString(std::move(E)));
+  return false;
+}
+
+template <typename T> bool succeeded(llvm::Expected<T> &Value) {
+  return Value ? true : succeeded(Value.takeError());
+}
+
+std::string header(uint32_t Type, uint32_t Size) {
+  auto Bytes = encodeFrameHeader(MessageType(Type), Size);
+  return std::string(Bytes.data(), Bytes.size());
+}
+
+/// Both ends of a connected UNIX stream socket.
+struct SocketPair {
+  SocketPair() {
+    int Fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, Fds) == 0);
+    A = FrameSocket(Fds[0]);
+    B = FrameSocket(Fds[1]);
+  }
+  FrameSocket A{-1};
+  FrameSocket B{-1};
+};
+
+} // namespace
+
+TEST_CASE("Frame header layout is little-endian type then size", "[Frame]") {
+  CHECK(header(5, 0x01020304) == "\x05\0\0\0\x04\x03\x02\x01"s);
+}
+
+TEST_CASE("Frame header round trip for every type", "[Frame]") {
+  for (uint32_t Type = 1; Type <= 7; ++Type) {
+    INFO("type " << Type);
+    auto Header = decodeFrameHeader(header(Type, 1234));
+    REQUIRE(succeeded(Header));
+    CHECK(Header->Type == MessageType(Type));
+    CHECK(Header->PayloadSize == 1234);
+  }
+}
+
+TEST_CASE("Unknown frame types are rejected", "[Frame]") {
+  for (uint32_t Type : {0u, 8u, 0x54534443u, 0xFFFFFFFFu}) {
+    INFO("type " << Type);
+    CHECK_THAT(errorText(decodeFrameHeader(header(Type, 0))),
+               Contains("unknown message type"));
+  }
+}
+
+TEST_CASE("Oversized payloads are rejected before allocation", "[Frame]") {
+  auto Header = decodeFrameHeader(header(3, MaxFramePayload));
+  REQUIRE(succeeded(Header));
+  CHECK(Header->PayloadSize == MaxFramePayload);
+
+  for (uint32_t Size : {MaxFramePayload + 1, 0xFFFFFFFFu}) {
+    INFO("size " << Size);
+    CHECK_THAT(errorText(decodeFrameHeader(header(3, Size))),
+               Contains("SubmitJob payload") && Contains("exceeds"));
+  }
+}
+
+TEST_CASE("encodeFrame is the header followed by the payload", "[Frame]") {
+  SubmitJob M{"/w", {"-cc1"}};
+  std::string Payload = encode(M);
+  CHECK(encodeFrame(M) == header(3, Payload.size()) + Payload);
+  CHECK(encodeFrame(Heartbeat{}) == header(7, 0));
+}
+
+TEST_CASE("unexpectedFrame names both types", "[Frame]") {
+  CHECK_THAT(
+      errorText(unexpectedFrame(MessageType::HelloReply, MessageType::Hello)),
+      Contains("expected HelloReply, got Hello"));
+}
+
+TEST_CASE("FrameSocket reads back what was written", "[Frame]") {
+  SocketPair P;
+  SubmitJob In{"/work dir", {"-cc1", "\0x"s, ""}};
+  Hello Greeting;
+  Greeting.ClangVersion = "clang 16";
+  Greeting.Peer = "test";
+  // Back to back in one write: the reader must not read past a frame.
+  REQUIRE(succeeded(P.A.writeAll(encodeFrame(In) + encodeFrame(Heartbeat{}) +
+                                 encodeFrame(Greeting))));
+
+  llvm::Expected<SubmitJob> Out = P.B.read<SubmitJob>(decodeSubmitJob);
+  REQUIRE(succeeded(Out));
+  CHECK(Out->WorkingDir == In.WorkingDir);
+  CHECK(Out->Args == In.Args);
+
+  llvm::Expected<Frame> Beat = P.B.readFrame();
+  REQUIRE(succeeded(Beat));
+  CHECK(Beat->Type == MessageType::Heartbeat);
+  CHECK(Beat->Payload.empty());
+
+  llvm::Expected<Hello> H = P.B.read<Hello>(decodeHello);
+  REQUIRE(succeeded(H));
+  CHECK(H->ClangVersion == "clang 16");
+  CHECK(H->Peer == "test");
+}
+
+TEST_CASE("FrameSocket reads a frame larger than the socket buffer",
+          "[Frame]") {
+  SocketPair P;
+  CompileResult In;
+  In.Id = 42;
+  In.Outputs.push_back({OutputKind::Object, 1, std::string(4 << 20, 'o')});
+  for (size_t I = 0; I < In.Outputs[0].Compressed.size(); I += 4093)
+    In.Outputs[0].Compressed[I] = static_cast<char>(I);
+  // The writer blocks until the reader drains the socket.
+  llvm::Error WriteError = llvm::Error::success();
+  std::thread Writer([&] { WriteError = P.A.writeAll(encodeFrame(In)); });
+  llvm::Expected<CompileResult> Out =
+      P.B.read<CompileResult>(decodeCompileResult);
+  // Should the read have failed early, the writer must not block forever.
+  P.B = FrameSocket(-1);
+  Writer.join();
+  CHECK(succeeded(std::move(WriteError)));
+  REQUIRE(succeeded(Out));
+  CHECK(Out->Id == 42);
+  REQUIRE(Out->Outputs.size() == 1);
+  CHECK(Out->Outputs[0].Compressed == In.Outputs[0].Compressed);
+}
+
+TEST_CASE("FrameSocket reports a peer that closes", "[Frame]") {
+  SocketPair P;
+  std::string Bytes = encodeFrame(SubmitJob{"/w", {"-cc1", "a.c"}});
+  size_t Sent = 0;
+
+  SECTION("before the frame") { Sent = 0; }
+  SECTION("in the header") { Sent = FrameHeaderSize - 3; }
+  SECTION("after the header") { Sent = FrameHeaderSize; }
+  SECTION("in the payload") { Sent = Bytes.size() - 1; }
+
+  REQUIRE(succeeded(P.A.writeAll(llvm::StringRef(Bytes).take_front(Sent))));
+  P.A = FrameSocket(-1);
+  CHECK_THAT(errorText(P.B.read<SubmitJob>(decodeSubmitJob)),
+             Contains("connection closed by peer"));
+}
+
+TEST_CASE("FrameSocket rejects a frame of another type", "[Frame]") {
+  SocketPair P;
+  Hello Greeting;
+  REQUIRE(succeeded(P.A.writeAll(encodeFrame(Greeting))));
+  CHECK_THAT(errorText(P.B.read<SubmitJob>(decodeSubmitJob)),
+             Contains("expected SubmitJob") && Contains("got Hello"));
+}
+
+TEST_CASE("FrameSocket rejects a bad header", "[Frame]") {
+  SocketPair P;
+  REQUIRE(succeeded(P.A.writeAll(header(99, 0))));
+  CHECK_THAT(errorText(P.B.readFrame()), Contains("unknown message type 99"));
+}
+
+TEST_CASE("FrameSocket write to a closed peer is an error and no SIGPIPE",
+          "[Frame]") {
+  // Were SIGPIPE raised, it would kill the whole test run (exit status 141).
+  SocketPair P;
+  P.B = FrameSocket(-1);
+  CHECK_THAT(errorText(P.A.writeAll(encodeFrame(Heartbeat{}))),
+             Contains("Broken pipe"));
+}
+
+TEST_CASE("FrameSocket owns its descriptor", "[Frame]") {
+  int Fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, Fds) == 0);
+  ::close(Fds[1]);
+  {
+    FrameSocket S(Fds[0]);
+    FrameSocket Moved(std::move(S));
+    CHECK(S.fd() == -1);
+    CHECK(Moved.fd() == Fds[0]);
+  }
+  // Closed by the socket it was moved to, and not left open.
+  CHECK(::fcntl(Fds[0], F_GETFD) == -1);
+}

@@ -1,0 +1,371 @@
+//===- unittests/Protocol/MessagesTest.cpp - Message encoding tests -------===//
+//
+// Every message must survive a round trip with every field set, and every
+// malformed payload a peer can send must be an error, never a crash or a
+// huge allocation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Protocol/Messages.h"
+#include "llvm/Support/Endian.h"
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <memory>
+#include <string>
+
+using namespace clang::dist;
+using Catch::Matchers::Contains;
+using namespace std::string_literals;
+
+namespace {
+
+/// NUL bytes and bytes above 0x7f: strings are byte strings, not C strings.
+const std::string Binary = "\0bin\xff\x80\0ary\0"s;
+
+template <typename T> T unwrap(llvm::Expected<T> Value) {
+  if (!Value)
+    FAIL("unexpected error: " << llvm::toString(Value.takeError()));
+  return std::move(*Value);
+}
+
+/// The error's text, or a marker that no Contains() check will accept.
+template <typename T> std::string errorText(llvm::Expected<T> Value) {
+  if (Value)
+    return "<no error>";
+  return llvm::toString(Value.takeError());
+}
+
+/// Every strict prefix of a valid encoding is truncated somewhere. Each
+/// prefix is copied to a heap block of exactly its size (a std::string might
+/// keep it inline), so that a decoder reading past the end is caught by
+/// AddressSanitizer and valgrind.
+template <typename M>
+void checkEveryPrefixFails(const std::string &Encoded,
+                           llvm::Expected<M> (*Decode)(llvm::StringRef)) {
+  for (size_t Length = 0; Length < Encoded.size(); ++Length) {
+    INFO("prefix of " << Length << " of " << Encoded.size() << " bytes");
+    std::unique_ptr<char[]> Prefix(new char[Length]);
+    std::memcpy(Prefix.get(), Encoded.data(), Length);
+    // A Hello shorter than its magic cannot be told from a stranger's bytes.
+    CHECK_THAT(errorText(Decode(llvm::StringRef(Prefix.get(), Length))),
+               Contains("truncated or malformed field") ||
+                   Contains("bad magic"));
+  }
+}
+
+void overwriteU32(std::string &Bytes, size_t Offset, uint32_t Value) {
+  REQUIRE(Offset + 4 <= Bytes.size());
+  llvm::support::endian::write32le(Bytes.data() + Offset, Value);
+}
+
+Hello makeHello() {
+  Hello M;
+  M.Version = 99;
+  M.ClangVersion = "clang version 16.0.6" + Binary;
+  M.Peer = "local server";
+  return M;
+}
+
+HelloReply makeHelloReply() {
+  HelloReply M;
+  M.Accepted = true;
+  M.Version = 7;
+  M.ClangVersion = Binary;
+  M.Reason = "welcome";
+  return M;
+}
+
+SubmitJob makeSubmitJob() {
+  SubmitJob M;
+  M.WorkingDir = "/home/u/src";
+  M.Args = {"-cc1", "", Binary, "-o", "a.o"};
+  return M;
+}
+
+JobOutcome makeJobOutcome() {
+  JobOutcome M;
+  M.Kind = JobOutcome::Disposition::Completed;
+  M.ExitCode = -3;
+  M.Diagnostics = "a.c:1:1: error: " + Binary;
+  M.Reason = "compiled on build1:7000";
+  return M;
+}
+
+CompileJob makeCompileJob() {
+  CompileJob M;
+  M.Id = 0x0123456789abcdefull;
+  M.Kind = SourceKind::RewrittenIncludes;
+  M.WorkingDir = "/w" + Binary;
+  M.Args = {"-cc1", "-emit-obj", "", Binary};
+  M.Files = {{"a.c", 3, Binary}, {"", 0, ""}, {"ignore.txt", 1ull << 40, "x"}};
+  return M;
+}
+
+CompileResult makeCompileResult() {
+  CompileResult M;
+  M.Id = ~0ull;
+  M.ExitCode = 1;
+  M.Diagnostics = Binary;
+  M.Outputs = {{OutputKind::Object, 12345, Binary},
+               {OutputKind::Object, 0, ""}};
+  return M;
+}
+
+} // namespace
+
+TEST_CASE("Every message type has a name", "[Messages]") {
+  CHECK(messageTypeName(MessageType::Hello) == "Hello");
+  CHECK(messageTypeName(MessageType::HelloReply) == "HelloReply");
+  CHECK(messageTypeName(MessageType::SubmitJob) == "SubmitJob");
+  CHECK(messageTypeName(MessageType::JobOutcome) == "JobOutcome");
+  CHECK(messageTypeName(MessageType::CompileJob) == "CompileJob");
+  CHECK(messageTypeName(MessageType::CompileResult) == "CompileResult");
+  CHECK(messageTypeName(MessageType::Heartbeat) == "Heartbeat");
+  CHECK(messageTypeName(MessageType(0)) == "unknown");
+}
+
+TEST_CASE("Hello round trip", "[Messages]") {
+  Hello In = makeHello();
+  std::string Encoded = encode(In);
+  // The magic is what lets a peer tell us from a stray connection.
+  CHECK(Encoded.substr(0, 4) == "CDST");
+  Hello Out = unwrap(decodeHello(Encoded));
+  CHECK(Out.Version == In.Version);
+  CHECK(Out.ClangVersion == In.ClangVersion);
+  CHECK(Out.Peer == In.Peer);
+
+  In.ClangVersion.clear();
+  In.Peer.clear();
+  Out = unwrap(decodeHello(encode(In)));
+  CHECK(Out.ClangVersion.empty());
+  CHECK(Out.Peer.empty());
+}
+
+TEST_CASE("HelloReply round trip", "[Messages]") {
+  HelloReply In = makeHelloReply();
+  HelloReply Out = unwrap(decodeHelloReply(encode(In)));
+  CHECK(Out.Accepted == In.Accepted);
+  CHECK(Out.Version == In.Version);
+  CHECK(Out.ClangVersion == In.ClangVersion);
+  CHECK(Out.Reason == In.Reason);
+
+  In.Accepted = false;
+  In.ClangVersion.clear();
+  In.Reason = "clang version mismatch" + Binary;
+  Out = unwrap(decodeHelloReply(encode(In)));
+  CHECK_FALSE(Out.Accepted);
+  CHECK(Out.ClangVersion.empty());
+  CHECK(Out.Reason == In.Reason);
+}
+
+TEST_CASE("SubmitJob round trip", "[Messages]") {
+  SubmitJob In = makeSubmitJob();
+  SubmitJob Out = unwrap(decodeSubmitJob(encode(In)));
+  CHECK(Out.WorkingDir == In.WorkingDir);
+  CHECK(Out.Args == In.Args);
+
+  In.WorkingDir.clear();
+  In.Args.clear();
+  Out = unwrap(decodeSubmitJob(encode(In)));
+  CHECK(Out.WorkingDir.empty());
+  CHECK(Out.Args.empty());
+}
+
+TEST_CASE("JobOutcome round trip", "[Messages]") {
+  JobOutcome In = makeJobOutcome();
+  JobOutcome Out = unwrap(decodeJobOutcome(encode(In)));
+  CHECK(Out.Kind == In.Kind);
+  CHECK(Out.ExitCode == In.ExitCode);
+  CHECK(Out.Diagnostics == In.Diagnostics);
+  CHECK(Out.Reason == In.Reason);
+
+  In.Kind = JobOutcome::Disposition::RunLocally;
+  In.Diagnostics.clear();
+  In.Reason = "no slave answered";
+  Out = unwrap(decodeJobOutcome(encode(In)));
+  CHECK(Out.Kind == JobOutcome::Disposition::RunLocally);
+  CHECK(Out.Diagnostics.empty());
+  CHECK(Out.Reason == In.Reason);
+}
+
+TEST_CASE("CompileJob round trip", "[Messages]") {
+  CompileJob In = makeCompileJob();
+  CompileJob Out = unwrap(decodeCompileJob(encode(In)));
+  CHECK(Out.Id == In.Id);
+  CHECK(Out.Kind == In.Kind);
+  CHECK(Out.WorkingDir == In.WorkingDir);
+  CHECK(Out.Args == In.Args);
+  REQUIRE(Out.Files.size() == In.Files.size());
+  for (size_t I = 0; I < In.Files.size(); ++I) {
+    INFO("file " << I);
+    CHECK(Out.Files[I].Path == In.Files[I].Path);
+    CHECK(Out.Files[I].RawSize == In.Files[I].RawSize);
+    CHECK(Out.Files[I].Compressed == In.Files[I].Compressed);
+  }
+}
+
+TEST_CASE("CompileResult round trip", "[Messages]") {
+  CompileResult In = makeCompileResult();
+  CompileResult Out = unwrap(decodeCompileResult(encode(In)));
+  CHECK(Out.Id == In.Id);
+  CHECK(Out.ExitCode == In.ExitCode);
+  CHECK(Out.Diagnostics == In.Diagnostics);
+  REQUIRE(Out.Outputs.size() == In.Outputs.size());
+  for (size_t I = 0; I < In.Outputs.size(); ++I) {
+    INFO("output " << I);
+    CHECK(Out.Outputs[I].Kind == In.Outputs[I].Kind);
+    CHECK(Out.Outputs[I].RawSize == In.Outputs[I].RawSize);
+    CHECK(Out.Outputs[I].Compressed == In.Outputs[I].Compressed);
+  }
+
+  // A failed compile has no outputs; a clean one no diagnostics.
+  In.Diagnostics.clear();
+  In.Outputs.clear();
+  Out = unwrap(decodeCompileResult(encode(In)));
+  CHECK(Out.Diagnostics.empty());
+  CHECK(Out.Outputs.empty());
+}
+
+TEST_CASE("Heartbeat has an empty payload", "[Messages]") {
+  CHECK(encode(Heartbeat{}).empty());
+}
+
+TEST_CASE("Every truncation of a message is an error", "[Messages]") {
+  SECTION("Hello") { checkEveryPrefixFails(encode(makeHello()), decodeHello); }
+  SECTION("HelloReply") {
+    checkEveryPrefixFails(encode(makeHelloReply()), decodeHelloReply);
+  }
+  SECTION("SubmitJob") {
+    checkEveryPrefixFails(encode(makeSubmitJob()), decodeSubmitJob);
+  }
+  SECTION("JobOutcome") {
+    checkEveryPrefixFails(encode(makeJobOutcome()), decodeJobOutcome);
+  }
+  SECTION("CompileJob") {
+    checkEveryPrefixFails(encode(makeCompileJob()), decodeCompileJob);
+  }
+  SECTION("CompileResult") {
+    checkEveryPrefixFails(encode(makeCompileResult()), decodeCompileResult);
+  }
+}
+
+TEST_CASE("Trailing bytes after a message are an error", "[Messages]") {
+  auto Trailing = Contains("3 trailing bytes");
+  std::string Extra("\0\0\0", 3);
+  CHECK_THAT(errorText(decodeHello(encode(makeHello()) + Extra)), Trailing);
+  CHECK_THAT(errorText(decodeHelloReply(encode(makeHelloReply()) + Extra)),
+             Trailing);
+  CHECK_THAT(errorText(decodeSubmitJob(encode(makeSubmitJob()) + Extra)),
+             Trailing);
+  CHECK_THAT(errorText(decodeJobOutcome(encode(makeJobOutcome()) + Extra)),
+             Trailing);
+  CHECK_THAT(errorText(decodeCompileJob(encode(makeCompileJob()) + Extra)),
+             Trailing);
+  CHECK_THAT(
+      errorText(decodeCompileResult(encode(makeCompileResult()) + Extra)),
+      Trailing);
+}
+
+TEST_CASE("Errors name the message and the field", "[Messages]") {
+  std::string Encoded = encode(makeSubmitJob());
+  CHECK_THAT(errorText(decodeSubmitJob(Encoded.substr(0, Encoded.size() - 1))),
+             Contains("malformed SubmitJob message") &&
+                 Contains("'arguments'"));
+}
+
+TEST_CASE("Hello with a bad magic is refused", "[Messages]") {
+  std::string Encoded = encode(makeHello());
+  Encoded[0] = 'X';
+  CHECK_THAT(errorText(decodeHello(Encoded)), Contains("bad magic"));
+  // An HTTP client or a peer of another protocol, say.
+  CHECK_THAT(errorText(decodeHello("GET / HTTP/1.1\r\n\r\n")),
+             Contains("bad magic"));
+}
+
+TEST_CASE("Absurd list and string lengths fail without allocating",
+          "[Messages]") {
+  // Every count is more than the rest of the payload can hold. Honouring
+  // 0xFFFFFFFF would allocate over 100 GB (or throw), so passing at all means
+  // the decoder looked before it allocated.
+  const uint32_t Counts[] = {0xFFFFFFFF, 1u << 20, 2};
+
+  SECTION("SubmitJob arguments") {
+    SubmitJob M;
+    M.WorkingDir = "w";
+    std::string Encoded = encode(M);
+    for (uint32_t Count : Counts) {
+      INFO("count " << Count);
+      overwriteU32(Encoded, Encoded.size() - 4, Count);
+      CHECK_THAT(errorText(decodeSubmitJob(Encoded)), Contains("'arguments'"));
+    }
+  }
+
+  SECTION("CompileJob files") {
+    CompileJob M = makeCompileJob();
+    M.Files.clear();
+    std::string Encoded = encode(M);
+    for (uint32_t Count : Counts) {
+      INFO("count " << Count);
+      overwriteU32(Encoded, Encoded.size() - 4, Count);
+      CHECK_THAT(errorText(decodeCompileJob(Encoded)), Contains("'files'"));
+    }
+  }
+
+  SECTION("CompileResult outputs") {
+    CompileResult M = makeCompileResult();
+    M.Outputs.clear();
+    std::string Encoded = encode(M);
+    for (uint32_t Count : Counts) {
+      INFO("count " << Count);
+      overwriteU32(Encoded, Encoded.size() - 4, Count);
+      CHECK_THAT(errorText(decodeCompileResult(Encoded)),
+                 Contains("'outputs'"));
+    }
+  }
+
+  SECTION("String length") {
+    SubmitJob M;
+    M.WorkingDir = "abc";
+    std::string Encoded = encode(M);
+    overwriteU32(Encoded, 0, 0xFFFFFFFF);
+    CHECK_THAT(errorText(decodeSubmitJob(Encoded)),
+               Contains("'working directory'"));
+  }
+}
+
+TEST_CASE("Unknown enum values are refused", "[Messages]") {
+  SECTION("JobOutcome disposition") {
+    std::string Encoded = encode(makeJobOutcome());
+    Encoded[0] = 2;
+    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("disposition 2"));
+  }
+
+  SECTION("CompileJob source kind") {
+    std::string Encoded = encode(makeCompileJob());
+    // After the u64 id.
+    for (char Kind : {0, 2, -1}) {
+      Encoded[8] = Kind;
+      CHECK_THAT(errorText(decodeCompileJob(Encoded)),
+                 Contains("unknown source kind"));
+    }
+  }
+
+  SECTION("CompileResult output kind") {
+    CompileResult M = makeCompileResult();
+    M.Diagnostics.clear();
+    M.Outputs.resize(1);
+    std::string Encoded = encode(M);
+    // After id (8), exit code (4), empty diagnostics (4) and the count (4).
+    for (char Kind : {0, 2, -1}) {
+      Encoded[20] = Kind;
+      CHECK_THAT(errorText(decodeCompileResult(Encoded)),
+                 Contains("unknown output kind"));
+    }
+  }
+}
+
+TEST_CASE("CompileJob without a main file is refused", "[Messages]") {
+  CompileJob M = makeCompileJob();
+  M.Files.clear();
+  CHECK_THAT(errorText(decodeCompileJob(encode(M))), Contains("no main file"));
+}
