@@ -127,7 +127,7 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
 
     if (Key == "slave") {
       if (llvm::Error E = P.slave(Args, Config.Slaves))
-        return std::move(E);
+        return E;
       continue;
     }
     // The value count is checked per known key, so that a misspelt key is
@@ -164,18 +164,17 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
     else
       E = P.error("unknown setting '" + Key + "'");
     if (E)
-      return std::move(E);
+      return E;
   }
-  return std::move(Config);
+  return Config;
 }
 
 llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
   auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
   if (!Buffer)
-    return llvm::createStringError(Buffer.getError(),
-                                   "cannot read config file '%s': %s",
-                                   Path.str().c_str(),
-                                   Buffer.getError().message().c_str());
+    return llvm::createStringError(
+        Buffer.getError(), "cannot read config file '%s': %s",
+        Path.str().c_str(), Buffer.getError().message().c_str());
   auto Config = parseConfig((*Buffer)->getBuffer(), Path);
   if (!Config)
     return Config.takeError();

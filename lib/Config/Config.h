@@ -23,7 +23,8 @@ struct SlaveEndpoint {
   uint16_t Port = 0;
 
   std::string str() const;
-  friend bool operator==(const SlaveEndpoint &, const SlaveEndpoint &) = default;
+  friend bool operator==(const SlaveEndpoint &,
+                         const SlaveEndpoint &) = default;
 };
 
 struct DistConfig {

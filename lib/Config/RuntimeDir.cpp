@@ -22,15 +22,17 @@ llvm::Expected<std::string> clang::dist::openRuntimeDir() {
     Dir = llvm::formatv("/tmp/clang-dist-{0}", ::getuid()).str();
 
   if (::mkdir(Dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return llvm::createStringError(std::error_code(errno, std::generic_category()),
-                                   "cannot create runtime directory '%s': %s",
-                                   Dir.c_str(), std::strerror(errno));
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()),
+        "cannot create runtime directory '%s': %s", Dir.c_str(),
+        std::strerror(errno));
   struct stat St;
   // lstat: a symlink planted under /tmp must not redirect us.
   if (::lstat(Dir.c_str(), &St) != 0)
-    return llvm::createStringError(std::error_code(errno, std::generic_category()),
-                                   "cannot stat runtime directory '%s': %s",
-                                   Dir.c_str(), std::strerror(errno));
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()),
+        "cannot stat runtime directory '%s': %s", Dir.c_str(),
+        std::strerror(errno));
   if (!S_ISDIR(St.st_mode))
     return llvm::createStringError(llvm::errc::not_a_directory,
                                    "runtime directory '%s' is not a directory",
@@ -55,8 +57,9 @@ std::string clang::dist::configHash(llvm::StringRef ConfigPath) {
   return llvm::formatv("{0:x-16}", llvm::xxHash64(Key)).str();
 }
 
-llvm::Expected<ServerPaths> clang::dist::serverPaths(llvm::StringRef RuntimeDir,
-                                                     llvm::StringRef ConfigPath) {
+llvm::Expected<ServerPaths>
+clang::dist::serverPaths(llvm::StringRef RuntimeDir,
+                         llvm::StringRef ConfigPath) {
   std::string Base = (RuntimeDir + "/server-" + configHash(ConfigPath)).str();
   ServerPaths P{Base + ".sock", Base + ".lock", Base + ".start", Base + ".log"};
   if (P.Socket.size() >= sizeof(sockaddr_un::sun_path))

@@ -40,8 +40,8 @@ constexpr const char *RealClang = CLANG_DIST_REAL_CLANG;
 /// (/usr/bin for clang-16 on PATH); the GCC installation and so the include
 /// paths are searched relative to it.
 std::string clangInstalledDir() {
-  llvm::ErrorOr<std::string> OnPath =
-      llvm::sys::findProgramByName(llvm::sys::path::filename(CLANG_DIST_CLANG_NAME));
+  llvm::ErrorOr<std::string> OnPath = llvm::sys::findProgramByName(
+      llvm::sys::path::filename(CLANG_DIST_CLANG_NAME));
   llvm::SmallString<256> Path(OnPath ? *OnPath : RealClang);
   llvm::sys::fs::make_absolute(Path);
   return std::string(llvm::sys::path::parent_path(Path));
@@ -49,7 +49,8 @@ std::string clangInstalledDir() {
 
 /// Removes --distributed FILE / --distributed=FILE; CLANG_DIST_CONFIG is the
 /// fallback. Empty: the built-in default.
-llvm::Expected<std::string> takeConfigOption(llvm::SmallVectorImpl<const char *> &Args) {
+llvm::Expected<std::string>
+takeConfigOption(llvm::SmallVectorImpl<const char *> &Args) {
   std::optional<std::string> Path;
   for (size_t I = 1; I < Args.size();) {
     llvm::StringRef Arg = Args[I];
@@ -134,7 +135,8 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   if (ConfigPath)
     ConfigPath = resolveConfig(*ConfigPath);
   if (!ConfigPath) {
-    llvm::errs() << ProgName << ": error: " << llvm::toString(ConfigPath.takeError())
+    llvm::errs() << ProgName
+                 << ": error: " << llvm::toString(ConfigPath.takeError())
                  << '\n';
     return 1;
   }
@@ -146,7 +148,8 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   DiagnosticsEngine Diags(new DiagnosticIDs(), &*DiagOpts, DiagClient);
   ProcessWarningOptions(Diags, *DiagOpts, /*ReportDiags=*/false);
 
-  driver::Driver TheDriver(RealClang, llvm::sys::getDefaultTargetTriple(), Diags);
+  driver::Driver TheDriver(RealClang, llvm::sys::getDefaultTargetTriple(),
+                           Diags);
   TheDriver.setInstalledDir(clangInstalledDir());
   driver::ParsedClangName TargetAndMode =
       driver::ToolChain::getTargetAndModeFromProgramName(Args[0]);
@@ -158,7 +161,8 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
     Args.insert(Args.begin() + InsertAt++, TargetAndMode.DriverMode);
   if (TargetAndMode.TargetIsValid) {
     Args.insert(Args.begin() + InsertAt++, "-target");
-    Args.insert(Args.begin() + InsertAt, Saver.save(TargetAndMode.TargetPrefix).data());
+    Args.insert(Args.begin() + InsertAt,
+                Saver.save(TargetAndMode.TargetPrefix).data());
   }
 
   std::unique_ptr<driver::Compilation> C(TheDriver.BuildCompilation(Args));

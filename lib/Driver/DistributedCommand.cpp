@@ -1,4 +1,5 @@
-//===- Driver/DistributedCommand.cpp - A compile job run by the local server -===//
+//===- Driver/DistributedCommand.cpp - A compile job run by the local server
+//-===//
 
 #include "Driver/DistributedCommand.h"
 #include "Support/Log.h"
@@ -41,8 +42,9 @@ llvm::Expected<JobOutcome> awaitOutcome(FrameSocket &Socket) {
   if (!Reply)
     return Reply.takeError();
   if (!Reply->Accepted)
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "local server refused: %s", Reply->Reason.c_str());
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "local server refused: %s", Reply->Reason.c_str());
   return Socket.read<JobOutcome>(decodeJobOutcome);
 }
 

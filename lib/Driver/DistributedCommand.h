@@ -1,4 +1,5 @@
-//===- Driver/DistributedCommand.h - A compile job run by the local server -*- C++ -*-===//
+//===- Driver/DistributedCommand.h - A compile job run by the local server -*-
+//C++ -*-===//
 //
 // Replaces a compile job in clang's own job list, so that clang's driver keeps
 // everything else: job order, -v output, removing outputs of failed jobs,

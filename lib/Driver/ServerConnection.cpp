@@ -1,4 +1,5 @@
-//===- Driver/ServerConnection.cpp - Reach the local server, start it if need be -===//
+//===- Driver/ServerConnection.cpp - Reach the local server, start it if need be
+//-===//
 
 #include "Driver/ServerConnection.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -22,7 +23,8 @@ constexpr int StartTimeoutMs = 30000;
 llvm::Error systemError(const llvm::Twine &What) {
   int Err = errno;
   return llvm::createStringError(std::error_code(Err, std::generic_category()),
-                                 "%s: %s", What.str().c_str(), std::strerror(Err));
+                                 "%s: %s", What.str().c_str(),
+                                 std::strerror(Err));
 }
 
 /// std::nullopt when nobody listens, an error for anything else.
@@ -34,7 +36,8 @@ llvm::Expected<std::optional<FrameSocket>> tryConnect(const std::string &Path) {
   sockaddr_un Addr{};
   Addr.sun_family = AF_UNIX;
   std::memcpy(Addr.sun_path, Path.c_str(), Path.size() + 1);
-  while (::connect(Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)) != 0) {
+  while (::connect(Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)) !=
+         0) {
     if (errno == EINTR)
       continue;
     if (errno == ENOENT || errno == ECONNREFUSED)
@@ -61,7 +64,8 @@ llvm::Error startServer(const ServerTarget &Target) {
     if (::fork() != 0)
       ::_exit(0);
     int Null = ::open("/dev/null", O_RDWR);
-    int Log = ::open(Target.Paths.Log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int Log =
+        ::open(Target.Paths.Log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(Null, STDIN_FILENO);
     ::dup2(Log >= 0 ? Log : Null, STDOUT_FILENO);
     ::dup2(Log >= 0 ? Log : Null, STDERR_FILENO);
@@ -97,7 +101,8 @@ llvm::Error startServer(const ServerTarget &Target) {
 
 } // namespace
 
-llvm::Expected<FrameSocket> clang::dist::connectToServer(const ServerTarget &Target) {
+llvm::Expected<FrameSocket>
+clang::dist::connectToServer(const ServerTarget &Target) {
   auto First = tryConnect(Target.Paths.Socket);
   if (!First)
     return First.takeError();
@@ -120,14 +125,15 @@ llvm::Expected<FrameSocket> clang::dist::connectToServer(const ServerTarget &Tar
   if (*Again)
     return std::move(**Again);
   if (llvm::Error E = startServer(Target))
-    return std::move(E);
+    return E;
   auto Started = tryConnect(Target.Paths.Socket);
   if (!Started)
     return Started.takeError();
   if (!*Started)
-    return llvm::createStringError(std::make_error_code(std::errc::connection_refused),
-                                   "the local server started but does not listen "
-                                   "on '%s'",
-                                   Target.Paths.Socket.c_str());
+    return llvm::createStringError(
+        std::make_error_code(std::errc::connection_refused),
+        "the local server started but does not listen "
+        "on '%s'",
+        Target.Paths.Socket.c_str());
   return std::move(**Started);
 }

@@ -13,7 +13,8 @@ constexpr std::chrono::seconds RequestTimeout(30);
 
 ClientSession::ClientSession(Socket S, JobRunner &Runner, Logger &Log,
                              std::shared_ptr<void> ActivityToken)
-    : S(std::move(S)), Writer(std::make_shared<FrameWriteQueue<Socket>>(this->S)),
+    : S(std::move(S)),
+      Writer(std::make_shared<FrameWriteQueue<Socket>>(this->S)),
       Timer(this->S.get_executor()), Runner(Runner), Log(Log),
       ActivityToken(std::move(ActivityToken)) {}
 
@@ -21,13 +22,15 @@ void ClientSession::start() {
   Timer.expires_after(RequestTimeout);
   Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
     if (!EC)
-      Self->drop("no request within " + llvm::Twine(RequestTimeout.count()) + "s");
+      Self->drop("no request within " + llvm::Twine(RequestTimeout.count()) +
+                 "s");
   });
   asyncReadFrame(S, [Self = shared_from_this()](llvm::Expected<Frame> F) {
     if (!F)
       return Self->drop(llvm::toString(F.takeError()));
     if (F->Type != MessageType::Hello)
-      return Self->drop(llvm::toString(unexpectedFrame(MessageType::Hello, F->Type)));
+      return Self->drop(
+          llvm::toString(unexpectedFrame(MessageType::Hello, F->Type)));
     llvm::Expected<Hello> H = decodeHello(F->Payload);
     if (!H)
       return Self->drop(llvm::toString(H.takeError()));
@@ -54,13 +57,13 @@ void ClientSession::readJob() {
     if (!F)
       return Self->drop(llvm::toString(F.takeError()));
     if (F->Type != MessageType::SubmitJob)
-      return Self->drop(llvm::toString(unexpectedFrame(MessageType::SubmitJob, F->Type)));
+      return Self->drop(
+          llvm::toString(unexpectedFrame(MessageType::SubmitJob, F->Type)));
     llvm::Expected<SubmitJob> Job = decodeSubmitJob(F->Payload);
     if (!Job)
       return Self->drop(llvm::toString(Job.takeError()));
-    Self->Runner.run(std::move(*Job), [Self](JobOutcome Outcome) {
-      Self->finish(Outcome);
-    });
+    Self->Runner.run(std::move(*Job),
+                     [Self](JobOutcome Outcome) { Self->finish(Outcome); });
   });
 }
 

@@ -1,4 +1,5 @@
-//===- LocalServer/FileCache.cpp - One file cache for all translation units -===//
+//===- LocalServer/FileCache.cpp - One file cache for all translation units
+//-===//
 
 #include "LocalServer/FileCache.h"
 #include "llvm/ADT/SmallString.h"
@@ -11,7 +12,8 @@ namespace {
 /// translation unit keeps this buffer while the cache may drop the entry.
 class SharedBuffer : public llvm::MemoryBuffer {
 public:
-  SharedBuffer(std::shared_ptr<llvm::MemoryBuffer> Contents, llvm::StringRef Name)
+  SharedBuffer(std::shared_ptr<llvm::MemoryBuffer> Contents,
+               llvm::StringRef Name)
       : Contents(std::move(Contents)), Name(Name.str()) {
     init(this->Contents->getBufferStart(), this->Contents->getBufferEnd(),
          /*RequiresNullTerminator=*/true);
@@ -61,7 +63,8 @@ public:
     std::string Name = Path.str();
     if (auto Contents = Cache.lookup(Absolute, *Current))
       return std::make_unique<CachedFile>(
-          llvm::vfs::Status::copyWithNewName(*Current, Name), std::move(Contents));
+          llvm::vfs::Status::copyWithNewName(*Current, Name),
+          std::move(Contents));
 
     auto File = ProxyFileSystem::openFileForRead(Path);
     if (!File)
@@ -91,7 +94,8 @@ private:
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
 SharedFileCache::viewFor(llvm::StringRef WorkingDir) {
   // A physical file system of its own tracks its working directory itself.
-  std::unique_ptr<llvm::vfs::FileSystem> Real = llvm::vfs::createPhysicalFileSystem();
+  std::unique_ptr<llvm::vfs::FileSystem> Real =
+      llvm::vfs::createPhysicalFileSystem();
   Real->setCurrentWorkingDirectory(WorkingDir);
   return llvm::makeIntrusiveRefCnt<CachingFileSystem>(
       llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(Real.release()), *this);

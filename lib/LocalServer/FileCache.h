@@ -1,4 +1,5 @@
-//===- LocalServer/FileCache.h - One file cache for all translation units -*- C++ -*-===//
+//===- LocalServer/FileCache.h - One file cache for all translation units -*-
+//C++ -*-===//
 //
 // Preprocessing reads the same headers for every translation unit of a build.
 // The cache keeps their contents in memory, shared by all threads; each
@@ -28,7 +29,8 @@ namespace clang::dist {
 class SharedFileCache {
 public:
   /// When the contents exceed \p ByteLimit the cache starts over.
-  explicit SharedFileCache(uint64_t ByteLimit = 1ull << 30) : Limit(ByteLimit) {}
+  explicit SharedFileCache(uint64_t ByteLimit = 1ull << 30)
+      : Limit(ByteLimit) {}
 
   /// A file system for one translation unit: the real one, with relative
   /// paths resolved against \p WorkingDir and file contents from the cache.

@@ -34,9 +34,9 @@ struct JobRunner::Running {
   std::string LastError;
 };
 
-JobRunner::JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
-                     const DistConfig &Config, std::vector<SlaveEndpoint> Slaves,
-                     Logger &Log)
+JobRunner::JobRunner(boost::asio::io_context &IO,
+                     boost::asio::thread_pool &Pool, const DistConfig &Config,
+                     std::vector<SlaveEndpoint> Slaves, Logger &Log)
     : IO(IO), Pool(Pool), Config(Config), Log(Log),
       Slots(Slaves.size(), Config.SlaveBackoff) {
   for (SlaveEndpoint &E : Slaves)
@@ -54,7 +54,8 @@ void JobRunner::run(SubmitJob Submit, DoneFn Done) {
     R->Prepared.Job.Id = Id;
     if (!R->Prepared.Job.Files.empty()) {
       R->Source = R->Prepared.Job.Files[0].Path;
-      R->Frame = std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
+      R->Frame =
+          std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
       // The frame holds the only copy the job still needs.
       R->Prepared.Job.Files.clear();
     }
@@ -77,24 +78,24 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
                                    : R->LastError);
         ++R->Attempts;
         SlaveClient &Client = *Clients[*Slot];
-        Client.run(R->Frame, R->Prepared.Job.Id,
-                   [this, R, Slot = *Slot](llvm::Expected<CompileResult> Result) {
-                     const SlaveEndpoint &Where = Clients[Slot]->endpoint();
-                     Slots.release(Slot, !Result, std::chrono::steady_clock::now());
-                     if (Result) {
-                       ++Compiled[Where.str()];
-                       return finishRemote(R, std::move(*Result));
-                     }
-                     R->LastError = llvm::formatv("slave {0} failed: {1}",
-                                                  Where.str(),
-                                                  llvm::toString(Result.takeError()));
-                     Log.log(R->Source + ": " + R->LastError +
-                             llvm::formatv(" (backed off for {0}s)",
-                                           Config.SlaveBackoff.count()));
-                     if (R->Attempts >= std::min<size_t>(MaxAttempts, Clients.size()))
-                       return runLocally(R, R->LastError);
-                     attempt(R);
-                   });
+        Client.run(
+            R->Frame, R->Prepared.Job.Id,
+            [this, R, Slot = *Slot](llvm::Expected<CompileResult> Result) {
+              const SlaveEndpoint &Where = Clients[Slot]->endpoint();
+              Slots.release(Slot, !Result, std::chrono::steady_clock::now());
+              if (Result) {
+                ++Compiled[Where.str()];
+                return finishRemote(R, std::move(*Result));
+              }
+              R->LastError = llvm::formatv("slave {0} failed: {1}", Where.str(),
+                                           llvm::toString(Result.takeError()));
+              Log.log(R->Source + ": " + R->LastError +
+                      llvm::formatv(" (backed off for {0}s)",
+                                    Config.SlaveBackoff.count()));
+              if (R->Attempts >= std::min<size_t>(MaxAttempts, Clients.size()))
+                return runLocally(R, R->LastError);
+              attempt(R);
+            });
       },
       std::chrono::steady_clock::now());
 }
@@ -103,29 +104,32 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
   boost::asio::post(Pool, [this, R, Result = std::move(Result)]() mutable {
     llvm::Error Written = llvm::Error::success();
     if (Result.ExitCode == 0) {
-      if (Result.Outputs.size() != 1 || Result.Outputs[0].Kind != OutputKind::Object)
-        Written = llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                          "slave sent %zu outputs, expected one object",
-                                          Result.Outputs.size());
+      if (Result.Outputs.size() != 1 ||
+          Result.Outputs[0].Kind != OutputKind::Object)
+        Written = llvm::createStringError(
+            std::make_error_code(std::errc::protocol_error),
+            "slave sent %zu outputs, expected one object",
+            Result.Outputs.size());
       else
         Written = writeObject(R->Prepared.ObjectPath, Result.Outputs[0]);
     }
     std::string WriteError = Written ? llvm::toString(std::move(Written)) : "";
-    boost::asio::post(IO, [this, R, WriteError,
-                           Result = std::move(Result)]() mutable {
-      // The client's clang reports an unwritable output in its own words.
-      if (!WriteError.empty())
-        return runLocally(R, "cannot store the object: " + WriteError);
-      JobOutcome Outcome;
-      Outcome.Kind = JobOutcome::Disposition::Completed;
-      Outcome.ExitCode = Result.ExitCode;
-      Outcome.Diagnostics = std::move(Result.Diagnostics);
-      R->Done(std::move(Outcome));
-    });
+    boost::asio::post(
+        IO, [this, R, WriteError, Result = std::move(Result)]() mutable {
+          // The client's clang reports an unwritable output in its own words.
+          if (!WriteError.empty())
+            return runLocally(R, "cannot store the object: " + WriteError);
+          JobOutcome Outcome;
+          Outcome.Kind = JobOutcome::Disposition::Completed;
+          Outcome.ExitCode = Result.ExitCode;
+          Outcome.Diagnostics = std::move(Result.Diagnostics);
+          R->Done(std::move(Outcome));
+        });
   });
 }
 
-void JobRunner::runLocally(std::shared_ptr<Running> R, const std::string &Reason) {
+void JobRunner::runLocally(std::shared_ptr<Running> R,
+                           const std::string &Reason) {
   Log.log((R->Source.empty() ? std::string("job") : R->Source) +
           ": running locally: " + Reason);
   JobOutcome Outcome;

@@ -1,4 +1,5 @@
-//===- LocalServer/JobRunner.h - One job from submission to object -*- C++ -*-===//
+//===- LocalServer/JobRunner.h - One job from submission to object -*- C++
+//-*-===//
 //
 // The life of a job in the server: preprocess on the pool, wait for a slot,
 // compile on a slave (retrying on another slot if that one fails), write the

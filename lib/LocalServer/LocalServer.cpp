@@ -23,8 +23,9 @@ namespace {
 class Server {
 public:
   Server(const LocalServerOptions &Options, Logger &Log)
-      : Options(Options), Log(Log), Pool(std::max(2u, std::thread::hardware_concurrency())),
-        Acceptor(IO), Signals(IO, SIGTERM, SIGINT, SIGHUP), IdleTimer(IO) {}
+      : Options(Options), Log(Log),
+        Pool(std::max(2u, std::thread::hardware_concurrency())), Acceptor(IO),
+        Signals(IO, SIGTERM, SIGINT, SIGHUP), IdleTimer(IO) {}
 
   int run();
 
@@ -60,10 +61,9 @@ llvm::Error Server::listen() {
   if (!EC)
     Acceptor.listen(boost::asio::socket_base::max_listen_connections, EC);
   if (EC)
-    return llvm::createStringError(std::make_error_code(std::errc::io_error),
-                                   "cannot listen on '%s': %s",
-                                   Options.Paths.Socket.c_str(),
-                                   EC.message().c_str());
+    return llvm::createStringError(
+        std::make_error_code(std::errc::io_error), "cannot listen on '%s': %s",
+        Options.Paths.Socket.c_str(), EC.message().c_str());
   return llvm::Error::success();
 }
 
@@ -80,24 +80,26 @@ void Server::becameIdle() {
   IdleTimer.expires_after(Options.Config.IdleTimeout);
   IdleTimer.async_wait([this](boost::system::error_code EC) {
     if (!EC && Active == 0)
-      shutdown(llvm::formatv("idle for {0}s", Options.Config.IdleTimeout.count()));
+      shutdown(
+          llvm::formatv("idle for {0}s", Options.Config.IdleTimeout.count()));
   });
 }
 
 void Server::accept() {
-  Acceptor.async_accept([this](boost::system::error_code EC,
-                               stream_protocol::socket S) {
-    if (EC == boost::asio::error::operation_aborted)
-      return;
-    if (EC) {
-      Log.log("accept failed: " + EC.message());
-    } else {
-      ++Sessions;
-      std::make_shared<ClientSession>(std::move(S), *Runner, Log, activityToken())
-          ->start();
-    }
-    accept();
-  });
+  Acceptor.async_accept(
+      [this](boost::system::error_code EC, stream_protocol::socket S) {
+        if (EC == boost::asio::error::operation_aborted)
+          return;
+        if (EC) {
+          Log.log("accept failed: " + EC.message());
+        } else {
+          ++Sessions;
+          std::make_shared<ClientSession>(std::move(S), *Runner, Log,
+                                          activityToken())
+              ->start();
+        }
+        accept();
+      });
 }
 
 void Server::shutdown(const llvm::Twine &Why) {
@@ -123,7 +125,8 @@ int Server::run() {
   }
   // The lock holder's pid, for operators and tests that need to stop it.
   std::string Pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(LockFd, 0) != 0 || ::write(LockFd, Pid.data(), Pid.size()) < 0)
+  if (::ftruncate(LockFd, 0) != 0 ||
+      ::write(LockFd, Pid.data(), Pid.size()) < 0)
     Log.log("cannot record the pid in '" + Options.Paths.ServerLock + "'");
   if (llvm::Error E = listen()) {
     Log.log(llvm::toString(std::move(E)));
@@ -135,7 +138,8 @@ int Server::run() {
     unsigned N = Options.Config.LocalSlaves
                      ? Options.Config.LocalSlaves
                      : std::max(1u, std::thread::hardware_concurrency());
-    auto Started = LocalSlaves::start(Options.SlaveExecutable, N, STDERR_FILENO);
+    auto Started =
+        LocalSlaves::start(Options.SlaveExecutable, N, STDERR_FILENO);
     if (Started) {
       OwnSlaves = std::move(*Started);
       Slaves = OwnSlaves->endpoints();
@@ -148,7 +152,8 @@ int Server::run() {
                         Options.Config.Path.empty() ? "built-in default config"
                                                     : Options.Config.Path,
                         Slaves.size()));
-  Runner = std::make_unique<JobRunner>(IO, Pool, Options.Config, std::move(Slaves), Log);
+  Runner = std::make_unique<JobRunner>(IO, Pool, Options.Config,
+                                       std::move(Slaves), Log);
 
   Signals.async_wait([this](boost::system::error_code EC, int Sig) {
     if (!EC)

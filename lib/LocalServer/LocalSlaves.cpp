@@ -4,8 +4,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include <cerrno>
 #include <csignal>
-#include <fcntl.h>
 #include <cstring>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -21,15 +21,17 @@ llvm::Expected<std::unique_ptr<LocalSlaves>>
 LocalSlaves::start(llvm::StringRef Executable, unsigned Slots, int LogFd) {
   int Pipe[2];
   if (::pipe2(Pipe, O_CLOEXEC) != 0)
-    return llvm::createStringError(std::error_code(errno, std::generic_category()),
-                                   "cannot create a pipe: %s", std::strerror(errno));
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()),
+        "cannot create a pipe: %s", std::strerror(errno));
   std::string Exe = Executable.str(), Cores = std::to_string(Slots);
-  const char *Argv[] = {Exe.c_str(), "--cores", Cores.c_str(), "--port", "0",
-                        "--bind", "127.0.0.1", nullptr};
+  const char *Argv[] = {Exe.c_str(), "--cores", Cores.c_str(), "--port",
+                        "0",         "--bind",  "127.0.0.1",   nullptr};
   pid_t Pid = ::fork();
   if (Pid < 0)
-    return llvm::createStringError(std::error_code(errno, std::generic_category()),
-                                   "cannot fork: %s", std::strerror(errno));
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()), "cannot fork: %s",
+        std::strerror(errno));
   if (Pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(Pipe[1], STDOUT_FILENO);

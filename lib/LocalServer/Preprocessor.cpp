@@ -71,8 +71,8 @@ std::string whyNotDistributable(const CompilerInvocation &Inv) {
       FO.TimeTrace || !FO.StatsFile.empty())
     return "writes a side output file";
   const DiagnosticOptions &DO = Inv.getDiagnosticOpts();
-  if (!DO.DiagnosticSerializationFile.empty() || !DO.DiagnosticLogFile.empty() ||
-      DO.VerifyDiagnostics)
+  if (!DO.DiagnosticSerializationFile.empty() ||
+      !DO.DiagnosticLogFile.empty() || DO.VerifyDiagnostics)
     return "writes or checks diagnostics files";
   const DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
   if (Deps.OutputFile == "-" || Deps.ShowHeaderIncludes ||
@@ -144,7 +144,8 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
   CompileJob &Job = Prepared.Job;
   Job.WorkingDir = Submit.WorkingDir;
   Job.Args = Submit.Args;
-  Prepared.ObjectPath = absolute(Submit.WorkingDir, Inv.getFrontendOpts().OutputFile);
+  Prepared.ObjectPath =
+      absolute(Submit.WorkingDir, Inv.getFrontendOpts().OutputFile);
   std::string MainFile = Inv.getFrontendOpts().Inputs[0].getFile().str();
 
   // Rewrite includes as clang -E -frewrite-includes would. Warnings are the
@@ -164,7 +165,8 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
 
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS =
       Cache.viewFor(Submit.WorkingDir);
-  Clang->createDiagnostics(new IgnoringDiagConsumer(), /*ShouldOwnClient=*/true);
+  Clang->createDiagnostics(new IgnoringDiagConsumer(),
+                           /*ShouldOwnClient=*/true);
   Clang->createFileManager(FS);
 
   std::string Rewritten;

@@ -1,4 +1,5 @@
-//===- LocalServer/Preprocessor.h - Turn a cc1 job into a CompileJob -*- C++ -*-===//
+//===- LocalServer/Preprocessor.h - Turn a cc1 job into a CompileJob -*- C++
+//-*-===//
 //
 // Decides whether a job can run on a slave and, if so, preprocesses it in
 // process the way -frewrite-includes does (includes inlined, macros kept, so

@@ -1,4 +1,5 @@
-//===- LocalServer/Scheduler.h - Which slave slot gets the next job -*- C++ -*-===//
+//===- LocalServer/Scheduler.h - Which slave slot gets the next job -*- C++
+//-*-===//
 //
 // One job per slot at a time; when every slot is busy, jobs wait here in
 // arrival order. A free slot is always preferred, and among free slots the

@@ -14,6 +14,12 @@ struct SlaveClient::Attempt {
   DoneFn Done;
   /// Set when the timer closed the socket, to say so instead of "aborted".
   const char *TimedOut = nullptr;
+  /// Sent on a connection kept from an earlier job.
+  bool Reused = false;
+  /// The slave answered something for this job.
+  bool Answered = false;
+  /// Handlers of a finished attempt (completions of a closed socket) do
+  /// nothing.
   bool Finished = false;
 };
 
@@ -30,6 +36,7 @@ void SlaveClient::run(std::shared_ptr<const std::string> JobFrame,
   A->JobFrame = std::move(JobFrame);
   A->JobId = JobId;
   A->Done = std::move(Done);
+  A->Reused = Connected;
   if (Connected)
     return send(A);
   connect(A);
@@ -59,6 +66,16 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
     boost::system::error_code Ignored;
     Socket->close(Ignored);
   }
+  // A slot process restarts now and then (after a job that set global LLVM
+  // options), closing the connection we kept; that is no failure of the slave.
+  if (A->Reused && !A->Answered && !A->TimedOut) {
+    llvm::consumeError(std::move(E));
+    auto Fresh = std::make_shared<Attempt>();
+    Fresh->JobFrame = std::move(A->JobFrame);
+    Fresh->JobId = A->JobId;
+    Fresh->Done = std::move(A->Done);
+    return connect(Fresh);
+  }
   if (A->TimedOut) {
     llvm::consumeError(std::move(E));
     E = llvm::createStringError(std::make_error_code(std::errc::timed_out),
@@ -79,11 +96,13 @@ void SlaveClient::connect(std::shared_ptr<Attempt> A) {
                              "cannot resolve '%s': %s", Endpoint.Host.c_str(),
                              EC.message().c_str()));
         boost::asio::async_connect(
-            *Socket, R, [this, A](boost::system::error_code EC, const tcp::endpoint &) {
+            *Socket, R,
+            [this, A](boost::system::error_code EC, const tcp::endpoint &) {
               if (EC)
-                return fail(A, llvm::createStringError(
-                                   std::make_error_code(std::errc::connection_refused),
-                                   "cannot connect: %s", EC.message().c_str()));
+                return fail(
+                    A, llvm::createStringError(
+                           std::make_error_code(std::errc::connection_refused),
+                           "cannot connect: %s", EC.message().c_str()));
               Socket->set_option(tcp::no_delay(true));
               handshake(A);
             });
@@ -109,10 +128,11 @@ void SlaveClient::handshake(std::shared_ptr<Attempt> A) {
           if (!Reply)
             return fail(A, Reply.takeError());
           if (!Reply->Accepted)
-            return fail(A, llvm::createStringError(
-                               std::make_error_code(std::errc::protocol_not_supported),
-                               "slave refused the handshake: %s",
-                               Reply->Reason.c_str()));
+            return fail(
+                A,
+                llvm::createStringError(
+                    std::make_error_code(std::errc::protocol_not_supported),
+                    "slave refused the handshake: %s", Reply->Reason.c_str()));
           Connected = true;
           send(A);
         });
@@ -133,6 +153,7 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
   asyncReadFrame(*Socket, [this, A](llvm::Expected<Frame> F) {
     if (!F)
       return fail(A, F.takeError());
+    A->Answered = true;
     if (F->Type == MessageType::Heartbeat) {
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
       return awaitResult(A);
@@ -143,11 +164,11 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
     if (!R)
       return fail(A, R.takeError());
     if (R->Id != A->JobId)
-      return fail(A, llvm::createStringError(
-                         std::make_error_code(std::errc::protocol_error),
-                         "result for job %llu, expected job %llu",
-                         (unsigned long long)R->Id,
-                         (unsigned long long)A->JobId));
+      return fail(A,
+                  llvm::createStringError(
+                      std::make_error_code(std::errc::protocol_error),
+                      "result for job %llu, expected job %llu",
+                      (unsigned long long)R->Id, (unsigned long long)A->JobId));
     A->Finished = true;
     Timer.cancel();
     A->Done(std::move(*R));

@@ -19,10 +19,11 @@ namespace clang::dist {
 
 inline llvm::Error asioError(const boost::system::error_code &EC) {
   if (EC == boost::asio::error::eof)
-    return llvm::createStringError(std::make_error_code(std::errc::connection_aborted),
-                                   "connection closed by peer");
-  return llvm::createStringError(std::make_error_code(std::errc::io_error), "%s",
-                                 EC.message().c_str());
+    return llvm::createStringError(
+        std::make_error_code(std::errc::connection_aborted),
+        "connection closed by peer");
+  return llvm::createStringError(std::make_error_code(std::errc::io_error),
+                                 "%s", EC.message().c_str());
 }
 
 /// Reads one frame from \p S and calls \p H with llvm::Expected<Frame>.

@@ -25,8 +25,8 @@ ContextCache &contexts() {
 
 std::string clang::dist::compress(llvm::StringRef Data, int Level) {
   std::string Out(ZSTD_compressBound(Data.size()), '\0');
-  size_t N = ZSTD_compressCCtx(contexts().C, Out.data(), Out.size(), Data.data(),
-                               Data.size(), Level);
+  size_t N = ZSTD_compressCCtx(contexts().C, Out.data(), Out.size(),
+                               Data.data(), Data.size(), Level);
   // Only a too-small buffer can fail, and compressBound rules that out.
   assert(!ZSTD_isError(N));
   Out.resize(N);
@@ -36,32 +36,33 @@ std::string clang::dist::compress(llvm::StringRef Data, int Level) {
 llvm::Expected<std::string> clang::dist::decompress(llvm::StringRef Compressed,
                                                     uint64_t RawSize) {
   if (RawSize > MaxFramePayload * 16ull)
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "compressed blob declares %llu bytes",
-                                   (unsigned long long)RawSize);
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "compressed blob declares %llu bytes", (unsigned long long)RawSize);
   unsigned long long Declared =
       ZSTD_getFrameContentSize(Compressed.data(), Compressed.size());
   if (Declared != RawSize)
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "compressed blob size mismatch: header "
-                                   "says %llu, message says %llu",
-                                   Declared, (unsigned long long)RawSize);
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "compressed blob size mismatch: header "
+        "says %llu, message says %llu",
+        Declared, (unsigned long long)RawSize);
   // zstd would decode, and so accept, an empty or skippable frame after ours.
   size_t FrameSize =
       ZSTD_findFrameCompressedSize(Compressed.data(), Compressed.size());
   if (ZSTD_isError(FrameSize) || FrameSize != Compressed.size())
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "corrupt compressed blob: %s",
-                                   ZSTD_isError(FrameSize)
-                                       ? ZSTD_getErrorName(FrameSize)
-                                       : "bytes after the frame");
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "corrupt compressed blob: %s",
+        ZSTD_isError(FrameSize) ? ZSTD_getErrorName(FrameSize)
+                                : "bytes after the frame");
   std::string Out(RawSize, '\0');
   size_t N = ZSTD_decompressDCtx(contexts().D, Out.data(), Out.size(),
                                  Compressed.data(), Compressed.size());
   if (ZSTD_isError(N) || N != RawSize)
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "corrupt compressed blob: %s",
-                                   ZSTD_isError(N) ? ZSTD_getErrorName(N)
-                                                   : "short output");
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "corrupt compressed blob: %s",
+        ZSTD_isError(N) ? ZSTD_getErrorName(N) : "short output");
   return Out;
 }

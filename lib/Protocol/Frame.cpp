@@ -18,28 +18,31 @@ clang::dist::encodeFrameHeader(MessageType Type, size_t PayloadSize) {
   return Header;
 }
 
-llvm::Expected<FrameHeader> clang::dist::decodeFrameHeader(llvm::StringRef Bytes) {
+llvm::Expected<FrameHeader>
+clang::dist::decodeFrameHeader(llvm::StringRef Bytes) {
   assert(Bytes.size() == FrameHeaderSize);
   uint32_t Type = endian::read32le(Bytes.data());
   uint32_t Size = endian::read32le(Bytes.data() + 4);
   if (Type < static_cast<uint32_t>(MessageType::Hello) ||
       Type > static_cast<uint32_t>(MessageType::Heartbeat))
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "bad frame: unknown message type %u", Type);
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "bad frame: unknown message type %u", Type);
   if (Size > MaxFramePayload)
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "bad frame: %s payload of %u bytes exceeds "
-                                   "the limit of %u",
-                                   messageTypeName(MessageType(Type)).data(),
-                                   Size, MaxFramePayload);
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "bad frame: %s payload of %u bytes exceeds "
+        "the limit of %u",
+        messageTypeName(MessageType(Type)).data(), Size, MaxFramePayload);
   return FrameHeader{MessageType(Type), Size};
 }
 
-llvm::Error clang::dist::unexpectedFrame(MessageType Expected, MessageType Got) {
-  return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                 "protocol error: expected %s, got %s",
-                                 messageTypeName(Expected).data(),
-                                 messageTypeName(Got).data());
+llvm::Error clang::dist::unexpectedFrame(MessageType Expected,
+                                         MessageType Got) {
+  return llvm::createStringError(
+      std::make_error_code(std::errc::protocol_error),
+      "protocol error: expected %s, got %s", messageTypeName(Expected).data(),
+      messageTypeName(Got).data());
 }
 
 FrameSocket::~FrameSocket() {
@@ -57,7 +60,8 @@ llvm::Error FrameSocket::writeAll(llvm::StringRef Bytes) {
     if (N < 0) {
       if (errno == EINTR)
         continue;
-      return llvm::errorCodeToError(std::error_code(errno, std::generic_category()));
+      return llvm::errorCodeToError(
+          std::error_code(errno, std::generic_category()));
     }
     Bytes = Bytes.drop_front(N);
   }
@@ -70,11 +74,13 @@ llvm::Error FrameSocket::readExactly(char *Buffer, size_t Size) {
     if (N < 0) {
       if (errno == EINTR)
         continue;
-      return llvm::errorCodeToError(std::error_code(errno, std::generic_category()));
+      return llvm::errorCodeToError(
+          std::error_code(errno, std::generic_category()));
     }
     if (N == 0)
-      return llvm::createStringError(std::make_error_code(std::errc::connection_aborted),
-                                     "connection closed by peer");
+      return llvm::createStringError(
+          std::make_error_code(std::errc::connection_aborted),
+          "connection closed by peer");
     Buffer += N;
     Size -= N;
   }
@@ -84,13 +90,13 @@ llvm::Error FrameSocket::readExactly(char *Buffer, size_t Size) {
 llvm::Expected<Frame> FrameSocket::readFrame() {
   char HeaderBytes[FrameHeaderSize];
   if (llvm::Error E = readExactly(HeaderBytes, sizeof(HeaderBytes)))
-    return std::move(E);
+    return E;
   llvm::Expected<FrameHeader> Header =
       decodeFrameHeader(llvm::StringRef(HeaderBytes, sizeof(HeaderBytes)));
   if (!Header)
     return Header.takeError();
   Frame F{Header->Type, std::string(Header->PayloadSize, '\0')};
   if (llvm::Error E = readExactly(F.Payload.data(), F.Payload.size()))
-    return std::move(E);
-  return std::move(F);
+    return E;
+  return F;
 }

@@ -7,21 +7,28 @@
 
 #include "Protocol/Messages.h"
 #include "llvm/Support/Endian.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/EndianStream.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace clang::dist;
 
 llvm::StringRef clang::dist::messageTypeName(MessageType Type) {
   switch (Type) {
-  case MessageType::Hello: return "Hello";
-  case MessageType::HelloReply: return "HelloReply";
-  case MessageType::SubmitJob: return "SubmitJob";
-  case MessageType::JobOutcome: return "JobOutcome";
-  case MessageType::CompileJob: return "CompileJob";
-  case MessageType::CompileResult: return "CompileResult";
-  case MessageType::Heartbeat: return "Heartbeat";
+  case MessageType::Hello:
+    return "Hello";
+  case MessageType::HelloReply:
+    return "HelloReply";
+  case MessageType::SubmitJob:
+    return "SubmitJob";
+  case MessageType::JobOutcome:
+    return "JobOutcome";
+  case MessageType::CompileJob:
+    return "CompileJob";
+  case MessageType::CompileResult:
+    return "CompileResult";
+  case MessageType::Heartbeat:
+    return "Heartbeat";
   }
   return "unknown";
 }
@@ -34,10 +41,22 @@ constexpr uint32_t MaxListLength = 1u << 20;
 class Writer {
 public:
   Writer() : OS(Buffer), W(OS, llvm::support::little) {}
-  Writer &u8(uint8_t V) { W.write<uint8_t>(V); return *this; }
-  Writer &u32(uint32_t V) { W.write<uint32_t>(V); return *this; }
-  Writer &i32(int32_t V) { W.write<int32_t>(V); return *this; }
-  Writer &u64(uint64_t V) { W.write<uint64_t>(V); return *this; }
+  Writer &u8(uint8_t V) {
+    W.write<uint8_t>(V);
+    return *this;
+  }
+  Writer &u32(uint32_t V) {
+    W.write<uint32_t>(V);
+    return *this;
+  }
+  Writer &i32(int32_t V) {
+    W.write<int32_t>(V);
+    return *this;
+  }
+  Writer &u64(uint64_t V) {
+    W.write<uint64_t>(V);
+    return *this;
+  }
   Writer &str(llvm::StringRef S) {
     u32(static_cast<uint32_t>(S.size()));
     OS << S;
@@ -102,15 +121,15 @@ public:
       return makeError("truncated or malformed field '%s'", FailedField);
     if (Pos != Data.size())
       return makeError("%zu trailing bytes", Data.size() - Pos);
-    return std::move(Value);
+    return Value;
   }
 
 private:
   template <typename T> T integer(const char *Field) {
     if (FailedField || Data.size() - Pos < sizeof(T))
       return fail(Field), T();
-    T V = llvm::support::endian::read<T, llvm::support::little, 1>(
-        Data.data() + Pos);
+    T V = llvm::support::endian::read<T, llvm::support::little, 1>(Data.data() +
+                                                                   Pos);
     Pos += sizeof(T);
     return V;
   }
@@ -146,8 +165,12 @@ FileBlob readFileBlob(Reader &R) {
 } // namespace
 
 std::string clang::dist::encode(const Hello &M) {
-  return Writer().u32(ProtocolMagic).u32(M.Version).str(M.ClangVersion)
-      .str(M.Peer).take();
+  return Writer()
+      .u32(ProtocolMagic)
+      .u32(M.Version)
+      .str(M.ClangVersion)
+      .str(M.Peer)
+      .take();
 }
 
 llvm::Expected<Hello> clang::dist::decodeHello(llvm::StringRef Payload) {
@@ -163,11 +186,16 @@ llvm::Expected<Hello> clang::dist::decodeHello(llvm::StringRef Payload) {
 }
 
 std::string clang::dist::encode(const HelloReply &M) {
-  return Writer().u8(M.Accepted).u32(M.Version).str(M.ClangVersion)
-      .str(M.Reason).take();
+  return Writer()
+      .u8(M.Accepted)
+      .u32(M.Version)
+      .str(M.ClangVersion)
+      .str(M.Reason)
+      .take();
 }
 
-llvm::Expected<HelloReply> clang::dist::decodeHelloReply(llvm::StringRef Payload) {
+llvm::Expected<HelloReply>
+clang::dist::decodeHelloReply(llvm::StringRef Payload) {
   Reader R(Payload, "HelloReply");
   HelloReply M;
   M.Accepted = R.u8("accepted") != 0;
@@ -181,7 +209,8 @@ std::string clang::dist::encode(const SubmitJob &M) {
   return Writer().str(M.WorkingDir).strs(M.Args).take();
 }
 
-llvm::Expected<SubmitJob> clang::dist::decodeSubmitJob(llvm::StringRef Payload) {
+llvm::Expected<SubmitJob>
+clang::dist::decodeSubmitJob(llvm::StringRef Payload) {
   Reader R(Payload, "SubmitJob");
   SubmitJob M;
   M.WorkingDir = R.str("working directory");
@@ -190,11 +219,16 @@ llvm::Expected<SubmitJob> clang::dist::decodeSubmitJob(llvm::StringRef Payload) 
 }
 
 std::string clang::dist::encode(const JobOutcome &M) {
-  return Writer().u8(static_cast<uint8_t>(M.Kind)).i32(M.ExitCode)
-      .str(M.Diagnostics).str(M.Reason).take();
+  return Writer()
+      .u8(static_cast<uint8_t>(M.Kind))
+      .i32(M.ExitCode)
+      .str(M.Diagnostics)
+      .str(M.Reason)
+      .take();
 }
 
-llvm::Expected<JobOutcome> clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
+llvm::Expected<JobOutcome>
+clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
   Reader R(Payload, "JobOutcome");
   JobOutcome M;
   uint8_t Kind = R.u8("disposition");
@@ -202,9 +236,9 @@ llvm::Expected<JobOutcome> clang::dist::decodeJobOutcome(llvm::StringRef Payload
   M.Diagnostics = R.str("diagnostics");
   M.Reason = R.str("reason");
   if (Kind > static_cast<uint8_t>(JobOutcome::Disposition::RunLocally))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed JobOutcome message: disposition %u",
-                                   Kind);
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "malformed JobOutcome message: disposition %u", Kind);
   M.Kind = static_cast<JobOutcome::Disposition>(Kind);
   return R.finish(std::move(M));
 }
@@ -218,7 +252,8 @@ std::string clang::dist::encode(const CompileJob &M) {
   return W.take();
 }
 
-llvm::Expected<CompileJob> clang::dist::decodeCompileJob(llvm::StringRef Payload) {
+llvm::Expected<CompileJob>
+clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   Reader R(Payload, "CompileJob");
   CompileJob M;
   M.Id = R.u64("id");
@@ -238,8 +273,9 @@ llvm::Expected<CompileJob> clang::dist::decodeCompileJob(llvm::StringRef Payload
                                    "source kind %u",
                                    Kind);
   if (Result->Files.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed CompileJob message: no main file");
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "malformed CompileJob message: no main file");
   return Result;
 }
 

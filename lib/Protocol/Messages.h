@@ -1,4 +1,5 @@
-//===- Protocol/Messages.h - The messages clang-dist processes exchange -*- C++ -*-===//
+//===- Protocol/Messages.h - The messages clang-dist processes exchange -*- C++
+//-*-===//
 //
 // Every connection (client -> local server over a UNIX socket, local server ->
 // slave over TCP) carries frames; docs/PROTOCOL.md describes them byte by
@@ -64,7 +65,8 @@ struct SubmitJob {
 /// Local server -> client: how the job ended.
 struct JobOutcome {
   enum class Disposition : uint8_t {
-    /// Compiled remotely; outputs are written; print Diagnostics, exit ExitCode.
+    /// Compiled remotely; outputs are written; print Diagnostics, exit
+    /// ExitCode.
     Completed = 0,
     /// The client must run the job itself (not distributable, or the farm
     /// failed); Reason says why, for the log.

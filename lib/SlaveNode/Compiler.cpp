@@ -93,7 +93,8 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
   // real diagnostic client exists.
   auto Clang = std::make_unique<CompilerInstance>();
   llvm::IntrusiveRefCntPtr<DiagnosticIDs> DiagIDs(new DiagnosticIDs());
-  llvm::IntrusiveRefCntPtr<DiagnosticOptions> ParseDiagOpts(new DiagnosticOptions());
+  llvm::IntrusiveRefCntPtr<DiagnosticOptions> ParseDiagOpts(
+      new DiagnosticOptions());
   auto *ParseBuffer = new TextDiagnosticBuffer;
   DiagnosticsEngine ParseDiags(DiagIDs, &*ParseDiagOpts, ParseBuffer);
   bool Parsed = CompilerInvocation::CreateFromArgs(Clang->getInvocation(), Argv,

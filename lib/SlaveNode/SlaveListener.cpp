@@ -89,7 +89,8 @@ private:
 class Slot {
 public:
   Slot(const ListenerOptions &Options, Logger &Log)
-      : Options(Options), Log(Log), Acceptor(IO), Signals(IO, SIGTERM, SIGINT) {}
+      : Options(Options), Log(Log), Acceptor(IO), Signals(IO, SIGTERM, SIGINT) {
+  }
 
   int run();
 
@@ -116,9 +117,10 @@ Connection::Connection(tcp::socket S, Slot &Owner)
       Timer(Socket.get_executor()), Owner(Owner) {
   boost::system::error_code EC;
   auto Peer = Socket.remote_endpoint(EC);
-  PeerName = EC ? "unknown peer"
-                : llvm::formatv("{0}:{1}", Peer.address().to_string(),
-                                Peer.port()).str();
+  PeerName =
+      EC ? "unknown peer"
+         : llvm::formatv("{0}:{1}", Peer.address().to_string(), Peer.port())
+               .str();
 }
 
 void Connection::start() {
@@ -139,9 +141,8 @@ void Connection::readHello() {
     if (!F)
       return Self->close("handshake: " + llvm::toString(F.takeError()));
     if (F->Type != MessageType::Hello)
-      return Self->close("handshake: " +
-                         llvm::toString(unexpectedFrame(MessageType::Hello,
-                                                        F->Type)));
+      return Self->close("handshake: " + llvm::toString(unexpectedFrame(
+                                             MessageType::Hello, F->Type)));
     llvm::Expected<Hello> H = decodeHello(F->Payload);
     if (!H)
       return Self->close("handshake: " + llvm::toString(H.takeError()));
@@ -174,8 +175,8 @@ void Connection::readJobs() {
     if (!F)
       return Self->close(llvm::toString(F.takeError()));
     if (F->Type != MessageType::CompileJob)
-      return Self->close(llvm::toString(
-          unexpectedFrame(MessageType::CompileJob, F->Type)));
+      return Self->close(
+          llvm::toString(unexpectedFrame(MessageType::CompileJob, F->Type)));
     llvm::Expected<CompileJob> Job = decodeCompileJob(F->Payload);
     if (!Job)
       return Self->close(llvm::toString(Job.takeError()));
@@ -196,7 +197,8 @@ void Connection::heartbeat() {
   });
 }
 
-void Connection::deliver(CompileResult Result, std::function<void()> OnFlushed) {
+void Connection::deliver(CompileResult Result,
+                         std::function<void()> OnFlushed) {
   if (!isOpen())
     return OnFlushed();
   if (--Outstanding == 0)
@@ -223,13 +225,15 @@ int Slot::run() {
   socklen_t Len = sizeof(Addr);
   if (::getsockname(Options.ListenFd, reinterpret_cast<sockaddr *>(&Addr),
                     &Len) != 0) {
-    Log.log("listening socket is unusable: " + llvm::Twine(std::strerror(errno)));
+    Log.log("listening socket is unusable: " +
+            llvm::Twine(std::strerror(errno)));
     return 1;
   }
   tcp Protocol = Addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
   Acceptor.assign(Protocol, Options.ListenFd);
   auto Local = Acceptor.local_endpoint();
-  Name = llvm::formatv("{0}:{1}", Local.address().to_string(), Local.port()).str();
+  Name =
+      llvm::formatv("{0}:{1}", Local.address().to_string(), Local.port()).str();
 
   Signals.async_wait([this](boost::system::error_code EC, int) {
     if (!EC)
@@ -269,7 +273,8 @@ void Slot::compileLoop() {
     CompileOutcome Outcome = compile(Q->Job);
     bool Taints = Outcome.TaintsProcess;
     boost::asio::post(IO, [this, Conn = std::move(Q->Conn),
-                           Result = std::move(Outcome.Result), Taints]() mutable {
+                           Result = std::move(Outcome.Result),
+                           Taints]() mutable {
       ++Compiled;
       Conn->deliver(std::move(Result), [this, Taints] {
         if (Taints) {

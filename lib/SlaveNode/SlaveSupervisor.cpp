@@ -57,9 +57,10 @@ llvm::Expected<int> bindSlot(llvm::StringRef Address, uint16_t Port,
     int Err = errno;
     if (Fd >= 0)
       ::close(Fd);
-    return llvm::createStringError(std::error_code(Err, std::generic_category()),
-                                   "cannot listen on %s port %u: %s",
-                                   Host.c_str(), Port, std::strerror(Err));
+    return llvm::createStringError(
+        std::error_code(Err, std::generic_category()),
+        "cannot listen on %s port %u: %s", Host.c_str(), Port,
+        std::strerror(Err));
   }
   BoundPort = ntohs(Addr.ss_family == AF_INET ? V4->sin_port : V6->sin6_port);
   return Fd;
@@ -76,8 +77,8 @@ public:
       SlotProcess S;
       llvm::Expected<int> Fd = bindSlot(Options.BindAddress, Port, S.Port);
       if (!Fd) {
-        llvm::errs() << "clangd-slave: error: " << llvm::toString(Fd.takeError())
-                     << "\n";
+        llvm::errs() << "clangd-slave: error: "
+                     << llvm::toString(Fd.takeError()) << "\n";
         return 1;
       }
       S.ListenFd = *Fd;
@@ -95,7 +96,8 @@ public:
     for (SlotProcess &S : Slots) {
       spawn(S);
       Ready += llvm::formatv("clangd-slave: listening on {0}:{1}\n",
-                             Options.BindAddress, S.Port).str();
+                             Options.BindAddress, S.Port)
+                   .str();
     }
     (void)!::write(STDOUT_FILENO, Ready.data(), Ready.size());
 

@@ -17,7 +17,8 @@ Logger::Logger(int Fd, bool OwnsFd, llvm::StringRef Component)
     : Fd(Fd), OwnsFd(OwnsFd), Component(Component.str()) {}
 
 Logger::Logger(Logger &&Other) noexcept
-    : Fd(Other.Fd), OwnsFd(Other.OwnsFd), Component(std::move(Other.Component)) {
+    : Fd(Other.Fd), OwnsFd(Other.OwnsFd),
+      Component(std::move(Other.Component)) {
   Other.OwnsFd = false;
 }
 
@@ -28,12 +29,12 @@ Logger::~Logger() {
 
 llvm::Expected<Logger> Logger::openFile(llvm::StringRef Path,
                                         llvm::StringRef Component) {
-  int Fd = ::open(Path.str().c_str(),
-                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int Fd = ::open(Path.str().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                  0600);
   if (Fd < 0)
-    return llvm::createStringError(std::error_code(errno, std::generic_category()),
-                                   "cannot open log file '%s'",
-                                   Path.str().c_str());
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()),
+        "cannot open log file '%s'", Path.str().c_str());
   return Logger(Fd, true, Component);
 }
 
@@ -41,7 +42,8 @@ void Logger::log(const llvm::Twine &Message) const {
   using namespace std::chrono;
   auto Now = system_clock::now();
   std::time_t Secs = system_clock::to_time_t(Now);
-  auto Millis = duration_cast<milliseconds>(Now.time_since_epoch()).count() % 1000;
+  auto Millis =
+      duration_cast<milliseconds>(Now.time_since_epoch()).count() % 1000;
   std::tm Local;
   localtime_r(&Secs, &Local);
   char Stamp[32];

@@ -19,16 +19,17 @@
 using namespace clang::dist;
 
 static int serverError(llvm::Error E) {
-  llvm::errs() << "clang-dist local server: " << llvm::toString(std::move(E)) << "\n";
+  llvm::errs() << "clang-dist local server: " << llvm::toString(std::move(E))
+               << "\n";
   return 1;
 }
 
 static int localServerMain(llvm::ArrayRef<const char *> Argv) {
   int ReadyFd;
   if (Argv.size() != 4 || llvm::StringRef(Argv[3]).getAsInteger(10, ReadyFd))
-    return serverError(llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                               "usage: clang-dist "
-                                               "--dist-local-server CONFIG READY_FD"));
+    return serverError(llvm::createStringError(
+        llvm::inconvertibleErrorCode(), "usage: clang-dist "
+                                        "--dist-local-server CONFIG READY_FD"));
   LocalServerOptions Options;
   Options.ReadyFd = ReadyFd;
   if (llvm::StringRef ConfigPath = Argv[2]; !ConfigPath.empty()) {
@@ -44,8 +45,9 @@ static int localServerMain(llvm::ArrayRef<const char *> Argv) {
   if (!Paths)
     return serverError(Paths.takeError());
   Options.Paths = std::move(*Paths);
-  llvm::SmallString<256> Slave(llvm::sys::path::parent_path(
-      llvm::sys::fs::getMainExecutable(Argv[0], reinterpret_cast<void *>(&localServerMain))));
+  llvm::SmallString<256> Slave(
+      llvm::sys::path::parent_path(llvm::sys::fs::getMainExecutable(
+          Argv[0], reinterpret_cast<void *>(&localServerMain))));
   llvm::sys::path::append(Slave, "clangd-slave");
   Options.SlaveExecutable = std::string(Slave);
   return runLocalServer(Options);

@@ -20,10 +20,12 @@ using namespace clang::dist;
 
 static const char Usage[] =
     "usage: clangd-slave [--cores N] [--port PORT] [--bind ADDRESS]\n"
-    "  --cores N        compile slots, one process each (default: one per core)\n"
+    "  --cores N        compile slots, one process each (default: one per "
+    "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
     "                   system choose (default: 63000)\n"
-    "  --bind ADDRESS   IPv4 or IPv6 address to listen on (default: 127.0.0.1;\n"
+    "  --bind ADDRESS   IPv4 or IPv6 address to listen on (default: "
+    "127.0.0.1;\n"
     "                   use 0.0.0.0 to serve other machines)\n";
 
 static int usageError(const llvm::Twine &Problem) {
@@ -42,7 +44,8 @@ int main(int Argc, char **Argv) {
       return 0;
     }
     if (Arg == "--version") {
-      llvm::outs() << "clangd-slave for " << clang::getClangFullVersion() << "\n";
+      llvm::outs() << "clangd-slave for " << clang::getClangFullVersion()
+                   << "\n";
       return 0;
     }
     auto [Name, Inline] = Arg.split('=');

@@ -20,7 +20,8 @@ const Scheduler::Clock::time_point T0{};
 
 } // namespace
 
-TEST_CASE("Scheduler gives each free slot one job, round robin", "[Scheduler]") {
+TEST_CASE("Scheduler gives each free slot one job, round robin",
+          "[Scheduler]") {
   Scheduler S(3, 30s);
   Recorder R;
   for (int I = 0; I < 3; ++I)
@@ -58,10 +59,12 @@ TEST_CASE("Scheduler queues jobs in arrival order when all slots are busy",
   Scheduler S(1, 30s);
   std::vector<int> Order;
   S.acquire([&](std::optional<size_t>) { Order.push_back(0); }, T0);
-  S.acquire([&](std::optional<size_t> Slot) {
-    CHECK(Slot == std::optional<size_t>(0));
-    Order.push_back(1);
-  }, T0);
+  S.acquire(
+      [&](std::optional<size_t> Slot) {
+        CHECK(Slot == std::optional<size_t>(0));
+        Order.push_back(1);
+      },
+      T0);
   S.acquire([&](std::optional<size_t>) { Order.push_back(2); }, T0);
   CHECK(S.waiting() == 2);
   CHECK(Order == std::vector<int>{0});
@@ -117,7 +120,7 @@ TEST_CASE("Scheduler releases waiting jobs when the last usable slot fails",
   S.acquire(R.callback(), T0); // slot 1
   S.acquire(R.callback(), T0); // waits for slot 1
   CHECK(S.waiting() == 1);
-  S.release(1, true, T0);      // slot 1 fails too: nobody is left
+  S.release(1, true, T0); // slot 1 fails too: nobody is left
   REQUIRE(R.Given.size() == 3);
   CHECK(R.Given[2] == std::nullopt);
   CHECK(S.waiting() == 0);
