@@ -8,6 +8,9 @@ using namespace clang::dist;
 
 namespace {
 
+/// Far longer than any file system's timestamp granularity.
+constexpr std::chrono::seconds RacyWindow(2);
+
 /// Shares the cached bytes instead of copying them: the source manager of a
 /// translation unit keeps this buffer while the cache may drop the entry.
 class SharedBuffer : public llvm::MemoryBuffer {
@@ -80,7 +83,12 @@ public:
     if (!Buffer)
       return Buffer.getError();
     std::shared_ptr<llvm::MemoryBuffer> Contents = std::move(*Buffer);
-    Cache.insert(Absolute, *Read, Contents);
+    // File timestamps advance in kernel ticks, so a file written again within
+    // the tick of its last write keeps its mtime (git's "racy" files). Only a
+    // file whose mtime lies safely in the past can be validated by it later.
+    if (std::chrono::system_clock::now() - Read->getLastModificationTime() >
+        RacyWindow)
+      Cache.insert(Absolute, *Read, Contents);
     return std::make_unique<CachedFile>(
         llvm::vfs::Status::copyWithNewName(*Read, Name), std::move(Contents));
   }

@@ -10,7 +10,9 @@
 // Invalidation: every open stats the file (one syscall, where a plain read
 // costs open, fstat, read and close) and uses the cached contents only if
 // inode, size and modification time are unchanged. A header that changes or
-// appears between two compiles is therefore always seen.
+// appears between two compiles is therefore always seen. A file modified in
+// the last two seconds is not cached at all: timestamps advance in ticks, so a
+// second write within one tick would keep size and mtime.
 //
 //===----------------------------------------------------------------------===//
 

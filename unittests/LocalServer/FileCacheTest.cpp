@@ -1,0 +1,154 @@
+//===- unittests/LocalServer/FileCacheTest.cpp - The shared file cache ----===//
+
+#include "LocalServer/FileCache.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace clang::dist;
+
+namespace {
+
+class TempDir {
+public:
+  TempDir() {
+    llvm::SmallString<128> P;
+    REQUIRE(!llvm::sys::fs::createUniqueDirectory("filecache", P));
+    Path = std::string(P);
+  }
+  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
+  std::string file(llvm::StringRef Name) const { return Path + "/" + Name.str(); }
+  void write(llvm::StringRef Name, llvm::StringRef Text) const {
+    std::ofstream(file(Name), std::ios::trunc) << Text.str();
+  }
+  std::string Path;
+};
+
+std::string read(llvm::vfs::FileSystem &FS, const llvm::Twine &Path) {
+  auto File = FS.openFileForRead(Path);
+  REQUIRE(File);
+  auto Buffer = (*File)->getBuffer(Path);
+  REQUIRE(Buffer);
+  return (*Buffer)->getBuffer().str();
+}
+
+/// Sets the file's mtime, so that two writes within one timestamp tick still
+/// look different, or look the same on purpose.
+void setModificationTime(const std::string &Path, time_t Seconds) {
+  timespec Times[2] = {{Seconds, 0}, {Seconds, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, Path.c_str(), Times, 0) == 0);
+}
+
+} // namespace
+
+TEST_CASE("FileCache serves a file read before from memory", "[FileCache]") {
+  TempDir D;
+  D.write("a.h", "int a;\n");
+  setModificationTime(D.file("a.h"), 1000);
+  SharedFileCache Cache;
+  auto FS = Cache.viewFor(D.Path);
+  CHECK(read(*FS, "a.h") == "int a;\n");
+  CHECK(read(*FS, D.file("a.h")) == "int a;\n");
+  // The second view shares the cache: one miss in all, then hits.
+  auto Other = Cache.viewFor("/");
+  CHECK(read(*Other, D.file("a.h")) == "int a;\n");
+  CHECK(Cache.statistics().Misses == 1);
+  CHECK(Cache.statistics().Hits == 2);
+}
+
+TEST_CASE("FileCache sees a header that changed", "[FileCache]") {
+  TempDir D;
+  D.write("a.h", "int a;\n");
+  setModificationTime(D.file("a.h"), 1000);
+  SharedFileCache Cache;
+  auto FS = Cache.viewFor(D.Path);
+  REQUIRE(read(*FS, "a.h") == "int a;\n");
+
+  SECTION("to a different size") {
+    D.write("a.h", "int a, b;\n");
+    setModificationTime(D.file("a.h"), 1000);
+    CHECK(read(*FS, "a.h") == "int a, b;\n");
+  }
+  SECTION("to the same size with a new modification time") {
+    D.write("a.h", "int b;\n");
+    setModificationTime(D.file("a.h"), 2000);
+    CHECK(read(*FS, "a.h") == "int b;\n");
+  }
+  SECTION("by a rename over it (a new inode)") {
+    D.write("new.h", "int c;\n");
+    setModificationTime(D.file("new.h"), 1000);
+    REQUIRE(!llvm::sys::fs::rename(D.file("new.h"), D.file("a.h")));
+    CHECK(read(*FS, "a.h") == "int c;\n");
+  }
+}
+
+TEST_CASE("FileCache does not trust a file written just now", "[FileCache]") {
+  // Two writes within one timestamp tick: same size, same mtime.
+  TempDir D;
+  time_t Now = ::time(nullptr);
+  D.write("gen.h", "int a;\n");
+  setModificationTime(D.file("gen.h"), Now);
+  SharedFileCache Cache;
+  auto FS = Cache.viewFor(D.Path);
+  REQUIRE(read(*FS, "gen.h") == "int a;\n");
+  D.write("gen.h", "int b;\n");
+  setModificationTime(D.file("gen.h"), Now);
+  CHECK(read(*FS, "gen.h") == "int b;\n");
+}
+
+TEST_CASE("FileCache sees a header created after a failed lookup",
+          "[FileCache]") {
+  TempDir D;
+  SharedFileCache Cache;
+  auto FS = Cache.viewFor(D.Path);
+  CHECK_FALSE(FS->openFileForRead("generated.h"));
+  D.write("generated.h", "#define GENERATED 1\n");
+  CHECK(read(*FS, "generated.h") == "#define GENERATED 1\n");
+}
+
+TEST_CASE("FileCache keeps each view's working directory", "[FileCache]") {
+  TempDir One, Two;
+  One.write("config.h", "one\n");
+  Two.write("config.h", "two\n");
+  SharedFileCache Cache;
+  auto A = Cache.viewFor(One.Path);
+  auto B = Cache.viewFor(Two.Path);
+  CHECK(read(*A, "config.h") == "one\n");
+  CHECK(read(*B, "config.h") == "two\n");
+  CHECK(read(*A, "config.h") == "one\n");
+}
+
+TEST_CASE("FileCache reports the name it was asked for", "[FileCache]") {
+  TempDir D;
+  D.write("a.h", "x\n");
+  SharedFileCache Cache;
+  auto FS = Cache.viewFor(D.Path);
+  (void)read(*FS, "a.h");
+  auto File = FS->openFileForRead("./a.h");
+  REQUIRE(File);
+  auto Status = (*File)->status();
+  REQUIRE(Status);
+  // The file manager treats another name as a redirection.
+  CHECK(Status->getName() == "./a.h");
+}
+
+TEST_CASE("FileCache starts over past its byte limit", "[FileCache]") {
+  TempDir D;
+  D.write("a.h", std::string(600, 'a'));
+  D.write("b.h", std::string(600, 'b'));
+  setModificationTime(D.file("a.h"), 1000);
+  setModificationTime(D.file("b.h"), 1000);
+  SharedFileCache Cache(/*ByteLimit=*/1000);
+  auto FS = Cache.viewFor(D.Path);
+  std::string A = read(*FS, "a.h");
+  CHECK(Cache.statistics().Bytes == 600);
+  std::string B = read(*FS, "b.h");
+  CHECK(Cache.statistics().Bytes == 600);
+  // A buffer handed out before the cache dropped it stays valid.
+  CHECK(A == std::string(600, 'a'));
+  CHECK(B == std::string(600, 'b'));
+}
