@@ -14,6 +14,7 @@
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Driver/Compilation.h"
 #include "clang/Driver/Driver.h"
+#include "clang/Driver/Options.h"
 #include "clang/Driver/ToolChain.h"
 #include "clang/Frontend/CompilerInvocation.h"
 #include "clang/Frontend/TextDiagnosticPrinter.h"
@@ -37,11 +38,12 @@ namespace {
 constexpr const char *RealClang = CLANG_DIST_REAL_CLANG;
 
 /// clang's driver sets the installed dir to where its argv[0] was found
-/// (/usr/bin for clang-16 on PATH); the GCC installation and so the include
-/// paths are searched relative to it.
-std::string clangInstalledDir() {
+/// (/usr/bin for clang-16 or clang++-16 on PATH); the GCC installation and so
+/// the include paths are searched relative to it. We mirror the clang program
+/// of our own driver mode.
+std::string clangInstalledDir(bool CXXMode) {
   llvm::ErrorOr<std::string> OnPath = llvm::sys::findProgramByName(
-      llvm::sys::path::filename(CLANG_DIST_CLANG_NAME));
+      CXXMode ? CLANG_DIST_CLANGXX_NAME : CLANG_DIST_CLANG_NAME);
   llvm::SmallString<256> Path(OnPath ? *OnPath : RealClang);
   llvm::sys::fs::make_absolute(Path);
   return std::string(llvm::sys::path::parent_path(Path));
@@ -68,6 +70,10 @@ takeConfigOption(llvm::SmallVectorImpl<const char *> &Args) {
       ++I;
     }
   }
+  if (Path && Path->empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "argument to '--distributed' is empty "
+                                   "(expected a config file)");
   if (!Path)
     if (const char *Env = std::getenv("CLANG_DIST_CONFIG"); Env && *Env)
       Path = Env;
@@ -150,7 +156,6 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
 
   driver::Driver TheDriver(RealClang, llvm::sys::getDefaultTargetTriple(),
                            Diags);
-  TheDriver.setInstalledDir(clangInstalledDir());
   driver::ParsedClangName TargetAndMode =
       driver::ToolChain::getTargetAndModeFromProgramName(Args[0]);
   TheDriver.setTargetAndMode(TargetAndMode);
@@ -164,13 +169,18 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
     Args.insert(Args.begin() + InsertAt,
                 Saver.save(TargetAndMode.TargetPrefix).data());
   }
+  TheDriver.setInstalledDir(clangInstalledDir(
+      driver::getDriverMode(Args[0], llvm::ArrayRef(Args).slice(1)) == "g++"));
 
   std::unique_ptr<driver::Compilation> C(TheDriver.BuildCompilation(Args));
   int Res = 1;
   if (C && !C->containsError()) {
     // Outlives the compilation's jobs, which refer to it.
     llvm::Expected<ServerTarget> Target = serverTarget(*ConfigPath, Args[0]);
-    if (Target)
+    // -### only prints the jobs; nothing may run.
+    if (C->getArgs().hasArg(driver::options::OPT__HASH_HASH_HASH))
+      llvm::consumeError(Target.takeError());
+    else if (Target)
       distributeCompileJobs(*C, *Target);
     else
       Diags.Report(Diags.getCustomDiagID(DiagnosticsEngine::Warning,

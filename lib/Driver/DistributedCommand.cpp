@@ -7,6 +7,7 @@
 #include "clang/Driver/InputInfo.h"
 #include "llvm/Support/Process.h"
 #include <cerrno>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace clang::dist;
@@ -85,6 +86,10 @@ void DistributedCommand::submit() {
   Job.WorkingDir = std::string(Cwd);
   for (const char *A : getArguments())
     Job.Args.push_back(A);
+  // The only way to read the umask is to set it; this thread is the only one.
+  mode_t Umask = ::umask(022);
+  ::umask(Umask);
+  Job.Umask = Umask;
   Hello H;
   H.ClangVersion = clang::getClangFullVersion();
   H.Peer = "clang-dist client";

@@ -1,5 +1,5 @@
 //===- Driver/DistributedCommand.h - A compile job run by the local server -*-
-//C++ -*-===//
+// C++ -*-===//
 //
 // Replaces a compile job in clang's own job list, so that clang's driver keeps
 // everything else: job order, -v output, removing outputs of failed jobs,

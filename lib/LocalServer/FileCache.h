@@ -1,5 +1,5 @@
 //===- LocalServer/FileCache.h - One file cache for all translation units -*-
-//C++ -*-===//
+// C++ -*-===//
 //
 // Preprocessing reads the same headers for every translation unit of a build.
 // The cache keeps their contents in memory, shared by all threads; each

@@ -4,8 +4,10 @@
 #include "LocalServer/Preprocessor.h"
 #include "Protocol/Compression.h"
 #include "Protocol/Frame.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
+#include <sys/stat.h>
 
 using namespace clang::dist;
 
@@ -13,15 +15,36 @@ namespace {
 /// A job is offered to at most this many slots before it runs locally.
 constexpr unsigned MaxAttempts = 3;
 
-llvm::Error writeObject(const std::string &Path, const OutputBlob &Blob) {
+/// As clang writes its output: into a temporary file beside the target, then
+/// renamed over it, so that nobody ever sees half an object, and with the mode
+/// clang would give a new file under the client's umask.
+llvm::Error writeObject(const std::string &Path, const OutputBlob &Blob,
+                        uint32_t Umask) {
   llvm::Expected<std::string> Bytes = decompress(Blob.Compressed, Blob.RawSize);
   if (!Bytes)
     return Bytes.takeError();
-  // Through a temporary file and a rename: a reader never sees half an object.
-  return llvm::writeToOutput(Path, [&](llvm::raw_ostream &OS) {
+  int Fd;
+  llvm::SmallString<256> TempPath;
+  if (std::error_code EC = llvm::sys::fs::createUniqueFile(
+          Path + "-%%%%%%%%.tmp", Fd, TempPath, llvm::sys::fs::OF_None, 0600))
+    return llvm::createStringError(EC, "cannot create a file beside '%s': %s",
+                                   Path.c_str(), EC.message().c_str());
+  bool Ok = ::fchmod(Fd, 0666 & ~Umask) == 0;
+  {
+    llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
     OS << *Bytes;
-    return llvm::Error::success();
-  });
+    OS.close();
+    Ok = Ok && !OS.has_error();
+    OS.clear_error();
+  }
+  std::error_code EC;
+  if (!Ok || (EC = llvm::sys::fs::rename(TempPath, Path))) {
+    llvm::sys::fs::remove(TempPath);
+    return llvm::createStringError(
+        EC ? EC : std::make_error_code(std::errc::io_error),
+        "cannot write '%s'", Path.c_str());
+  }
+  return llvm::Error::success();
 }
 } // namespace
 
@@ -32,6 +55,7 @@ struct JobRunner::Running {
   std::shared_ptr<const std::string> Frame;
   unsigned Attempts = 0;
   std::string LastError;
+  uint32_t Umask = 022;
 };
 
 JobRunner::JobRunner(boost::asio::io_context &IO,
@@ -48,12 +72,13 @@ JobRunner::~JobRunner() = default;
 void JobRunner::run(SubmitJob Submit, DoneFn Done) {
   auto R = std::make_shared<Running>();
   R->Done = std::move(Done);
+  R->Umask = Submit.Umask;
   uint64_t Id = NextJobId++;
   boost::asio::post(Pool, [this, R, Id, Submit = std::move(Submit)] {
     R->Prepared = prepareJob(Submit, Cache);
     R->Prepared.Job.Id = Id;
-    if (!R->Prepared.Job.Files.empty()) {
-      R->Source = R->Prepared.Job.Files[0].Path;
+    R->Source = R->Prepared.MainFile;
+    if (R->Prepared.RunLocallyReason.empty()) {
       R->Frame =
           std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
       // The frame holds the only copy the job still needs.
@@ -111,7 +136,8 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
             "slave sent %zu outputs, expected one object",
             Result.Outputs.size());
       else
-        Written = writeObject(R->Prepared.ObjectPath, Result.Outputs[0]);
+        Written =
+            writeObject(R->Prepared.ObjectPath, Result.Outputs[0], R->Umask);
     }
     std::string WriteError = Written ? llvm::toString(std::move(Written)) : "";
     boost::asio::post(

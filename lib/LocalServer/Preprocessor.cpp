@@ -2,26 +2,106 @@
 
 #include "LocalServer/Preprocessor.h"
 #include "Protocol/Compression.h"
+#include "clang/Basic/DiagnosticLex.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/CompilerInvocation.h"
 #include "clang/Frontend/FrontendAction.h"
+#include "clang/Lex/PPCallbacks.h"
+#include "clang/Lex/Preprocessor.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "clang/Rewrite/Frontend/Rewriters.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include <sys/stat.h>
 
 using namespace clang;
 using namespace clang::dist;
 
 namespace {
 
-/// Produces exactly what `clang -E -frewrite-includes` prints, into a string.
+/// Diagnostics that only the preprocessing of the original files can raise:
+/// they hang on file boundaries, on how an #include was found, or on
+/// directives the rewriter comments out. The rewritten source compiles without
+/// them, so a job that raises one must be compiled locally to show it.
+bool isLostInRewriting(unsigned ID) {
+  switch (ID) {
+  case diag::ext_no_newline_eof:
+  case diag::warn_no_newline_eof:
+  case diag::warn_cxx98_compat_no_newline_eof:
+  case diag::pp_pragma_once_in_main_file:
+  case diag::pp_pragma_sysheader_in_main_file:
+  case diag::ext_pp_include_next_directive:
+  case diag::pp_include_next_in_primary:
+  case diag::pp_include_next_absolute_path:
+  case diag::pp_nonportable_path:
+  case diag::pp_nonportable_system_path:
+  case diag::ext_pp_import_directive:
+  // The user's own line markers: the slave ignores this warning because the
+  // rewritten source is full of line markers of ours.
+  case diag::ext_pp_gnu_line_directive:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Collects why the rewritten source would compile differently from the
+/// original files; empty if it would not.
+class RewriteHazards : public DiagnosticConsumer {
+public:
+  std::string Hazard;
+
+  void note(std::string Why) {
+    if (Hazard.empty())
+      Hazard = std::move(Why);
+  }
+
+  void HandleDiagnostic(DiagnosticsEngine::Level Level,
+                        const Diagnostic &Info) override {
+    DiagnosticConsumer::HandleDiagnostic(Level, Info);
+    if (Level >= DiagnosticsEngine::Warning && isLostInRewriting(Info.getID()))
+      note("raises -W" +
+           DiagnosticIDs::getWarningOptionForDiag(Info.getID()).str() +
+           ", which the rewritten source cannot reproduce");
+  }
+};
+
+class HazardCallbacks : public PPCallbacks {
+public:
+  HazardCallbacks(Preprocessor &PP, RewriteHazards &Hazards)
+      : PP(PP), Hazards(Hazards) {}
+
+  void MacroExpands(const Token &Name, const MacroDefinition &, SourceRange,
+                    const MacroArgs *) override {
+    const IdentifierInfo *II = Name.getIdentifierInfo();
+    if (!II)
+      return;
+    // The rewriter evaluates #if itself, so a counter used there advances
+    // here and not on the slave.
+    if (II->getName() == "__COUNTER__" && PP.isParsingIfOrElifDirective())
+      Hazards.note("uses __COUNTER__ in a preprocessor condition");
+  }
+
+private:
+  Preprocessor &PP;
+  RewriteHazards &Hazards;
+};
+
+/// Produces exactly what `clang -E -frewrite-includes` prints, into a string,
+/// and notes what the slave could not reproduce from it.
 class RewriteIncludesToString : public PreprocessorFrontendAction {
 public:
-  explicit RewriteIncludesToString(std::string &Out) : OS(Out) {}
+  RewriteIncludesToString(std::string &Out, RewriteHazards &Hazards)
+      : OS(Out), Hazards(Hazards) {}
 
 protected:
+  bool BeginSourceFileAction(CompilerInstance &CI) override {
+    Preprocessor &PP = CI.getPreprocessor();
+    PP.addPPCallbacks(std::make_unique<HazardCallbacks>(PP, Hazards));
+    return true;
+  }
   void ExecuteAction() override {
     CompilerInstance &CI = getCompilerInstance();
     RewriteIncludesInInput(CI.getPreprocessor(), &OS,
@@ -31,6 +111,7 @@ protected:
 
 private:
   llvm::raw_string_ostream OS;
+  RewriteHazards &Hazards;
 };
 
 /// Why a job that clang can compile must still run on the client, or "".
@@ -74,6 +155,10 @@ std::string whyNotDistributable(const CompilerInvocation &Inv) {
   if (!DO.DiagnosticSerializationFile.empty() ||
       !DO.DiagnosticLogFile.empty() || DO.VerifyDiagnostics)
     return "writes or checks diagnostics files";
+  // These print positions in the rewritten source instead of the presumed
+  // ones, or look header files up by name, which the slave does not have.
+  if (DO.ShowParseableFixits || DO.ShowSourceRanges || DO.AbsolutePath)
+    return "prints diagnostics with physical positions or absolute paths";
   const DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
   if (Deps.OutputFile == "-" || Deps.ShowHeaderIncludes ||
       Deps.ShowIncludesDest != ShowIncludesDestination::None ||
@@ -100,8 +185,7 @@ std::vector<std::string> auxiliaryInputs(const CompilerInvocation &Inv) {
   return Files;
 }
 
-PreparedJob runLocally(std::string Reason) {
-  PreparedJob P;
+PreparedJob runLocally(PreparedJob P, std::string Reason) {
   P.RunLocallyReason = std::move(Reason);
   return P;
 }
@@ -120,9 +204,9 @@ std::string absolute(llvm::StringRef WorkingDir, llvm::StringRef Path) {
 PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
                                     SharedFileCache &Cache) {
   if (Submit.Args.empty() || Submit.Args[0] != "-cc1")
-    return runLocally("not a cc1 job");
+    return runLocally(PreparedJob(), "not a cc1 job");
   if (!llvm::sys::path::is_absolute(Submit.WorkingDir))
-    return runLocally("working directory is not absolute");
+    return runLocally(PreparedJob(), "working directory is not absolute");
   std::vector<const char *> Argv;
   for (const std::string &A : llvm::ArrayRef(Submit.Args).drop_front())
     Argv.push_back(A.c_str());
@@ -135,52 +219,69 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
     DiagnosticsEngine Diags(new DiagnosticIDs(), &*Opts, &Ignore, false);
     if (!CompilerInvocation::CreateFromArgs(Inv, Argv, Diags, "clang") ||
         Diags.hasErrorOccurred())
-      return runLocally("clang rejects the arguments");
+      return runLocally(PreparedJob(), "clang rejects the arguments");
   }
-  if (std::string Why = whyNotDistributable(Inv); !Why.empty())
-    return runLocally(std::move(Why));
-
   PreparedJob Prepared;
+  if (!Inv.getFrontendOpts().Inputs.empty())
+    Prepared.MainFile = Inv.getFrontendOpts().Inputs[0].getFile().str();
+  if (std::string Why = whyNotDistributable(Inv); !Why.empty())
+    return runLocally(std::move(Prepared), std::move(Why));
+
   CompileJob &Job = Prepared.Job;
   Job.WorkingDir = Submit.WorkingDir;
   Job.Args = Submit.Args;
   Prepared.ObjectPath =
       absolute(Submit.WorkingDir, Inv.getFrontendOpts().OutputFile);
-  std::string MainFile = Inv.getFrontendOpts().Inputs[0].getFile().str();
 
   // Rewrite includes as clang -E -frewrite-includes would. Warnings are the
-  // slave's to report; an error means the client's own clang must say it.
+  // slave's to report, with the user's warning options in force here only to
+  // spot the ones it cannot; an error means the client's own clang must say it.
   PreprocessorOutputOptions &Out = Inv.getPreprocessorOutputOpts();
   Out.RewriteIncludes = true;
   Out.ShowCPP = true;
   Out.ShowLineMarkers = true;
   Out.UseLineDirectives = false;
-  Inv.getDiagnosticOpts().IgnoreWarnings = true;
   Inv.getFrontendOpts().DisableFree = false;
   // The dependency file is written by this preprocessing, exactly as the
-  // compile would have written it; its path is the client's.
+  // compile would have written it; its path is the client's. clang creates a
+  // new one under the client's umask and keeps the mode of one it overwrites.
   DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
   if (!Deps.OutputFile.empty())
     Deps.OutputFile = absolute(Submit.WorkingDir, Deps.OutputFile);
+  bool NewDepFile =
+      !Deps.OutputFile.empty() && !llvm::sys::fs::exists(Deps.OutputFile);
 
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS =
       Cache.viewFor(Submit.WorkingDir);
-  Clang->createDiagnostics(new IgnoringDiagConsumer(),
-                           /*ShouldOwnClient=*/true);
+  RewriteHazards Hazards;
+  Clang->createDiagnostics(&Hazards, /*ShouldOwnClient=*/false);
   Clang->createFileManager(FS);
+  // Not "N warnings generated." into the server's log.
+  Clang->setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
 
   std::string Rewritten;
-  RewriteIncludesToString Action(Rewritten);
-  if (!Clang->ExecuteAction(Action) ||
-      Clang->getDiagnostics().hasErrorOccurred())
-    return runLocally("preprocessing failed");
+  RewriteIncludesToString Action(Rewritten, Hazards);
+  bool Ok = Clang->ExecuteAction(Action) &&
+            !Clang->getDiagnostics().hasErrorOccurred();
+  if (NewDepFile)
+    ::chmod(Deps.OutputFile.c_str(), 0666 & ~Submit.Umask);
+  if (!Ok)
+    return runLocally(std::move(Prepared), "preprocessing failed");
+  // The modification time of the file it appears in, which on the slave is
+  // the rewritten source's. The rewriter expands macros only in directives,
+  // so look for it in its output (a mention in a comment costs only speed).
+  if (llvm::StringRef(Rewritten).contains("__TIMESTAMP__"))
+    Hazards.note("expands __TIMESTAMP__");
+  if (!Hazards.Hazard.empty())
+    return runLocally(std::move(Prepared), std::move(Hazards.Hazard));
 
   Prepared.SourceBytes = Rewritten.size();
-  Job.Files.push_back({MainFile, Rewritten.size(), compress(Rewritten)});
+  Job.Files.push_back(
+      {Prepared.MainFile, Rewritten.size(), compress(Rewritten)});
   for (const std::string &Path : auxiliaryInputs(Inv)) {
     auto Buffer = FS->getBufferForFile(Path);
     if (!Buffer)
-      return runLocally("cannot read '" + Path + "'");
+      return runLocally(std::move(Prepared), "cannot read '" + Path + "'");
     llvm::StringRef Data = (*Buffer)->getBuffer();
     Job.Files.push_back({Path, Data.size(), compress(Data)});
   }

@@ -18,6 +18,9 @@
 namespace clang::dist {
 
 struct PreparedJob {
+  /// The source file as the client named it, for the log; empty if the
+  /// arguments did not parse.
+  std::string MainFile;
   /// Non-empty when the client must run the job itself; says why.
   std::string RunLocallyReason;
   CompileJob Job;

@@ -206,7 +206,7 @@ clang::dist::decodeHelloReply(llvm::StringRef Payload) {
 }
 
 std::string clang::dist::encode(const SubmitJob &M) {
-  return Writer().str(M.WorkingDir).strs(M.Args).take();
+  return Writer().str(M.WorkingDir).strs(M.Args).u32(M.Umask).take();
 }
 
 llvm::Expected<SubmitJob>
@@ -215,7 +215,13 @@ clang::dist::decodeSubmitJob(llvm::StringRef Payload) {
   SubmitJob M;
   M.WorkingDir = R.str("working directory");
   M.Args = R.strs("arguments");
-  return R.finish(std::move(M));
+  M.Umask = R.u32("umask");
+  llvm::Expected<SubmitJob> Result = R.finish(std::move(M));
+  if (Result && Result->Umask > 0777)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed SubmitJob message: umask %o",
+                                   Result->Umask);
+  return Result;
 }
 
 std::string clang::dist::encode(const JobOutcome &M) {

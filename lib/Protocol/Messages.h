@@ -60,6 +60,9 @@ struct SubmitJob {
   std::string WorkingDir;
   /// The cc1 arguments, starting with "-cc1".
   std::vector<std::string> Args;
+  /// The client's umask: files the server creates get the mode the client's
+  /// own clang would have given them.
+  uint32_t Umask = 022;
 };
 
 /// Local server -> client: how the job ended.

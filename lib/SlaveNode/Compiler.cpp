@@ -8,6 +8,7 @@
 
 #include "SlaveNode/Compiler.h"
 #include "Protocol/Compression.h"
+#include "clang/Basic/DiagnosticLex.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/CompilerInvocation.h"
@@ -124,6 +125,11 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
   else
     Printer = new TextDiagnosticPrinter(DiagOS, &DiagOpts);
   Clang->createDiagnostics(Printer, /*ShouldOwnClient=*/true);
+  // The rewritten source is full of GNU line markers of the server's making;
+  // a job whose own source has them is compiled on its client instead.
+  Clang->getDiagnostics().setSeverity(diag::ext_pp_gnu_line_directive,
+                                      diag::Severity::Ignored,
+                                      SourceLocation());
   Clang->setVerboseOutputStream(DiagOS);
   ParseBuffer->FlushDiagnostics(Clang->getDiagnostics());
 

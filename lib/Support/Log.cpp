@@ -51,7 +51,7 @@ void Logger::log(const llvm::Twine &Message) const {
 
   std::string Line;
   llvm::raw_string_ostream OS(Line);
-  OS << Stamp << '.' << llvm::format_decimal(Millis, 3) << ' ' << Component
+  OS << Stamp << llvm::format(".%03d ", static_cast<int>(Millis)) << Component
      << '[' << ::getpid() << "] " << Message << '\n';
   OS.flush();
   // One write per line: O_APPEND makes it atomic with respect to other writers.

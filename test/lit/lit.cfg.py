@@ -11,7 +11,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".test"]
 config.excludes = ["Inputs"]
 config.test_source_root = config.clang_dist_test_source
-config.test_exec_root = os.path.join(os.path.dirname(__file__))
+config.test_exec_root = config.clang_dist_obj_root
 
 # FileCheck, not, count, split-file; clang-16 is found where clang's own
 # driver would find it, so reference and distributed builds agree.

@@ -21,7 +21,9 @@ public:
     Path = std::string(P);
   }
   ~TempDir() { llvm::sys::fs::remove_directories(Path); }
-  std::string file(llvm::StringRef Name) const { return Path + "/" + Name.str(); }
+  std::string file(llvm::StringRef Name) const {
+    return Path + "/" + Name.str();
+  }
   void write(llvm::StringRef Name, llvm::StringRef Text) const {
     std::ofstream(file(Name), std::ios::trunc) << Text.str();
   }

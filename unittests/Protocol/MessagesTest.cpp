@@ -79,6 +79,7 @@ SubmitJob makeSubmitJob() {
   SubmitJob M;
   M.WorkingDir = "/home/u/src";
   M.Args = {"-cc1", "", Binary, "-o", "a.o"};
+  M.Umask = 077;
   return M;
 }
 
@@ -158,11 +159,19 @@ TEST_CASE("HelloReply round trip", "[Messages]") {
   CHECK(Out.Reason == In.Reason);
 }
 
+TEST_CASE("SubmitJob rejects a umask with more than permission bits",
+          "[Messages]") {
+  SubmitJob In = makeSubmitJob();
+  In.Umask = 01000;
+  CHECK_THAT(errorText(decodeSubmitJob(encode(In))), Catch::Contains("umask"));
+}
+
 TEST_CASE("SubmitJob round trip", "[Messages]") {
   SubmitJob In = makeSubmitJob();
   SubmitJob Out = unwrap(decodeSubmitJob(encode(In)));
   CHECK(Out.WorkingDir == In.WorkingDir);
   CHECK(Out.Args == In.Args);
+  CHECK(Out.Umask == 077u);
 
   In.WorkingDir.clear();
   In.Args.clear();
@@ -269,8 +278,11 @@ TEST_CASE("Trailing bytes after a message are an error", "[Messages]") {
 TEST_CASE("Errors name the message and the field", "[Messages]") {
   std::string Encoded = encode(makeSubmitJob());
   CHECK_THAT(errorText(decodeSubmitJob(Encoded.substr(0, Encoded.size() - 1))),
-             Contains("malformed SubmitJob message") &&
-                 Contains("'arguments'"));
+             Contains("malformed SubmitJob message") && Contains("'umask'"));
+  SubmitJob NoUmask = makeSubmitJob();
+  std::string Short = encode(NoUmask);
+  Short.resize(Short.size() - 4 - 1);
+  CHECK_THAT(errorText(decodeSubmitJob(Short)), Contains("'arguments'"));
 }
 
 TEST_CASE("Hello with a bad magic is refused", "[Messages]") {
@@ -295,7 +307,8 @@ TEST_CASE("Absurd list and string lengths fail without allocating",
     std::string Encoded = encode(M);
     for (uint32_t Count : Counts) {
       INFO("count " << Count);
-      overwriteU32(Encoded, Encoded.size() - 4, Count);
+      // The argument count, before the umask.
+      overwriteU32(Encoded, Encoded.size() - 8, Count);
       CHECK_THAT(errorText(decodeSubmitJob(Encoded)), Contains("'arguments'"));
     }
   }

@@ -15,11 +15,28 @@
       Prints the pid of each running local server, one per line.
   wait-no-server RUNTIME_DIR SECONDS
       Waits until no local server of RUNTIME_DIR runs; fails after SECONDS.
-  closed-port
-      Prints a loopback port nobody listens on.
+  closed-port [CONFIG [LINE]...]
+      Prints a loopback port nobody listens on; with CONFIG, also writes a
+      config naming it ("slave 127.0.0.1:PORT"), then each LINE.
   hello PORT VERSION CLANG_VERSION
       Sends a Hello with the given protocol and clang version to a slave and
-      prints its HelloReply.
+      prints its HelloReply (the first frame it answers with). PORT may also
+      be a dist.conf: its first slave's port. CLANG_VERSION @FILE stands for
+      the first line of FILE.
+  server-descendants RUNTIME_DIR
+      Prints "PID NAME" for each process descended from a running local
+      server of RUNTIME_DIR (its own slaves, for instance).
+  still-running FILE
+      Prints each "PID NAME" line of FILE (as server-descendants wrote it)
+      whose process still runs with that name.
+  exit-code -- COMMAND...
+      Runs COMMAND (its output goes where this one's goes), prints
+      "exit code: N" and succeeds whatever N is: checked later, after the
+      test has stopped what it started.
+  with-umask MASK -- COMMAND...
+      Runs COMMAND with the umask MASK (octal) and exits with its code.
+  mode FILE...
+      Prints each FILE's permission bits in octal, and its name.
   parallel N -- COMMAND...
       Runs COMMAND N times at once ({} in it is replaced by the index) and
       prints "failed: K".
@@ -78,10 +95,10 @@ def stop_slaves(args):
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         pass
+    # Gone, or a zombie: its parent (start-slaves) exited, and whoever
+    # inherited it may take its time to reap it.
     for _ in range(200):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if process_name(pid) is None:
             break
         time.sleep(0.05)
     total = 0
@@ -134,8 +151,14 @@ def stop_server(args):
 def closed_port(args):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
+    port = s.getsockname()[1]
     s.close()
+    print(port)
+    if args:
+        with open(args[0], "w") as f:
+            f.write("slave 127.0.0.1:%d\n" % port)
+            for line in args[1:]:
+                f.write(line + "\n")
 
 
 def frame(msg_type, payload):
@@ -148,15 +171,26 @@ def string(s):
 
 
 def hello(args):
-    port, version, clang_version = int(args[0]), int(args[1]), args[2]
+    port, version, clang_version = args[0], int(args[1]), args[2]
+    if port.isdigit():
+        port = int(port)
+    else:
+        with open(port) as f:
+            port = next(int(l.split()[1].rsplit(":", 1)[1]) for l in f
+                        if l.startswith("slave "))
+    if clang_version.startswith("@"):
+        with open(clang_version[1:]) as f:
+            clang_version = f.readline().rstrip("\n")
     payload = struct.pack("<II", 0x54534443, version) + string(clang_version) + string("lit test")
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(frame(1, payload))
+        # A slave that accepts keeps the connection open for jobs: read one
+        # frame, not until the end of the stream.
         data = b""
-        while True:
+        while len(data) < 8 or len(data) < 8 + struct.unpack("<I", data[4:8])[0]:
             chunk = s.recv(65536)
             if not chunk:
-                break
+                sys.exit("connection closed after %d bytes of the reply" % len(data))
             data += chunk
     msg_type, length = struct.unpack("<II", data[:8])
     body = data[8:8 + length]
@@ -169,6 +203,65 @@ def hello(args):
     print("type=%d accepted=%d version=%d" % (msg_type, accepted, reply_version))
     print("clang=%s" % clang)
     print("reason=%s" % reason)
+
+
+def process_name(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return None
+    if stat[stat.rindex(")") + 2] == "Z":
+        return None  # a zombie runs no more
+    return stat[stat.index("(") + 1:stat.rindex(")")]
+
+
+def server_descendants(runtime_dir):
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    found = set(server_pids(runtime_dir))
+    roots = set(found)
+    while True:
+        more = {p for p, pp in parents.items() if pp in found and p not in found}
+        if not more:
+            break
+        found |= more
+    for pid in sorted(found - roots):
+        name = process_name(pid)
+        if name:
+            print("%d %s" % (pid, name))
+
+
+def still_running(path):
+    for line in open(path):
+        pid, name = line.split()
+        if process_name(int(pid)) == name:
+            print(line.rstrip())
+
+
+def exit_code(args):
+    assert args[0] == "--"
+    sys.stdout.flush()
+    print("exit code: %d" % subprocess.call(args[1:]))
+
+
+def with_umask(args):
+    assert args[1] == "--"
+    os.umask(int(args[0], 8))
+    sys.exit(subprocess.call(args[2:]))
+
+
+def mode(args):
+    for path in args:
+        print("%03o %s" % (os.stat(path).st_mode & 0o7777, path))
 
 
 def parallel(args):
@@ -198,6 +291,16 @@ def main():
         closed_port(args)
     elif cmd == "hello":
         hello(args)
+    elif cmd == "server-descendants":
+        server_descendants(args[0])
+    elif cmd == "still-running":
+        still_running(args[0])
+    elif cmd == "exit-code":
+        exit_code(args)
+    elif cmd == "with-umask":
+        with_umask(args)
+    elif cmd == "mode":
+        mode(args)
     elif cmd == "parallel":
         parallel(args)
     else:
