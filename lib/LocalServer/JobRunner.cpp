@@ -23,6 +23,23 @@ llvm::Error writeObject(const std::string &Path, const OutputBlob &Blob,
   llvm::Expected<std::string> Bytes = decompress(Blob.Compressed, Blob.RawSize);
   if (!Bytes)
     return Bytes.takeError();
+  // As clang does, write a special file (-o /dev/null) directly: renaming a
+  // temporary over it would replace the device.
+  llvm::sys::fs::file_status Status;
+  if (!llvm::sys::fs::status(Path, Status) &&
+      llvm::sys::fs::exists(Status) && !llvm::sys::fs::is_regular_file(Status)) {
+    std::error_code EC;
+    llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_None);
+    if (!EC)
+      OS << *Bytes;
+    OS.close();
+    if (EC || OS.has_error()) {
+      OS.clear_error();
+      return llvm::createStringError(EC ? EC : std::make_error_code(std::errc::io_error),
+                                     "cannot write '%s'", Path.c_str());
+    }
+    return llvm::Error::success();
+  }
   int Fd;
   llvm::SmallString<256> TempPath;
   if (std::error_code EC = llvm::sys::fs::createUniqueFile(
