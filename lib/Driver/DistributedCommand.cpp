@@ -67,10 +67,13 @@ DistributedCommand::DistributedCommand(const Command &Original,
 
 bool DistributedCommand::isCandidate(const Command &C) {
   const llvm::opt::ArgStringList &Args = C.getArguments();
+  // Compiles whose one output is an object, bitcode (-flto) or assembly.
+  static constexpr llvm::StringLiteral Actions[] = {
+      "-emit-obj", "-emit-llvm-bc", "-S", "-emit-llvm"};
   if (Args.empty() || llvm::StringRef(Args[0]) != "-cc1" ||
-      llvm::find_if(Args, [](const char *A) {
-        return llvm::StringRef(A) == "-emit-obj";
-      }) == Args.end())
+      llvm::none_of(Args, [](const char *A) {
+        return llvm::is_contained(Actions, llvm::StringRef(A));
+      }))
     return false;
   // Standard input cannot be sent later by the server; the server checks
   // everything else about the job.

@@ -30,7 +30,8 @@ public:
   int Execute(llvm::ArrayRef<std::optional<llvm::StringRef>> Redirects,
               std::string *ErrMsg, bool *ExecutionFailed) const override;
 
-  /// Whether \p C is a cc1 job that compiles one source file to an object.
+  /// Whether \p C is a cc1 job that compiles one source file to an object,
+  /// bitcode or assembly.
   static bool isCandidate(const clang::driver::Command &C);
 
 private:

@@ -147,10 +147,10 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
     llvm::Error Written = llvm::Error::success();
     if (Result.ExitCode == 0) {
       if (Result.Outputs.size() != 1 ||
-          Result.Outputs[0].Kind != OutputKind::Object)
+          Result.Outputs[0].Kind != OutputKind::Primary)
         Written = llvm::createStringError(
             std::make_error_code(std::errc::protocol_error),
-            "slave sent %zu outputs, expected one object",
+            "slave sent %zu outputs, expected one",
             Result.Outputs.size());
       else
         Written =

@@ -119,8 +119,15 @@ private:
 /// rewritten source does not carry, or loads code.
 std::string whyNotDistributable(const CompilerInvocation &Inv) {
   const FrontendOptions &FO = Inv.getFrontendOpts();
-  if (FO.ProgramAction != frontend::EmitObj)
-    return "not a compile to an object file";
+  switch (FO.ProgramAction) {
+  case frontend::EmitObj:
+  case frontend::EmitBC:
+  case frontend::EmitAssembly:
+  case frontend::EmitLLVM:
+    break;
+  default:
+    return "not a compile to an object, bitcode or assembly file";
+  }
   if (FO.Inputs.size() != 1 || !FO.Inputs[0].isFile() ||
       FO.Inputs[0].getFile() == "-")
     return "input is not exactly one file";

@@ -305,7 +305,7 @@ clang::dist::decodeCompileResult(llvm::StringRef Payload) {
   bool BadKind = false;
   for (OutputBlob &B : M.Outputs) {
     uint8_t Kind = R.u8("output kind");
-    BadKind |= Kind != static_cast<uint8_t>(OutputKind::Object);
+    BadKind |= Kind != static_cast<uint8_t>(OutputKind::Primary);
     B.Kind = static_cast<OutputKind>(Kind);
     B.RawSize = R.u64("output size");
     B.Compressed = R.str("output data");

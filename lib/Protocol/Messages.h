@@ -109,10 +109,11 @@ struct CompileJob {
   std::vector<FileBlob> Files;
 };
 
-enum class OutputKind : uint8_t { Object = 1 };
+/// Primary: the file -o names (an object, bitcode or assembly).
+enum class OutputKind : uint8_t { Primary = 1 };
 
 struct OutputBlob {
-  OutputKind Kind = OutputKind::Object;
+  OutputKind Kind = OutputKind::Primary;
   uint64_t RawSize = 0;
   std::string Compressed;
 };

@@ -158,7 +158,7 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
     }
     if (Success) {
       OutputBlob Blob;
-      Blob.Kind = OutputKind::Object;
+      Blob.Kind = OutputKind::Primary;
       Blob.RawSize = Object.size();
       Blob.Compressed = compress(Object);
       Outcome.Result.Outputs.push_back(std::move(Blob));

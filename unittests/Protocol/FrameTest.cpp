@@ -140,7 +140,7 @@ TEST_CASE("FrameSocket reads a frame larger than the socket buffer",
   SocketPair P;
   CompileResult In;
   In.Id = 42;
-  In.Outputs.push_back({OutputKind::Object, 1, std::string(4 << 20, 'o')});
+  In.Outputs.push_back({OutputKind::Primary, 1, std::string(4 << 20, 'o')});
   for (size_t I = 0; I < In.Outputs[0].Compressed.size(); I += 4093)
     In.Outputs[0].Compressed[I] = static_cast<char>(I);
   // The writer blocks until the reader drains the socket.

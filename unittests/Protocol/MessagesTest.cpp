@@ -107,8 +107,8 @@ CompileResult makeCompileResult() {
   M.Id = ~0ull;
   M.ExitCode = 1;
   M.Diagnostics = Binary;
-  M.Outputs = {{OutputKind::Object, 12345, Binary},
-               {OutputKind::Object, 0, ""}};
+  M.Outputs = {{OutputKind::Primary, 12345, Binary},
+               {OutputKind::Primary, 0, ""}};
   return M;
 }
 
