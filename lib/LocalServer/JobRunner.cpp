@@ -15,19 +15,19 @@ namespace {
 /// A job is offered to at most this many slots before it runs locally.
 constexpr unsigned MaxAttempts = 3;
 
-/// As clang writes its output: into a temporary file beside the target, then
+/// As clang writes an output: into a temporary file beside the target, then
 /// renamed over it, so that nobody ever sees half an object, and with the mode
 /// clang would give a new file under the client's umask.
-llvm::Error writeObject(const std::string &Path, const OutputBlob &Blob,
-                        uint32_t Umask) {
+llvm::Error writeOutputFile(const std::string &Path, const OutputBlob &Blob,
+                            uint32_t Umask) {
   llvm::Expected<std::string> Bytes = decompress(Blob.Compressed, Blob.RawSize);
   if (!Bytes)
     return Bytes.takeError();
   // As clang does, write a special file (-o /dev/null) directly: renaming a
   // temporary over it would replace the device.
   llvm::sys::fs::file_status Status;
-  if (!llvm::sys::fs::status(Path, Status) &&
-      llvm::sys::fs::exists(Status) && !llvm::sys::fs::is_regular_file(Status)) {
+  if (!llvm::sys::fs::status(Path, Status) && llvm::sys::fs::exists(Status) &&
+      !llvm::sys::fs::is_regular_file(Status)) {
     std::error_code EC;
     llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_None);
     if (!EC)
@@ -35,8 +35,9 @@ llvm::Error writeObject(const std::string &Path, const OutputBlob &Blob,
     OS.close();
     if (EC || OS.has_error()) {
       OS.clear_error();
-      return llvm::createStringError(EC ? EC : std::make_error_code(std::errc::io_error),
-                                     "cannot write '%s'", Path.c_str());
+      return llvm::createStringError(
+          EC ? EC : std::make_error_code(std::errc::io_error),
+          "cannot write '%s'", Path.c_str());
     }
     return llvm::Error::success();
   }
@@ -62,6 +63,27 @@ llvm::Error writeObject(const std::string &Path, const OutputBlob &Blob,
         "cannot write '%s'", Path.c_str());
   }
   return llvm::Error::success();
+}
+/// Writes what a successful remote compile produced where the client's clang
+/// would have: the .dwo first, so that the object, renamed into place last,
+/// never refers to a .dwo that is not there yet.
+llvm::Error storeOutputs(const PreparedJob &Job,
+                         const std::vector<OutputBlob> &Outputs,
+                         uint32_t Umask) {
+  const OutputBlob *Primary = nullptr, *SplitDwarf = nullptr;
+  for (const OutputBlob &B : Outputs)
+    (B.Kind == OutputKind::Primary ? Primary : SplitDwarf) = &B;
+  bool WantDwo = !Job.SplitDwarfPath.empty();
+  if (!Primary || (SplitDwarf != nullptr) != WantDwo ||
+      Outputs.size() != 1u + WantDwo)
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error),
+        "slave sent %zu outputs, not the %u expected", Outputs.size(),
+        1u + WantDwo);
+  if (WantDwo)
+    if (llvm::Error E = writeOutputFile(Job.SplitDwarfPath, *SplitDwarf, Umask))
+      return E;
+  return writeOutputFile(Job.ObjectPath, *Primary, Umask);
 }
 } // namespace
 
@@ -144,24 +166,16 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
   boost::asio::post(Pool, [this, R, Result = std::move(Result)]() mutable {
-    llvm::Error Written = llvm::Error::success();
-    if (Result.ExitCode == 0) {
-      if (Result.Outputs.size() != 1 ||
-          Result.Outputs[0].Kind != OutputKind::Primary)
-        Written = llvm::createStringError(
-            std::make_error_code(std::errc::protocol_error),
-            "slave sent %zu outputs, expected one",
-            Result.Outputs.size());
-      else
-        Written =
-            writeObject(R->Prepared.ObjectPath, Result.Outputs[0], R->Umask);
-    }
+    llvm::Error Written =
+        Result.ExitCode == 0
+            ? storeOutputs(R->Prepared, Result.Outputs, R->Umask)
+            : llvm::Error::success();
     std::string WriteError = Written ? llvm::toString(std::move(Written)) : "";
     boost::asio::post(
         IO, [this, R, WriteError, Result = std::move(Result)]() mutable {
           // The client's clang reports an unwritable output in its own words.
           if (!WriteError.empty())
-            return runLocally(R, "cannot store the object: " + WriteError);
+            return runLocally(R, "cannot store the outputs: " + WriteError);
           JobOutcome Outcome;
           Outcome.Kind = JobOutcome::Disposition::Completed;
           Outcome.ExitCode = Result.ExitCode;

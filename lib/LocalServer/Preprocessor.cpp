@@ -154,9 +154,8 @@ std::string whyNotDistributable(const CompilerInvocation &Inv) {
   if (!Inv.getPreprocessorOpts().MacroIncludes.empty())
     return "uses -imacros";
   const CodeGenOptions &CG = Inv.getCodeGenOpts();
-  if (!CG.SplitDwarfOutput.empty() || !CG.CoverageNotesFile.empty() ||
-      !CG.OptRecordFile.empty() || !CG.StackUsageOutput.empty() ||
-      FO.TimeTrace || !FO.StatsFile.empty())
+  if (!CG.CoverageNotesFile.empty() || !CG.OptRecordFile.empty() ||
+      !CG.StackUsageOutput.empty() || FO.TimeTrace || !FO.StatsFile.empty())
     return "writes a side output file";
   const DiagnosticOptions &DO = Inv.getDiagnosticOpts();
   if (!DO.DiagnosticSerializationFile.empty() ||
@@ -239,6 +238,9 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
   Job.Args = Submit.Args;
   Prepared.ObjectPath =
       absolute(Submit.WorkingDir, Inv.getFrontendOpts().OutputFile);
+  if (!Inv.getCodeGenOpts().SplitDwarfOutput.empty())
+    Prepared.SplitDwarfPath =
+        absolute(Submit.WorkingDir, Inv.getCodeGenOpts().SplitDwarfOutput);
 
   // Rewrite includes as clang -E -frewrite-includes would. Warnings are the
   // slave's to report, with the user's warning options in force here only to

@@ -26,6 +26,8 @@ struct PreparedJob {
   CompileJob Job;
   /// Absolute path of the object file to write.
   std::string ObjectPath;
+  /// Absolute path of the .dwo file to write (-gsplit-dwarf), or empty.
+  std::string SplitDwarfPath;
   /// Size of the rewritten source before compression.
   uint64_t SourceBytes = 0;
 };

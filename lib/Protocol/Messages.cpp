@@ -305,7 +305,8 @@ clang::dist::decodeCompileResult(llvm::StringRef Payload) {
   bool BadKind = false;
   for (OutputBlob &B : M.Outputs) {
     uint8_t Kind = R.u8("output kind");
-    BadKind |= Kind != static_cast<uint8_t>(OutputKind::Primary);
+    BadKind |= Kind < static_cast<uint8_t>(OutputKind::Primary) ||
+               Kind > static_cast<uint8_t>(OutputKind::SplitDwarf);
     B.Kind = static_cast<OutputKind>(Kind);
     B.RawSize = R.u64("output size");
     B.Compressed = R.str("output data");

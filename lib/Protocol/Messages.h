@@ -109,8 +109,12 @@ struct CompileJob {
   std::vector<FileBlob> Files;
 };
 
-/// Primary: the file -o names (an object, bitcode or assembly).
-enum class OutputKind : uint8_t { Primary = 1 };
+enum class OutputKind : uint8_t {
+  /// The file -o names: an object, bitcode or assembly.
+  Primary = 1,
+  /// The .dwo file of -gsplit-dwarf.
+  SplitDwarf = 2,
+};
 
 struct OutputBlob {
   OutputKind Kind = OutputKind::Primary;

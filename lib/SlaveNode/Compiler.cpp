@@ -18,8 +18,10 @@
 #include "clang/Frontend/TextDiagnosticPrinter.h"
 #include "clang/FrontendTool/Utils.h"
 #include "clang/Lex/PreprocessorOptions.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/VirtualFileSystem.h"
@@ -140,6 +142,22 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
   ParseBuffer->FlushDiagnostics(Clang->getDiagnostics());
 
   bool Success = false;
+  // -gsplit-dwarf: LLVM writes the .dwo to a path, not a stream. It goes to a
+  // file of our own, whose contents travel back; the object still names the
+  // .dwo as the client does (-split-dwarf-file).
+  llvm::SmallString<128> DwoPath;
+  auto RemoveDwo = llvm::make_scope_exit([&] {
+    if (!DwoPath.empty())
+      llvm::sys::fs::remove(DwoPath);
+  });
+  CodeGenOptions &CodeGen = Inv.getCodeGenOpts();
+  if (Parsed && !CodeGen.SplitDwarfOutput.empty()) {
+    if (std::error_code EC =
+            llvm::sys::fs::createTemporaryFile("clangd-slave", "dwo", DwoPath))
+      return {failure(Job.Id, "error: cannot create a temporary file: " +
+                                  EC.message() + "\n")};
+    CodeGen.SplitDwarfOutput = std::string(DwoPath);
+  }
   if (Parsed) {
     Clang->createFileManager(*FS);
     Clang->setOutputStream(std::make_unique<llvm::raw_svector_ostream>(Object));
@@ -157,11 +175,18 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
       Success = Act && Clang->ExecuteAction(*Act);
     }
     if (Success) {
-      OutputBlob Blob;
-      Blob.Kind = OutputKind::Primary;
-      Blob.RawSize = Object.size();
-      Blob.Compressed = compress(Object);
-      Outcome.Result.Outputs.push_back(std::move(Blob));
+      Outcome.Result.Outputs.push_back(
+          {OutputKind::Primary, Object.size(), compress(Object)});
+      if (!DwoPath.empty()) {
+        auto Dwo = llvm::MemoryBuffer::getFile(DwoPath);
+        if (!Dwo)
+          return {failure(Job.Id, "error: cannot read the split DWARF "
+                                  "output: " +
+                                      Dwo.getError().message() + "\n")};
+        llvm::StringRef Bytes = (*Dwo)->getBuffer();
+        Outcome.Result.Outputs.push_back(
+            {OutputKind::SplitDwarf, Bytes.size(), compress(Bytes)});
+      }
     }
   }
   Clang->getDiagnosticClient().finish();
