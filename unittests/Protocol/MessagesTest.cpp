@@ -108,7 +108,7 @@ CompileResult makeCompileResult() {
   M.ExitCode = 1;
   M.Diagnostics = Binary;
   M.Outputs = {{OutputKind::Primary, 12345, Binary},
-               {OutputKind::Primary, 0, ""}};
+               {OutputKind::SplitDwarf, 0, ""}};
   return M;
 }
 
@@ -369,7 +369,7 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
     M.Outputs.resize(1);
     std::string Encoded = encode(M);
     // After id (8), exit code (4), empty diagnostics (4) and the count (4).
-    for (char Kind : {0, 2, -1}) {
+    for (char Kind : {0, 3, -1}) {
       Encoded[20] = Kind;
       CHECK_THAT(errorText(decodeCompileResult(Encoded)),
                  Contains("unknown output kind"));
