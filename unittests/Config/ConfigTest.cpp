@@ -1,6 +1,7 @@
 //===- unittests/Config/ConfigTest.cpp - dist.conf parser tests -----------===//
 
 #include "Config/Config.h"
+#include "ExpectedMatchers.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -9,17 +10,11 @@
 #include <string>
 
 using namespace clang::dist;
+using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// The value, or a failed test naming the error.
-template <typename T> T unwrap(llvm::Expected<T> Value) {
-  if (!Value)
-    FAIL("unexpected error: " << llvm::toString(Value.takeError()));
-  return std::move(*Value);
-}
 
 DistConfig parse(llvm::StringRef Text) {
   return unwrap(parseConfig(Text, "dist.conf"));

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Config/RuntimeDir.h"
+#include "ExpectedMatchers.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 using namespace clang::dist;
+using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -59,19 +61,6 @@ private:
   std::optional<std::string> Saved;
   llvm::SmallString<128> Parent;
 };
-
-/// The value, or a failed test naming the error.
-template <typename T> T unwrap(llvm::Expected<T> Value) {
-  if (!Value)
-    FAIL("unexpected error: " << llvm::toString(Value.takeError()));
-  return std::move(*Value);
-}
-
-template <typename T> std::string errorText(llvm::Expected<T> Value) {
-  if (Value)
-    return "<no error>";
-  return llvm::toString(Value.takeError());
-}
 
 bool isLowerHex(const std::string &S) {
   return S.find_first_not_of("0123456789abcdef") == std::string::npos;

@@ -1,20 +1,16 @@
 //===- unittests/Protocol/CompressionTest.cpp - zstd blob tests -----------===//
 
 #include "Protocol/Compression.h"
+#include "ExpectedMatchers.h"
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
 
 using namespace clang::dist;
+using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 
 namespace {
-
-template <typename T> std::string errorText(llvm::Expected<T> Value) {
-  if (Value)
-    return "<no error>";
-  return llvm::toString(Value.takeError());
-}
 
 /// Words from a small vocabulary with random bytes between them: compresses
 /// somewhat, like source code, yet exercises more than one block type.
@@ -32,13 +28,6 @@ std::string randomish(size_t Size) {
   }
   Out.resize(Size);
   return Out;
-}
-
-/// The value, or a failed test naming the error.
-template <typename T> T unwrap(llvm::Expected<T> Value) {
-  if (!Value)
-    FAIL("unexpected error: " << llvm::toString(Value.takeError()));
-  return std::move(*Value);
 }
 
 std::string roundTrip(const std::string &Data) {

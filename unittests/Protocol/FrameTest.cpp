@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Protocol/Frame.h"
+#include "ExpectedMatchers.h"
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <string>
@@ -14,16 +15,11 @@
 #include <unistd.h>
 
 using namespace clang::dist;
+using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 using namespace std::string_literals;
 
 namespace {
-
-template <typename T> std::string errorText(llvm::Expected<T> Value) {
-  if (Value)
-    return "<no error>";
-  return llvm::toString(Value.takeError());
-}
 
 std::string errorText(llvm::Error E) {
   if (!E)

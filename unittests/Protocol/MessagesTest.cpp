@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Protocol/Messages.h"
+#include "ExpectedMatchers.h"
 #include "llvm/Support/Endian.h"
 #include <catch2/catch.hpp>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <string>
 
 using namespace clang::dist;
+using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 using namespace std::string_literals;
 
@@ -21,19 +23,6 @@ namespace {
 
 /// NUL bytes and bytes above 0x7f: strings are byte strings, not C strings.
 const std::string Binary = "\0bin\xff\x80\0ary\0"s;
-
-template <typename T> T unwrap(llvm::Expected<T> Value) {
-  if (!Value)
-    FAIL("unexpected error: " << llvm::toString(Value.takeError()));
-  return std::move(*Value);
-}
-
-/// The error's text, or a marker that no Contains() check will accept.
-template <typename T> std::string errorText(llvm::Expected<T> Value) {
-  if (Value)
-    return "<no error>";
-  return llvm::toString(Value.takeError());
-}
 
 /// Every strict prefix of a valid encoding is truncated somewhere. Each
 /// prefix is copied to a heap block of exactly its size (a std::string might
