@@ -62,17 +62,34 @@ void ClientSession::readJob() {
     llvm::Expected<SubmitJob> Job = decodeSubmitJob(F->Payload);
     if (!Job)
       return Self->drop(llvm::toString(Job.takeError()));
-    Self->Runner.run(std::move(*Job),
-                     [Self](JobOutcome Outcome) { Self->finish(Outcome); });
+    Self->Cancel = Self->Runner.run(
+        std::move(*Job), [Self](JobOutcome Outcome) { Self->finish(Outcome); });
+    Self->watchClient();
+  });
+}
+
+void ClientSession::watchClient() {
+  // The client sends nothing more; end of stream means it was killed (make
+  // interrupted, Ctrl-C) and its job must leave nothing behind.
+  asyncReadFrame(S, [Self = shared_from_this()](llvm::Expected<Frame> F) {
+    std::string Why =
+        F ? "unexpected frame after the job" : llvm::toString(F.takeError());
+    if (Self->Cancel)
+      std::exchange(Self->Cancel, nullptr)();
+    Self->drop(Why);
   });
 }
 
 void ClientSession::finish(const JobOutcome &Outcome) {
+  Cancel = nullptr;
   Writer->push(Outcome);
   Writer->whenIdle([Self = shared_from_this()] { Self->drop(""); });
 }
 
 void ClientSession::drop(const llvm::Twine &Why) {
+  // Handlers still in flight when the socket closes end up here again.
+  if (!S.is_open())
+    return;
   std::string Reason = Why.str();
   if (!Reason.empty() && Reason != "connection closed by peer")
     Log.log("client connection dropped: " + Reason);

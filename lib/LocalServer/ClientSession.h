@@ -27,6 +27,7 @@ public:
 
 private:
   void readJob();
+  void watchClient();
   void finish(const JobOutcome &Outcome);
   void drop(const llvm::Twine &Why);
 
@@ -36,6 +37,8 @@ private:
   JobRunner &Runner;
   Logger &Log;
   std::shared_ptr<void> ActivityToken;
+  /// Cancels the job while it runs; empty before and after.
+  JobRunner::CancelFn Cancel;
 };
 
 } // namespace clang::dist

@@ -7,6 +7,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
+#include <atomic>
 #include <sys/stat.h>
 
 using namespace clang::dist;
@@ -95,6 +96,8 @@ struct JobRunner::Running {
   unsigned Attempts = 0;
   std::string LastError;
   uint32_t Umask = 022;
+  /// Set on the io thread, read on the pool before outputs are written.
+  std::atomic<bool> Cancelled{false};
 };
 
 JobRunner::JobRunner(boost::asio::io_context &IO,
@@ -108,7 +111,7 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
 
 JobRunner::~JobRunner() = default;
 
-void JobRunner::run(SubmitJob Submit, DoneFn Done) {
+JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   auto R = std::make_shared<Running>();
   R->Done = std::move(Done);
   R->Umask = Submit.Umask;
@@ -124,11 +127,19 @@ void JobRunner::run(SubmitJob Submit, DoneFn Done) {
       R->Prepared.Job.Files.clear();
     }
     boost::asio::post(IO, [this, R] {
+      if (R->Cancelled)
+        return;
       if (!R->Prepared.RunLocallyReason.empty())
         return runLocally(R, R->Prepared.RunLocallyReason);
       attempt(R);
     });
   });
+  return [this, R] {
+    if (R->Cancelled.exchange(true))
+      return;
+    Log.log((R->Source.empty() ? std::string("job") : R->Source) +
+            ": cancelled: the client went away");
+  };
 }
 
 void JobRunner::attempt(std::shared_ptr<Running> R) {
@@ -136,6 +147,11 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
     return runLocally(R, "no slaves configured");
   Slots.acquire(
       [this, R](std::optional<size_t> Slot) {
+        if (R->Cancelled) {
+          if (Slot)
+            Slots.release(*Slot, false, std::chrono::steady_clock::now());
+          return;
+        }
         if (!Slot)
           return runLocally(R, R->LastError.empty()
                                    ? "every slave is backed off after failures"
@@ -147,6 +163,8 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
             [this, R, Slot = *Slot](llvm::Expected<CompileResult> Result) {
               const SlaveEndpoint &Where = Clients[Slot]->endpoint();
               Slots.release(Slot, !Result, std::chrono::steady_clock::now());
+              if (R->Cancelled)
+                return llvm::consumeError(Result.takeError());
               if (Result) {
                 ++Compiled[Where.str()];
                 return finishRemote(R, std::move(*Result));
@@ -173,6 +191,8 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
     std::string WriteError = Written ? llvm::toString(std::move(Written)) : "";
     boost::asio::post(
         IO, [this, R, WriteError, Result = std::move(Result)]() mutable {
+          if (R->Cancelled)
+            return;
           // The client's clang reports an unwritable output in its own words.
           if (!WriteError.empty())
             return runLocally(R, "cannot store the outputs: " + WriteError);
@@ -187,6 +207,8 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
 
 void JobRunner::runLocally(std::shared_ptr<Running> R,
                            const std::string &Reason) {
+  if (R->Cancelled)
+    return;
   Log.log((R->Source.empty() ? std::string("job") : R->Source) +
           ": running locally: " + Reason);
   JobOutcome Outcome;

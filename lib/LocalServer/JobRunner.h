@@ -35,7 +35,11 @@ public:
             Logger &Log);
   ~JobRunner();
 
-  void run(SubmitJob Submit, DoneFn Done);
+  /// Cancels the job it was returned for: nothing more is written for it and
+  /// its DoneFn is not called. Call on the io thread; harmless once done.
+  using CancelFn = std::function<void()>;
+
+  CancelFn run(SubmitJob Submit, DoneFn Done);
 
   /// Jobs compiled by each slave, for the log.
   const std::map<std::string, uint64_t> &compiledBySlave() const {

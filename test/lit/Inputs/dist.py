@@ -37,6 +37,9 @@
       Runs COMMAND with the umask MASK (octal) and exits with its code.
   mode FILE...
       Prints each FILE's permission bits in octal, and its name.
+  interrupt-after SECONDS -- COMMAND...
+      Runs COMMAND, sends it SIGTERM after SECONDS, and waits for it; fails
+      if it ended sooner.
   parallel N -- COMMAND...
       Runs COMMAND N times at once ({} in it is replaced by the index) and
       prints "failed: K".
@@ -264,6 +267,19 @@ def mode(args):
         print("%03o %s" % (os.stat(path).st_mode & 0o7777, path))
 
 
+def interrupt_after(args):
+    """Runs COMMAND, sends it SIGTERM after SECONDS, and waits for it."""
+    seconds = float(args[0])
+    assert args[1] == "--"
+    proc = subprocess.Popen(args[2:])
+    try:
+        proc.wait(timeout=seconds)
+        sys.exit("the command ended before it could be interrupted")
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait()
+
+
 def parallel(args):
     n = int(args[0])
     assert args[1] == "--"
@@ -303,6 +319,8 @@ def main():
         mode(args)
     elif cmd == "parallel":
         parallel(args)
+    elif cmd == "interrupt-after":
+        interrupt_after(args)
     else:
         sys.exit(__doc__)
 
