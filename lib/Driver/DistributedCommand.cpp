@@ -106,6 +106,9 @@ void DistributedCommand::submit() {
 int DistributedCommand::Execute(
     llvm::ArrayRef<std::optional<llvm::StringRef>> Redirects,
     std::string *ErrMsg, bool *ExecutionFailed) const {
+  // The caller leaves it uninitialized and reads it after every run.
+  if (ExecutionFailed)
+    *ExecutionFailed = false;
   for (int Try = 0; Connection && Try < 2; ++Try) {
     llvm::Expected<JobOutcome> Outcome = awaitOutcome(*Connection);
     Connection.reset();
