@@ -10,6 +10,7 @@
 #include "Config/Config.h"
 #include "Config/RuntimeDir.h"
 #include "Driver/DistributedCommand.h"
+#include "Driver/LocalCC1.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Driver/Compilation.h"
@@ -113,9 +114,10 @@ void distributeCompileJobs(driver::Compilation &C, const ServerTarget &Target) {
   // (the compilation owns it), so replacing an element through it is sound.
   for (const std::unique_ptr<driver::Command> &Entry : C.getJobs().getJobs()) {
     auto &Job = const_cast<std::unique_ptr<driver::Command> &>(Entry);
-    if (!DistributedCommand::isCandidate(*Job))
+    const driver::CC1Command *Candidate = DistributedCommand::asCandidate(*Job);
+    if (!Candidate)
       continue;
-    auto Distributed = std::make_unique<DistributedCommand>(*Job, Target);
+    auto Distributed = std::make_unique<DistributedCommand>(*Candidate, Target);
     Submitted.push_back(Distributed.get());
     Job = std::move(Distributed);
   }
@@ -150,12 +152,15 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   llvm::IntrusiveRefCntPtr<DiagnosticOptions> DiagOpts =
       CreateAndPopulateDiagOpts(Args);
   auto *DiagClient = new TextDiagnosticPrinter(llvm::errs(), &*DiagOpts);
-  DiagClient->setPrefix(ProgName);
+  // clang names itself after its real executable ("clang: error: ..."), not
+  // after the name it was called by.
+  DiagClient->setPrefix(llvm::sys::path::stem(RealClang).str());
   DiagnosticsEngine Diags(new DiagnosticIDs(), &*DiagOpts, DiagClient);
   ProcessWarningOptions(Diags, *DiagOpts, /*ReportDiags=*/false);
 
   driver::Driver TheDriver(RealClang, llvm::sys::getDefaultTargetTriple(),
                            Diags);
+  TheDriver.CC1Main = &runCC1;
   driver::ParsedClangName TargetAndMode =
       driver::ToolChain::getTargetAndModeFromProgramName(Args[0]);
   TheDriver.setTargetAndMode(TargetAndMode);
@@ -177,8 +182,10 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   if (C && !C->containsError()) {
     // Outlives the compilation's jobs, which refer to it.
     llvm::Expected<ServerTarget> Target = serverTarget(*ConfigPath, Args[0]);
-    // -### only prints the jobs; nothing may run.
-    if (C->getArgs().hasArg(driver::options::OPT__HASH_HASH_HASH))
+    // Nothing may run for -### (it only prints the jobs) or after an error
+    // of the driver's own: ExecuteCompilation stops before any job then.
+    if (C->getArgs().hasArg(driver::options::OPT__HASH_HASH_HASH) ||
+        Diags.hasErrorOccurred())
       llvm::consumeError(Target.takeError());
     else if (Target)
       distributeCompileJobs(*C, *Target);
@@ -192,9 +199,12 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
     for (const auto &[CommandRes, FailingCommand] : Failing) {
       if (!Res)
         Res = CommandRes;
-      // 70 is EX_SOFTWARE, which clang's own driver also treats as a crash.
-      if (CommandRes < 0 || CommandRes == 70) {
+      // As clang's driver: a signal (negative, or 128 + signal from an
+      // in-process job) or EX_SOFTWARE (70) is a crash, which gets crash
+      // diagnostics and exit code 1.
+      if (CommandRes < 0 || CommandRes == 70 || CommandRes > 128) {
         TheDriver.generateCompilationDiagnostics(*C, *FailingCommand);
+        Res = 1;
         break;
       }
     }

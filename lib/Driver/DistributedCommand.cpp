@@ -5,12 +5,14 @@
 #include "Support/Log.h"
 #include "clang/Basic/Version.h"
 #include "clang/Driver/InputInfo.h"
+#include "clang/Driver/Types.h"
 #include "llvm/Support/Process.h"
 #include <cerrno>
 #include <sys/stat.h>
 #include <unistd.h>
 
 using namespace clang::dist;
+using clang::driver::CC1Command;
 using clang::driver::Command;
 
 namespace {
@@ -61,11 +63,14 @@ void writeToStderr(llvm::StringRef Text) {
 }
 } // namespace
 
-DistributedCommand::DistributedCommand(const Command &Original,
+DistributedCommand::DistributedCommand(const CC1Command &Original,
                                        const ServerTarget &Target)
-    : Command(Original), Target(Target) {}
+    : CC1Command(Original), Target(Target) {}
 
-bool DistributedCommand::isCandidate(const Command &C) {
+const CC1Command *DistributedCommand::asCandidate(const Command &C) {
+  const auto *CC1 = dynamic_cast<const CC1Command *>(&C);
+  if (!CC1)
+    return nullptr;
   const llvm::opt::ArgStringList &Args = C.getArguments();
   // Compiles whose one output is an object, bitcode (-flto) or assembly.
   static constexpr llvm::StringLiteral Actions[] = {
@@ -74,11 +79,16 @@ bool DistributedCommand::isCandidate(const Command &C) {
       llvm::none_of(Args, [](const char *A) {
         return llvm::is_contained(Actions, llvm::StringRef(A));
       }))
-    return false;
-  // Standard input cannot be sent later by the server; the server checks
+    return nullptr;
+  // One source still to be preprocessed, not standard input: the later steps
+  // of -save-temps (inputs .i or .bc) need not ask. The server checks
   // everything else about the job.
-  return C.getInputInfos().size() == 1 && C.getInputInfos()[0].isFilename() &&
-         llvm::StringRef(C.getInputInfos()[0].getFilename()) != "-";
+  const auto &Inputs = C.getInputInfos();
+  if (Inputs.size() != 1 || !Inputs[0].isFilename() ||
+      llvm::StringRef(Inputs[0].getFilename()) == "-" ||
+      !clang::driver::types::isSrcFile(Inputs[0].getType()))
+    return nullptr;
+  return CC1;
 }
 
 void DistributedCommand::submit() {
@@ -127,5 +137,5 @@ int DistributedCommand::Execute(
     }
     break;
   }
-  return Command::Execute(Redirects, ErrMsg, ExecutionFailed);
+  return CC1Command::Execute(Redirects, ErrMsg, ExecutionFailed);
 }

@@ -18,9 +18,10 @@
 
 namespace clang::dist {
 
-class DistributedCommand : public clang::driver::Command {
+/// A CC1Command, so that it prints as clang-16 prints its in-process jobs.
+class DistributedCommand : public clang::driver::CC1Command {
 public:
-  DistributedCommand(const clang::driver::Command &Original,
+  DistributedCommand(const clang::driver::CC1Command &Original,
                      const ServerTarget &Target);
 
   /// Sends the job to the server without waiting, so that all compile jobs
@@ -30,9 +31,10 @@ public:
   int Execute(llvm::ArrayRef<std::optional<llvm::StringRef>> Redirects,
               std::string *ErrMsg, bool *ExecutionFailed) const override;
 
-  /// Whether \p C is a cc1 job that compiles one source file to an object,
-  /// bitcode or assembly.
-  static bool isCandidate(const clang::driver::Command &C);
+  /// \p C as a cc1 job that compiles one source file to an object, bitcode
+  /// or assembly, or null.
+  static const clang::driver::CC1Command *
+  asCandidate(const clang::driver::Command &C);
 
 private:
   const ServerTarget &Target;

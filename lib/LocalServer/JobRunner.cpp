@@ -4,6 +4,7 @@
 #include "LocalServer/Preprocessor.h"
 #include "Protocol/Compression.h"
 #include "Protocol/Frame.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -94,6 +95,8 @@ struct JobRunner::Running {
   PreparedJob Prepared;
   std::shared_ptr<const std::string> Frame;
   unsigned Attempts = 0;
+  /// Slots whose process died while they had this job.
+  unsigned SlotsLost = 0;
   std::string LastError;
   uint32_t Umask = 022;
   /// Set on the io thread, read on the pool before outputs are written.
@@ -115,11 +118,23 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   auto R = std::make_shared<Running>();
   R->Done = std::move(Done);
   R->Umask = Submit.Umask;
+  // For the log until preprocessing knows better: clang's driver puts the
+  // input last.
+  if (!Submit.Args.empty())
+    R->Source = Submit.Args.back();
   uint64_t Id = NextJobId++;
   boost::asio::post(Pool, [this, R, Id, Submit = std::move(Submit)] {
-    R->Prepared = prepareJob(Submit, Cache);
+    // A source that crashes clang's preprocessor must not take the server,
+    // and every other job of the build, with it; the client's own clang
+    // then crashes on it and reports as clang does.
+    llvm::CrashRecoveryContext CRC;
+    if (!CRC.RunSafely([&] { R->Prepared = prepareJob(Submit, Cache); })) {
+      R->Prepared = PreparedJob();
+      R->Prepared.RunLocallyReason = "the preprocessor crashed";
+    }
     R->Prepared.Job.Id = Id;
-    R->Source = R->Prepared.MainFile;
+    if (!R->Prepared.MainFile.empty())
+      R->Source = R->Prepared.MainFile;
     if (R->Prepared.RunLocallyReason.empty()) {
       R->Frame =
           std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
@@ -162,18 +177,37 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
             R->Frame, R->Prepared.Job.Id,
             [this, R, Slot = *Slot](llvm::Expected<CompileResult> Result) {
               const SlaveEndpoint &Where = Clients[Slot]->endpoint();
-              Slots.release(Slot, !Result, std::chrono::steady_clock::now());
-              if (R->Cancelled)
-                return llvm::consumeError(Result.takeError());
               if (Result) {
+                Slots.release(Slot, false, std::chrono::steady_clock::now());
+                if (R->Cancelled)
+                  return;
                 ++Compiled[Where.str()];
                 return finishRemote(R, std::move(*Result));
               }
-              R->LastError = llvm::formatv("slave {0} failed: {1}", Where.str(),
-                                           llvm::toString(Result.takeError()));
+              SlaveFailure::Kind Kind = SlaveFailure::Unreachable;
+              std::string Message;
+              llvm::handleAllErrors(Result.takeError(),
+                                    [&](const SlaveFailure &F) {
+                                      Kind = F.kind();
+                                      Message = F.message();
+                                    });
+              // A slot process that died during the job was most likely
+              // killed by it, and is already restarted: only the others
+              // are backed off.
+              bool BackOff = Kind != SlaveFailure::Lost;
+              Slots.release(Slot, BackOff, std::chrono::steady_clock::now());
+              if (R->Cancelled)
+                return;
+              R->LastError =
+                  llvm::formatv("slave {0} failed: {1}", Where.str(), Message);
               Log.log(R->Source + ": " + R->LastError +
-                      llvm::formatv(" (backed off for {0}s)",
-                                    Config.SlaveBackoff.count()));
+                      (BackOff ? llvm::formatv(" (backed off for {0}s)",
+                                               Config.SlaveBackoff.count())
+                                     .str()
+                               : std::string()));
+              if (Kind == SlaveFailure::Lost && ++R->SlotsLost == 2)
+                return runLocally(R, "the job ended two slave processes; it "
+                                     "probably crashes clang");
               if (R->Attempts >= std::min<size_t>(MaxAttempts, Clients.size()))
                 return runLocally(R, R->LastError);
               attempt(R);

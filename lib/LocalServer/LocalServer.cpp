@@ -5,6 +5,7 @@
 #include "LocalServer/JobRunner.h"
 #include "LocalServer/LocalSlaves.h"
 #include "Support/Log.h"
+#include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <boost/asio.hpp>
 #include <csignal>
@@ -178,6 +179,8 @@ int Server::run() {
 
 int clang::dist::runLocalServer(const LocalServerOptions &Options) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Lets a job's preprocessing crash without the server (JobRunner).
+  llvm::CrashRecoveryContext::Enable();
   auto Log = Logger::openFile(Options.Paths.Log, "local-server");
   if (!Log) {
     std::string Message = llvm::toString(Log.takeError()) + "\n";

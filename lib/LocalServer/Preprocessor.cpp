@@ -7,6 +7,7 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/CompilerInvocation.h"
 #include "clang/Frontend/FrontendAction.h"
+#include "clang/Lex/HeaderSearchOptions.h"
 #include "clang/Lex/PPCallbacks.h"
 #include "clang/Lex/Preprocessor.h"
 #include "clang/Lex/PreprocessorOptions.h"
@@ -45,6 +46,38 @@ bool isLostInRewriting(unsigned ID) {
   default:
     return false;
   }
+}
+
+/// The rewriter runs the preprocessor with macros expanded only in
+/// directives, so _Pragma operators in code are not executed while it decides
+/// what to include. Those that change what later directives see would make
+/// its choices differ from a real compile: _Pragma("once") (the header would
+/// be inlined twice), push_macro/pop_macro, poison, system_header.
+/// Returns why, or "".
+std::string includeTimePragma(llvm::StringRef Text) {
+  for (size_t Pos = Text.find("_Pragma"); Pos != llvm::StringRef::npos;
+       Pos = Text.find("_Pragma", Pos + 1)) {
+    llvm::StringRef Rest = Text.drop_front(Pos + 7).ltrim();
+    if (!Rest.consume_front("("))
+      continue;
+    Rest = Rest.ltrim();
+    Rest.consume_front("L");
+    if (!Rest.consume_front("\""))
+      continue;
+    llvm::StringRef Pragma = Rest.take_until([](char C) { return C == '"'; });
+    Pragma = Pragma.ltrim();
+    Pragma.consume_front("GCC");
+    Pragma.consume_front("clang");
+    Pragma = Pragma.ltrim();
+    for (llvm::StringRef Name :
+         {"once", "push_macro", "pop_macro", "poison", "system_header"})
+      if (Pragma.startswith(Name))
+        return ("uses _Pragma(\"" + Name +
+                "\"), which must act while "
+                "includes are resolved")
+            .str();
+  }
+  return "";
 }
 
 /// Collects why the rewritten source would compile differently from the
@@ -144,11 +177,17 @@ std::string whyNotDistributable(const CompilerInvocation &Inv) {
     return "input language is not C, C++ or Objective-C";
   }
   if (FO.OutputFile.empty() || FO.OutputFile == "-")
-    return "object goes to standard output";
+    return "output goes to standard output";
   if (!FO.Plugins.empty() || !FO.AddPluginActions.empty() ||
       !FO.ActionName.empty() || !Inv.getCodeGenOpts().PassPlugins.empty())
     return "loads a plugin";
-  if (Inv.getLangOpts()->Modules || !FO.ModuleFiles.empty() ||
+  // C++20 turns LangOpts.Modules on by itself; what the slave lacks are
+  // module maps, module files and precompiled headers.
+  const LangOptions &LO = *Inv.getLangOpts();
+  const HeaderSearchOptions &HS = Inv.getHeaderSearchOpts();
+  if ((LO.Modules && !LO.CPlusPlusModules) || HS.ImplicitModuleMaps ||
+      !HS.PrebuiltModulePaths.empty() || !HS.PrebuiltModuleFiles.empty() ||
+      !FO.ModuleFiles.empty() || !FO.ModuleMapFiles.empty() ||
       !Inv.getPreprocessorOpts().ImplicitPCHInclude.empty())
     return "uses modules or a precompiled header";
   if (!Inv.getPreprocessorOpts().MacroIncludes.empty())
@@ -165,6 +204,28 @@ std::string whyNotDistributable(const CompilerInvocation &Inv) {
   // ones, or look header files up by name, which the slave does not have.
   if (DO.ShowParseableFixits || DO.ShowSourceRanges || DO.AbsolutePath)
     return "prints diagnostics with physical positions or absolute paths";
+  // clang 16's SARIF writer needs a file entry for every location, and the
+  // locations of rewritten source have none (it crashes).
+  if (DO.getFormat() == DiagnosticOptions::SARIF)
+    return "prints diagnostics as SARIF";
+  // Text the slave would print to its own stdout or stderr, not into the
+  // diagnostics it returns.
+  if (LO.DumpRecordLayouts || LO.DumpRecordLayoutsSimple ||
+      LO.DumpRecordLayoutsCanonical || LO.DumpRecordLayoutsComplete ||
+      LO.DumpVTableLayouts || FO.ShowStats || FO.PrintSupportedCPUs ||
+      HS.Verbose || CG.TimePasses || CG.DebugPassManager ||
+      CG.DumpCoverageMapping)
+    return "prints reports besides diagnostics";
+  // -mllvm options set global state in the compiler that runs the job, and
+  // may print; the driver's own one is harmless.
+  if (llvm::any_of(FO.LLVMArgs, [](const std::string &A) {
+        return A != "-treat-scalable-fixed-error-as-warning";
+      }))
+    return "sets LLVM options (-mllvm)";
+  // Debug information that needs the files themselves, or the lines of the
+  // #include directives, which the rewritten source no longer has.
+  if (CG.EmbedSource || CG.MacroDebugInfo)
+    return "embeds sources or macros in the debug information";
   const DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
   if (Deps.OutputFile == "-" || Deps.ShowHeaderIncludes ||
       Deps.ShowIncludesDest != ShowIncludesDestination::None ||
@@ -281,6 +342,8 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
   // so look for it in its output (a mention in a comment costs only speed).
   if (llvm::StringRef(Rewritten).contains("__TIMESTAMP__"))
     Hazards.note("expands __TIMESTAMP__");
+  if (std::string Why = includeTimePragma(Rewritten); !Why.empty())
+    Hazards.note(std::move(Why));
   if (!Hazards.Hazard.empty())
     return runLocally(std::move(Prepared), std::move(Hazards.Hazard));
 

@@ -5,6 +5,8 @@
 #include "clang/Basic/Version.h"
 
 using namespace clang::dist;
+
+char SlaveFailure::ID;
 using boost::asio::ip::tcp;
 
 /// One job's passage through the connection. Handlers hold it; Done runs once.
@@ -18,6 +20,10 @@ struct SlaveClient::Attempt {
   bool Reused = false;
   /// The slave answered something for this job.
   bool Answered = false;
+  /// The job frame went out: failures from now on are the job's slot's.
+  bool Sent = false;
+  /// What arrived was not a valid answer.
+  bool Garbage = false;
   /// Handlers of a finished attempt (completions of a closed socket) do
   /// nothing.
   bool Finished = false;
@@ -66,9 +72,9 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
     boost::system::error_code Ignored;
     Socket->close(Ignored);
   }
-  // A slot process restarts now and then (after a job that set global LLVM
-  // options), closing the connection we kept; that is no failure of the slave.
-  if (A->Reused && !A->Answered && !A->TimedOut) {
+  // A slot process that was restarted (after a crash) closed the connection
+  // we kept; that is no failure of the slave. Connect again, once.
+  if (A->Reused && !A->Answered && !A->TimedOut && !A->Garbage) {
     llvm::consumeError(std::move(E));
     auto Fresh = std::make_shared<Attempt>();
     Fresh->JobFrame = std::move(A->JobFrame);
@@ -76,12 +82,20 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
     Fresh->Done = std::move(A->Done);
     return connect(Fresh);
   }
-  if (A->TimedOut) {
+  std::string Message =
+      A->TimedOut ? std::string(A->TimedOut) : llvm::toString(std::move(E));
+  if (A->TimedOut)
     llvm::consumeError(std::move(E));
-    E = llvm::createStringError(std::make_error_code(std::errc::timed_out),
-                                "%s", A->TimedOut);
-  }
-  A->Done(std::move(E));
+  SlaveFailure::Kind Kind = !A->Sent      ? SlaveFailure::Unreachable
+                            : A->TimedOut ? SlaveFailure::Silent
+                            : A->Garbage  ? SlaveFailure::Garbage
+                                          : SlaveFailure::Lost;
+  A->Done(llvm::make_error<SlaveFailure>(Kind, std::move(Message)));
+}
+
+void SlaveClient::failGarbage(std::shared_ptr<Attempt> A, llvm::Error E) {
+  A->Garbage = true;
+  fail(std::move(A), std::move(E));
 }
 
 void SlaveClient::connect(std::shared_ptr<Attempt> A) {
@@ -140,6 +154,7 @@ void SlaveClient::handshake(std::shared_ptr<Attempt> A) {
 }
 
 void SlaveClient::send(std::shared_ptr<Attempt> A) {
+  A->Sent = true;
   armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
   boost::asio::async_write(*Socket, boost::asio::buffer(*A->JobFrame),
                            [this, A](boost::system::error_code EC, size_t) {
@@ -151,24 +166,35 @@ void SlaveClient::send(std::shared_ptr<Attempt> A) {
 
 void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
   asyncReadFrame(*Socket, [this, A](llvm::Expected<Frame> F) {
-    if (!F)
-      return fail(A, F.takeError());
+    if (!F) {
+      // A frame header that does not decode is garbage; any other error is
+      // the connection's.
+      bool Protocol = false;
+      llvm::Error E = llvm::handleErrors(
+          F.takeError(), [&](std::unique_ptr<llvm::StringError> SE) {
+            Protocol = SE->convertToErrorCode() ==
+                       std::make_error_code(std::errc::protocol_error);
+            return llvm::Error(std::move(SE));
+          });
+      return Protocol ? failGarbage(A, std::move(E)) : fail(A, std::move(E));
+    }
     A->Answered = true;
     if (F->Type == MessageType::Heartbeat) {
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
       return awaitResult(A);
     }
     if (F->Type != MessageType::CompileResult)
-      return fail(A, unexpectedFrame(MessageType::CompileResult, F->Type));
+      return failGarbage(A,
+                         unexpectedFrame(MessageType::CompileResult, F->Type));
     llvm::Expected<CompileResult> R = decodeCompileResult(F->Payload);
     if (!R)
-      return fail(A, R.takeError());
+      return failGarbage(A, R.takeError());
     if (R->Id != A->JobId)
-      return fail(A,
-                  llvm::createStringError(
-                      std::make_error_code(std::errc::protocol_error),
-                      "result for job %llu, expected job %llu",
-                      (unsigned long long)R->Id, (unsigned long long)A->JobId));
+      return failGarbage(A, llvm::createStringError(
+                                std::make_error_code(std::errc::protocol_error),
+                                "result for job %llu, expected job %llu",
+                                (unsigned long long)R->Id,
+                                (unsigned long long)A->JobId));
     A->Finished = true;
     Timer.cancel();
     A->Done(std::move(*R));

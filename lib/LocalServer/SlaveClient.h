@@ -21,6 +21,37 @@
 
 namespace clang::dist {
 
+/// Why a slot failed a job. The kinds call for different handling: a slave
+/// that cannot be reached, goes silent or talks garbage is backed off; a slot
+/// process that dies during a job was most likely killed by that job (its
+/// supervisor restarts it at once), so the job, not the slot, is suspect.
+class SlaveFailure : public llvm::ErrorInfo<SlaveFailure> {
+public:
+  enum Kind {
+    /// Resolve, connect or handshake failed.
+    Unreachable,
+    /// No frame within the heartbeat timeout while a result was owed.
+    Silent,
+    /// The connection ended while the job was on the slave.
+    Lost,
+    /// A frame that does not decode or does not belong there.
+    Garbage,
+  };
+  static char ID;
+
+  SlaveFailure(Kind K, std::string Message)
+      : K(K), Message(std::move(Message)) {}
+  Kind kind() const { return K; }
+  void log(llvm::raw_ostream &OS) const override { OS << Message; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+private:
+  Kind K;
+  std::string Message;
+};
+
 class SlaveClient {
 public:
   using DoneFn = std::function<void(llvm::Expected<CompileResult>)>;
@@ -32,8 +63,8 @@ public:
   const SlaveEndpoint &endpoint() const { return Endpoint; }
 
   /// Sends \p JobFrame (an encoded CompileJob frame) and calls \p Done once
-  /// with the result or with an error that says what failed. On error the
-  /// connection is dropped; the next job reconnects.
+  /// with the result or with a SlaveFailure. On error the connection is
+  /// dropped; the next job reconnects.
   void run(std::shared_ptr<const std::string> JobFrame, uint64_t JobId,
            DoneFn Done);
 
@@ -46,6 +77,7 @@ private:
   void armTimer(std::shared_ptr<Attempt> A, std::chrono::milliseconds After,
                 const char *What);
   void fail(std::shared_ptr<Attempt> A, llvm::Error E);
+  void failGarbage(std::shared_ptr<Attempt> A, llvm::Error E);
 
   boost::asio::io_context &IO;
   SlaveEndpoint Endpoint;

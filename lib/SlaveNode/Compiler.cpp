@@ -13,7 +13,6 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/CompilerInvocation.h"
 #include "clang/Frontend/FrontendActions.h"
-#include "clang/Frontend/SARIFDiagnosticPrinter.h"
 #include "clang/Frontend/TextDiagnosticBuffer.h"
 #include "clang/Frontend/TextDiagnosticPrinter.h"
 #include "clang/FrontendTool/Utils.h"
@@ -39,11 +38,10 @@ void clang::dist::initializeCompiler() {
 
 namespace {
 
-/// The -mllvm options the driver adds to every job. Setting them again is
-/// harmless; any other option changes global state for later jobs.
-bool isHarmlessLLVMArg(llvm::StringRef Arg) {
-  return Arg == "-treat-scalable-fixed-error-as-warning";
-}
+/// The -mllvm option the driver adds to every job. Setting it again is
+/// harmless; any other option would change global state for later jobs.
+constexpr llvm::StringLiteral DriverLLVMArg =
+    "-treat-scalable-fixed-error-as-warning";
 
 CompileResult failure(uint64_t Id, std::string Diagnostics) {
   CompileResult R;
@@ -77,14 +75,14 @@ buildFileSystem(const CompileJob &Job) {
 
 } // namespace
 
-CompileOutcome clang::dist::compile(const CompileJob &Job) {
-  CompileOutcome Outcome;
+CompileResult clang::dist::compile(const CompileJob &Job) {
+  CompileResult Result;
   if (Job.Args.empty() || Job.Args[0] != "-cc1")
-    return {failure(Job.Id, "error: job is not a cc1 command\n")};
+    return failure(Job.Id, "error: job is not a cc1 command\n");
 
   auto FS = buildFileSystem(Job);
   if (!FS)
-    return {failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n")};
+    return failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n");
 
   std::vector<const char *> Argv;
   for (const std::string &A : llvm::ArrayRef(Job.Args).drop_front())
@@ -127,11 +125,12 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
   llvm::raw_string_ostream DiagOS(Diagnostics);
   DiagnosticOptions &DiagOpts = Inv.getDiagnosticOpts();
   DiagOS.enable_colors(DiagOpts.ShowColors);
-  DiagnosticConsumer *Printer;
+  // Local servers compile SARIF jobs themselves: clang 16's SARIF writer
+  // crashes on the line-marker locations of rewritten source.
   if (DiagOpts.getFormat() == DiagnosticOptions::SARIF)
-    Printer = new SARIFDiagnosticPrinter(DiagOS, &DiagOpts);
-  else
-    Printer = new TextDiagnosticPrinter(DiagOS, &DiagOpts);
+    return failure(Job.Id, "error: clangd-slave does not run jobs with SARIF "
+                           "diagnostics\n");
+  auto *Printer = new TextDiagnosticPrinter(DiagOS, &DiagOpts);
   Clang->createDiagnostics(Printer, /*ShouldOwnClient=*/true);
   // The rewritten source is full of GNU line markers of the server's making;
   // a job whose own source has them is compiled on its client instead.
@@ -154,37 +153,39 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
   if (Parsed && !CodeGen.SplitDwarfOutput.empty()) {
     if (std::error_code EC =
             llvm::sys::fs::createTemporaryFile("clangd-slave", "dwo", DwoPath))
-      return {failure(Job.Id, "error: cannot create a temporary file: " +
-                                  EC.message() + "\n")};
+      return failure(Job.Id, "error: cannot create a temporary file: " +
+                                 EC.message() + "\n");
     CodeGen.SplitDwarfOutput = std::string(DwoPath);
   }
   if (Parsed) {
     Clang->createFileManager(*FS);
     Clang->setOutputStream(std::make_unique<llvm::raw_svector_ostream>(Object));
 
+    for (const std::string &A : FrontendOpts.LLVMArgs)
+      if (A != DriverLLVMArg)
+        return failure(Job.Id, "error: clangd-slave does not run jobs with "
+                               "-mllvm " +
+                                   A + "\n");
     if (!FrontendOpts.LLVMArgs.empty()) {
-      std::vector<const char *> LLVMArgv{"clang (LLVM option parsing)"};
-      for (const std::string &A : FrontendOpts.LLVMArgs) {
-        LLVMArgv.push_back(A.c_str());
-        Outcome.TaintsProcess |= !isHarmlessLLVMArg(A);
-      }
-      llvm::cl::ParseCommandLineOptions(LLVMArgv.size(), LLVMArgv.data());
+      const char *LLVMArgv[] = {"clang (LLVM option parsing)",
+                                DriverLLVMArg.data()};
+      llvm::cl::ParseCommandLineOptions(2, LLVMArgv);
     }
     if (!Clang->getDiagnostics().hasErrorOccurred()) {
       std::unique_ptr<FrontendAction> Act = CreateFrontendAction(*Clang);
       Success = Act && Clang->ExecuteAction(*Act);
     }
     if (Success) {
-      Outcome.Result.Outputs.push_back(
+      Result.Outputs.push_back(
           {OutputKind::Primary, Object.size(), compress(Object)});
       if (!DwoPath.empty()) {
         auto Dwo = llvm::MemoryBuffer::getFile(DwoPath);
         if (!Dwo)
-          return {failure(Job.Id, "error: cannot read the split DWARF "
-                                  "output: " +
-                                      Dwo.getError().message() + "\n")};
+          return failure(Job.Id, "error: cannot read the split DWARF "
+                                 "output: " +
+                                     Dwo.getError().message() + "\n");
         llvm::StringRef Bytes = (*Dwo)->getBuffer();
-        Outcome.Result.Outputs.push_back(
+        Result.Outputs.push_back(
             {OutputKind::SplitDwarf, Bytes.size(), compress(Bytes)});
       }
     }
@@ -192,8 +193,8 @@ CompileOutcome clang::dist::compile(const CompileJob &Job) {
   Clang->getDiagnosticClient().finish();
   DiagOS.flush();
 
-  Outcome.Result.Id = Job.Id;
-  Outcome.Result.ExitCode = Success ? 0 : 1;
-  Outcome.Result.Diagnostics = std::move(Diagnostics);
-  return Outcome;
+  Result.Id = Job.Id;
+  Result.ExitCode = Success ? 0 : 1;
+  Result.Diagnostics = std::move(Diagnostics);
+  return Result;
 }

@@ -16,16 +16,11 @@ namespace clang::dist {
 /// Registers targets; call once per process before compiling.
 void initializeCompiler();
 
-struct CompileOutcome {
-  CompileResult Result;
-  /// The job set global LLVM options (-mllvm) that later jobs must not
-  /// inherit: the process should exit once the result is sent.
-  bool TaintsProcess = false;
-};
-
 /// Never fails as a call: a job clang cannot run is a result with a non-zero
-/// exit code and clang's own error text.
-CompileOutcome compile(const CompileJob &Job);
+/// exit code and clang's own error text. Jobs that would set global LLVM
+/// options (-mllvm, other than the one the driver always adds) are refused:
+/// they would change every later job of this process.
+CompileResult compile(const CompileJob &Job);
 
 } // namespace clang::dist
 

@@ -67,7 +67,7 @@ public:
   Connection(tcp::socket Socket, Slot &Owner);
   void start();
   /// On the io thread: sends a result of a job this connection submitted.
-  void deliver(CompileResult Result, std::function<void()> OnFlushed);
+  void deliver(CompileResult Result);
   /// Read from the compile thread: a job of a closed connection is cancelled.
   bool isOpen() const { return Open.load(); }
 
@@ -197,14 +197,12 @@ void Connection::heartbeat() {
   });
 }
 
-void Connection::deliver(CompileResult Result,
-                         std::function<void()> OnFlushed) {
+void Connection::deliver(CompileResult Result) {
   if (!isOpen())
-    return OnFlushed();
+    return;
   if (--Outstanding == 0)
     Timer.cancel();
   Writer->push(Result);
-  Writer->whenIdle(std::move(OnFlushed));
 }
 
 void Connection::close(const llvm::Twine &Why) {
@@ -270,21 +268,12 @@ void Slot::compileLoop() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
     if (!Q->Conn->isOpen())
       continue;
-    CompileOutcome Outcome = compile(Q->Job);
-    bool Taints = Outcome.TaintsProcess;
+    CompileResult Result = compile(Q->Job);
     boost::asio::post(IO, [this, Conn = std::move(Q->Conn),
-                           Result = std::move(Outcome.Result),
-                           Taints]() mutable {
+                           Result = std::move(Result)]() mutable {
       ++Compiled;
-      Conn->deliver(std::move(Result), [this, Taints] {
-        if (Taints) {
-          Log.log("a job set global LLVM options; restarting the slot");
-          stop(0);
-        }
-      });
+      Conn->deliver(std::move(Result));
     });
-    if (Taints)
-      return;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "SlaveNode/SlaveSupervisor.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 #include <csignal>
 #include <thread>
@@ -34,6 +35,8 @@ static int usageError(const llvm::Twine &Problem) {
 }
 
 int main(int Argc, char **Argv) {
+  // A slot that crashes prints a stack trace into the slave's log.
+  llvm::InitLLVM X(Argc, Argv);
   std::signal(SIGPIPE, SIG_IGN);
   SupervisorOptions Options;
   Options.Slots = std::max(1u, std::thread::hardware_concurrency());
