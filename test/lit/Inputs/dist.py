@@ -290,39 +290,28 @@ def parallel(args):
     print("failed: %d" % failed)
 
 
+COMMANDS = {
+    "start-slaves": start_slaves,
+    "stop-slaves": stop_slaves,
+    "stop-server": stop_server,
+    "server-pids": lambda args: [print(pid) for pid in server_pids(args[0])],
+    "wait-no-server": lambda args: wait_no_server(args[0], float(args[1])),
+    "closed-port": closed_port,
+    "hello": hello,
+    "server-descendants": lambda args: server_descendants(args[0]),
+    "still-running": lambda args: still_running(args[0]),
+    "exit-code": exit_code,
+    "with-umask": with_umask,
+    "mode": mode,
+    "parallel": parallel,
+    "interrupt-after": interrupt_after,
+}
+
+
 def main():
-    cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "start-slaves":
-        start_slaves(args)
-    elif cmd == "stop-slaves":
-        stop_slaves(args)
-    elif cmd == "stop-server":
-        stop_server(args)
-    elif cmd == "server-pids":
-        for pid in server_pids(args[0]):
-            print(pid)
-    elif cmd == "wait-no-server":
-        wait_no_server(args[0], float(args[1]))
-    elif cmd == "closed-port":
-        closed_port(args)
-    elif cmd == "hello":
-        hello(args)
-    elif cmd == "server-descendants":
-        server_descendants(args[0])
-    elif cmd == "still-running":
-        still_running(args[0])
-    elif cmd == "exit-code":
-        exit_code(args)
-    elif cmd == "with-umask":
-        with_umask(args)
-    elif cmd == "mode":
-        mode(args)
-    elif cmd == "parallel":
-        parallel(args)
-    elif cmd == "interrupt-after":
-        interrupt_after(args)
-    else:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
+    COMMANDS[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":
