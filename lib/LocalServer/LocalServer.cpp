@@ -6,6 +6,7 @@
 #include "LocalServer/LocalSlaves.h"
 #include "Support/Log.h"
 #include "llvm/Support/CrashRecoveryContext.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <boost/asio.hpp>
 #include <csignal>
@@ -36,6 +37,8 @@ private:
   std::shared_ptr<void> activityToken();
   void becameIdle();
   void shutdown(const llvm::Twine &Why);
+  bool executableReplaced() const;
+  void retire();
 
   const LocalServerOptions &Options;
   Logger &Log;
@@ -47,6 +50,10 @@ private:
   std::unique_ptr<LocalSlaves> OwnSlaves;
   std::unique_ptr<JobRunner> Runner;
   unsigned Active = 0;
+  /// The executable as it was when the server started.
+  llvm::sys::fs::file_status Started;
+  /// No longer listening; exits as soon as its jobs are done.
+  bool Retiring = false;
   uint64_t Sessions = 0;
 };
 
@@ -78,6 +85,11 @@ std::shared_ptr<void> Server::activityToken() {
 }
 
 void Server::becameIdle() {
+  if (Retiring)
+    return boost::asio::post(IO, [this] {
+      if (Active == 0)
+        shutdown("clang-dist was replaced; a new server takes over");
+    });
   IdleTimer.expires_after(Options.Config.IdleTimeout);
   IdleTimer.async_wait([this](boost::system::error_code EC) {
     if (!EC && Active == 0)
@@ -94,13 +106,37 @@ void Server::accept() {
         if (EC) {
           Log.log("accept failed: " + EC.message());
         } else {
+          // One stat per client: cheap, and an upgraded clang-dist must not
+          // be served by the old one for the rest of the build.
+          if (executableReplaced())
+            retire();
           ++Sessions;
           std::make_shared<ClientSession>(std::move(S), *Runner, Log,
                                           activityToken())
               ->start();
         }
-        accept();
+        if (!Retiring)
+          accept();
       });
+}
+
+bool Server::executableReplaced() const {
+  llvm::sys::fs::file_status Now;
+  if (llvm::sys::fs::status(Options.Executable, Now))
+    return true;
+  return Now.getUniqueID() != Started.getUniqueID() ||
+         Now.getLastModificationTime() != Started.getLastModificationTime();
+}
+
+void Server::retire() {
+  Log.log("clang-dist was replaced; finishing the jobs in flight, then "
+          "handing over to a new server");
+  Retiring = true;
+  boost::system::error_code Ignored;
+  Acceptor.close(Ignored);
+  // The next client finds no socket and starts a server from the new file,
+  // which waits for our lock: it cannot take over the path before we exit.
+  ::unlink(Options.Paths.Socket.c_str());
 }
 
 void Server::shutdown(const llvm::Twine &Why) {
@@ -129,6 +165,10 @@ int Server::run() {
   if (::ftruncate(LockFd, 0) != 0 ||
       ::write(LockFd, Pid.data(), Pid.size()) < 0)
     Log.log("cannot record the pid in '" + Options.Paths.ServerLock + "'");
+  if (std::error_code EC = llvm::sys::fs::status(Options.Executable, Started)) {
+    Log.log("cannot stat '" + Options.Executable + "': " + EC.message());
+    return 1;
+  }
   if (llvm::Error E = listen()) {
     Log.log(llvm::toString(std::move(E)));
     return 1;

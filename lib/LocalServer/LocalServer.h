@@ -20,6 +20,10 @@ struct LocalServerOptions {
   ServerPaths Paths;
   /// clangd-slave, for the built-in default of slaves on this machine.
   std::string SlaveExecutable;
+  /// The clang-dist executable of this server: when it is replaced (a new
+  /// build or version), the server hands over to one started from the new
+  /// file.
+  std::string Executable;
   /// Written "ready\n" and closed once the server accepts connections; -1:
   /// nobody waits.
   int ReadyFd = -1;

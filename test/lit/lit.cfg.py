@@ -32,6 +32,7 @@ config.substitutions += [
     ("%clang-dist", "env CLANG_DIST_RUNTIME_DIR=%t.rt " +
      os.path.join(config.clang_dist_bin_dir, "clang-dist")),
     ("%clangd-slave", os.path.join(config.clang_dist_bin_dir, "clangd-slave")),
+    ("%bindir", config.clang_dist_bin_dir),
     ("%clang\\+\\+", "clang++-16"),
     ("%clang", "clang-16"),
     ("%dist", config.python + " " + dist),

@@ -45,9 +45,10 @@ static int localServerMain(llvm::ArrayRef<const char *> Argv) {
   if (!Paths)
     return serverError(Paths.takeError());
   Options.Paths = std::move(*Paths);
+  Options.Executable = llvm::sys::fs::getMainExecutable(
+      Argv[0], reinterpret_cast<void *>(&localServerMain));
   llvm::SmallString<256> Slave(
-      llvm::sys::path::parent_path(llvm::sys::fs::getMainExecutable(
-          Argv[0], reinterpret_cast<void *>(&localServerMain))));
+      llvm::sys::path::parent_path(Options.Executable));
   llvm::sys::path::append(Slave, "clangd-slave");
   Options.SlaveExecutable = std::string(Slave);
   return runLocalServer(Options);
