@@ -20,7 +20,7 @@ check_failed() {
   printf 'project-%s: CHECK FAILED: %s\n' "$PROJECT" "$1" >&2
   shift
   local line
-  for line in "$@"; do printf '      %s\n' "$line" >&2; done
+  for line in "$@"; do printf '%s\n' "$line" | sed 's/^/      /' >&2; done
 }
 now_ms() { date +%s%3N; }
 fmt_ms() { printf '%d.%03ds' $(($1 / 1000)) $(($1 % 1000)); }
@@ -269,6 +269,11 @@ compare_objects() { # MODE REF_DIR CAND_DIR REF_NAME CAND_NAME
     lines+=("$f: ${out:-identical but for DWARF 5 MD5 checksums (still not byte-identical)}")
   done
   [ "${#bad[@]}" -le 5 ] || lines+=("... and $((${#bad[@]} - 5)) more:" "${bad[@]:5:30}")
+  # Where the line tables differ beyond checksums and lengths, for the first.
+  local dump=/usr/lib/llvm-16/bin/llvm-dwarfdump d
+  d=$(diff <("$dump" --debug-line "$ref/${bad[0]}" | sed 1d | grep -v -e md5_checksum -e total_length -e prologue_length) \
+    <("$dump" --debug-line "$cand/${bad[0]}" | sed 1d | grep -v -e md5_checksum -e total_length -e prologue_length) | sed -n '1,12p') || true
+  [ -z "$d" ] || lines+=("${bad[0]}: llvm-dwarfdump --debug-line, without checksums and lengths (diff $rn $cn):" "$d")
   check_failed "$((${#bad[@]})) of $n objects of build $cn differ from build $rn$([ "$mode" = md5 ] && echo ' beyond the DWARF 5 MD5 checksums')" \
     "${lines[@]}" "(build $rn's objects: $ref; build $cn's: $cand)"
 }
@@ -283,8 +288,15 @@ compare_depfiles() { # REF_DIR CAND_DIR REF_NAME CAND_NAME
     [ -f "$cand/$f" ] || continue
     cmp -s "$ref/$f" "$cand/$f" || bad+=("${f#./}")
   done <"$ref.depfiles"
+  local written
+  written=$(cd "$ref" && { grep -L -x '# dummy' $(cat "$ref.depfiles") || true; } | wc -l)
+  [ "$written" -gt 0 ] || check_failed "build $rn wrote no dependency file (all $n are placeholders)"
   if [ "${#bad[@]}" -eq 0 ]; then
-    say "dependency files $rn = $cn: all $n identical"
+    if [ "$written" -eq "$n" ]; then
+      say "dependency files $rn = $cn: all $n identical"
+    else
+      say "dependency files $rn = $cn: all $n identical ($written written by the compiler, $((n - written)) placeholders of sources not built)"
+    fi
     return
   fi
   check_failed "${#bad[@]} of $n dependency files of build $cn differ from build $rn" \
