@@ -347,7 +347,6 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
   if (!Hazards.Hazard.empty())
     return runLocally(std::move(Prepared), std::move(Hazards.Hazard));
 
-  Prepared.SourceBytes = Rewritten.size();
   Job.Files.push_back(
       {Prepared.MainFile, Rewritten.size(), compress(Rewritten)});
   for (const std::string &Path : auxiliaryInputs(Inv)) {

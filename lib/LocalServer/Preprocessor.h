@@ -28,8 +28,6 @@ struct PreparedJob {
   std::string ObjectPath;
   /// Absolute path of the .dwo file to write (-gsplit-dwarf), or empty.
   std::string SplitDwarfPath;
-  /// Size of the rewritten source before compression.
-  uint64_t SourceBytes = 0;
 };
 
 /// Safe to call from many threads at once with one cache.

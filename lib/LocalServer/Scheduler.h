@@ -38,7 +38,6 @@ public:
   /// Ends the job on \p Slot. A failed slot is backed off until Now + Backoff.
   void release(size_t Slot, bool Failed, Clock::time_point Now);
 
-  size_t slots() const { return States.size(); }
   size_t waiting() const { return Waiting.size(); }
   bool isBusy(size_t Slot) const { return States[Slot].Busy; }
   bool isBackedOff(size_t Slot, Clock::time_point Now) const {

@@ -82,7 +82,6 @@ public:
     if (Pending.size() == 1)
       writeFront();
   }
-  bool idle() const { return Pending.empty(); }
   /// Calls \p Then once everything queued so far is written (or failed).
   void whenIdle(std::function<void()> Then) {
     if (Pending.empty())

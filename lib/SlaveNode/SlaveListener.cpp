@@ -103,12 +103,11 @@ public:
 private:
   void accept();
   void compileLoop();
-  void stop(int ExitCode);
+  void stop();
 
   tcp::acceptor Acceptor;
   boost::asio::signal_set Signals;
   uint64_t Compiled = 0;
-  int ExitCode = 0;
 };
 
 Connection::Connection(tcp::socket S, Slot &Owner)
@@ -235,7 +234,7 @@ int Slot::run() {
 
   Signals.async_wait([this](boost::system::error_code EC, int) {
     if (!EC)
-      stop(0);
+      stop();
   });
   std::thread Compiler([this] { compileLoop(); });
   accept();
@@ -246,7 +245,7 @@ int Slot::run() {
                                       "translation units\n",
                                       Name, Compiled);
   (void)!::write(STDERR_FILENO, Summary.data(), Summary.size());
-  return ExitCode;
+  return 0;
 }
 
 void Slot::accept() {
@@ -277,8 +276,7 @@ void Slot::compileLoop() {
   }
 }
 
-void Slot::stop(int Code) {
-  ExitCode = Code;
+void Slot::stop() {
   Queue.close();
   IO.stop();
 }

@@ -24,8 +24,8 @@ struct ListenerOptions {
   std::chrono::milliseconds HandshakeTimeout{10000};
 };
 
-/// Serves until SIGTERM/SIGINT, or until a job tainted the process. Returns
-/// the process exit code; logs "compiled N translation units" on the way out.
+/// Serves until SIGTERM/SIGINT; then writes "compiled N translation units"
+/// to stderr. Returns the process exit code: 1 if the socket is unusable.
 int runSlaveListener(const ListenerOptions &Options, Logger &Log);
 
 } // namespace clang::dist

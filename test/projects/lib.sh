@@ -224,6 +224,21 @@ automake_test_failures() {
   grep -E '^(FAIL|ERROR|XPASS):' || true
 }
 
+# What every automake project does alike: build everything, the test
+# programs too, with each job's output in one piece (-O); read its test
+# logs; and compare its dependency files, .deps/*.Po and, for libtool
+# objects, *.Plo (placeholders until the object is compiled). A project file
+# calls this, then defines the rest.
+use_automake_defaults() {
+  project_build() {
+    make -j"$JOBS" -Otarget all
+    make -j"$JOBS" -Otarget check TESTS=
+  }
+  project_test_summary() { automake_test_summary; }
+  project_test_failures() { automake_test_failures; }
+  project_depfiles() { find . -type f -path '*/.deps/*'; }
+}
+
 # ------------------------------------------------------------ comparisons
 
 # The same relative file lists in two saved builds.

@@ -30,6 +30,7 @@ PROJECT_SOURCE_CHECK=sed/sed.c
 # root); gnulib's tests skip or adapt when root, sed's do not.
 PROJECT_TEST_UNPRIVILEGED=1
 PROJECT_TEST_UNPRIVILEGED_WHY="sed's panic-tests.sh needs a user that a read-only directory stops"
+use_automake_defaults
 
 # Debian's configure options (debian/rules), but with automake's dependency
 # tracking (Debian's dh_auto_configure disables it) and the full commands in
@@ -40,24 +41,8 @@ project_configure() {
     --enable-dependency-tracking --disable-silent-rules
 }
 
-# sed and its test programs; 'TESTS=' builds what 'make check' would run
-# without running it. -Otarget keeps each job's output (and each diagnostic
-# line) in one piece.
-project_build() {
-  make -j"$JOBS" -Otarget all
-  make -j"$JOBS" -Otarget check TESTS=
-}
-
 project_test() {
   as_tester make -j"$JOBS" -k check
-}
-project_test_summary() { automake_test_summary; }
-project_test_failures() { automake_test_failures; }
-
-# automake's dependency files: .deps/*.Po (placeholders until the object is
-# compiled; every object compiled rewrites its own).
-project_depfiles() {
-  find . -type f -path '*/.deps/*'
 }
 
 # What configure decided: config.h and every makefile config.status wrote.

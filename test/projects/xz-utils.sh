@@ -18,6 +18,7 @@
 # the compilers in $CC_CMD / $CXX_CMD and the flags in $P_CFLAGS,
 # $P_CXXFLAGS, $P_CPPFLAGS and $P_LDFLAGS (Debian's, from dpkg-buildflags
 # with $PROJECT_DEB_BUILD_MAINT_OPTIONS).
+use_automake_defaults
 
 PROJECT_PACKAGE=xz-utils
 PROJECT_LANGUAGE=C
@@ -33,24 +34,8 @@ project_configure() {
     --prefix=/usr --enable-threads --enable-dependency-tracking --disable-silent-rules
 }
 
-# The programs and the test programs; 'TESTS=' builds what 'make check' would
-# run without running it. -Otarget keeps each job's output (and each
-# diagnostic line) in one piece.
-project_build() {
-  make -j"$JOBS" -Otarget all
-  make -j"$JOBS" -Otarget check TESTS=
-}
-
 project_test() {
   make -j"$JOBS" -k check
-}
-project_test_summary() { automake_test_summary; }
-project_test_failures() { automake_test_failures; }
-
-# automake's dependency files: .deps/*.Po and, for libtool objects, *.Plo
-# (placeholders until the object is compiled).
-project_depfiles() {
-  find . -type f -path '*/.deps/*'
 }
 
 # What configure decided: config.h, every makefile config.status wrote and
