@@ -161,7 +161,14 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       E = setNumber(0, 86400, [&](unsigned V) {
         Config.SlaveBackoff = std::chrono::seconds(V);
       });
-    else
+    else if (Key == "mode") {
+      if (Args.size() == 1 && Args[0] == "sources")
+        Config.Mode = DistributionMode::Sources;
+      else if (Args.size() == 1 && Args[0] == "preprocessed")
+        Config.Mode = DistributionMode::Preprocessed;
+      else
+        E = P.error("expected 'mode sources' or 'mode preprocessed'");
+    } else
       E = P.error("unknown setting '" + Key + "'");
     if (E)
       return E;

@@ -27,6 +27,15 @@ struct SlaveEndpoint {
                          const SlaveEndpoint &) = default;
 };
 
+/// What travels to a slave for each translation unit.
+enum class DistributionMode {
+  /// The files themselves, by content digest; the slave preprocesses and
+  /// compiles, and caches the contents.
+  Sources,
+  /// One -frewrite-includes text, preprocessed by the local server.
+  Preprocessed,
+};
+
 struct DistConfig {
   /// The real path of the file this came from; empty for the built-in default.
   std::string Path;
@@ -43,6 +52,7 @@ struct DistConfig {
   std::chrono::milliseconds HeartbeatTimeout{10000};
   /// A slave that failed gets no job for this long.
   std::chrono::seconds SlaveBackoff{30};
+  DistributionMode Mode = DistributionMode::Preprocessed;
 };
 
 /// Parses the text of a dist.conf; \p FileName is used in error messages.

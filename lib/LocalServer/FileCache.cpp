@@ -15,23 +15,23 @@ constexpr std::chrono::seconds RacyWindow(2);
 /// translation unit keeps this buffer while the cache may drop the entry.
 class SharedBuffer : public llvm::MemoryBuffer {
 public:
-  SharedBuffer(std::shared_ptr<llvm::MemoryBuffer> Contents,
-               llvm::StringRef Name)
+  SharedBuffer(std::shared_ptr<FileContents> Contents, llvm::StringRef Name)
       : Contents(std::move(Contents)), Name(Name.str()) {
-    init(this->Contents->getBufferStart(), this->Contents->getBufferEnd(),
+    init(this->Contents->buffer().getBufferStart(),
+         this->Contents->buffer().getBufferEnd(),
          /*RequiresNullTerminator=*/true);
   }
   llvm::StringRef getBufferIdentifier() const override { return Name; }
   BufferKind getBufferKind() const override { return MemoryBuffer_Malloc; }
 
 private:
-  std::shared_ptr<llvm::MemoryBuffer> Contents;
+  std::shared_ptr<FileContents> Contents;
   std::string Name;
 };
 
 class CachedFile : public llvm::vfs::File {
 public:
-  CachedFile(llvm::vfs::Status St, std::shared_ptr<llvm::MemoryBuffer> Contents)
+  CachedFile(llvm::vfs::Status St, std::shared_ptr<FileContents> Contents)
       : St(std::move(St)), Contents(std::move(Contents)) {}
   llvm::ErrorOr<llvm::vfs::Status> status() override { return St; }
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
@@ -42,14 +42,21 @@ public:
 
 private:
   llvm::vfs::Status St;
-  std::shared_ptr<llvm::MemoryBuffer> Contents;
+  std::shared_ptr<FileContents> Contents;
 };
 
 class CachingFileSystem : public llvm::vfs::ProxyFileSystem {
 public:
   CachingFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Real,
-                    SharedFileCache &Cache)
-      : ProxyFileSystem(std::move(Real)), Cache(Cache) {}
+                    SharedFileCache &Cache, FileAccessLog *Log)
+      : ProxyFileSystem(std::move(Real)), Cache(Cache), Log(Log) {}
+
+  llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &Path) override {
+    llvm::ErrorOr<llvm::vfs::Status> St = ProxyFileSystem::status(Path);
+    if (St && Log)
+      record(Path, *St, nullptr);
+    return St;
+  }
 
   llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
   openFileForRead(const llvm::Twine &Path) override {
@@ -65,9 +72,7 @@ public:
     // The file manager expects the name it asked for.
     std::string Name = Path.str();
     if (auto Contents = Cache.lookup(Absolute, *Current))
-      return std::make_unique<CachedFile>(
-          llvm::vfs::Status::copyWithNewName(*Current, Name),
-          std::move(Contents));
+      return open(Name, *Current, std::move(Contents));
 
     auto File = ProxyFileSystem::openFileForRead(Path);
     if (!File)
@@ -82,34 +87,58 @@ public:
                                      /*IsVolatile=*/true);
     if (!Buffer)
       return Buffer.getError();
-    std::shared_ptr<llvm::MemoryBuffer> Contents = std::move(*Buffer);
+    auto Contents = std::make_shared<FileContents>(std::move(*Buffer));
     // File timestamps advance in kernel ticks, so a file written again within
     // the tick of its last write keeps its mtime (git's "racy" files). Only a
     // file whose mtime lies safely in the past can be validated by it later.
     if (std::chrono::system_clock::now() - Read->getLastModificationTime() >
         RacyWindow)
       Cache.insert(Absolute, *Read, Contents);
-    return std::make_unique<CachedFile>(
-        llvm::vfs::Status::copyWithNewName(*Read, Name), std::move(Contents));
+    return open(Name, *Read, std::move(Contents));
   }
 
 private:
+  std::unique_ptr<llvm::vfs::File>
+  open(const std::string &Name, const llvm::vfs::Status &St,
+       std::shared_ptr<FileContents> Contents) {
+    if (Log)
+      record(Name, St, Contents);
+    return std::make_unique<CachedFile>(
+        llvm::vfs::Status::copyWithNewName(St, Name), std::move(Contents));
+  }
+
+  void record(const llvm::Twine &Path, const llvm::vfs::Status &St,
+              std::shared_ptr<FileContents> Contents) {
+    llvm::SmallString<256> Absolute;
+    Path.toVector(Absolute);
+    if (makeAbsolute(Absolute))
+      return;
+    FileAccessLog::Access &A = Log->Accesses[std::string(Absolute)];
+    A.Status = St;
+    if (Contents) {
+      Log->ByBuffer[Contents->buffer().getBufferStart()] = Contents.get();
+      A.Contents = std::move(Contents);
+    }
+  }
+
   SharedFileCache &Cache;
+  FileAccessLog *Log;
 };
 
 } // namespace
 
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
-SharedFileCache::viewFor(llvm::StringRef WorkingDir) {
+SharedFileCache::viewFor(llvm::StringRef WorkingDir, FileAccessLog *Log) {
   // A physical file system of its own tracks its working directory itself.
   std::unique_ptr<llvm::vfs::FileSystem> Real =
       llvm::vfs::createPhysicalFileSystem();
   Real->setCurrentWorkingDirectory(WorkingDir);
   return llvm::makeIntrusiveRefCnt<CachingFileSystem>(
-      llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(Real.release()), *this);
+      llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(Real.release()), *this,
+      Log);
 }
 
-std::shared_ptr<llvm::MemoryBuffer>
+std::shared_ptr<FileContents>
 SharedFileCache::lookup(llvm::StringRef AbsolutePath,
                         const llvm::vfs::Status &Current) {
   std::lock_guard<std::mutex> Lock(Mutex);
@@ -126,16 +155,16 @@ SharedFileCache::lookup(llvm::StringRef AbsolutePath,
 
 void SharedFileCache::insert(llvm::StringRef AbsolutePath,
                              const llvm::vfs::Status &Read,
-                             std::shared_ptr<llvm::MemoryBuffer> Contents) {
+                             std::shared_ptr<FileContents> Contents) {
   std::lock_guard<std::mutex> Lock(Mutex);
-  uint64_t Size = Contents->getBufferSize();
+  uint64_t Size = Contents->bytes().size();
   if (Stats.Bytes + Size > Limit) {
     Entries.clear();
     Stats.Bytes = 0;
   }
   Entry &E = Entries[AbsolutePath];
   if (E.Contents)
-    Stats.Bytes -= E.Contents->getBufferSize();
+    Stats.Bytes -= E.Contents->bytes().size();
   E = Entry{Read.getUniqueID(), Read.getSize(), Read.getLastModificationTime(),
             std::move(Contents)};
   Stats.Bytes += Size;

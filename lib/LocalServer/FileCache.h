@@ -19,14 +19,34 @@
 #ifndef CLANG_DIST_LOCALSERVER_FILECACHE_H
 #define CLANG_DIST_LOCALSERVER_FILECACHE_H
 
+#include "LocalServer/FileContents.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/IntrusiveRefCntPtr.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/VirtualFileSystem.h"
+#include <map>
 #include <memory>
 #include <mutex>
 
 namespace clang::dist {
+
+/// What one translation unit's view of the cache was asked for: every file
+/// and directory that exists (a path looked for and not found leaves no
+/// trace), with the contents of the files it read. The sources mode ships
+/// exactly this. One thread at a time.
+struct FileAccessLog {
+  struct Access {
+    llvm::vfs::Status Status;
+    /// Null for a directory, and for a file only looked at (__has_include).
+    std::shared_ptr<FileContents> Contents;
+  };
+  /// By absolute path as spelled, in the order of first access.
+  llvm::MapVector<std::string, Access, std::map<std::string, unsigned>>
+      Accesses;
+  /// The contents behind each buffer handed out, by its first byte.
+  llvm::DenseMap<const char *, FileContents *> ByBuffer;
+};
 
 class SharedFileCache {
 public:
@@ -37,8 +57,9 @@ public:
   /// A file system for one translation unit: the real one, with relative
   /// paths resolved against \p WorkingDir and file contents from the cache.
   /// Each view has its own working directory; the process's is never used.
+  /// With \p Log, the view records in it what it was asked for.
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
-  viewFor(llvm::StringRef WorkingDir);
+  viewFor(llvm::StringRef WorkingDir, FileAccessLog *Log = nullptr);
 
   struct Statistics {
     uint64_t Hits = 0;
@@ -48,17 +69,17 @@ public:
   Statistics statistics() const;
 
   /// Contents of \p AbsolutePath if the cached copy matches \p Current.
-  std::shared_ptr<llvm::MemoryBuffer> lookup(llvm::StringRef AbsolutePath,
-                                             const llvm::vfs::Status &Current);
+  std::shared_ptr<FileContents> lookup(llvm::StringRef AbsolutePath,
+                                      const llvm::vfs::Status &Current);
   void insert(llvm::StringRef AbsolutePath, const llvm::vfs::Status &Read,
-              std::shared_ptr<llvm::MemoryBuffer> Contents);
+              std::shared_ptr<FileContents> Contents);
 
 private:
   struct Entry {
     llvm::sys::fs::UniqueID ID;
     uint64_t Size;
     llvm::sys::TimePoint<> ModificationTime;
-    std::shared_ptr<llvm::MemoryBuffer> Contents;
+    std::shared_ptr<FileContents> Contents;
   };
 
   mutable std::mutex Mutex;

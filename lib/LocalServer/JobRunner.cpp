@@ -1,7 +1,7 @@
 //===- LocalServer/JobRunner.cpp - One job from submission to object ------===//
 
 #include "LocalServer/JobRunner.h"
-#include "LocalServer/Preprocessor.h"
+#include "LocalServer/JobPreparation.h"
 #include "Protocol/Compression.h"
 #include "Protocol/Frame.h"
 #include "llvm/Support/CrashRecoveryContext.h"
@@ -66,26 +66,56 @@ llvm::Error writeOutputFile(const std::string &Path, const OutputBlob &Blob,
   }
   return llvm::Error::success();
 }
-/// Writes what a successful remote compile produced where the client's clang
-/// would have: the .dwo first, so that the object, renamed into place last,
-/// never refers to a .dwo that is not there yet.
-llvm::Error storeOutputs(const PreparedJob &Job,
-                         const std::vector<OutputBlob> &Outputs,
+/// Writes what a remote compile produced where the client's clang would
+/// have: the dependency file and the .dwo first, so that the object, renamed
+/// into place last, is never older than them and never refers to a .dwo that
+/// is not there yet. A failed compile leaves only its dependency file, as
+/// clang does, and that only if clang wrote one (not after a missing header).
+llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
                          uint32_t Umask) {
-  const OutputBlob *Primary = nullptr, *SplitDwarf = nullptr;
-  for (const OutputBlob &B : Outputs)
-    (B.Kind == OutputKind::Primary ? Primary : SplitDwarf) = &B;
-  bool WantDwo = !Job.SplitDwarfPath.empty();
-  if (!Primary || (SplitDwarf != nullptr) != WantDwo ||
-      Outputs.size() != 1u + WantDwo)
+  const std::string *Paths[] = {&Job.DependencyPath, &Job.SplitDwarfPath,
+                                &Job.ObjectPath};
+  const OutputKind Kinds[] = {OutputKind::Dependencies, OutputKind::SplitDwarf,
+                              OutputKind::Primary};
+  bool Failed = Result.ExitCode != 0;
+  const OutputBlob *Blobs[3] = {};
+  unsigned Expected = 0;
+  for (unsigned I = 0; I != 3; ++I)
+    Expected += !Paths[I]->empty() && !Failed;
+  for (const OutputBlob &B : Result.Outputs)
+    for (unsigned I = 0; I != 3; ++I)
+      if (B.Kind == Kinds[I] && !Paths[I]->empty() && !Blobs[I] &&
+          (!Failed || B.Kind == OutputKind::Dependencies))
+        Blobs[I] = &B;
+  unsigned Matched = llvm::count_if(Blobs, [](auto *B) { return B; });
+  if (Matched != Result.Outputs.size() || (!Failed && Matched != Expected))
     return llvm::createStringError(
         std::make_error_code(std::errc::protocol_error),
-        "slave sent %zu outputs, not the %u expected", Outputs.size(),
-        1u + WantDwo);
-  if (WantDwo)
-    if (llvm::Error E = writeOutputFile(Job.SplitDwarfPath, *SplitDwarf, Umask))
-      return E;
-  return writeOutputFile(Job.ObjectPath, *Primary, Umask);
+        "slave sent %zu outputs, not the %u expected", Result.Outputs.size(),
+        Expected);
+  for (unsigned I = 0; I != 3; ++I)
+    if (Blobs[I])
+      if (llvm::Error E = writeOutputFile(*Paths[I], *Blobs[I], Umask))
+        return E;
+  return llvm::Error::success();
+}
+
+/// The contents a slave asks for, from those the manifest names.
+llvm::Expected<std::shared_ptr<const std::string>>
+blobsFor(const PreparedJob &Job, const NeedBlobs &Need) {
+  Blobs Reply;
+  Reply.Id = Need.Id;
+  for (const ContentDigest &D : Need.Digests) {
+    auto It = Job.Contents.find(D);
+    if (It == Job.Contents.end())
+      return llvm::createStringError(
+          std::make_error_code(std::errc::protocol_error),
+          "slave asked for contents %s, which the job does not name",
+          toHex(D).c_str());
+    Reply.Contents.push_back({D, It->second->bytes().size(),
+                              It->second->compressed()});
+  }
+  return std::make_shared<const std::string>(encodeFrame(Reply));
 }
 } // namespace
 
@@ -128,7 +158,8 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     // and every other job of the build, with it; the client's own clang
     // then crashes on it and reports as clang does.
     llvm::CrashRecoveryContext CRC;
-    if (!CRC.RunSafely([&] { R->Prepared = prepareJob(Submit, Cache); })) {
+    if (!CRC.RunSafely(
+            [&] { R->Prepared = prepareJob(Submit, Config.Mode, Cache); })) {
       R->Prepared = PreparedJob();
       R->Prepared.RunLocallyReason = "the preprocessor crashed";
     }
@@ -140,6 +171,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
           std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
       // The frame holds the only copy the job still needs.
       R->Prepared.Job.Files.clear();
+      R->Prepared.Job.Manifest.clear();
     }
     boost::asio::post(IO, [this, R] {
       if (R->Cancelled)
@@ -175,6 +207,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
         SlaveClient &Client = *Clients[*Slot];
         Client.run(
             R->Frame, R->Prepared.Job.Id,
+            [R](const NeedBlobs &Need) { return blobsFor(R->Prepared, Need); },
             [this, R, Slot = *Slot](llvm::Expected<CompileResult> Result) {
               const SlaveEndpoint &Where = Clients[Slot]->endpoint();
               if (Result) {
@@ -218,10 +251,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
   boost::asio::post(Pool, [this, R, Result = std::move(Result)]() mutable {
-    llvm::Error Written =
-        Result.ExitCode == 0
-            ? storeOutputs(R->Prepared, Result.Outputs, R->Umask)
-            : llvm::Error::success();
+    llvm::Error Written = storeOutputs(R->Prepared, Result, R->Umask);
     std::string WriteError = Written ? llvm::toString(std::move(Written)) : "";
     boost::asio::post(
         IO, [this, R, WriteError, Result = std::move(Result)]() mutable {
@@ -249,4 +279,13 @@ void JobRunner::runLocally(std::shared_ptr<Running> R,
   Outcome.Kind = JobOutcome::Disposition::RunLocally;
   Outcome.Reason = Reason;
   R->Done(std::move(Outcome));
+}
+
+std::pair<uint64_t, uint64_t> JobRunner::traffic() const {
+  std::pair<uint64_t, uint64_t> Total;
+  for (const std::unique_ptr<SlaveClient> &C : Clients) {
+    Total.first += C->bytesSent();
+    Total.second += C->bytesReceived();
+  }
+  return Total;
 }

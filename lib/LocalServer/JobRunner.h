@@ -45,6 +45,8 @@ public:
   const std::map<std::string, uint64_t> &compiledBySlave() const {
     return Compiled;
   }
+  /// Bytes sent to and received from all slaves, for the log.
+  std::pair<uint64_t, uint64_t> traffic() const;
 
 private:
   struct Running;

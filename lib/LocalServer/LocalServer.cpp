@@ -143,6 +143,10 @@ void Server::shutdown(const llvm::Twine &Why) {
   Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", Sessions));
   for (const auto &[Slave, Count] : Runner->compiledBySlave())
     Log.log(llvm::formatv("  {0}: {1} translation units", Slave, Count));
+  auto [Sent, Received] = Runner->traffic();
+  Log.log(llvm::formatv("  traffic: sent {0} bytes to slaves, received {1} "
+                        "bytes",
+                        Sent, Received));
   boost::system::error_code Ignored;
   Acceptor.close(Ignored);
   // Before the lock is released, so no successor's socket is removed.

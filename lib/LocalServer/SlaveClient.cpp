@@ -9,10 +9,18 @@ using namespace clang::dist;
 char SlaveFailure::ID;
 using boost::asio::ip::tcp;
 
+static llvm::Error wrongJob(uint64_t Got, uint64_t Expected) {
+  return llvm::createStringError(
+      std::make_error_code(std::errc::protocol_error),
+      "answer for job %llu, expected job %llu", (unsigned long long)Got,
+      (unsigned long long)Expected);
+}
+
 /// One job's passage through the connection. Handlers hold it; Done runs once.
 struct SlaveClient::Attempt {
   std::shared_ptr<const std::string> JobFrame;
   uint64_t JobId;
+  BlobSourceFn Blobs;
   DoneFn Done;
   /// Set when the timer closed the socket, to say so instead of "aborted".
   const char *TimedOut = nullptr;
@@ -37,10 +45,11 @@ SlaveClient::SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
 SlaveClient::~SlaveClient() = default;
 
 void SlaveClient::run(std::shared_ptr<const std::string> JobFrame,
-                      uint64_t JobId, DoneFn Done) {
+                      uint64_t JobId, BlobSourceFn Blobs, DoneFn Done) {
   auto A = std::make_shared<Attempt>();
   A->JobFrame = std::move(JobFrame);
   A->JobId = JobId;
+  A->Blobs = std::move(Blobs);
   A->Done = std::move(Done);
   A->Reused = Connected;
   if (Connected)
@@ -79,6 +88,7 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
     auto Fresh = std::make_shared<Attempt>();
     Fresh->JobFrame = std::move(A->JobFrame);
     Fresh->JobId = A->JobId;
+    Fresh->Blobs = std::move(A->Blobs);
     Fresh->Done = std::move(A->Done);
     return connect(Fresh);
   }
@@ -156,12 +166,19 @@ void SlaveClient::handshake(std::shared_ptr<Attempt> A) {
 void SlaveClient::send(std::shared_ptr<Attempt> A) {
   A->Sent = true;
   armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
-  boost::asio::async_write(*Socket, boost::asio::buffer(*A->JobFrame),
-                           [this, A](boost::system::error_code EC, size_t) {
-                             if (EC)
-                               return fail(A, asioError(EC));
-                             awaitResult(A);
-                           });
+  write(A, A->JobFrame);
+}
+
+void SlaveClient::write(std::shared_ptr<Attempt> A,
+                        std::shared_ptr<const std::string> Bytes) {
+  BytesSent += Bytes->size();
+  boost::asio::async_write(
+      *Socket, boost::asio::buffer(*Bytes),
+      [this, A, Bytes](boost::system::error_code EC, size_t) {
+        if (EC)
+          return fail(A, asioError(EC));
+        awaitResult(A);
+      });
 }
 
 void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
@@ -179,9 +196,25 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       return Protocol ? failGarbage(A, std::move(E)) : fail(A, std::move(E));
     }
     A->Answered = true;
+    BytesReceived += FrameHeaderSize + F->Payload.size();
     if (F->Type == MessageType::Heartbeat) {
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
       return awaitResult(A);
+    }
+    if (F->Type == MessageType::NeedBlobs) {
+      llvm::Expected<NeedBlobs> Need = decodeNeedBlobs(F->Payload);
+      if (!Need)
+        return failGarbage(A, Need.takeError());
+      if (Need->Id != A->JobId)
+        return failGarbage(A, wrongJob(Need->Id, A->JobId));
+      auto Reply = A->Blobs ? A->Blobs(*Need)
+                            : llvm::createStringError(
+                                  std::make_error_code(std::errc::protocol_error),
+                                  "NeedBlobs for a job without a manifest");
+      if (!Reply)
+        return failGarbage(A, Reply.takeError());
+      armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
+      return write(A, std::move(*Reply));
     }
     if (F->Type != MessageType::CompileResult)
       return failGarbage(A,
@@ -190,11 +223,7 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
     if (!R)
       return failGarbage(A, R.takeError());
     if (R->Id != A->JobId)
-      return failGarbage(A, llvm::createStringError(
-                                std::make_error_code(std::errc::protocol_error),
-                                "result for job %llu, expected job %llu",
-                                (unsigned long long)R->Id,
-                                (unsigned long long)A->JobId));
+      return failGarbage(A, wrongJob(R->Id, A->JobId));
     A->Finished = true;
     Timer.cancel();
     A->Done(std::move(*R));

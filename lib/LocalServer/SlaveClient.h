@@ -55,6 +55,11 @@ private:
 class SlaveClient {
 public:
   using DoneFn = std::function<void(llvm::Expected<CompileResult>)>;
+  /// Answers a slave's NeedBlobs with an encoded Blobs frame, or an error if
+  /// the job has no such contents.
+  using BlobSourceFn =
+      std::function<llvm::Expected<std::shared_ptr<const std::string>>(
+          const NeedBlobs &)>;
 
   SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
               const DistConfig &Config);
@@ -62,17 +67,24 @@ public:
 
   const SlaveEndpoint &endpoint() const { return Endpoint; }
 
-  /// Sends \p JobFrame (an encoded CompileJob frame) and calls \p Done once
-  /// with the result or with a SlaveFailure. On error the connection is
-  /// dropped; the next job reconnects.
+  /// Sends \p JobFrame (an encoded CompileJob frame), answers the slave's
+  /// requests for contents from \p Blobs, and calls \p Done once with the
+  /// result or with a SlaveFailure. On error the connection is dropped; the
+  /// next job reconnects.
   void run(std::shared_ptr<const std::string> JobFrame, uint64_t JobId,
-           DoneFn Done);
+           BlobSourceFn Blobs, DoneFn Done);
+
+  /// Bytes of frames written to and read from the slave, for the log.
+  uint64_t bytesSent() const { return BytesSent; }
+  uint64_t bytesReceived() const { return BytesReceived; }
 
 private:
   struct Attempt;
   void connect(std::shared_ptr<Attempt> A);
   void handshake(std::shared_ptr<Attempt> A);
   void send(std::shared_ptr<Attempt> A);
+  void write(std::shared_ptr<Attempt> A,
+             std::shared_ptr<const std::string> Bytes);
   void awaitResult(std::shared_ptr<Attempt> A);
   void armTimer(std::shared_ptr<Attempt> A, std::chrono::milliseconds After,
                 const char *What);
@@ -86,6 +98,8 @@ private:
   boost::asio::ip::tcp::resolver Resolver;
   boost::asio::steady_timer Timer;
   bool Connected = false;
+  uint64_t BytesSent = 0;
+  uint64_t BytesReceived = 0;
 };
 
 } // namespace clang::dist

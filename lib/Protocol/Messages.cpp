@@ -6,10 +6,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "Protocol/Messages.h"
+#include "Protocol/Compression.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/EndianStream.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cstring>
 
 using namespace clang::dist;
 
@@ -29,6 +31,10 @@ llvm::StringRef clang::dist::messageTypeName(MessageType Type) {
     return "CompileResult";
   case MessageType::Heartbeat:
     return "Heartbeat";
+  case MessageType::NeedBlobs:
+    return "NeedBlobs";
+  case MessageType::Blobs:
+    return "Blobs";
   }
   return "unknown";
 }
@@ -55,6 +61,14 @@ public:
   }
   Writer &u64(uint64_t V) {
     W.write<uint64_t>(V);
+    return *this;
+  }
+  Writer &i64(int64_t V) {
+    W.write<int64_t>(V);
+    return *this;
+  }
+  Writer &digest(const ContentDigest &D) {
+    OS << llvm::StringRef(reinterpret_cast<const char *>(D.data()), D.size());
     return *this;
   }
   Writer &str(llvm::StringRef S) {
@@ -90,6 +104,16 @@ public:
   uint32_t u32(const char *Field) { return integer<uint32_t>(Field); }
   int32_t i32(const char *Field) { return integer<int32_t>(Field); }
   uint64_t u64(const char *Field) { return integer<uint64_t>(Field); }
+  int64_t i64(const char *Field) { return integer<int64_t>(Field); }
+
+  ContentDigest digest(const char *Field) {
+    ContentDigest D{};
+    if (FailedField || Data.size() - Pos < D.size())
+      return fail(Field), D;
+    std::memcpy(D.data(), Data.data() + Pos, D.size());
+    Pos += D.size();
+    return D;
+  }
 
   std::string str(const char *Field) {
     uint32_t Length = u32(Field);
@@ -249,12 +273,68 @@ clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
   return R.finish(std::move(M));
 }
 
+namespace {
+
+std::string encodeManifest(const std::vector<ManifestEntry> &Manifest) {
+  Writer W;
+  W.u32(static_cast<uint32_t>(Manifest.size()));
+  for (const ManifestEntry &E : Manifest)
+    W.str(E.Path)
+        .u8(static_cast<uint8_t>(E.Kind))
+        .digest(E.Digest)
+        .u64(E.Size)
+        .i64(E.ModificationTime)
+        .u32(E.SameAs);
+  return W.take();
+}
+
+llvm::Expected<std::vector<ManifestEntry>>
+decodeManifest(llvm::StringRef Bytes) {
+  Reader R(Bytes, "CompileJob manifest");
+  std::vector<ManifestEntry> Manifest(R.count("entries"));
+  bool BadKind = false, BadLink = false;
+  for (size_t I = 0; I != Manifest.size(); ++I) {
+    ManifestEntry &E = Manifest[I];
+    E.Path = R.str("path");
+    uint8_t Kind = R.u8("entry kind");
+    BadKind |= Kind < static_cast<uint8_t>(ManifestEntry::EntryKind::File) ||
+               Kind > static_cast<uint8_t>(ManifestEntry::EntryKind::Directory);
+    E.Kind = static_cast<ManifestEntry::EntryKind>(Kind);
+    E.Digest = R.digest("digest");
+    E.Size = R.u64("size");
+    E.ModificationTime = R.i64("modification time");
+    E.SameAs = R.u32("same as");
+    // A link names an earlier file, so that links form no cycles.
+    BadLink |= E.SameAs > I ||
+               (E.SameAs && (E.Kind != ManifestEntry::EntryKind::File ||
+                             Manifest[E.SameAs - 1].Kind !=
+                                 ManifestEntry::EntryKind::File));
+  }
+  auto Result = R.finish(std::move(Manifest));
+  if (Result && BadKind)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed CompileJob manifest: unknown "
+                                   "entry kind");
+  if (Result && BadLink)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed CompileJob manifest: a link to "
+                                   "no earlier file");
+  return Result;
+}
+
+} // namespace
+
 std::string clang::dist::encode(const CompileJob &M) {
   Writer W;
   W.u64(M.Id).u8(static_cast<uint8_t>(M.Kind)).str(M.WorkingDir).strs(M.Args);
   W.u32(static_cast<uint32_t>(M.Files.size()));
   for (const FileBlob &B : M.Files)
     writeBlob(W, B);
+  // Paths repeat their directories: the manifest of a C++ file shrinks
+  // about tenfold.
+  std::string Manifest =
+      M.Kind == SourceKind::Sources ? encodeManifest(M.Manifest) : "";
+  W.u64(Manifest.size()).str(Manifest.empty() ? "" : compress(Manifest));
   return W.take();
 }
 
@@ -269,19 +349,42 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   M.Files.resize(R.count("files"));
   for (FileBlob &B : M.Files)
     B = readFileBlob(R);
+  uint64_t ManifestSize = R.u64("manifest size");
+  std::string ManifestData = R.str("manifest");
   // A truncated message reads zeros; name the truncated field, not the zero.
   llvm::Expected<CompileJob> Result = R.finish(std::move(M));
   if (!Result)
     return Result;
-  if (Kind != static_cast<uint8_t>(SourceKind::RewrittenIncludes))
+  auto Malformed = [](const char *What) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed CompileJob message: %s", What);
+  };
+  switch (Kind) {
+  case static_cast<uint8_t>(SourceKind::RewrittenIncludes):
+    if (Result->Files.empty())
+      return Malformed("no main file");
+    if (ManifestSize != 0)
+      return Malformed("a manifest with preprocessed source");
+    break;
+  case static_cast<uint8_t>(SourceKind::Sources): {
+    if (!Result->Files.empty())
+      return Malformed("files besides the manifest");
+    llvm::Expected<std::string> Bytes = decompress(ManifestData, ManifestSize);
+    if (!Bytes)
+      return Bytes.takeError();
+    auto Manifest = decodeManifest(*Bytes);
+    if (!Manifest)
+      return Manifest.takeError();
+    Result->Manifest = std::move(*Manifest);
+    break;
+  }
+  default:
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "malformed CompileJob message: unknown "
                                    "source kind %u",
                                    Kind);
-  if (Result->Files.empty())
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "malformed CompileJob message: no main file");
+  }
+  Result->Kind = static_cast<SourceKind>(Kind);
   return Result;
 }
 
@@ -306,7 +409,7 @@ clang::dist::decodeCompileResult(llvm::StringRef Payload) {
   for (OutputBlob &B : M.Outputs) {
     uint8_t Kind = R.u8("output kind");
     BadKind |= Kind < static_cast<uint8_t>(OutputKind::Primary) ||
-               Kind > static_cast<uint8_t>(OutputKind::SplitDwarf);
+               Kind > static_cast<uint8_t>(OutputKind::Dependencies);
     B.Kind = static_cast<OutputKind>(Kind);
     B.RawSize = R.u64("output size");
     B.Compressed = R.str("output data");
@@ -322,3 +425,43 @@ clang::dist::decodeCompileResult(llvm::StringRef Payload) {
 }
 
 std::string clang::dist::encode(const Heartbeat &) { return {}; }
+
+std::string clang::dist::encode(const NeedBlobs &M) {
+  Writer W;
+  W.u64(M.Id).u32(static_cast<uint32_t>(M.Digests.size()));
+  for (const ContentDigest &D : M.Digests)
+    W.digest(D);
+  return W.take();
+}
+
+llvm::Expected<NeedBlobs>
+clang::dist::decodeNeedBlobs(llvm::StringRef Payload) {
+  Reader R(Payload, "NeedBlobs");
+  NeedBlobs M;
+  M.Id = R.u64("id");
+  M.Digests.resize(R.count("digests"));
+  for (ContentDigest &D : M.Digests)
+    D = R.digest("digest");
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const Blobs &M) {
+  Writer W;
+  W.u64(M.Id).u32(static_cast<uint32_t>(M.Contents.size()));
+  for (const Blobs::Blob &B : M.Contents)
+    W.digest(B.Digest).u64(B.RawSize).str(B.Compressed);
+  return W.take();
+}
+
+llvm::Expected<Blobs> clang::dist::decodeBlobs(llvm::StringRef Payload) {
+  Reader R(Payload, "Blobs");
+  Blobs M;
+  M.Id = R.u64("id");
+  M.Contents.resize(R.count("blobs"));
+  for (Blobs::Blob &B : M.Contents) {
+    B.Digest = R.digest("digest");
+    B.RawSize = R.u64("size");
+    B.Compressed = R.str("data");
+  }
+  return R.finish(std::move(M));
+}

@@ -12,6 +12,7 @@
 #ifndef CLANG_DIST_PROTOCOL_MESSAGES_H
 #define CLANG_DIST_PROTOCOL_MESSAGES_H
 
+#include "Protocol/ContentDigest.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include <cstdint>
@@ -23,7 +24,7 @@ namespace clang::dist {
 /// "CDST" read as a little-endian u32: the first field of every Hello.
 inline constexpr uint32_t ProtocolMagic = 0x54534443;
 /// Bumped on every incompatible change; peers must match exactly.
-inline constexpr uint32_t ProtocolVersion = 1;
+inline constexpr uint32_t ProtocolVersion = 2;
 
 enum class MessageType : uint32_t {
   Hello = 1,
@@ -33,6 +34,8 @@ enum class MessageType : uint32_t {
   CompileJob = 5,
   CompileResult = 6,
   Heartbeat = 7,
+  NeedBlobs = 8,
+  Blobs = 9,
 };
 
 llvm::StringRef messageTypeName(MessageType Type);
@@ -88,12 +91,32 @@ struct FileBlob {
   std::string Compressed;
 };
 
-/// What the source of a CompileJob is. Preprocessed text is the only kind of
-/// protocol version 1; a later kind sends a manifest of content hashes.
+/// What the source of a CompileJob is.
 enum class SourceKind : uint8_t {
   /// The main file as -frewrite-includes produced it: includes inlined,
   /// macros kept. Files[0] is the main file at the path the client named it.
   RewrittenIncludes = 1,
+  /// The files themselves, named by digest in the Manifest; the slave asks
+  /// for the contents it lacks (NeedBlobs) and preprocesses too.
+  Sources = 2,
+};
+
+/// One file system entry a compile in the sources mode looks at, as the
+/// client sees it.
+struct ManifestEntry {
+  enum class EntryKind : uint8_t { File = 1, Directory = 2 };
+  /// Absolute, as the client spelled it.
+  std::string Path;
+  EntryKind Kind = EntryKind::File;
+  /// Of the contents; files only.
+  ContentDigest Digest{};
+  uint64_t Size = 0;
+  /// Seconds since the epoch: __TIMESTAMP__ prints it.
+  int64_t ModificationTime = 0;
+  /// 1 + the index of an earlier entry that is the same file (a hard or
+  /// symbolic link to it), 0 if none: clang treats such paths as one file
+  /// (#pragma once, include guards), so the slave must too.
+  uint32_t SameAs = 0;
 };
 
 /// Local server -> slave.
@@ -104,9 +127,31 @@ struct CompileJob {
   /// cc1 arguments, starting with "-cc1"; the slave replaces input, outputs
   /// and dependency options itself.
   std::vector<std::string> Args;
-  /// Files[0] is the main file; the rest are other inputs the compile reads
-  /// (sanitizer ignore lists, ...), at the paths the arguments name.
+  /// RewrittenIncludes: Files[0] is the main file; the rest are other inputs
+  /// the compile reads (sanitizer ignore lists, ...), at the paths the
+  /// arguments name. Sources: empty.
   std::vector<FileBlob> Files;
+  /// Sources: every file and directory the compile looks at, and nothing
+  /// else exists for it. Travels zstd-compressed.
+  std::vector<ManifestEntry> Manifest;
+};
+
+/// Slave -> local server, in answer to a CompileJob of the sources mode: the
+/// contents it lacks. An empty list is never sent; the result follows instead.
+struct NeedBlobs {
+  uint64_t Id = 0;
+  std::vector<ContentDigest> Digests;
+};
+
+/// Local server -> slave: the contents asked for, each zstd-compressed.
+struct Blobs {
+  struct Blob {
+    ContentDigest Digest{};
+    uint64_t RawSize = 0;
+    std::string Compressed;
+  };
+  uint64_t Id = 0;
+  std::vector<Blob> Contents;
 };
 
 enum class OutputKind : uint8_t {
@@ -114,6 +159,8 @@ enum class OutputKind : uint8_t {
   Primary = 1,
   /// The .dwo file of -gsplit-dwarf.
   SplitDwarf = 2,
+  /// The dependency file (-MD and friends); sources mode only.
+  Dependencies = 3,
 };
 
 struct OutputBlob {
@@ -143,6 +190,8 @@ std::string encode(const JobOutcome &M);
 std::string encode(const CompileJob &M);
 std::string encode(const CompileResult &M);
 std::string encode(const Heartbeat &M);
+std::string encode(const NeedBlobs &M);
+std::string encode(const Blobs &M);
 
 llvm::Expected<Hello> decodeHello(llvm::StringRef Payload);
 llvm::Expected<HelloReply> decodeHelloReply(llvm::StringRef Payload);
@@ -150,6 +199,8 @@ llvm::Expected<SubmitJob> decodeSubmitJob(llvm::StringRef Payload);
 llvm::Expected<JobOutcome> decodeJobOutcome(llvm::StringRef Payload);
 llvm::Expected<CompileJob> decodeCompileJob(llvm::StringRef Payload);
 llvm::Expected<CompileResult> decodeCompileResult(llvm::StringRef Payload);
+llvm::Expected<NeedBlobs> decodeNeedBlobs(llvm::StringRef Payload);
+llvm::Expected<Blobs> decodeBlobs(llvm::StringRef Payload);
 
 template <typename M> struct MessageTraits;
 #define CLANG_DIST_MESSAGE(Name)                                               \
@@ -163,6 +214,8 @@ CLANG_DIST_MESSAGE(JobOutcome)
 CLANG_DIST_MESSAGE(CompileJob)
 CLANG_DIST_MESSAGE(CompileResult)
 CLANG_DIST_MESSAGE(Heartbeat)
+CLANG_DIST_MESSAGE(NeedBlobs)
+CLANG_DIST_MESSAGE(Blobs)
 #undef CLANG_DIST_MESSAGE
 
 } // namespace clang::dist

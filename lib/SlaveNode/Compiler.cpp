@@ -51,14 +51,58 @@ CompileResult failure(uint64_t Id, std::string Diagnostics) {
   return R;
 }
 
+bool addDirectory(llvm::vfs::InMemoryFileSystem &FS, llvm::StringRef Path,
+                  time_t ModificationTime) {
+  if (auto St = FS.status(Path))
+    return St->isDirectory();
+  return FS.addFile(Path, ModificationTime,
+                    llvm::MemoryBuffer::getMemBuffer(""), std::nullopt,
+                    std::nullopt, llvm::sys::fs::file_type::directory_file);
+}
+
+/// The manifest's files and directories at the client's paths.
+llvm::Error addManifest(llvm::vfs::InMemoryFileSystem &FS,
+                        const std::vector<ManifestEntry> &Manifest,
+                        const JobContents &Contents) {
+  for (const ManifestEntry &E : Manifest) {
+    bool Added;
+    if (E.Kind == ManifestEntry::EntryKind::Directory) {
+      Added = addDirectory(FS, E.Path, E.ModificationTime);
+    } else if (E.SameAs) {
+      Added = FS.addHardLink(E.Path, Manifest[E.SameAs - 1].Path);
+    } else {
+      auto It = Contents.find(E.Digest);
+      if (It == Contents.end())
+        return llvm::createStringError(llvm::errc::no_such_file_or_directory,
+                                       "no contents for '%s'", E.Path.c_str());
+      Added = FS.addFileNoOwn(E.Path, E.ModificationTime,
+                              It->second->getMemBufferRef());
+    }
+    if (!Added)
+      return llvm::createStringError(llvm::errc::file_exists,
+                                     "manifest entry '%s' conflicts with an "
+                                     "earlier one",
+                                     E.Path.c_str());
+  }
+  return llvm::Error::success();
+}
+
 /// The job's files at their absolute paths under the client's working
 /// directory; nothing else exists for the compile.
 llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::InMemoryFileSystem>>
-buildFileSystem(const CompileJob &Job) {
+buildFileSystem(const CompileJob &Job, const JobContents &Contents) {
   auto FS = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
   if (std::error_code EC = FS->setCurrentWorkingDirectory(Job.WorkingDir))
     return llvm::createStringError(EC, "bad working directory '%s'",
                                    Job.WorkingDir.c_str());
+  if (Job.Kind == SourceKind::Sources) {
+    if (llvm::Error E = addManifest(*FS, Job.Manifest, Contents))
+      return std::move(E);
+    if (!addDirectory(*FS, Job.WorkingDir, 0))
+      return llvm::createStringError(llvm::errc::not_a_directory,
+                                     "working directory '%s' is a file",
+                                     Job.WorkingDir.c_str());
+  }
   for (const FileBlob &Blob : Job.Files) {
     llvm::Expected<std::string> Content =
         decompress(Blob.Compressed, Blob.RawSize);
@@ -75,12 +119,47 @@ buildFileSystem(const CompileJob &Job) {
 
 } // namespace
 
-CompileResult clang::dist::compile(const CompileJob &Job) {
+/// A path of our own for an output LLVM or clang writes only to a path; the
+/// file's contents travel back, and it is removed. The compile creates the
+/// file, so that one it did not write (a dependency file after a missing
+/// header) is not there to be sent.
+class TemporaryOutput {
+public:
+  ~TemporaryOutput() {
+    if (!Path.empty())
+      llvm::sys::fs::remove(Path);
+  }
+  void choose(llvm::StringRef Suffix) {
+    llvm::SmallString<128> Model;
+    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Model);
+    llvm::sys::path::append(Model, "clangd-slave-%%%%%%%%%%%%." + Suffix);
+    llvm::sys::fs::createUniquePath(Model, Path, /*MakeAbsolute=*/false);
+  }
+  std::string path() const { return std::string(Path); }
+  llvm::Error collect(OutputKind Kind, std::vector<OutputBlob> &Outputs) {
+    if (Path.empty() || !llvm::sys::fs::exists(Path))
+      return llvm::Error::success();
+    auto Data = llvm::MemoryBuffer::getFile(Path);
+    if (!Data)
+      return llvm::createStringError(Data.getError(), "cannot read '%s': %s",
+                                     Path.c_str(),
+                                     Data.getError().message().c_str());
+    llvm::StringRef Bytes = (*Data)->getBuffer();
+    Outputs.push_back({Kind, Bytes.size(), compress(Bytes)});
+    return llvm::Error::success();
+  }
+
+private:
+  llvm::SmallString<128> Path;
+};
+
+CompileResult clang::dist::compile(const CompileJob &Job,
+                                   const JobContents &Contents) {
   CompileResult Result;
   if (Job.Args.empty() || Job.Args[0] != "-cc1")
     return failure(Job.Id, "error: job is not a cc1 command\n");
 
-  auto FS = buildFileSystem(Job);
+  auto FS = buildFileSystem(Job, Contents);
   if (!FS)
     return failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n");
 
@@ -105,11 +184,14 @@ CompileResult clang::dist::compile(const CompileJob &Job) {
   FrontendOptions &FrontendOpts = Inv.getFrontendOpts();
   // A long-lived compiler must free what it allocates.
   FrontendOpts.DisableFree = false;
-  // Outputs go to memory; the local server writes the dependency file, and
-  // the rewritten source already holds the -include'd files.
-  Inv.getDependencyOutputOpts() = DependencyOutputOptions();
-  Inv.getPreprocessorOpts().Includes.clear();
-  Inv.getPreprocessorOpts().MacroIncludes.clear();
+  bool Rewritten = Job.Kind == SourceKind::RewrittenIncludes;
+  // Preprocessed mode: the local server writes the dependency file, and the
+  // rewritten source already holds the -include'd files.
+  if (Rewritten) {
+    Inv.getDependencyOutputOpts() = DependencyOutputOptions();
+    Inv.getPreprocessorOpts().Includes.clear();
+    Inv.getPreprocessorOpts().MacroIncludes.clear();
+  }
   // Code from the network must not load code into the slave.
   FrontendOpts.Plugins.clear();
   FrontendOpts.ActionName.clear();
@@ -118,7 +200,7 @@ CompileResult clang::dist::compile(const CompileJob &Job) {
   // stand beside the line markers' files (which have none) and so list the
   // main file twice. With no MD5 anywhere, the DWARF 5 line table differs from
   // a local one only by the checksums it lacks. CodeView keeps any hash kind.
-  if (!Inv.getCodeGenOpts().EmitCodeView)
+  if (Rewritten && !Inv.getCodeGenOpts().EmitCodeView)
     Inv.getCodeGenOpts().setDebugSrcHash(CodeGenOptions::DSH_SHA256);
 
   std::string Diagnostics;
@@ -126,7 +208,8 @@ CompileResult clang::dist::compile(const CompileJob &Job) {
   DiagnosticOptions &DiagOpts = Inv.getDiagnosticOpts();
   DiagOS.enable_colors(DiagOpts.ShowColors);
   // Local servers compile SARIF jobs themselves: clang 16's SARIF writer
-  // crashes on the line-marker locations of rewritten source.
+  // crashes on the line-marker locations of rewritten source, and now and
+  // then on others.
   if (DiagOpts.getFormat() == DiagnosticOptions::SARIF)
     return failure(Job.Id, "error: clangd-slave does not run jobs with SARIF "
                            "diagnostics\n");
@@ -134,28 +217,27 @@ CompileResult clang::dist::compile(const CompileJob &Job) {
   Clang->createDiagnostics(Printer, /*ShouldOwnClient=*/true);
   // The rewritten source is full of GNU line markers of the server's making;
   // a job whose own source has them is compiled on its client instead.
-  Clang->getDiagnostics().setSeverity(diag::ext_pp_gnu_line_directive,
-                                      diag::Severity::Ignored,
-                                      SourceLocation());
+  if (Rewritten)
+    Clang->getDiagnostics().setSeverity(diag::ext_pp_gnu_line_directive,
+                                        diag::Severity::Ignored,
+                                        SourceLocation());
   Clang->setVerboseOutputStream(DiagOS);
   ParseBuffer->FlushDiagnostics(Clang->getDiagnostics());
 
   bool Success = false;
-  // -gsplit-dwarf: LLVM writes the .dwo to a path, not a stream. It goes to a
-  // file of our own, whose contents travel back; the object still names the
-  // .dwo as the client does (-split-dwarf-file).
-  llvm::SmallString<128> DwoPath;
-  auto RemoveDwo = llvm::make_scope_exit([&] {
-    if (!DwoPath.empty())
-      llvm::sys::fs::remove(DwoPath);
-  });
+  // -gsplit-dwarf: LLVM writes the .dwo to a path, not a stream; clang writes
+  // the dependency file to a path too. The object still names the .dwo as
+  // the client does (-split-dwarf-file).
+  TemporaryOutput Dwo, Deps;
   CodeGenOptions &CodeGen = Inv.getCodeGenOpts();
-  if (Parsed && !CodeGen.SplitDwarfOutput.empty()) {
-    if (std::error_code EC =
-            llvm::sys::fs::createTemporaryFile("clangd-slave", "dwo", DwoPath))
-      return failure(Job.Id, "error: cannot create a temporary file: " +
-                                 EC.message() + "\n");
-    CodeGen.SplitDwarfOutput = std::string(DwoPath);
+  DependencyOutputOptions &DepOpts = Inv.getDependencyOutputOpts();
+  for (auto [Out, Path, Suffix] :
+       {std::tuple(&Dwo, &CodeGen.SplitDwarfOutput, "dwo"),
+        std::tuple(&Deps, &DepOpts.OutputFile, "d")}) {
+    if (!Parsed || Path->empty())
+      continue;
+    Out->choose(Suffix);
+    *Path = Out->path();
   }
   if (Parsed) {
     Clang->createFileManager(*FS);
@@ -175,20 +257,16 @@ CompileResult clang::dist::compile(const CompileJob &Job) {
       std::unique_ptr<FrontendAction> Act = CreateFrontendAction(*Clang);
       Success = Act && Clang->ExecuteAction(*Act);
     }
-    if (Success) {
+    // clang keeps the dependency file of a failed compile, as it wrote it.
+    if (Success)
       Result.Outputs.push_back(
           {OutputKind::Primary, Object.size(), compress(Object)});
-      if (!DwoPath.empty()) {
-        auto Dwo = llvm::MemoryBuffer::getFile(DwoPath);
-        if (!Dwo)
-          return failure(Job.Id, "error: cannot read the split DWARF "
-                                 "output: " +
-                                     Dwo.getError().message() + "\n");
-        llvm::StringRef Bytes = (*Dwo)->getBuffer();
-        Result.Outputs.push_back(
-            {OutputKind::SplitDwarf, Bytes.size(), compress(Bytes)});
-      }
-    }
+    for (auto [Out, Kind] : {std::pair(&Dwo, OutputKind::SplitDwarf),
+                             std::pair(&Deps, OutputKind::Dependencies)})
+      if (Success || Kind == OutputKind::Dependencies)
+        if (llvm::Error E = Out->collect(Kind, Result.Outputs))
+          return failure(Job.Id,
+                         "error: " + llvm::toString(std::move(E)) + "\n");
   }
   Clang->getDiagnosticClient().finish();
   DiagOS.flush();

@@ -10,6 +10,9 @@
 #define CLANG_DIST_SLAVENODE_COMPILER_H
 
 #include "Protocol/Messages.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <map>
+#include <memory>
 
 namespace clang::dist {
 
@@ -20,7 +23,10 @@ void initializeCompiler();
 /// exit code and clang's own error text. Jobs that would set global LLVM
 /// options (-mllvm, other than the one the driver always adds) are refused:
 /// they would change every later job of this process.
-CompileResult compile(const CompileJob &Job);
+/// \p Contents holds, null-terminated, every content a Sources job's
+/// manifest names.
+using JobContents = std::map<ContentDigest, std::unique_ptr<llvm::MemoryBuffer>>;
+CompileResult compile(const CompileJob &Job, const JobContents &Contents);
 
 } // namespace clang::dist
 

@@ -2,12 +2,15 @@
 
 #include "SlaveNode/SlaveListener.h"
 #include "Protocol/AsyncFrame.h"
+#include "Protocol/Compression.h"
+#include "SlaveNode/BlobStore.h"
 #include "SlaveNode/Compiler.h"
 #include "clang/Basic/Version.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -22,6 +25,7 @@ class Connection;
 struct QueuedJob {
   std::shared_ptr<Connection> Conn;
   CompileJob Job;
+  JobContents Contents;
 };
 
 /// Jobs wait here for the compile thread.
@@ -72,8 +76,17 @@ public:
   bool isOpen() const { return Open.load(); }
 
 private:
+  /// A sources job waiting for contents it asked for.
+  struct Waiting {
+    CompileJob Job;
+    JobContents Contents;
+    std::set<ContentDigest> Missing;
+  };
+
   void readHello();
   void readJobs();
+  void accept(CompileJob Job);
+  llvm::Error receive(Blobs B);
   void close(const llvm::Twine &Why);
   void heartbeat();
 
@@ -83,6 +96,7 @@ private:
   Slot &Owner;
   std::string PeerName;
   unsigned Outstanding = 0;
+  std::map<uint64_t, Waiting> WaitingJobs;
   std::atomic<bool> Open{true};
 };
 
@@ -99,6 +113,7 @@ public:
   Logger &Log;
   JobQueue Queue;
   std::string Name;
+  std::optional<BlobStore> Store;
 
 private:
   void accept();
@@ -173,17 +188,90 @@ void Connection::readJobs() {
   asyncReadFrame(Socket, [Self = shared_from_this()](llvm::Expected<Frame> F) {
     if (!F)
       return Self->close(llvm::toString(F.takeError()));
-    if (F->Type != MessageType::CompileJob)
+    if (F->Type == MessageType::CompileJob) {
+      llvm::Expected<CompileJob> Job = decodeCompileJob(F->Payload);
+      if (!Job)
+        return Self->close(llvm::toString(Job.takeError()));
+      Self->accept(std::move(*Job));
+    } else if (F->Type == MessageType::Blobs) {
+      llvm::Expected<Blobs> B = decodeBlobs(F->Payload);
+      if (!B)
+        return Self->close(llvm::toString(B.takeError()));
+      if (llvm::Error E = Self->receive(std::move(*B)))
+        return Self->close(llvm::toString(std::move(E)));
+    } else {
       return Self->close(
           llvm::toString(unexpectedFrame(MessageType::CompileJob, F->Type)));
-    llvm::Expected<CompileJob> Job = decodeCompileJob(F->Payload);
-    if (!Job)
-      return Self->close(llvm::toString(Job.takeError()));
-    if (Self->Outstanding++ == 0)
-      Self->heartbeat();
-    Self->Owner.Queue.push({Self, std::move(*Job)});
+    }
     Self->readJobs();
   });
+}
+
+/// A sources job names its contents; those the cache lacks are asked for
+/// before the job is queued.
+void Connection::accept(CompileJob Job) {
+  if (Outstanding++ == 0)
+    heartbeat();
+  JobContents Contents;
+  NeedBlobs Need;
+  Need.Id = Job.Id;
+  std::set<ContentDigest> Missing;
+  for (const ManifestEntry &E : Job.Manifest) {
+    if (E.Kind != ManifestEntry::EntryKind::File || E.SameAs ||
+        Contents.count(E.Digest) || Missing.count(E.Digest))
+      continue;
+    bool Corrupt = false;
+    if (auto Buffer = Owner.Store->load(E.Digest, Corrupt)) {
+      Contents.emplace(E.Digest, std::move(Buffer));
+      continue;
+    }
+    if (Corrupt)
+      Owner.Log.log("blob " + toHex(E.Digest) +
+                    " was damaged in the cache; asking for it again");
+    Missing.insert(E.Digest);
+    Need.Digests.push_back(E.Digest);
+  }
+  if (Missing.empty())
+    return Owner.Queue.push(
+        {shared_from_this(), std::move(Job), std::move(Contents)});
+  Writer->push(Need);
+  uint64_t Id = Job.Id;
+  WaitingJobs[Id] = {std::move(Job), std::move(Contents), std::move(Missing)};
+}
+
+llvm::Error Connection::receive(Blobs B) {
+  auto It = WaitingJobs.find(B.Id);
+  if (It == WaitingJobs.end())
+    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
+                                   "Blobs for job %llu, which waits for none",
+                                   (unsigned long long)B.Id);
+  Waiting &W = It->second;
+  for (Blobs::Blob &Blob : B.Contents) {
+    if (!W.Missing.erase(Blob.Digest))
+      return llvm::createStringError(
+          std::make_error_code(std::errc::protocol_error),
+          "blob %s was not asked for", toHex(Blob.Digest).c_str());
+    llvm::Expected<std::string> Data =
+        decompress(Blob.Compressed, Blob.RawSize);
+    if (!Data)
+      return Data.takeError();
+    if (digestContents(*Data) != Blob.Digest)
+      return llvm::createStringError(
+          std::make_error_code(std::errc::protocol_error),
+          "blob %s was damaged in transit (its contents have another digest)",
+          toHex(Blob.Digest).c_str());
+    // A cache that cannot keep it costs the next job a transfer, not this one.
+    if (llvm::Error E = Owner.Store->store(Blob.Digest, *Data))
+      Owner.Log.log("blob cache: " + llvm::toString(std::move(E)));
+    W.Contents.emplace(Blob.Digest,
+                       llvm::MemoryBuffer::getMemBufferCopy(*Data));
+  }
+  if (W.Missing.empty()) {
+    Owner.Queue.push(
+        {shared_from_this(), std::move(W.Job), std::move(W.Contents)});
+    WaitingJobs.erase(It);
+  }
+  return llvm::Error::success();
 }
 
 void Connection::heartbeat() {
@@ -267,7 +355,7 @@ void Slot::compileLoop() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
     if (!Q->Conn->isOpen())
       continue;
-    CompileResult Result = compile(Q->Job);
+    CompileResult Result = compile(Q->Job, Q->Contents);
     boost::asio::post(IO, [this, Conn = std::move(Q->Conn),
                            Result = std::move(Result)]() mutable {
       ++Compiled;
@@ -286,5 +374,11 @@ void Slot::stop() {
 int clang::dist::runSlaveListener(const ListenerOptions &Options, Logger &Log) {
   initializeCompiler();
   Slot S(Options, Log);
+  auto Store = BlobStore::open(Options.CacheDir, Options.CacheLimit);
+  if (!Store) {
+    Log.log(llvm::toString(Store.takeError()));
+    return 1;
+  }
+  S.Store.emplace(std::move(*Store));
   return S.run();
 }

@@ -12,6 +12,7 @@
 
 #include "Support/Log.h"
 #include <chrono>
+#include <string>
 
 namespace clang::dist {
 
@@ -22,6 +23,9 @@ struct ListenerOptions {
   std::chrono::milliseconds HeartbeatInterval{1000};
   /// A peer must complete its Hello within this.
   std::chrono::milliseconds HandshakeTimeout{10000};
+  /// The blob cache shared by all slots (BlobStore.h) and its size limit.
+  std::string CacheDir;
+  uint64_t CacheLimit = 1ull << 30;
 };
 
 /// Serves until SIGTERM/SIGINT; then writes "compiled N translation units"

@@ -1,6 +1,7 @@
 //===- SlaveNode/SlaveSupervisor.cpp - clangd-slave's parent process ------===//
 
 #include "SlaveNode/SlaveSupervisor.h"
+#include "SlaveNode/BlobStore.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <arpa/inet.h>
@@ -72,6 +73,17 @@ public:
       : Options(Options), Log(Log) {}
 
   int run() {
+    // Checked here, so that a cache directory we may not use stops the slave
+    // with an error instead of every slot; and recounted, since the slave that
+    // used it last may have been killed between a write and its accounting.
+    auto Store =
+        BlobStore::open(Options.Listener.CacheDir, Options.Listener.CacheLimit);
+    if (!Store) {
+      llvm::errs() << "clangd-slave: error: "
+                   << llvm::toString(Store.takeError()) << "\n";
+      return 1;
+    }
+    Store->trim();
     for (unsigned I = 0; I < Options.Slots; ++I) {
       uint16_t Port = Options.FirstPort == 0 ? 0 : Options.FirstPort + I;
       SlotProcess S;

@@ -6,12 +6,21 @@
 import os
 import lit.formats
 
-config.name = "clang-dist"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".test"]
 config.excludes = ["Inputs"]
 config.test_source_root = config.clang_dist_test_source
-config.test_exec_root = config.clang_dist_obj_root
+
+# The suite runs once per distribution mode (lit --param mode=...): the
+# configs `%dist start-slaves` writes name it, and tests whose expectations
+# differ say so with REQUIRES: mode-sources / mode-preprocessed.
+mode = lit_config.params.get("mode", "sources")
+if mode not in ("sources", "preprocessed"):
+    lit_config.fatal("unknown mode '%s'" % mode)
+config.name = "clang-dist (%s mode)" % mode
+config.available_features.add("mode-" + mode)
+# One letter: socket paths under %t must stay within sockaddr_un's 108 bytes.
+config.test_exec_root = os.path.join(config.clang_dist_obj_root, mode[0])
 
 # FileCheck, not, count, split-file; clang-16 is found where clang's own
 # driver would find it, so reference and distributed builds agree.
@@ -22,6 +31,7 @@ for var in ["CLANG_DIST_CONFIG", "CLANG_DIST_RUNTIME_DIR", "CPATH",
     config.environment.pop(var, None)
 config.environment["LC_ALL"] = "C"
 config.environment["CLANGD_SLAVE"] = os.path.join(config.clang_dist_bin_dir, "clangd-slave")
+config.environment["CLANG_DIST_TEST_MODE"] = mode
 
 # Every clang-dist of a test talks to the test's own local server (%t.rt is
 # the test's private runtime directory; lit substitutes %t afterwards).
@@ -37,4 +47,11 @@ config.substitutions += [
     ("%clang", "clang-16"),
     ("%dist", config.python + " " + dist),
     ("%python", config.python),
+    ("%mode", mode),
+    # DWARF 5 objects: byte-identical from the sources; from preprocessed
+    # text identical but for the line table's MD5 checksums.
+    ("%cmp-dwarf5", "cmp" if mode == "sources" else
+     config.python + " " + os.path.join(config.clang_dist_test_source, "Inputs",
+                                        "compare_objects.py") +
+     " --allow-missing-md5"),
 ]

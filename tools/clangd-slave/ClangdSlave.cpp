@@ -1,9 +1,10 @@
 //===- clangd-slave/ClangdSlave.cpp - The compile server of a build farm --===//
 //
-// clangd-slave [--cores N] [--port P] [--bind ADDR]
+// clangd-slave [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
+//              [--cache-size BYTES]
 //
 // Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
-// one process each. Options are parsed by hand, not with llvm::cl: jobs set
+// one process each, sharing one blob cache. Options are parsed by hand, not with llvm::cl: jobs set
 // -mllvm options through llvm::cl's global registry, which must hold nothing
 // of ours.
 //
@@ -13,21 +14,42 @@
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <csignal>
 #include <thread>
+#include <unistd.h>
 
 using namespace clang::dist;
 
 static const char Usage[] =
     "usage: clangd-slave [--cores N] [--port PORT] [--bind ADDRESS]\n"
+    "                    [--cache-dir DIR] [--cache-size BYTES]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
     "                   system choose (default: 63000)\n"
     "  --bind ADDRESS   IPv4 or IPv6 address to listen on (default: "
     "127.0.0.1;\n"
-    "                   use 0.0.0.0 to serve other machines)\n";
+    "                   use 0.0.0.0 to serve other machines)\n"
+    "  --cache-dir DIR  where file contents are cached (default:\n"
+    "                   $TMPDIR/clangd-slave-<uid>)\n"
+    "  --cache-size N   cache limit in bytes; suffixes K, M, G (default: 1G)\n";
+
+/// "512M", "2G", "1048576"; 0 on error.
+static uint64_t parseSize(llvm::StringRef Text) {
+  uint64_t Scale = 1;
+  if (Text.consume_back("K"))
+    Scale = 1ull << 10;
+  else if (Text.consume_back("M"))
+    Scale = 1ull << 20;
+  else if (Text.consume_back("G"))
+    Scale = 1ull << 30;
+  uint64_t N;
+  if (Text.getAsInteger(10, N) || N == 0 || N > (1ull << 50) / Scale)
+    return 0;
+  return N * Scale;
+}
 
 static int usageError(const llvm::Twine &Problem) {
   llvm::errs() << "clangd-slave: error: " << Problem << "\n" << Usage;
@@ -53,7 +75,8 @@ int main(int Argc, char **Argv) {
     }
     auto [Name, Inline] = Arg.split('=');
     llvm::StringRef Value = Inline;
-    if (Name != "--cores" && Name != "--port" && Name != "--bind")
+    if (Name != "--cores" && Name != "--port" && Name != "--bind" &&
+        Name != "--cache-dir" && Name != "--cache-size")
       return usageError("unknown option '" + Arg + "'");
     if (!Arg.contains('=')) {
       if (I + 1 == Argc)
@@ -69,9 +92,22 @@ int main(int Argc, char **Argv) {
       if (Value.getAsInteger(10, N) || N > 65535)
         return usageError("invalid --port '" + Value + "' (expected 0-65535)");
       Options.FirstPort = N;
+    } else if (Name == "--cache-size") {
+      Options.Listener.CacheLimit = parseSize(Value);
+      if (!Options.Listener.CacheLimit)
+        return usageError("invalid --cache-size '" + Value +
+                          "' (expected a byte count, with K, M or G)");
+    } else if (Name == "--cache-dir") {
+      Options.Listener.CacheDir = Value.str();
     } else {
       Options.BindAddress = Value.str();
     }
+  }
+  if (Options.Listener.CacheDir.empty()) {
+    llvm::SmallString<128> Dir;
+    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Dir);
+    llvm::sys::path::append(Dir, "clangd-slave-" + llvm::Twine(::getuid()));
+    Options.Listener.CacheDir = std::string(Dir);
   }
   if (Options.FirstPort != 0 && Options.FirstPort + Options.Slots - 1 > 65535)
     return usageError("--port plus --cores runs past port 65535");

@@ -306,9 +306,11 @@ TEST_CASE("Absurd list and string lengths fail without allocating",
     CompileJob M = makeCompileJob();
     M.Files.clear();
     std::string Encoded = encode(M);
-    for (uint32_t Count : Counts) {
+    // 13: one more than the 12 bytes of the empty manifest that follow.
+    for (uint32_t Count : {0xFFFFFFFFu, 1u << 20, 13u}) {
       INFO("count " << Count);
-      overwriteU32(Encoded, Encoded.size() - 4, Count);
+      // Before the empty manifest: its u64 size and u32 length.
+      overwriteU32(Encoded, Encoded.size() - 16, Count);
       CHECK_THAT(errorText(decodeCompileJob(Encoded)), Contains("'files'"));
     }
   }
@@ -345,7 +347,7 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
   SECTION("CompileJob source kind") {
     std::string Encoded = encode(makeCompileJob());
     // After the u64 id.
-    for (char Kind : {0, 2, -1}) {
+    for (char Kind : {0, 3, -1}) {
       Encoded[8] = Kind;
       CHECK_THAT(errorText(decodeCompileJob(Encoded)),
                  Contains("unknown source kind"));
@@ -358,7 +360,7 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
     M.Outputs.resize(1);
     std::string Encoded = encode(M);
     // After id (8), exit code (4), empty diagnostics (4) and the count (4).
-    for (char Kind : {0, 3, -1}) {
+    for (char Kind : {0, 4, -1}) {
       Encoded[20] = Kind;
       CHECK_THAT(errorText(decodeCompileResult(Encoded)),
                  Contains("unknown output kind"));

@@ -73,7 +73,8 @@ def start_slaves(args):
     log = open(os.path.join(out_dir, "slaves.log"), "w")
     proc = subprocess.Popen(
         ["timeout", "-s", "TERM", str(lifetime), slave, "--cores", str(cores),
-         "--port", "0", "--bind", "127.0.0.1"],
+         "--port", "0", "--bind", "127.0.0.1",
+         "--cache-dir", os.path.join(out_dir, "cache")],
         stdout=subprocess.PIPE, stderr=log, start_new_session=True)
     ports = []
     while len(ports) < cores:
@@ -87,6 +88,9 @@ def start_slaves(args):
         for port in ports:
             f.write("slave 127.0.0.1:%d\n" % port)
         f.write("idle-timeout 5\n")
+        # The mode lit runs the suite in; a test's own lines come later and
+        # so win.
+        f.write("mode %s\n" % os.environ["CLANG_DIST_TEST_MODE"])
         for line in extra:
             f.write(line + "\n")
 

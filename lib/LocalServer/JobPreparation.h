@@ -1,0 +1,45 @@
+//===- LocalServer/JobPreparation.h - Turn a cc1 job into a CompileJob -*- C++
+//-*-===//
+//
+// Decides whether a job can run on a slave and, if so, makes the CompileJob
+// of the configured mode: the files the compile reads, named by digest
+// (SourceScan.h), or one preprocessed text (RewriteIncludes.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_LOCALSERVER_JOBPREPARATION_H
+#define CLANG_DIST_LOCALSERVER_JOBPREPARATION_H
+
+#include "Config/Config.h"
+#include "LocalServer/FileCache.h"
+#include "Protocol/Messages.h"
+#include <map>
+#include <string>
+
+namespace clang::dist {
+
+struct PreparedJob {
+  /// The source file as the client named it, for the log; empty if the
+  /// arguments did not parse.
+  std::string MainFile;
+  /// Non-empty when the client must run the job itself; says why.
+  std::string RunLocallyReason;
+  CompileJob Job;
+  /// Absolute path of the object file to write.
+  std::string ObjectPath;
+  /// Absolute path of the .dwo file to write (-gsplit-dwarf), or empty.
+  std::string SplitDwarfPath;
+  /// Sources mode: absolute path of the dependency file the slave's compile
+  /// writes, or empty. (The preprocessed mode writes it while preprocessing.)
+  std::string DependencyPath;
+  /// Sources mode: the contents the manifest names, for the slave to ask for.
+  std::map<ContentDigest, std::shared_ptr<FileContents>> Contents;
+};
+
+/// Safe to call from many threads at once with one cache.
+PreparedJob prepareJob(const SubmitJob &Submit, DistributionMode Mode,
+                       SharedFileCache &Cache);
+
+} // namespace clang::dist
+
+#endif
