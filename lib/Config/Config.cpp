@@ -3,9 +3,11 @@
 #include "Config/Config.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Errc.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 using namespace clang::dist;
 
@@ -161,7 +163,12 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       E = setNumber(0, 86400, [&](unsigned V) {
         Config.SlaveBackoff = std::chrono::seconds(V);
       });
-    else if (Key == "mode") {
+    else if (Key == "secret") {
+      if (Args.size() != 1)
+        E = P.error("expected 'secret FILE'");
+      else
+        Config.SecretPath = Args[0].str();
+    } else if (Key == "mode") {
       if (Args.size() == 1 && Args[0] == "sources")
         Config.Mode = DistributionMode::Sources;
       else if (Args.size() == 1 && Args[0] == "preprocessed")
@@ -190,5 +197,19 @@ llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
     return llvm::createStringError(EC, "cannot resolve config path '%s'",
                                    Path.str().c_str());
   Config->Path = std::string(Real);
+  if (!Config->SecretPath.empty()) {
+    llvm::SmallString<256> Secret(Config->SecretPath);
+    if (!llvm::sys::path::is_absolute(Secret)) {
+      Secret = llvm::sys::path::parent_path(Config->Path);
+      llvm::sys::path::append(Secret, Config->SecretPath);
+    }
+    auto Loaded = SharedSecret::load(Secret);
+    if (!Loaded)
+      return llvm::createStringError(
+          llvm::errc::permission_denied, "%s: %s", Path.str().c_str(),
+          llvm::toString(Loaded.takeError()).c_str());
+    Config->Secret = std::move(*Loaded);
+    Config->SecretPath = std::string(Secret);
+  }
   return Config;
 }

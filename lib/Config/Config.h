@@ -8,10 +8,12 @@
 #ifndef CLANG_DIST_CONFIG_CONFIG_H
 #define CLANG_DIST_CONFIG_CONFIG_H
 
+#include "Protocol/SharedSecret.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,13 +54,18 @@ struct DistConfig {
   std::chrono::milliseconds HeartbeatTimeout{10000};
   /// A slave that failed gets no job for this long.
   std::chrono::seconds SlaveBackoff{30};
-  DistributionMode Mode = DistributionMode::Preprocessed;
+  DistributionMode Mode = DistributionMode::Sources;
+  /// The `secret` file (loadConfig: made absolute) and the secret it holds:
+  /// slaves must prove it, and the server proves it to them.
+  std::string SecretPath;
+  std::optional<SharedSecret> Secret;
 };
 
 /// Parses the text of a dist.conf; \p FileName is used in error messages.
 llvm::Expected<DistConfig> parseConfig(llvm::StringRef Text,
                                        llvm::StringRef FileName);
-/// Reads and parses \p Path and records its real path.
+/// Reads and parses \p Path, records its real path, and loads the secret file
+/// (relative to the config's directory).
 llvm::Expected<DistConfig> loadConfig(llvm::StringRef Path);
 
 } // namespace clang::dist

@@ -184,7 +184,8 @@ int Server::run() {
                      ? Options.Config.LocalSlaves
                      : std::max(1u, std::thread::hardware_concurrency());
     auto Started =
-        LocalSlaves::start(Options.SlaveExecutable, N, STDERR_FILENO);
+        LocalSlaves::start(Options.SlaveExecutable, N,
+                           Options.Config.SecretPath, STDERR_FILENO);
     if (Started) {
       OwnSlaves = std::move(*Started);
       Slaves = OwnSlaves->endpoints();

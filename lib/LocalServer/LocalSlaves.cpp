@@ -18,15 +18,23 @@ constexpr int StartTimeoutMs = 20000;
 }
 
 llvm::Expected<std::unique_ptr<LocalSlaves>>
-LocalSlaves::start(llvm::StringRef Executable, unsigned Slots, int LogFd) {
+LocalSlaves::start(llvm::StringRef Executable, unsigned Slots,
+                   llvm::StringRef SecretPath, int LogFd) {
   int Pipe[2];
   if (::pipe2(Pipe, O_CLOEXEC) != 0)
     return llvm::createStringError(
         std::error_code(errno, std::generic_category()),
         "cannot create a pipe: %s", std::strerror(errno));
-  std::string Exe = Executable.str(), Cores = std::to_string(Slots);
-  const char *Argv[] = {Exe.c_str(), "--cores", Cores.c_str(), "--port",
-                        "0",         "--bind",  "127.0.0.1",   nullptr};
+  std::string Exe = Executable.str(), Cores = std::to_string(Slots),
+              Secret = SecretPath.str();
+  std::vector<const char *> Argv = {Exe.c_str(), "--cores", Cores.c_str(),
+                                    "--port",    "0",       "--bind",
+                                    "127.0.0.1"};
+  if (!Secret.empty()) {
+    Argv.push_back("--secret");
+    Argv.push_back(Secret.c_str());
+  }
+  Argv.push_back(nullptr);
   pid_t Pid = ::fork();
   if (Pid < 0)
     return llvm::createStringError(
@@ -36,7 +44,7 @@ LocalSlaves::start(llvm::StringRef Executable, unsigned Slots, int LogFd) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(Pipe[1], STDOUT_FILENO);
     ::dup2(LogFd, STDERR_FILENO);
-    ::execv(Argv[0], const_cast<char **>(Argv));
+    ::execv(Argv[0], const_cast<char **>(Argv.data()));
     ::_exit(127);
   }
   ::close(Pipe[1]);

@@ -19,10 +19,12 @@ namespace clang::dist {
 
 class LocalSlaves {
 public:
-  /// Starts \p Executable with \p Slots slots and waits until every slot
-  /// listens. Its diagnostics go to \p LogFd.
+  /// Starts \p Executable with \p Slots slots, requiring the secret in
+  /// \p SecretPath if not empty, and waits until every slot listens. Its
+  /// diagnostics go to \p LogFd.
   static llvm::Expected<std::unique_ptr<LocalSlaves>>
-  start(llvm::StringRef Executable, unsigned Slots, int LogFd);
+  start(llvm::StringRef Executable, unsigned Slots, llvm::StringRef SecretPath,
+        int LogFd);
   ~LocalSlaves();
 
   const std::vector<SlaveEndpoint> &endpoints() const { return Endpoints; }

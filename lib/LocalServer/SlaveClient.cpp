@@ -32,6 +32,8 @@ struct SlaveClient::Attempt {
   bool Sent = false;
   /// What arrived was not a valid answer.
   bool Garbage = false;
+  /// The slave refused us after the job went out (authentication).
+  bool Refused = false;
   /// Handlers of a finished attempt (completions of a closed socket) do
   /// nothing.
   bool Finished = false;
@@ -96,7 +98,7 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
       A->TimedOut ? std::string(A->TimedOut) : llvm::toString(std::move(E));
   if (A->TimedOut)
     llvm::consumeError(std::move(E));
-  SlaveFailure::Kind Kind = !A->Sent      ? SlaveFailure::Unreachable
+  SlaveFailure::Kind Kind = !A->Sent || A->Refused ? SlaveFailure::Unreachable
                             : A->TimedOut ? SlaveFailure::Silent
                             : A->Garbage  ? SlaveFailure::Garbage
                                           : SlaveFailure::Lost;
@@ -137,13 +139,15 @@ void SlaveClient::handshake(std::shared_ptr<Attempt> A) {
   Hello H;
   H.ClangVersion = clang::getClangFullVersion();
   H.Peer = "clang-dist local server";
+  H.Challenge = freshNonce();
   auto Bytes = std::make_shared<std::string>(encodeFrame(H));
   boost::asio::async_write(
       *Socket, boost::asio::buffer(*Bytes),
-      [this, A, Bytes](boost::system::error_code EC, size_t) {
+      [this, A, Bytes, Ours = H.Challenge](boost::system::error_code EC,
+                                           size_t) {
         if (EC)
           return fail(A, asioError(EC));
-        asyncReadFrame(*Socket, [this, A](llvm::Expected<Frame> F) {
+        asyncReadFrame(*Socket, [this, A, Ours](llvm::Expected<Frame> F) {
           if (!F)
             return fail(A, F.takeError());
           if (F->Type != MessageType::HelloReply)
@@ -157,10 +161,48 @@ void SlaveClient::handshake(std::shared_ptr<Attempt> A) {
                 llvm::createStringError(
                     std::make_error_code(std::errc::protocol_not_supported),
                     "slave refused the handshake: %s", Reply->Reason.c_str()));
+          auto Auth = authenticate(*Reply, Ours);
+          if (!Auth)
+            return fail(A, Auth.takeError());
           Connected = true;
-          send(A);
+          if (!*Auth)
+            return send(A);
+          BytesSent += (*Auth)->size();
+          boost::asio::async_write(
+              *Socket, boost::asio::buffer(**Auth),
+              [this, A, Bytes = *Auth](boost::system::error_code EC, size_t) {
+                if (EC)
+                  return fail(A, asioError(EC));
+                send(A);
+              });
         });
       });
+}
+
+llvm::Expected<std::shared_ptr<const std::string>>
+SlaveClient::authenticate(const HelloReply &Reply, const Nonce &Ours) {
+  auto Refuse = [](const char *Why) {
+    return llvm::createStringError(
+        std::make_error_code(std::errc::permission_denied), Why);
+  };
+  const std::optional<SharedSecret> &Secret = Config.Secret;
+  if (!Reply.AuthRequired) {
+    if (Secret)
+      return Refuse("slave does not authenticate itself; the config has a "
+                    "secret, so no sources go to it");
+    return nullptr;
+  }
+  if (!Secret)
+    return Refuse("slave requires a shared secret, and the config has no "
+                  "'secret' line");
+  if (!Secret->verify(Reply.Proof, SharedSecret::Role::Slave, Reply.Challenge,
+                      Ours))
+    return Refuse("slave's proof of the shared secret is wrong (a slave with "
+                  "another secret?)");
+  Authenticate Auth;
+  Auth.Proof =
+      Secret->prove(SharedSecret::Role::Server, Ours, Reply.Challenge);
+  return std::make_shared<const std::string>(encodeFrame(Auth));
 }
 
 void SlaveClient::send(std::shared_ptr<Attempt> A) {
@@ -197,6 +239,16 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
     }
     A->Answered = true;
     BytesReceived += FrameHeaderSize + F->Payload.size();
+    // A slave that found our proof wrong refuses us instead of answering.
+    if (F->Type == MessageType::HelloReply) {
+      llvm::Expected<HelloReply> Reply = decodeHelloReply(F->Payload);
+      if (!Reply)
+        return failGarbage(A, Reply.takeError());
+      A->Refused = true;
+      return fail(A, llvm::createStringError(
+                         std::make_error_code(std::errc::permission_denied),
+                         "slave refused us: %s", Reply->Reason.c_str()));
+    }
     if (F->Type == MessageType::Heartbeat) {
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
       return awaitResult(A);

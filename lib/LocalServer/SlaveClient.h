@@ -82,6 +82,10 @@ private:
   struct Attempt;
   void connect(std::shared_ptr<Attempt> A);
   void handshake(std::shared_ptr<Attempt> A);
+  /// Checks the slave's proof of the shared secret; returns the Authenticate
+  /// frame to send, or null when neither side has a secret.
+  llvm::Expected<std::shared_ptr<const std::string>>
+  authenticate(const HelloReply &Reply, const Nonce &Ours);
   void send(std::shared_ptr<Attempt> A);
   void write(std::shared_ptr<Attempt> A,
              std::shared_ptr<const std::string> Bytes);

@@ -35,6 +35,8 @@ llvm::StringRef clang::dist::messageTypeName(MessageType Type) {
     return "NeedBlobs";
   case MessageType::Blobs:
     return "Blobs";
+  case MessageType::Authenticate:
+    return "Authenticate";
   }
   return "unknown";
 }
@@ -67,7 +69,7 @@ public:
     W.write<int64_t>(V);
     return *this;
   }
-  Writer &digest(const ContentDigest &D) {
+  template <size_t N> Writer &bytes(const std::array<uint8_t, N> &D) {
     OS << llvm::StringRef(reinterpret_cast<const char *>(D.data()), D.size());
     return *this;
   }
@@ -106,8 +108,8 @@ public:
   uint64_t u64(const char *Field) { return integer<uint64_t>(Field); }
   int64_t i64(const char *Field) { return integer<int64_t>(Field); }
 
-  ContentDigest digest(const char *Field) {
-    ContentDigest D{};
+  template <size_t N = 32> std::array<uint8_t, N> bytes(const char *Field) {
+    std::array<uint8_t, N> D{};
     if (FailedField || Data.size() - Pos < D.size())
       return fail(Field), D;
     std::memcpy(D.data(), Data.data() + Pos, D.size());
@@ -139,6 +141,8 @@ public:
       S = str(Field);
     return List;
   }
+
+  bool ok() const { return !FailedField; }
 
   template <typename T> llvm::Expected<T> finish(T Value) {
     if (FailedField)
@@ -194,6 +198,7 @@ std::string clang::dist::encode(const Hello &M) {
       .u32(M.Version)
       .str(M.ClangVersion)
       .str(M.Peer)
+      .bytes(M.Challenge)
       .take();
 }
 
@@ -204,8 +209,13 @@ llvm::Expected<Hello> clang::dist::decodeHello(llvm::StringRef Payload) {
                                    "peer is not a clang-dist peer (bad magic)");
   Hello M;
   M.Version = R.u32("version");
+  // Another version's Hello may be laid out differently; its version is
+  // all the answer needs.
+  if (R.ok() && M.Version != ProtocolVersion)
+    return M;
   M.ClangVersion = R.str("clang version");
   M.Peer = R.str("peer");
+  M.Challenge = R.bytes("challenge");
   return R.finish(std::move(M));
 }
 
@@ -215,6 +225,9 @@ std::string clang::dist::encode(const HelloReply &M) {
       .u32(M.Version)
       .str(M.ClangVersion)
       .str(M.Reason)
+      .u8(M.AuthRequired)
+      .bytes(M.Challenge)
+      .bytes(M.Proof)
       .take();
 }
 
@@ -226,6 +239,21 @@ clang::dist::decodeHelloReply(llvm::StringRef Payload) {
   M.Version = R.u32("version");
   M.ClangVersion = R.str("clang version");
   M.Reason = R.str("reason");
+  M.AuthRequired = R.u8("auth required") != 0;
+  M.Challenge = R.bytes("challenge");
+  M.Proof = R.bytes("proof");
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const Authenticate &M) {
+  return Writer().bytes(M.Proof).take();
+}
+
+llvm::Expected<Authenticate>
+clang::dist::decodeAuthenticate(llvm::StringRef Payload) {
+  Reader R(Payload, "Authenticate");
+  Authenticate M;
+  M.Proof = R.bytes("proof");
   return R.finish(std::move(M));
 }
 
@@ -281,7 +309,7 @@ std::string encodeManifest(const std::vector<ManifestEntry> &Manifest) {
   for (const ManifestEntry &E : Manifest)
     W.str(E.Path)
         .u8(static_cast<uint8_t>(E.Kind))
-        .digest(E.Digest)
+        .bytes(E.Digest)
         .u64(E.Size)
         .i64(E.ModificationTime)
         .u32(E.SameAs);
@@ -300,7 +328,7 @@ decodeManifest(llvm::StringRef Bytes) {
     BadKind |= Kind < static_cast<uint8_t>(ManifestEntry::EntryKind::File) ||
                Kind > static_cast<uint8_t>(ManifestEntry::EntryKind::Directory);
     E.Kind = static_cast<ManifestEntry::EntryKind>(Kind);
-    E.Digest = R.digest("digest");
+    E.Digest = R.bytes("digest");
     E.Size = R.u64("size");
     E.ModificationTime = R.i64("modification time");
     E.SameAs = R.u32("same as");
@@ -430,7 +458,7 @@ std::string clang::dist::encode(const NeedBlobs &M) {
   Writer W;
   W.u64(M.Id).u32(static_cast<uint32_t>(M.Digests.size()));
   for (const ContentDigest &D : M.Digests)
-    W.digest(D);
+    W.bytes(D);
   return W.take();
 }
 
@@ -441,7 +469,7 @@ clang::dist::decodeNeedBlobs(llvm::StringRef Payload) {
   M.Id = R.u64("id");
   M.Digests.resize(R.count("digests"));
   for (ContentDigest &D : M.Digests)
-    D = R.digest("digest");
+    D = R.bytes("digest");
   return R.finish(std::move(M));
 }
 
@@ -449,7 +477,7 @@ std::string clang::dist::encode(const Blobs &M) {
   Writer W;
   W.u64(M.Id).u32(static_cast<uint32_t>(M.Contents.size()));
   for (const Blobs::Blob &B : M.Contents)
-    W.digest(B.Digest).u64(B.RawSize).str(B.Compressed);
+    W.bytes(B.Digest).u64(B.RawSize).str(B.Compressed);
   return W.take();
 }
 
@@ -459,7 +487,7 @@ llvm::Expected<Blobs> clang::dist::decodeBlobs(llvm::StringRef Payload) {
   M.Id = R.u64("id");
   M.Contents.resize(R.count("blobs"));
   for (Blobs::Blob &B : M.Contents) {
-    B.Digest = R.digest("digest");
+    B.Digest = R.bytes("digest");
     B.RawSize = R.u64("size");
     B.Compressed = R.str("data");
   }

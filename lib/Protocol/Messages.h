@@ -13,6 +13,7 @@
 #define CLANG_DIST_PROTOCOL_MESSAGES_H
 
 #include "Protocol/ContentDigest.h"
+#include "Protocol/SharedSecret.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include <cstdint>
@@ -36,6 +37,7 @@ enum class MessageType : uint32_t {
   Heartbeat = 7,
   NeedBlobs = 8,
   Blobs = 9,
+  Authenticate = 10,
 };
 
 llvm::StringRef messageTypeName(MessageType Type);
@@ -47,6 +49,9 @@ struct Hello {
   std::string ClangVersion;
   /// Free text for logs ("clang-dist client", "local server", ...).
   std::string Peer;
+  /// The sender's half of the authentication (SharedSecret.h); unused on
+  /// the client's UNIX socket, which the runtime directory protects.
+  Nonce Challenge{};
 };
 
 struct HelloReply {
@@ -55,6 +60,18 @@ struct HelloReply {
   std::string ClangVersion;
   /// Why the peer was refused; empty when accepted.
   std::string Reason;
+  /// Set by a slave with a shared secret: the peer must send Authenticate
+  /// before anything else, and Proof is the slave's own.
+  bool AuthRequired = false;
+  Nonce Challenge{};
+  clang::dist::Proof Proof{};
+};
+
+/// Local server -> slave, right after a HelloReply that requires it: the
+/// server's proof of the shared secret. A slave that finds it wrong sends a
+/// HelloReply refusing the peer, and closes.
+struct Authenticate {
+  clang::dist::Proof Proof{};
 };
 
 /// Client -> local server: one compile job as the driver built it.
@@ -192,6 +209,7 @@ std::string encode(const CompileResult &M);
 std::string encode(const Heartbeat &M);
 std::string encode(const NeedBlobs &M);
 std::string encode(const Blobs &M);
+std::string encode(const Authenticate &M);
 
 llvm::Expected<Hello> decodeHello(llvm::StringRef Payload);
 llvm::Expected<HelloReply> decodeHelloReply(llvm::StringRef Payload);
@@ -201,6 +219,7 @@ llvm::Expected<CompileJob> decodeCompileJob(llvm::StringRef Payload);
 llvm::Expected<CompileResult> decodeCompileResult(llvm::StringRef Payload);
 llvm::Expected<NeedBlobs> decodeNeedBlobs(llvm::StringRef Payload);
 llvm::Expected<Blobs> decodeBlobs(llvm::StringRef Payload);
+llvm::Expected<Authenticate> decodeAuthenticate(llvm::StringRef Payload);
 
 template <typename M> struct MessageTraits;
 #define CLANG_DIST_MESSAGE(Name)                                               \
@@ -216,6 +235,7 @@ CLANG_DIST_MESSAGE(CompileResult)
 CLANG_DIST_MESSAGE(Heartbeat)
 CLANG_DIST_MESSAGE(NeedBlobs)
 CLANG_DIST_MESSAGE(Blobs)
+CLANG_DIST_MESSAGE(Authenticate)
 #undef CLANG_DIST_MESSAGE
 
 } // namespace clang::dist

@@ -84,6 +84,8 @@ private:
   };
 
   void readHello();
+  void readAuthenticate(const Nonce &Peer, const Nonce &Ours);
+  void refuse(const std::string &Reason);
   void readJobs();
   void accept(CompileJob Job);
   llvm::Error receive(Blobs B);
@@ -171,17 +173,57 @@ void Connection::readHello() {
       Reply.Reason = llvm::formatv("clang version mismatch: peer has '{0}', "
                                    "this slave has '{1}'",
                                    H->ClangVersion, Reply.ClangVersion);
-    Reply.Accepted = Reply.Reason.empty();
-    Self->Writer->push(Reply);
-    if (!Reply.Accepted) {
-      Self->Owner.Log.log("refused " + Self->PeerName + ": " + Reply.Reason);
-      // Close once the refusal is on its way.
-      Self->Open = false;
-      Self->Writer->whenIdle([Self] { Self->close("refused"); });
-      return;
+    if (!Reply.Reason.empty())
+      return Self->refuse(Reply.Reason);
+    Reply.Accepted = true;
+    Reply.Challenge = freshNonce();
+    const std::optional<SharedSecret> &Secret = Self->Owner.Options.Secret;
+    if (Secret) {
+      Reply.AuthRequired = true;
+      Reply.Proof = Secret->prove(SharedSecret::Role::Slave, Reply.Challenge,
+                                  H->Challenge);
     }
+    Self->Writer->push(Reply);
+    if (Secret)
+      return Self->readAuthenticate(H->Challenge, Reply.Challenge);
     Self->readJobs();
   });
+}
+
+/// Nothing but the peer's proof is read before the proof checks out.
+void Connection::readAuthenticate(const Nonce &Peer, const Nonce &Ours) {
+  Timer.expires_after(Owner.Options.HandshakeTimeout);
+  Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    if (!EC)
+      Self->close("no Authenticate within the handshake timeout");
+  });
+  asyncReadFrame(Socket, [Self = shared_from_this(), Peer,
+                          Ours](llvm::Expected<Frame> F) {
+    Self->Timer.cancel();
+    if (!F)
+      return Self->close("handshake: " + llvm::toString(F.takeError()));
+    if (F->Type != MessageType::Authenticate)
+      return Self->refuse("not authenticated (expected Authenticate, got " +
+                          messageTypeName(F->Type).str() + ")");
+    llvm::Expected<Authenticate> A = decodeAuthenticate(F->Payload);
+    if (!A)
+      return Self->close("handshake: " + llvm::toString(A.takeError()));
+    if (!Self->Owner.Options.Secret->verify(
+            A->Proof, SharedSecret::Role::Server, Peer, Ours))
+      return Self->refuse("wrong shared secret");
+    Self->readJobs();
+  });
+}
+
+void Connection::refuse(const std::string &Reason) {
+  HelloReply Reply;
+  Reply.ClangVersion = clang::getClangFullVersion();
+  Reply.Reason = Reason;
+  Writer->push(Reply);
+  Owner.Log.log("refused " + PeerName + ": " + Reason);
+  // Close once the refusal is on its way.
+  Open = false;
+  Writer->whenIdle([Self = shared_from_this()] { Self->close("refused"); });
 }
 
 void Connection::readJobs() {

@@ -10,8 +10,10 @@
 #ifndef CLANG_DIST_SLAVENODE_SLAVELISTENER_H
 #define CLANG_DIST_SLAVENODE_SLAVELISTENER_H
 
+#include "Protocol/SharedSecret.h"
 #include "Support/Log.h"
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace clang::dist {
@@ -26,6 +28,8 @@ struct ListenerOptions {
   /// The blob cache shared by all slots (BlobStore.h) and its size limit.
   std::string CacheDir;
   uint64_t CacheLimit = 1ull << 30;
+  /// When set, every peer must prove it before anything else is read.
+  std::optional<SharedSecret> Secret;
 };
 
 /// Serves until SIGTERM/SIGINT; then writes "compiled N translation units"

@@ -2,7 +2,7 @@
 # the loopback clangd-slave, the local server's phases and logs, saving a
 # build's outputs and comparing two builds. Sourced, never run.
 #
-# Uses (set by run-project.sh): PROJECT, BIN_DIR, WORK, LOGS, CONF,
+# Uses (set by run-project.sh): PROJECT, BIN_DIR, WORK, LOGS, CONF, DIST_MODE,
 # CLANG_DIST_RUNTIME_DIR, COMPARE_OBJECTS, JOBS.
 
 # ---------------------------------------------------------------- messages
@@ -57,6 +57,7 @@ start_slaves() { # SLOTS
     echo "# Written by test/projects/run-project.sh: the slots of its clangd-slave."
     printf 'slave 127.0.0.1:%s\n' "${SLAVE_PORTS[@]}"
     echo "idle-timeout 5"
+    echo "mode $DIST_MODE"
   } >"$CONF"
   say "clangd-slave (pid $SLAVE_PID) listening on ${SLAVE_PORTS[*]/#/127.0.0.1:}"
 }
@@ -253,43 +254,28 @@ compare_lists() { # WHAT REF_LIST CAND_LIST REF_NAME CAND_NAME
   fi
 }
 
-# Every object of CAND byte-identical to REF's (exact), or identical except
-# the DWARF 5 MD5 checksums (md5: compare_objects.py --allow-missing-md5).
-compare_objects() { # MODE REF_DIR CAND_DIR REF_NAME CAND_NAME
-  local mode=$1 ref=$2 cand=$3 rn=$4 cn=$5 n bad=() f out
+# Every object of CAND byte-identical to REF's.
+compare_objects() { # REF_DIR CAND_DIR REF_NAME CAND_NAME
+  local ref=$1 cand=$2 rn=$3 cn=$4 n bad=() f out
   compare_lists "objects" "$ref.objects" "$cand.objects" "$rn" "$cn" || true
   n=$(wc -l <"$ref.objects")
-  if [ "$mode" = exact ]; then
-    while IFS= read -r f; do
-      [ -f "$cand/$f" ] || continue
-      cmp -s "$ref/$f" "$cand/$f" || bad+=("${f#./}")
-    done <"$ref.objects"
-  else
-    # One python per object, on every core: .o files only, paths without spaces.
-    mapfile -t bad < <(
-      grep -v '[[:space:]]' "$ref.objects" | while IFS= read -r f; do
-        [ -f "$cand/$f" ] && printf '%s\n' "${f#./}"
-      done | xargs -P "$JOBS" -I{} sh -c \
-        'python3 "$1" --allow-missing-md5 "$2/$3" "$4/$3" >/dev/null 2>&1 || echo "$3"' \
-        sh "$COMPARE_OBJECTS" "$ref" {} "$cand" | LC_ALL=C sort)
-  fi
+  while IFS= read -r f; do
+    [ -f "$cand/$f" ] || continue
+    cmp -s "$ref/$f" "$cand/$f" || bad+=("${f#./}")
+  done <"$ref.objects"
   if [ "${#bad[@]}" -eq 0 ]; then
-    say "objects $rn = $cn: all $n identical$([ "$mode" = exact ] && echo ' (cmp)' || echo ' but for DWARF 5 MD5 checksums (compare_objects.py --allow-missing-md5)')"
+    say "objects $rn = $cn: all $n identical (cmp)"
     return
   fi
+  # What differs, for the first few: compare_objects.py names the sections.
   local lines=() i
   for ((i = 0; i < ${#bad[@]} && i < 5; i++)); do
     f=${bad[i]}
-    out=$(python3 "$COMPARE_OBJECTS" --allow-missing-md5 "$ref/$f" "$cand/$f" 2>&1 || true)
-    lines+=("$f: ${out:-identical but for DWARF 5 MD5 checksums (still not byte-identical)}")
+    out=$(python3 "$COMPARE_OBJECTS" "$ref/$f" "$cand/$f" 2>&1 || true)
+    lines+=("$f: ${out:-differs}")
   done
   [ "${#bad[@]}" -le 5 ] || lines+=("... and $((${#bad[@]} - 5)) more:" "${bad[@]:5:30}")
-  # Where the line tables differ beyond checksums and lengths, for the first.
-  local dump=/usr/lib/llvm-16/bin/llvm-dwarfdump d
-  d=$(diff <("$dump" --debug-line "$ref/${bad[0]}" | sed 1d | grep -v -e md5_checksum -e total_length -e prologue_length) \
-    <("$dump" --debug-line "$cand/${bad[0]}" | sed 1d | grep -v -e md5_checksum -e total_length -e prologue_length) | sed -n '1,12p') || true
-  [ -z "$d" ] || lines+=("${bad[0]}: llvm-dwarfdump --debug-line, without checksums and lengths (diff $rn $cn):" "$d")
-  check_failed "$((${#bad[@]})) of $n objects of build $cn differ from build $rn$([ "$mode" = md5 ] && echo ' beyond the DWARF 5 MD5 checksums')" \
+  check_failed "$((${#bad[@]})) of $n objects of build $cn differ from build $rn" \
     "${lines[@]}" "(build $rn's objects: $ref; build $cn's: $cand)"
 }
 

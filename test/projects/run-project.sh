@@ -1,30 +1,30 @@
 #!/usr/bin/env bash
-# run-project.sh PROJECT - builds a real code base from its Debian source
-# package four times and checks that clang-dist changes nothing:
+# run-project.sh PROJECT MODE - builds a real code base from its Debian
+# source package twice and checks that clang-dist changes nothing:
 #
+#   MODE preprocessed (the mode that ships -frewrite-includes text):
 #   A  clang-16 / clang++-16, Debian's flags plus -gdwarf-4
 #   B  clang-dist / clang-dist++ --distributed CONF, the same flags, against
 #      a clangd-slave this script starts on 127.0.0.1
-#   C  as A, with DWARF 5 (-g, clang 16's default) instead of -gdwarf-4
+#   MODE sources (the mode that ships the files by content digest):
+#   C  as A, with Debian's own -g (DWARF 5, clang 16's default)
 #   D  as B, with DWARF 5
 #
 # Every build configures and builds a fresh copy of the source at the same
 # absolute paths ($WORK/tree/src, $WORK/tree/build), since paths end up in
 # objects and dependency files; the outputs are saved to $WORK/out/KIND.
 # Required (each failure names the files):
-#  * A = B: every object byte-identical (cmp); C = D: every object identical
-#    but for the DWARF 5 line table's MD5 checksums
-#    (test/lit/Inputs/compare_objects.py --allow-missing-md5);
+#  * every object byte-identical (cmp);
 #  * every dependency file identical, and the configuration results (config.h,
 #    generated makefiles, CMake's compiler information) identical;
 #  * the same compiler diagnostics: the build's stderr, sorted (see lib.sh);
 #  * the slaves compiled every compile job the server did not run locally,
 #    and at least 90% of those of each build:
-#    the slaves' own totals (printed on SIGTERM) equal the compile jobs of B
-#    and D (objects built, plus the jobs of their configure runs as the server
-#    counts them) minus the server log's 'running locally' lines, whose
-#    reasons are reported;
-#  * the project's own test suite passes on build B.
+#    the slaves' own totals (printed on SIGTERM) equal the compile jobs of the
+#    distributed build (objects built, plus the jobs of its configure run as
+#    the server counts them) minus the server log's 'running locally' lines,
+#    whose reasons are reported;
+#  * the project's own test suite passes on the distributed build.
 #
 # PROJECT names test/projects/PROJECT.sh, which says how to fetch, configure,
 # build and test it (see sed.sh). Environment:
@@ -38,15 +38,16 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-[ $# -eq 2 ] || { echo "usage: $0 PROJECT dwarf4|dwarf5" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 PROJECT preprocessed|sources" >&2; exit 2; }
 PROJECT=$1
-# Which pair of builds: A and B (DWARF 4, byte-identical objects, and the
-# project's own test suite on B), or C and D (DWARF 5, identical but for the
-# line tables' MD5 checksums).
-case $2 in
-  dwarf4) REF=A CAND=B MODE=exact ;;
-  dwarf5) REF=C CAND=D MODE=md5 ;;
-  *) echo "usage: $0 PROJECT dwarf4|dwarf5" >&2; exit 2 ;;
+# Which pair of builds. From preprocessed text DWARF 5 line tables cannot
+# carry the files' MD5 checksums (docs/COMPATIBILITY.md), so that mode is
+# held to byte-identical objects with DWARF 4.
+DIST_MODE=$2
+case $DIST_MODE in
+  preprocessed) REF=A CAND=B ;;
+  sources) REF=C CAND=D ;;
+  *) echo "usage: $0 PROJECT preprocessed|sources" >&2; exit 2 ;;
 esac
 [ -f "$HERE/$PROJECT.sh" ] || { echo "run-project: no test/projects/$PROJECT.sh" >&2; exit 2; }
 
@@ -182,10 +183,10 @@ build() { # KIND
   say "configure $(fmt_ms "${T_CONF[$kind]}"), build $(fmt_ms "${T_BUILD[$kind]}"): ${COMPILE_JOBS[$kind]} objects compiled, $(wc -l <"$OUT/$kind.depfiles") dependency files"
 }
 
-compare_builds() { # REF CAND MODE
-  local r=$1 c=$2 mode=$3
+compare_builds() { # REF CAND
+  local r=$1 c=$2
   step "Comparing build $c with build $r"
-  compare_objects "$mode" "$OUT/$r" "$OUT/$c" "$r" "$c"
+  compare_objects "$OUT/$r" "$OUT/$c" "$r" "$c"
   compare_depfiles "$OUT/$r" "$OUT/$c" "$r" "$c"
   compare_diagnostics "$OUT/$r.stderr" "$OUT/$c.stderr" "$r" "$c"
   compare_config "$OUT/$r-config" "$OUT/$c-config" "$r" "$c"
@@ -193,7 +194,7 @@ compare_builds() { # REF CAND MODE
 
 TEST_RESULT="not run"
 run_test_suite() {
-  step "Running $PROJECT's test suite on build B"
+  step "Running $PROJECT's test suite on build $CAND"
   if [ "${PROJECT_TEST_UNPRIVILEGED:-0}" = 1 ] && [ "$(id -u)" -eq 0 ]; then
     say "as user nobody: $PROJECT_TEST_UNPRIVILEGED_WHY"
     chown -R nobody:nogroup "$TREE"
@@ -202,13 +203,13 @@ run_test_suite() {
   fi
   local t0 rc=0
   t0=$(now_ms)
-  (cd "$BLD" && project_test) >"$LOGS/B-test.log" 2>&1 || rc=$?
+  (cd "$BLD" && project_test) >"$LOGS/$CAND-test.log" 2>&1 || rc=$?
   T_TEST=$(($(now_ms) - t0))
-  project_test_summary <"$LOGS/B-test.log" | sed 's/^/      /'
+  project_test_summary <"$LOGS/$CAND-test.log" | sed 's/^/      /'
   if [ "$rc" -ne 0 ]; then
     TEST_RESULT="FAILED (exit status $rc)"
-    check_failed "$PROJECT's test suite failed on build B (exit status $rc; log: $LOGS/B-test.log)" \
-      "$(project_test_failures <"$LOGS/B-test.log" | sed -n '1,20p')"
+    check_failed "$PROJECT's test suite failed on build $CAND (exit status $rc; log: $LOGS/$CAND-test.log)" \
+      "$(project_test_failures <"$LOGS/$CAND-test.log" | sed -n '1,20p')"
   else
     TEST_RESULT="passed in $(fmt_ms "$T_TEST")"
     say "test suite passed ($(fmt_ms "$T_TEST"))"
@@ -217,8 +218,8 @@ run_test_suite() {
 
 build "$REF"
 build "$CAND"
-compare_builds "$REF" "$CAND" "$MODE"
-[ "$CAND" = B ] && run_test_suite
+compare_builds "$REF" "$CAND"
+run_test_suite
 
 step "Stopping clangd-slave"
 slave_rc=0
@@ -274,11 +275,11 @@ else
 fi
 
 step "Summary: $PROJECT ($PROJECT_PACKAGE $(basename "$SOURCE"), $PROJECT_LANGUAGE, $PROJECT_BUILD_SYSTEM)"
-say "translation units per build: ${COMPILE_JOBS[A]} (objects compiled by 'make')"
+say "translation units per build: ${COMPILE_JOBS[$REF]} (objects compiled by 'make'); mode $DIST_MODE"
 for kind in "$REF" "$CAND"; do
   say "$(printf 'build %s: configure %9s  build %9s' "$kind" "$(fmt_ms "${T_CONF[$kind]}")" "$(fmt_ms "${T_BUILD[$kind]}")")"
 done
-say "slave total: $SLAVE_TOTAL translation units; test suite on B: $TEST_RESULT"
+say "slave total: $SLAVE_TOTAL translation units; test suite on $CAND: $TEST_RESULT"
 say "total time: $(fmt_ms $(($(now_ms) - START_MS)))"
 if [ "${#FAILURES[@]}" -gt 0 ]; then
   echo

@@ -1,7 +1,7 @@
 //===- clangd-slave/ClangdSlave.cpp - The compile server of a build farm --===//
 //
 // clangd-slave [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
-//              [--cache-size BYTES]
+//              [--cache-size BYTES] [--secret FILE]
 //
 // Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
 // one process each, sharing one blob cache. Options are parsed by hand, not with llvm::cl: jobs set
@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Protocol/SharedSecret.h"
 #include "SlaveNode/SlaveSupervisor.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringRef.h"
@@ -24,7 +25,7 @@ using namespace clang::dist;
 
 static const char Usage[] =
     "usage: clangd-slave [--cores N] [--port PORT] [--bind ADDRESS]\n"
-    "                    [--cache-dir DIR] [--cache-size BYTES]\n"
+    "                    [--cache-dir DIR] [--cache-size BYTES] [--secret FILE]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
@@ -34,7 +35,9 @@ static const char Usage[] =
     "                   use 0.0.0.0 to serve other machines)\n"
     "  --cache-dir DIR  where file contents are cached (default:\n"
     "                   $TMPDIR/clangd-slave-<uid>)\n"
-    "  --cache-size N   cache limit in bytes; suffixes K, M, G (default: 1G)\n";
+    "  --cache-size N   cache limit in bytes; suffixes K, M, G (default: 1G)\n"
+    "  --secret FILE    serve only peers that prove this secret (the file must\n"
+    "                   be mode 0600); required unless ADDRESS is loopback\n";
 
 /// "512M", "2G", "1048576"; 0 on error.
 static uint64_t parseSize(llvm::StringRef Text) {
@@ -49,6 +52,11 @@ static uint64_t parseSize(llvm::StringRef Text) {
   if (Text.getAsInteger(10, N) || N == 0 || N > (1ull << 50) / Scale)
     return 0;
   return N * Scale;
+}
+
+static bool isLoopback(llvm::StringRef Address) {
+  return Address.startswith("127.") || Address == "::1" ||
+         Address == "localhost";
 }
 
 static int usageError(const llvm::Twine &Problem) {
@@ -76,7 +84,7 @@ int main(int Argc, char **Argv) {
     auto [Name, Inline] = Arg.split('=');
     llvm::StringRef Value = Inline;
     if (Name != "--cores" && Name != "--port" && Name != "--bind" &&
-        Name != "--cache-dir" && Name != "--cache-size")
+        Name != "--cache-dir" && Name != "--cache-size" && Name != "--secret")
       return usageError("unknown option '" + Arg + "'");
     if (!Arg.contains('=')) {
       if (I + 1 == Argc)
@@ -97,12 +105,26 @@ int main(int Argc, char **Argv) {
       if (!Options.Listener.CacheLimit)
         return usageError("invalid --cache-size '" + Value +
                           "' (expected a byte count, with K, M or G)");
+    } else if (Name == "--secret") {
+      auto Secret = SharedSecret::load(Value);
+      if (!Secret) {
+        llvm::errs() << "clangd-slave: error: "
+                     << llvm::toString(Secret.takeError()) << "\n";
+        return 1;
+      }
+      Options.Listener.Secret = std::move(*Secret);
     } else if (Name == "--cache-dir") {
       Options.Listener.CacheDir = Value.str();
     } else {
       Options.BindAddress = Value.str();
     }
   }
+  // A slave compiles what it is sent: on an address others can reach, only
+  // for those who know the secret.
+  if (!Options.Listener.Secret && !isLoopback(Options.BindAddress))
+    return usageError("listening on '" + Options.BindAddress +
+                      "' needs --secret FILE: without it anyone who can "
+                      "connect could use this machine");
   if (Options.Listener.CacheDir.empty()) {
     llvm::SmallString<128> Dir;
     llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Dir);

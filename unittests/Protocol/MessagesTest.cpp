@@ -49,9 +49,10 @@ void overwriteU32(std::string &Bytes, size_t Offset, uint32_t Value) {
 
 Hello makeHello() {
   Hello M;
-  M.Version = 99;
   M.ClangVersion = "clang version 16.0.6" + Binary;
   M.Peer = "local server";
+  M.Challenge[0] = 0x5a;
+  M.Challenge[31] = 0xa5;
   return M;
 }
 
@@ -61,6 +62,9 @@ HelloReply makeHelloReply() {
   M.Version = 7;
   M.ClangVersion = Binary;
   M.Reason = "welcome";
+  M.AuthRequired = true;
+  M.Challenge[1] = 1;
+  M.Proof[30] = 2;
   return M;
 }
 
@@ -123,6 +127,7 @@ TEST_CASE("Hello round trip", "[Messages]") {
   CHECK(Out.Version == In.Version);
   CHECK(Out.ClangVersion == In.ClangVersion);
   CHECK(Out.Peer == In.Peer);
+  CHECK(Out.Challenge == In.Challenge);
 
   In.ClangVersion.clear();
   In.Peer.clear();
@@ -138,6 +143,9 @@ TEST_CASE("HelloReply round trip", "[Messages]") {
   CHECK(Out.Version == In.Version);
   CHECK(Out.ClangVersion == In.ClangVersion);
   CHECK(Out.Reason == In.Reason);
+  CHECK(Out.AuthRequired);
+  CHECK(Out.Challenge == In.Challenge);
+  CHECK(Out.Proof == In.Proof);
 
   In.Accepted = false;
   In.ClangVersion.clear();
@@ -245,6 +253,19 @@ TEST_CASE("Every truncation of a message is an error", "[Messages]") {
   SECTION("CompileResult") {
     checkEveryPrefixFails(encode(makeCompileResult()), decodeCompileResult);
   }
+}
+
+TEST_CASE("A Hello of another protocol version yields its version alone",
+          "[Messages]") {
+  // Whatever else another version's Hello holds, the answer names both
+  // versions; so its layout must not matter.
+  std::string Encoded = encode(makeHello());
+  overwriteU32(Encoded, 4, 1);
+  Encoded.resize(8);
+  Encoded += "whatever version 1 sent";
+  Hello H = unwrap(decodeHello(Encoded));
+  CHECK(H.Version == 1);
+  CHECK(H.ClangVersion.empty());
 }
 
 TEST_CASE("Trailing bytes after a message are an error", "[Messages]") {

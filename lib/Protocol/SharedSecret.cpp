@@ -1,0 +1,95 @@
+//===- Protocol/SharedSecret.cpp - Who may talk to a slave ----------------===//
+
+#include "Protocol/SharedSecret.h"
+#include "llvm-c/blake3.h"
+#include "llvm/Support/Errc.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace clang::dist;
+
+Nonce clang::dist::freshNonce() {
+  Nonce N;
+  size_t Done = 0;
+  while (Done < N.size()) {
+    ssize_t Got = ::getrandom(N.data() + Done, N.size() - Done, 0);
+    if (Got > 0)
+      Done += Got;
+    else if (errno != EINTR)
+      llvm::report_fatal_error("getrandom failed");
+  }
+  return N;
+}
+
+llvm::Expected<SharedSecret> SharedSecret::load(llvm::StringRef PathRef) {
+  std::string Path = PathRef.str();
+  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()),
+        "cannot read secret file '%s': %s", Path.c_str(),
+        std::strerror(errno));
+  struct stat St;
+  if (::fstat(Fd, &St) != 0) {
+    ::close(Fd);
+    return llvm::createStringError(llvm::errc::io_error,
+                                   "cannot stat secret file '%s'",
+                                   Path.c_str());
+  }
+  auto Buffer = llvm::MemoryBuffer::getOpenFile(Fd, Path, St.st_size);
+  ::close(Fd);
+  if (St.st_uid != ::getuid())
+    return llvm::createStringError(llvm::errc::permission_denied,
+                                   "secret file '%s' is owned by uid %u, not "
+                                   "by you (uid %u)",
+                                   Path.c_str(), St.st_uid, ::getuid());
+  if (St.st_mode & 077)
+    return llvm::createStringError(llvm::errc::permission_denied,
+                                   "secret file '%s' is accessible to others "
+                                   "(mode %o); make it mode 0600",
+                                   Path.c_str(), St.st_mode & 07777);
+  if (!Buffer)
+    return llvm::createStringError(Buffer.getError(),
+                                   "cannot read secret file '%s'",
+                                   Path.c_str());
+  // Trailing whitespace is the editor's or echo's, not the secret's.
+  llvm::StringRef Text = (*Buffer)->getBuffer().rtrim();
+  if (Text.empty())
+    return llvm::createStringError(llvm::errc::invalid_argument,
+                                   "secret file '%s' is empty", Path.c_str());
+  llvm_blake3_hasher Hasher;
+  llvm_blake3_hasher_init_derive_key(&Hasher,
+                                     "clang-dist 2026 shared secret key");
+  llvm_blake3_hasher_update(&Hasher, Text.data(), Text.size());
+  std::array<uint8_t, 32> Key;
+  llvm_blake3_hasher_finalize(&Hasher, Key.data(), Key.size());
+  return SharedSecret(Key);
+}
+
+Proof SharedSecret::prove(Role Who, const Nonce &ProverNonce,
+                          const Nonce &PeerNonce) const {
+  llvm_blake3_hasher Hasher;
+  llvm_blake3_hasher_init_keyed(&Hasher, Key.data());
+  uint8_t R = static_cast<uint8_t>(Who);
+  llvm_blake3_hasher_update(&Hasher, &R, 1);
+  llvm_blake3_hasher_update(&Hasher, ProverNonce.data(), ProverNonce.size());
+  llvm_blake3_hasher_update(&Hasher, PeerNonce.data(), PeerNonce.size());
+  Proof P;
+  llvm_blake3_hasher_finalize(&Hasher, P.data(), P.size());
+  return P;
+}
+
+bool SharedSecret::verify(const Proof &Claimed, Role Who,
+                          const Nonce &ProverNonce,
+                          const Nonce &PeerNonce) const {
+  Proof Expected = prove(Who, ProverNonce, PeerNonce);
+  uint8_t Diff = 0;
+  for (size_t I = 0; I != Expected.size(); ++I)
+    Diff |= Expected[I] ^ Claimed[I];
+  return Diff == 0;
+}
