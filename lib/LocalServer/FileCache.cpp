@@ -3,13 +3,15 @@
 
 #include "LocalServer/FileCache.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Chrono.h"
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace clang::dist;
 
 namespace {
-
-/// Far longer than any file system's timestamp granularity.
-constexpr std::chrono::seconds RacyWindow(2);
 
 /// Shares the cached bytes instead of copying them: the source manager of a
 /// translation unit keeps this buffer while the cache may drop the entry.
@@ -45,6 +47,26 @@ private:
   std::shared_ptr<FileContents> Contents;
 };
 
+std::chrono::nanoseconds sinceEpoch(const timespec &T) {
+  return std::chrono::seconds(T.tv_sec) + std::chrono::nanoseconds(T.tv_nsec);
+}
+
+FileStamp stampOf(const struct stat &St) {
+  return {llvm::sys::fs::UniqueID(St.st_dev, St.st_ino),
+          static_cast<uint64_t>(St.st_size), sinceEpoch(St.st_mtim),
+          sinceEpoch(St.st_ctim)};
+}
+
+/// What the real file system's status() would say, from the same stat.
+llvm::vfs::Status regularFileStatus(llvm::StringRef Name,
+                                    const struct stat &St) {
+  return llvm::vfs::Status(
+      Name, llvm::sys::fs::UniqueID(St.st_dev, St.st_ino),
+      llvm::sys::toTimePoint(St.st_mtim.tv_sec, St.st_mtim.tv_nsec),
+      St.st_uid, St.st_gid, St.st_size, llvm::sys::fs::file_type::regular_file,
+      llvm::sys::fs::perms(St.st_mode & llvm::sys::fs::all_perms));
+}
+
 class CachingFileSystem : public llvm::vfs::ProxyFileSystem {
 public:
   CachingFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Real,
@@ -64,37 +86,44 @@ public:
     Path.toVector(Absolute);
     if (std::error_code EC = makeAbsolute(Absolute))
       return EC;
-    llvm::ErrorOr<llvm::vfs::Status> Current = status(Absolute);
-    if (!Current)
-      return Current.getError();
-    if (!Current->isRegularFile())
-      return ProxyFileSystem::openFileForRead(Path);
     // The file manager expects the name it asked for.
     std::string Name = Path.str();
-    if (auto Contents = Cache.lookup(Absolute, *Current))
-      return open(Name, *Current, std::move(Contents));
+    struct stat St;
+    if (::stat(Absolute.c_str(), &St) != 0)
+      return std::error_code(errno, std::generic_category());
+    if (!S_ISREG(St.st_mode)) {
+      (void)status(Absolute); // For the access log.
+      return ProxyFileSystem::openFileForRead(Path);
+    }
+    if (auto Contents = Cache.lookup(Absolute, stampOf(St)))
+      return open(Name, regularFileStatus(Name, St), std::move(Contents));
 
-    auto File = ProxyFileSystem::openFileForRead(Path);
-    if (!File)
-      return File.getError();
-    llvm::ErrorOr<llvm::vfs::Status> Read = (*File)->status();
-    if (!Read)
-      return Read.getError();
+    int Fd = ::open(Absolute.c_str(), O_RDONLY | O_CLOEXEC);
+    if (Fd < 0)
+      return std::error_code(errno, std::generic_category());
+    struct stat Read;
+    if (::fstat(Fd, &Read) != 0 || !S_ISREG(Read.st_mode)) {
+      ::close(Fd);
+      return std::make_error_code(std::errc::io_error);
+    }
     // Volatile: read into memory, never mmap, so a file rewritten in place
     // cannot change (or fault) under the cached copy.
-    auto Buffer = (*File)->getBuffer(Name, Read->getSize(),
-                                     /*RequiresNullTerminator=*/true,
-                                     /*IsVolatile=*/true);
+    auto Buffer = llvm::MemoryBuffer::getOpenFile(
+        Fd, Name, Read.st_size, /*RequiresNullTerminator=*/true,
+        /*IsVolatile=*/true);
+    ::close(Fd);
     if (!Buffer)
       return Buffer.getError();
     auto Contents = std::make_shared<FileContents>(std::move(*Buffer));
     // File timestamps advance in kernel ticks, so a file written again within
-    // the tick of its last write keeps its mtime (git's "racy" files). Only a
-    // file whose mtime lies safely in the past can be validated by it later.
-    if (std::chrono::system_clock::now() - Read->getLastModificationTime() >
-        RacyWindow)
-      Cache.insert(Absolute, *Read, Contents);
-    return open(Name, *Read, std::move(Contents));
+    // the tick of its last change keeps its times (git's "racy" files). Only a
+    // file whose last change lies safely in the past can be validated by its
+    // stamp later.
+    auto Now = std::chrono::system_clock::now().time_since_epoch();
+    if (Now - std::max(sinceEpoch(Read.st_mtim), sinceEpoch(Read.st_ctim)) >
+        Cache.racyWindow())
+      Cache.insert(Absolute, stampOf(Read), Contents);
+    return open(Name, regularFileStatus(Name, Read), std::move(Contents));
   }
 
 private:
@@ -140,12 +169,10 @@ SharedFileCache::viewFor(llvm::StringRef WorkingDir, FileAccessLog *Log) {
 
 std::shared_ptr<FileContents>
 SharedFileCache::lookup(llvm::StringRef AbsolutePath,
-                        const llvm::vfs::Status &Current) {
+                        const FileStamp &Current) {
   std::lock_guard<std::mutex> Lock(Mutex);
   auto It = Entries.find(AbsolutePath);
-  if (It == Entries.end() || It->second.ID != Current.getUniqueID() ||
-      It->second.Size != Current.getSize() ||
-      It->second.ModificationTime != Current.getLastModificationTime()) {
+  if (It == Entries.end() || !(It->second.Stamp == Current)) {
     ++Stats.Misses;
     return nullptr;
   }
@@ -154,7 +181,7 @@ SharedFileCache::lookup(llvm::StringRef AbsolutePath,
 }
 
 void SharedFileCache::insert(llvm::StringRef AbsolutePath,
-                             const llvm::vfs::Status &Read,
+                             const FileStamp &Read,
                              std::shared_ptr<FileContents> Contents) {
   std::lock_guard<std::mutex> Lock(Mutex);
   uint64_t Size = Contents->bytes().size();
@@ -165,8 +192,7 @@ void SharedFileCache::insert(llvm::StringRef AbsolutePath,
   Entry &E = Entries[AbsolutePath];
   if (E.Contents)
     Stats.Bytes -= E.Contents->bytes().size();
-  E = Entry{Read.getUniqueID(), Read.getSize(), Read.getLastModificationTime(),
-            std::move(Contents)};
+  E = Entry{Read, std::move(Contents)};
   Stats.Bytes += Size;
 }
 

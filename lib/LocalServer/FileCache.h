@@ -9,10 +9,13 @@
 //
 // Invalidation: every open stats the file (one syscall, where a plain read
 // costs open, fstat, read and close) and uses the cached contents only if
-// inode, size and modification time are unchanged. A header that changes or
-// appears between two compiles is therefore always seen. A file modified in
-// the last two seconds is not cached at all: timestamps advance in ticks, so a
-// second write within one tick would keep size and mtime.
+// device, inode, size, modification time and change time are unchanged. The
+// change time matters: a file rewritten in place with its old size and its
+// mtime set back (touch -d, tar, rsync -t) differs in nothing else, and no
+// one can set it back. A header that changes or appears between two compiles
+// is therefore always seen. A file changed in the last two seconds is not
+// cached at all: timestamps advance in ticks, so a second write within one
+// tick would keep them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,11 +51,26 @@ struct FileAccessLog {
   llvm::DenseMap<const char *, FileContents *> ByBuffer;
 };
 
+/// What says a file is the one a cache entry was read from.
+struct FileStamp {
+  llvm::sys::fs::UniqueID ID;
+  uint64_t Size = 0;
+  std::chrono::nanoseconds ModificationTime{0};
+  std::chrono::nanoseconds ChangeTime{0};
+  friend bool operator==(const FileStamp &, const FileStamp &) = default;
+};
+
 class SharedFileCache {
 public:
-  /// When the contents exceed \p ByteLimit the cache starts over.
-  explicit SharedFileCache(uint64_t ByteLimit = 1ull << 30)
-      : Limit(ByteLimit) {}
+  /// When the contents exceed \p ByteLimit the cache starts over. A file
+  /// changed less than \p RacyWindow ago is not cached: far longer than any
+  /// file system's timestamp granularity.
+  explicit SharedFileCache(
+      uint64_t ByteLimit = 1ull << 30,
+      std::chrono::nanoseconds RacyWindow = std::chrono::seconds(2))
+      : Limit(ByteLimit), RacyWindow(RacyWindow) {}
+
+  std::chrono::nanoseconds racyWindow() const { return RacyWindow; }
 
   /// A file system for one translation unit: the real one, with relative
   /// paths resolved against \p WorkingDir and file contents from the cache.
@@ -70,21 +88,20 @@ public:
 
   /// Contents of \p AbsolutePath if the cached copy matches \p Current.
   std::shared_ptr<FileContents> lookup(llvm::StringRef AbsolutePath,
-                                      const llvm::vfs::Status &Current);
-  void insert(llvm::StringRef AbsolutePath, const llvm::vfs::Status &Read,
+                                      const FileStamp &Current);
+  void insert(llvm::StringRef AbsolutePath, const FileStamp &Read,
               std::shared_ptr<FileContents> Contents);
 
 private:
   struct Entry {
-    llvm::sys::fs::UniqueID ID;
-    uint64_t Size;
-    llvm::sys::TimePoint<> ModificationTime;
+    FileStamp Stamp;
     std::shared_ptr<FileContents> Contents;
   };
 
   mutable std::mutex Mutex;
   llvm::StringMap<Entry> Entries;
   uint64_t Limit;
+  std::chrono::nanoseconds RacyWindow;
   Statistics Stats;
 };
 

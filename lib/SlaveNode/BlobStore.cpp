@@ -64,6 +64,12 @@ void writeCount(int Fd, uint64_t V) {
     (void)!::pwrite(Fd, Text.data(), Text.size(), 0);
 }
 
+uint64_t addToCount(int Fd, int64_t Delta) {
+  int64_t V = static_cast<int64_t>(readCount(Fd)) + Delta;
+  writeCount(Fd, V < 0 ? 0 : V);
+  return V < 0 ? 0 : V;
+}
+
 } // namespace
 
 llvm::Expected<BlobStore> BlobStore::open(llvm::StringRef Dir,
@@ -103,7 +109,9 @@ std::unique_ptr<llvm::MemoryBuffer> BlobStore::load(const ContentDigest &D,
     return nullptr;
   if (digestContents((*Buffer)->getBuffer()) != D) {
     Corrupt = true;
-    ::unlink(Path.c_str());
+    LockedFile Lock(Dir + "/lock");
+    if (::unlink(Path.c_str()) == 0 && Lock.fd() >= 0)
+      addToCount(Lock.fd(), -static_cast<int64_t>(St.st_size));
     return nullptr;
   }
   if (::time(nullptr) - St.st_mtime > TouchGrain)
@@ -134,17 +142,20 @@ llvm::Error BlobStore::store(const ContentDigest &D,
     Ok = !OS.has_error();
     OS.clear_error();
   }
+  // Under the lock, so that the count follows what the directory holds: two
+  // slots that store one blob replace one file.
+  LockedFile Lock(Dir + "/lock");
+  struct stat Old;
+  int64_t Replaced = ::stat(Path.c_str(), &Old) == 0 ? Old.st_size : 0;
   if (!Ok || llvm::sys::fs::rename(Temp, Path)) {
     llvm::sys::fs::remove(Temp);
     return llvm::createStringError(llvm::errc::io_error, "cannot write '%s'",
                                    Path.c_str());
   }
-  LockedFile Lock(Dir + "/lock");
   if (Lock.fd() < 0)
     return llvm::Error::success();
-  uint64_t Total = readCount(Lock.fd()) + Contents.size();
-  writeCount(Lock.fd(), Total);
-  if (Total > Limit)
+  if (addToCount(Lock.fd(), static_cast<int64_t>(Contents.size()) - Replaced) >
+      Limit)
     trimLocked(Lock.fd());
   return llvm::Error::success();
 }

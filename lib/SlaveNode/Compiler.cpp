@@ -43,6 +43,47 @@ namespace {
 constexpr llvm::StringLiteral DriverLLVMArg =
     "-treat-scalable-fixed-error-as-warning";
 
+/// The option of a job that would load code into the slave or write a file
+/// outside its temporary directory, spelled as cc1 spells it, or "". A local
+/// server never sends such a job (JobPreparation.cpp keeps it on the client);
+/// whoever does is refused. Outputs the slave redirects (-o, the .dwo, the
+/// dependency file) and inputs (read from the job's files only) are safe.
+std::string refusedOption(const CompilerInvocation &Inv) {
+  const FrontendOptions &FO = Inv.getFrontendOpts();
+  const CodeGenOptions &CG = Inv.getCodeGenOpts();
+  const DiagnosticOptions &DO = Inv.getDiagnosticOpts();
+  const DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
+  if (!FO.Plugins.empty())
+    return "-load " + FO.Plugins.front();
+  if (!FO.AddPluginActions.empty())
+    return "-add-plugin " + FO.AddPluginActions.front();
+  if (!FO.ActionName.empty())
+    return "-plugin " + FO.ActionName;
+  if (!CG.PassPlugins.empty())
+    return "-fpass-plugin=" + CG.PassPlugins.front();
+  const std::pair<const std::string *, const char *> Writes[] = {
+      {&DO.DiagnosticSerializationFile, "-serialize-diagnostic-file"},
+      {&DO.DiagnosticLogFile, "-diagnostic-log-file"},
+      {&CG.OptRecordFile, "-opt-record-file"},
+      {&CG.StackUsageOutput, "-stack-usage-file"},
+      {&CG.CoverageNotesFile, "-coverage-notes-file"},
+      {&Deps.HeaderIncludeOutputFile, "-header-include-file"},
+      {&Deps.DOTOutputFile, "-dependency-dot"},
+      {&Deps.ModuleDependencyOutputDir, "-module-dependency-dir"},
+      {&FO.StatsFile, "-stats-file"},
+      {&FO.TimeTracePath, "-ftime-trace="},
+  };
+  for (auto [Path, Flag] : Writes)
+    if (!Path->empty())
+      return std::string(Flag) + " " + *Path;
+  if (FO.TimeTrace)
+    return "-ftime-trace";
+  if (Inv.getLangOpts()->Modules || Inv.getLangOpts()->CPlusPlusModules)
+    if (!Inv.getHeaderSearchOpts().ModuleCachePath.empty())
+      return "-fmodules-cache-path=" + Inv.getHeaderSearchOpts().ModuleCachePath;
+  return "";
+}
+
 CompileResult failure(uint64_t Id, std::string Diagnostics) {
   CompileResult R;
   R.Id = Id;
@@ -192,10 +233,13 @@ CompileResult clang::dist::compile(const CompileJob &Job,
     Inv.getPreprocessorOpts().Includes.clear();
     Inv.getPreprocessorOpts().MacroIncludes.clear();
   }
-  // Code from the network must not load code into the slave.
-  FrontendOpts.Plugins.clear();
-  FrontendOpts.ActionName.clear();
-  Inv.getCodeGenOpts().PassPlugins.clear();
+  // Code from the network must not load code into the slave, nor make it
+  // write where it should not.
+  if (Parsed)
+    if (std::string Option = refusedOption(Inv); !Option.empty())
+      return failure(Job.Id, "error: clangd-slave refuses '" + Option +
+                                 "': it would load code or write a file "
+                                 "outside the slave's temporary directory\n");
   // The compile unit's file is the rewritten source here, whose MD5 would
   // stand beside the line markers' files (which have none) and so list the
   // main file twice. With no MD5 anywhere, the DWARF 5 line table differs from

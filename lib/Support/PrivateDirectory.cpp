@@ -23,6 +23,11 @@ llvm::Error clang::dist::openPrivateDirectory(llvm::StringRef DirRef,
         std::error_code(errno, std::generic_category()),
         "cannot stat %s '%s': %s", What.c_str(), Dir.c_str(),
         std::strerror(errno));
+  if (S_ISLNK(St.st_mode))
+    return llvm::createStringError(llvm::errc::not_a_directory,
+                                   "%s '%s' is a symbolic link; give the "
+                                   "directory itself",
+                                   What.c_str(), Dir.c_str());
   if (!S_ISDIR(St.st_mode))
     return llvm::createStringError(llvm::errc::not_a_directory,
                                    "%s '%s' is not a directory", What.c_str(),

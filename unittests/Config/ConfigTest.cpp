@@ -279,3 +279,37 @@ TEST_CASE("loadConfig", "[Config]") {
     CHECK(unwrap(loadConfig(Roundabout)).Path == Expected.str().str());
   }
 }
+
+TEST_CASE("The distribution mode", "[Config]") {
+  // The files themselves, by digest, unless the config says otherwise.
+  CHECK(parse("").Mode == DistributionMode::Sources);
+  CHECK(parse("slave a:1").Mode == DistributionMode::Sources);
+  CHECK(parse("mode sources").Mode == DistributionMode::Sources);
+  CHECK(parse("mode preprocessed").Mode == DistributionMode::Preprocessed);
+  CHECK(parse("  mode\tpreprocessed   # for now\n").Mode ==
+        DistributionMode::Preprocessed);
+  // The last line wins, as for every setting: a test's own line after the
+  // one a generated config starts with.
+  CHECK(parse("mode preprocessed\nmode sources").Mode ==
+        DistributionMode::Sources);
+  CHECK(parse("mode sources\nmode preprocessed").Mode ==
+        DistributionMode::Preprocessed);
+}
+
+TEST_CASE("A bad mode line names the line and the choices", "[Config]") {
+  auto At3 = [](const std::string &Problem) {
+    return IsErrorAt("dist.conf:3", Problem);
+  };
+  auto errorAtLine3 = [](llvm::StringRef Line) {
+    return parseError(("slave a:1\n# mode\n" + Line + "\n").str());
+  };
+  const std::string Expected = "expected 'mode sources' or 'mode preprocessed'";
+  CHECK_THAT(errorAtLine3("mode"), At3(Expected));
+  CHECK_THAT(errorAtLine3("mode foo"), At3(Expected));
+  CHECK_THAT(errorAtLine3("mode sources extra"), At3(Expected));
+  CHECK_THAT(errorAtLine3("mode preprocessed sources"), At3(Expected));
+  // Values are case-sensitive, like every other word of the file.
+  CHECK_THAT(errorAtLine3("mode Sources"), At3(Expected));
+  // A misspelt key is an unknown setting, not a bad mode.
+  CHECK_THAT(errorAtLine3("modes sources"), At3("unknown setting 'modes'"));
+}

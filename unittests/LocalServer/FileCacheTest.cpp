@@ -38,6 +38,10 @@ std::string read(llvm::vfs::FileSystem &FS, const llvm::Twine &Path) {
   return (*Buffer)->getBuffer().str();
 }
 
+/// A file's change time cannot be set back, and every file of a test was just
+/// written: caches that are to serve them from memory trust them at once.
+constexpr std::chrono::nanoseconds NoRacyWindow{0};
+
 /// Sets the file's mtime, so that two writes within one timestamp tick still
 /// look different, or look the same on purpose.
 void setModificationTime(const std::string &Path, time_t Seconds) {
@@ -51,7 +55,7 @@ TEST_CASE("FileCache serves a file read before from memory", "[FileCache]") {
   TempDir D;
   D.write("a.h", "int a;\n");
   setModificationTime(D.file("a.h"), 1000);
-  SharedFileCache Cache;
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
   auto FS = Cache.viewFor(D.Path);
   CHECK(read(*FS, "a.h") == "int a;\n");
   CHECK(read(*FS, D.file("a.h")) == "int a;\n");
@@ -66,7 +70,7 @@ TEST_CASE("FileCache sees a header that changed", "[FileCache]") {
   TempDir D;
   D.write("a.h", "int a;\n");
   setModificationTime(D.file("a.h"), 1000);
-  SharedFileCache Cache;
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
   auto FS = Cache.viewFor(D.Path);
   REQUIRE(read(*FS, "a.h") == "int a;\n");
 
@@ -88,6 +92,30 @@ TEST_CASE("FileCache sees a header that changed", "[FileCache]") {
   }
 }
 
+TEST_CASE("FileCache sees a header rewritten with its size and mtime kept",
+          "[FileCache]") {
+  // What cp over the file and touch -d, tar or rsync -t leave: only the
+  // change time tells.
+  TempDir D;
+  D.write("a.h", "int a;\n");
+  setModificationTime(D.file("a.h"), 1000);
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  auto FS = Cache.viewFor(D.Path);
+  REQUIRE(read(*FS, "a.h") == "int a;\n");
+  struct stat Before;
+  REQUIRE(::stat(D.file("a.h").c_str(), &Before) == 0);
+  // The change time has a tick too: wait for it to move.
+  struct stat After;
+  do {
+    D.write("a.h", "int b;\n");
+    setModificationTime(D.file("a.h"), 1000);
+    REQUIRE(::stat(D.file("a.h").c_str(), &After) == 0);
+  } while (After.st_ctim.tv_sec == Before.st_ctim.tv_sec &&
+           After.st_ctim.tv_nsec == Before.st_ctim.tv_nsec);
+  REQUIRE(After.st_ino == Before.st_ino);
+  CHECK(read(*FS, "a.h") == "int b;\n");
+}
+
 TEST_CASE("FileCache does not trust a file written just now", "[FileCache]") {
   // Two writes within one timestamp tick: same size, same mtime.
   TempDir D;
@@ -105,7 +133,7 @@ TEST_CASE("FileCache does not trust a file written just now", "[FileCache]") {
 TEST_CASE("FileCache sees a header created after a failed lookup",
           "[FileCache]") {
   TempDir D;
-  SharedFileCache Cache;
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
   auto FS = Cache.viewFor(D.Path);
   CHECK_FALSE(FS->openFileForRead("generated.h"));
   D.write("generated.h", "#define GENERATED 1\n");
@@ -116,7 +144,7 @@ TEST_CASE("FileCache keeps each view's working directory", "[FileCache]") {
   TempDir One, Two;
   One.write("config.h", "one\n");
   Two.write("config.h", "two\n");
-  SharedFileCache Cache;
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
   auto A = Cache.viewFor(One.Path);
   auto B = Cache.viewFor(Two.Path);
   CHECK(read(*A, "config.h") == "one\n");
@@ -127,7 +155,7 @@ TEST_CASE("FileCache keeps each view's working directory", "[FileCache]") {
 TEST_CASE("FileCache reports the name it was asked for", "[FileCache]") {
   TempDir D;
   D.write("a.h", "x\n");
-  SharedFileCache Cache;
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
   auto FS = Cache.viewFor(D.Path);
   (void)read(*FS, "a.h");
   auto File = FS->openFileForRead("./a.h");
@@ -144,7 +172,7 @@ TEST_CASE("FileCache starts over past its byte limit", "[FileCache]") {
   D.write("b.h", std::string(600, 'b'));
   setModificationTime(D.file("a.h"), 1000);
   setModificationTime(D.file("b.h"), 1000);
-  SharedFileCache Cache(/*ByteLimit=*/1000);
+  SharedFileCache Cache(/*ByteLimit=*/1000, NoRacyWindow);
   auto FS = Cache.viewFor(D.Path);
   std::string A = read(*FS, "a.h");
   CHECK(Cache.statistics().Bytes == 600);

@@ -16,6 +16,7 @@
 #include "llvm/Support/Endian.h"
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -328,9 +329,11 @@ TEST_CASE("Malformed manifests are refused", "[Messages]") {
   }
 
   SECTION("an absurd entry count") {
-    // More entries than the bytes that follow could hold, and more than
-    // any list may have: refused before anything is allocated.
-    for (uint32_t Count : {0xFFFFFFFFu, 1u << 20, 2u}) {
+    // More entries than the bytes that follow could hold (each takes one
+    // byte at least), and more than any list may have: refused before
+    // anything is allocated.
+    for (uint32_t Count : {0xFFFFFFFFu, 1u << 20,
+                           static_cast<uint32_t>(File.size() + 1)}) {
       INFO("count " << Count);
       std::string Manifest = manifestOf({File});
       overwriteU32(Manifest, 0, Count);

@@ -55,6 +55,7 @@
       but to other bytes) and logs "damaged blob HEX" to DIR/proxy.log. It
       writes DIR/dist.conf: a slave line naming itself, then every line of
       CONFIG. It dies after --lifetime seconds (default 60) at the latest.
+      (proxy-serve is its background half.)
   stop-proxy DIR
       Stops the proxy of DIR.
   find-blob CACHE_DIR FILE
@@ -63,6 +64,9 @@
   damage-blob CACHE_DIR FILE
       Finds the blob whose contents are FILE's, rewrites one of its bytes in
       place (same path, size and mtime), and prints its name.
+  age-blobs CACHE_DIR SECONDS FILE...
+      Sets the mtime (a blob's last use) of the blobs whose contents are the
+      FILEs' to SECONDS ago.
   cache-stats CACHE_DIR LIMIT
       Prints the blob cache's file count and bytes (all files but "lock"),
       whether they are within LIMIT bytes (K, M, G suffixes), and whether
@@ -559,6 +563,12 @@ def damage_blob(args):
     print(os.path.basename(path))
 
 
+def age_blobs(args):
+    when = time.time() - float(args[1])
+    for file in args[2:]:
+        os.utime(find_blob_path(args[0], file), (when, when))
+
+
 def parse_size(text):
     scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
     return int(text[:-1] if scale > 1 else text) * scale
@@ -613,6 +623,7 @@ COMMANDS = {
     "stop-proxy": stop_proxy,
     "find-blob": find_blob,
     "damage-blob": damage_blob,
+    "age-blobs": age_blobs,
     "cache-stats": cache_stats,
     "traffic": traffic,
 }

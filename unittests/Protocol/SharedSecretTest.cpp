@@ -1,0 +1,102 @@
+//===- unittests/Protocol/SharedSecretTest.cpp - Shared secret tests ------===//
+
+#include "Protocol/SharedSecret.h"
+#include "ExpectedMatchers.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace clang::dist;
+using namespace clang::dist::test;
+using Catch::Matchers::Contains;
+using Role = SharedSecret::Role;
+
+namespace {
+
+/// A secret file in a fresh directory, removed at the end of the test.
+class SecretFile {
+public:
+  SecretFile(const std::string &Text, mode_t Mode = 0600) {
+    REQUIRE_FALSE(llvm::sys::fs::createUniqueDirectory("secret-test", Dir));
+    Path = (Dir + "/secret").str();
+    std::ofstream(Path) << Text;
+    REQUIRE(::chmod(Path.c_str(), Mode) == 0);
+  }
+  ~SecretFile() { llvm::sys::fs::remove_directories(Dir); }
+  std::string Path;
+
+private:
+  llvm::SmallString<128> Dir;
+};
+
+} // namespace
+
+TEST_CASE("A proof checks out only for the same secret, role and nonces",
+          "[SharedSecret]") {
+  SecretFile File("correct horse\n"), Other("battery staple\n");
+  SharedSecret S = unwrap(SharedSecret::load(File.Path));
+  SharedSecret T = unwrap(SharedSecret::load(Other.Path));
+  Nonce Mine = freshNonce(), Theirs = freshNonce();
+  REQUIRE(Mine != Theirs);
+  Proof P = S.prove(Role::Slave, Mine, Theirs);
+
+  CHECK(S.verify(P, Role::Slave, Mine, Theirs));
+  // Another secret, the other side's role, the nonces swapped (the other
+  // side's proof on this connection), another connection's nonce.
+  CHECK_FALSE(T.verify(P, Role::Slave, Mine, Theirs));
+  CHECK_FALSE(S.verify(P, Role::Server, Mine, Theirs));
+  CHECK_FALSE(S.verify(P, Role::Slave, Theirs, Mine));
+  CHECK_FALSE(S.verify(P, Role::Slave, Mine, freshNonce()));
+  Proof Flipped = P;
+  Flipped[31] ^= 1;
+  CHECK_FALSE(S.verify(Flipped, Role::Slave, Mine, Theirs));
+}
+
+TEST_CASE("Trailing whitespace is not part of the secret", "[SharedSecret]") {
+  SecretFile Bare("s3cret"), Newline("s3cret\n\n");
+  SharedSecret A = unwrap(SharedSecret::load(Bare.Path));
+  SharedSecret B = unwrap(SharedSecret::load(Newline.Path));
+  Nonce N1 = freshNonce(), N2 = freshNonce();
+  CHECK(B.verify(A.prove(Role::Server, N1, N2), Role::Server, N1, N2));
+}
+
+TEST_CASE("Secret files that others could read or that are unusable are "
+          "refused",
+          "[SharedSecret]") {
+  SECTION("readable by the group") {
+    SecretFile File("x", 0640);
+    CHECK_THAT(errorText(SharedSecret::load(File.Path)),
+               Contains("is accessible to others (mode 640); make it mode "
+                        "0600"));
+  }
+  SECTION("writable by others") {
+    SecretFile File("x", 0602);
+    CHECK_THAT(errorText(SharedSecret::load(File.Path)),
+               Contains("is accessible to others (mode 602)"));
+  }
+  SECTION("empty") {
+    SecretFile File(" \n");
+    CHECK_THAT(errorText(SharedSecret::load(File.Path)),
+               Contains("is empty"));
+  }
+  SECTION("missing") {
+    CHECK_THAT(errorText(SharedSecret::load("/nonexistent/secret")),
+               Contains("cannot read secret file '/nonexistent/secret'"));
+  }
+  SECTION("owned by another user") {
+    if (::getuid() != 0)
+      return; // Only root can give a file away.
+    SecretFile File("x");
+    REQUIRE(::chown(File.Path.c_str(), 65534, 65534) == 0);
+    CHECK_THAT(errorText(SharedSecret::load(File.Path)),
+               Contains("is owned by uid 65534, not by you"));
+  }
+}
+
+TEST_CASE("Nonces are fresh", "[SharedSecret]") {
+  CHECK(freshNonce() != freshNonce());
+}
