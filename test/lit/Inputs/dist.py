@@ -27,6 +27,10 @@
       be a dist.conf: its first slave's port. CLANG_VERSION @FILE stands for
       the first line of FILE. With --bad-proof, then sends an Authenticate
       with a proof of no secret and prints the answer too.
+  send-job PORT FILE -- CC1ARGS...
+      Sends a slave (PORT, or a dist.conf: its first slot) a preprocessed
+      CompileJob of FILE with these cc1 arguments, as no local server would,
+      and prints its exit code, diagnostics and number of outputs.
   server-descendants RUNTIME_DIR
       Prints "PID NAME" for each process descended from a running local
       server of RUNTIME_DIR (its own slaves, for instance).
@@ -266,6 +270,54 @@ def hello(args):
             s.sendall(frame(10, bytes(32)))
             msg_type, body, rest = read_frame(s, rest)
             print_hello_reply(msg_type, body)
+
+
+def zstd_frame(data):
+    """One zstd frame holding data as a single raw block, with its content
+    size declared, as clang-dist's decoders require (data < 128 KiB)."""
+    descriptor = (2 << 6) | (1 << 5)  # 4-byte content size, single segment
+    block = 1 | (len(data) << 3)      # last block, raw
+    return (struct.pack("<IB", 0xFD2FB528, descriptor) +
+            struct.pack("<I", len(data)) + struct.pack("<I", block)[:3] + data)
+
+
+def send_job(args):
+    """send-job PORT FILE -- CC1ARGS...: a preprocessed-mode CompileJob that
+    carries FILE at its absolute path, as no local server would send it."""
+    port, path, rest = args[0], args[1], args[args.index("--") + 1:]
+    if not port.isdigit():
+        with open(port) as f:
+            port = next(l.split()[1].rsplit(":", 1)[1] for l in f
+                        if l.startswith("slave "))
+    path = os.path.abspath(path)
+    with open(path, "rb") as f:
+        source = f.read()
+    job = (struct.pack("<QB", 7, 1) + string(os.getcwd()) +
+           struct.pack("<I", len(rest)) + b"".join(string(a) for a in rest) +
+           struct.pack("<I", 1) + string(path) + struct.pack("<Q", len(source)) +
+           struct.pack("<I", len(zstd_frame(source))) + zstd_frame(source) +
+           struct.pack("<Q", 0) + string(""))
+    clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
+                                   text=True).stdout.splitlines()[0]
+    hello_payload = (struct.pack("<II", 0x54534443, 2) + string(clang_version) +
+                     string("lit test") + os.urandom(32))
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as s:
+        s.sendall(frame(1, hello_payload))
+        msg_type, body, rest_bytes = read_frame(s, b"")
+        if msg_type != 2 or body[0] != 1:
+            sys.exit("handshake refused")
+        s.sendall(frame(5, job))
+        while True:
+            msg_type, body, rest_bytes = read_frame(s, rest_bytes)
+            if msg_type != 7:  # heartbeats
+                break
+    if msg_type != 6:
+        sys.exit("expected a CompileResult, got frame type %d" % msg_type)
+    exit_code, n = struct.unpack("<iI", body[8:16])
+    print("exit code: %d" % exit_code)
+    sys.stdout.write(body[16:16 + n].decode())
+    (outputs,) = struct.unpack("<I", body[16 + n:20 + n])
+    print("outputs: %d" % outputs)
 
 
 def process_name(pid):
@@ -626,6 +678,7 @@ COMMANDS = {
     "age-blobs": age_blobs,
     "cache-stats": cache_stats,
     "traffic": traffic,
+    "send-job": send_job,
 }
 
 
