@@ -20,7 +20,7 @@ llvm::Expected<std::string> clang::dist::openRuntimeDir() {
     Dir = llvm::formatv("/tmp/clang-dist-{0}", ::getuid()).str();
 
   if (llvm::Error E = openPrivateDirectory(Dir, "runtime directory"))
-    return std::move(E);
+    return E;
   return Dir;
 }
 

@@ -101,9 +101,12 @@ llvm::Expected<ServerTarget> serverTarget(std::string ConfigPath,
   llvm::Expected<ServerPaths> Paths = serverPaths(*Dir, ConfigPath);
   if (!Paths)
     return Paths.takeError();
+  llvm::SmallString<256> Server(llvm::sys::path::parent_path(
+      llvm::sys::fs::getMainExecutable(
+          Argv0, reinterpret_cast<void *>(&runDistDriver))));
+  llvm::sys::path::append(Server, "clang-dist-server");
   return ServerTarget{std::move(ConfigPath), std::move(*Paths),
-                      llvm::sys::fs::getMainExecutable(
-                          Argv0, reinterpret_cast<void *>(&runDistDriver))};
+                      std::string(Server)};
 }
 
 /// Swaps each compile job for one that the local server runs, and submits

@@ -54,7 +54,7 @@ llvm::Error startServer(const ServerTarget &Target) {
   if (::pipe2(Pipe, O_CLOEXEC) != 0)
     return systemError("cannot create a pipe");
   std::string ReadyFd = std::to_string(Pipe[1]);
-  const char *Argv[] = {Target.SelfExecutable.c_str(), "--dist-local-server",
+  const char *Argv[] = {Target.ServerExecutable.c_str(),
                         Target.ConfigPath.c_str(), ReadyFd.c_str(), nullptr};
   pid_t Child = ::fork();
   if (Child < 0)

@@ -21,9 +21,9 @@ struct ServerTarget {
   /// The config's real path; empty for the built-in default.
   std::string ConfigPath;
   ServerPaths Paths;
-  /// This program, which runs the server when started as
-  /// `clang-dist --dist-local-server CONFIG READY_FD`.
-  std::string SelfExecutable;
+  /// clang-dist-server beside this program, started as
+  /// `clang-dist-server CONFIG READY_FD`.
+  std::string ServerExecutable;
 };
 
 /// Connects to the server of \p Target, starting it if nobody listens.

@@ -88,7 +88,7 @@ void Server::becameIdle() {
   if (Retiring)
     return boost::asio::post(IO, [this] {
       if (Active == 0)
-        shutdown("clang-dist was replaced; a new server takes over");
+        shutdown("clang-dist-server was replaced; a new server takes over");
     });
   IdleTimer.expires_after(Options.Config.IdleTimeout);
   IdleTimer.async_wait([this](boost::system::error_code EC) {
@@ -129,8 +129,8 @@ bool Server::executableReplaced() const {
 }
 
 void Server::retire() {
-  Log.log("clang-dist was replaced; finishing the jobs in flight, then "
-          "handing over to a new server");
+  Log.log("clang-dist-server was replaced; finishing the jobs in flight, "
+          "then handing over to a new server");
   Retiring = true;
   boost::system::error_code Ignored;
   Acceptor.close(Ignored);

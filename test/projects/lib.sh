@@ -104,7 +104,7 @@ server_pids() {
     pid=$(head -n 1 "$lock" 2>/dev/null || true)
     [[ $pid =~ ^[0-9]+$ ]] || continue
     [ -r "/proc/$pid/cmdline" ] || continue
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- ' --dist-local-server ' || continue
+    [ "$(basename "$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1)")" = clang-dist-server ] || continue
     echo "$pid"
   done
 }

@@ -1,0 +1,57 @@
+//===- clang-dist-server/ClangDistServer.cpp - The local server -----------===//
+//
+// clang-dist-server CONFIG READY_FD
+//
+// Started by the first clang-dist of a build that finds no server for CONFIG
+// (an empty CONFIG is the built-in default); writes "ready" to READY_FD once
+// it listens. lib/LocalServer is the server.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Config/Config.h"
+#include "Config/RuntimeDir.h"
+#include "LocalServer/LocalServer.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang::dist;
+
+static int serverError(llvm::Error E) {
+  llvm::errs() << "clang-dist-server: " << llvm::toString(std::move(E))
+               << "\n";
+  return 1;
+}
+
+int main(int Argc, const char **Argv) {
+  llvm::InitLLVM X(Argc, Argv);
+  int ReadyFd;
+  if (Argc != 3 || llvm::StringRef(Argv[2]).getAsInteger(10, ReadyFd))
+    return serverError(llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "usage: clang-dist-server CONFIG READY_FD (clang-dist starts it)"));
+  LocalServerOptions Options;
+  Options.ReadyFd = ReadyFd;
+  if (llvm::StringRef ConfigPath = Argv[1]; !ConfigPath.empty()) {
+    llvm::Expected<DistConfig> Config = loadConfig(ConfigPath);
+    if (!Config)
+      return serverError(Config.takeError());
+    Options.Config = std::move(*Config);
+  }
+  llvm::Expected<std::string> Dir = openRuntimeDir();
+  if (!Dir)
+    return serverError(Dir.takeError());
+  llvm::Expected<ServerPaths> Paths = serverPaths(*Dir, Options.Config.Path);
+  if (!Paths)
+    return serverError(Paths.takeError());
+  Options.Paths = std::move(*Paths);
+  Options.Executable = llvm::sys::fs::getMainExecutable(
+      Argv[0], reinterpret_cast<void *>(&serverError));
+  llvm::SmallString<256> Slave(
+      llvm::sys::path::parent_path(Options.Executable));
+  llvm::sys::path::append(Slave, "clangd-slave");
+  Options.SlaveExecutable = std::string(Slave);
+  return runLocalServer(Options);
+}
+
