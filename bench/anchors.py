@@ -1,0 +1,227 @@
+"""The anchors: how each one is started, pointed at by the build, and stopped.
+
+Every daemon binds 127.0.0.1 only and runs in the 'remote' cgroup, except
+icecream's client-side iceccd ('clientd', counted as the user's machine)."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+DISTCC_PORT = 3632
+ICE_SCHED_PORT = 8765
+ICE_SLAVE_PORT = 10246
+SLAVE_PORT = 63100
+
+
+def wait_until(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+class Anchor:
+    """Plain clang-16: the local baseline. Subclasses add daemons."""
+    clang_dist = False
+    ports = []            # slave port ranges whose traffic is counted
+    build_prefix = []     # e.g. ['pump']
+
+    def __init__(self, name, ctx):
+        self.name, self.ctx = name, ctx
+        self.procs = []
+        self.commands = []    # daemon command lines, for the report
+        self.dir = os.path.join(ctx.work, "anchors", name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+
+    def env(self):
+        return {"BENCH_CC": "clang-16", "BENCH_CXX": "clang++-16"}
+
+    def start(self):
+        pass
+
+    def spawn(self, argv, group, env=None, log="daemon.log"):
+        self.commands.append(" ".join(f"{k}={v}" for k, v in (env or {}).items()) + " " + " ".join(argv))
+        out = open(os.path.join(self.dir, log), "ab")
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             env={**os.environ, **(env or {})}, preexec_fn=group.joiner(),
+                             start_new_session=True)
+        self.procs.append(p)
+        return p
+
+    def stop(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in reversed(self.procs):
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.procs = []
+
+
+class Distcc(Anchor):
+    """distcc plain (pump=False) or pump mode, distccd on 127.0.0.1 with N slots."""
+    ports = [(DISTCC_PORT, DISTCC_PORT)]
+
+    def __init__(self, name, ctx, pump):
+        super().__init__(name, ctx)
+        self.pump = pump
+        self.build_prefix = ["distcc-pump"] if pump else []
+
+    def start(self):
+        os.makedirs(os.path.join(self.dir, "distcc-dir"))
+        os.chmod(self.dir, 0o777)  # distccd drops to user 'distccd' and writes its log here
+        self.spawn(["distccd", "--no-detach", "--daemon", "--listen", "127.0.0.1",
+                    "--allow", "127.0.0.1", "--port", str(DISTCC_PORT),
+                    "--jobs", str(self.ctx.cores), "--log-level", "info",
+                    "--log-file", os.path.join(self.dir, "distccd.log")], self.ctx.remote)
+        wait_until(lambda: _listening(DISTCC_PORT), 10, "distccd")
+
+    def env(self):
+        hosts = f"127.0.0.1:{DISTCC_PORT}/{self.ctx.cores}" + (",cpp,lzo" if self.pump else "")
+        return {"BENCH_CC": "distcc clang-16", "BENCH_CXX": "distcc clang++-16",
+                "DISTCC_HOSTS": hosts, "DISTCC_DIR": os.path.join(self.dir, "distcc-dir")}
+
+    def remote_jobs(self):
+        """Jobs distccd compiled: distccd logs one COMPILE_OK line per job."""
+        path = os.path.join(self.dir, "distccd.log")
+        with open(path, errors="replace") as f:
+            return sum("COMPILE_OK" in line for line in f)
+
+
+class Icecream(Anchor):
+    """icecc-scheduler plus two iceccd: a client-side one that accepts no remote
+    jobs and one with N slots that compiles. With a single daemon the scheduler
+    hands a loopback job back to its client, which then compiles locally; the
+    second daemon and ICECC_TEST_REMOTEBUILD (icecream's own test-suite set-up)
+    make every job travel over TCP to the compiling daemon."""
+    ports = [(ICE_SLAVE_PORT, ICE_SLAVE_PORT)]
+
+    def start(self):
+        ctx = self.ctx
+        for d in ("env-local", "env-slave"):
+            os.makedirs(os.path.join(self.dir, d))
+        # The daemons drop to user 'icecc' before touching these.
+        shutil.chown(self.dir, "icecc", "icecc")
+        for root, dirs, files in os.walk(self.dir):
+            for d in dirs:
+                shutil.chown(os.path.join(root, d), "icecc", "icecc")
+        self.spawn(["icecc-scheduler", "-p", str(ICE_SCHED_PORT),
+                    "-l", os.path.join(self.dir, "scheduler.log")], ctx.remote)
+        sched = f"127.0.0.1:{ICE_SCHED_PORT}"
+        self.spawn(["iceccd", "--no-remote", "-m", str(ctx.cores), "-s", sched, "-N", "benchlocal",
+                    "-b", os.path.join(self.dir, "env-local"), "-l", os.path.join(self.dir, "local.log")],
+                   ctx.clientd, env={"ICECC_TEST_SOCKET": self.socket("local")})
+        self.spawn(["iceccd", "-m", str(ctx.cores), "-s", sched, "-N", "benchslave",
+                    "-p", str(ICE_SLAVE_PORT), "-b", os.path.join(self.dir, "env-slave"),
+                    "-l", os.path.join(self.dir, "slave.log")],
+                   ctx.remote, env={"ICECC_TEST_SOCKET": self.socket("slave")})
+        # Ready once a compile travels to the compiling daemon; that first
+        # compile, outside the measurement, also ships the toolchain tarball.
+        wait_until(self._warm_up, 60, "a compile to run on the compiling iceccd")
+
+    def socket(self, which):
+        return os.path.join(self.dir, f"{which}.sock")
+
+    def _warm_up(self):
+        src = os.path.join(self.dir, "warm.c")
+        with open(src, "w") as f:
+            f.write("int warm(void) { return 1; }\n")
+        log = os.path.join(self.dir, "warm-up.log")
+        env = {**os.environ, **self.env(), "ICECC_DEBUG": "debug", "ICECC_LOGFILE": log}
+        subprocess.run(["icecc", "/usr/bin/clang-16", "-c", src, "-o", src + ".o"],
+                       env=env, check=True, cwd=self.dir, capture_output=True)
+        with open(log, errors="replace") as f:
+            return f"Have to use host 127.0.0.1:{ICE_SLAVE_PORT}" in f.read().split("icecc /usr/bin")[-1]
+
+    def env(self):
+        return {"BENCH_CC": "icecc /usr/bin/clang-16", "BENCH_CXX": "icecc /usr/bin/clang++-16",
+                "ICECC_VERSION": self.ctx.icecc_env, "ICECC_TEST_SOCKET": self.socket("local"),
+                "ICECC_TEST_REMOTEBUILD": "1", "ICECC_PREFERRED_HOST": "benchslave"}
+
+
+class ClangDist(Anchor):
+    """clang-dist with a dist.conf: with slaves=False, no slave line (the built-in
+    local slave); else N clangd-slave slots on loopback. mode: None, 'sources'
+    or 'preprocessed' (the `mode` line)."""
+    clang_dist = True
+
+    def __init__(self, name, ctx, slaves, mode):
+        super().__init__(name, ctx)
+        self.slaves, self.mode = slaves, mode
+        self.ports = [(SLAVE_PORT, SLAVE_PORT + ctx.cores - 1)] if slaves else []
+        self.conf = os.path.join(self.dir, "dist.conf")
+        lines = ["idle-timeout 2"]
+        if slaves:
+            lines.append(f"slave 127.0.0.1:{SLAVE_PORT}-{SLAVE_PORT + ctx.cores - 1}")
+        if mode:
+            lines.append(f"mode {mode}")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.runtime = None
+
+    def start(self):
+        if self.slaves:
+            self.spawn([os.path.join(self.ctx.bin, "clangd-slave"), "--cores", str(self.ctx.cores),
+                        "--port", str(SLAVE_PORT), "--bind", "127.0.0.1"], self.ctx.remote)
+            wait_until(lambda: all(_listening(SLAVE_PORT + i) for i in range(self.ctx.cores)),
+                       10, "clangd-slave")
+
+    def new_runtime_dir(self, tag):
+        """A fresh runtime dir per build, so each build has its own server log."""
+        self.runtime = os.path.join(self.dir, f"rt-{tag}")
+        shutil.rmtree(self.runtime, ignore_errors=True)
+        return self.runtime
+
+    def env(self):
+        conf = f"--distributed {self.conf}"
+        env = {"BENCH_CC": f"{self.ctx.bin}/clang-dist {conf}",
+               "BENCH_CXX": f"{self.ctx.bin}/clang-dist++ {conf}"}
+        if self.runtime:
+            env["CLANG_DIST_RUNTIME_DIR"] = self.runtime
+        return env
+
+
+def _listening(port):
+    out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], text=True,
+                         capture_output=True).stdout
+    return bool(out.strip())
+
+
+def mode_supported(ctx):
+    """Whether this clang-dist accepts the `mode` setting (it is being added)."""
+    d = os.path.join(ctx.work, "mode-probe")
+    os.makedirs(d, exist_ok=True)
+    conf = os.path.join(d, "dist.conf")
+    with open(conf, "w") as f:
+        f.write("idle-timeout 1\nmode preprocessed\n")
+    src = os.path.join(d, "probe.c")
+    with open(src, "w") as f:
+        f.write("int probe;\n")
+    p = subprocess.run([os.path.join(ctx.bin, "clang-dist"), "--distributed", conf, "-fsyntax-only", src],
+                       capture_output=True, text=True,
+                       env={**os.environ, "CLANG_DIST_RUNTIME_DIR": os.path.join(d, "rt")})
+    return "unknown setting 'mode'" not in p.stderr
+
+
+def make_all(ctx, with_modes):
+    """Every anchor, in the order of the report."""
+    anchors = {
+        "clang": lambda: Anchor("clang", ctx),
+        "distcc": lambda: Distcc("distcc", ctx, pump=False),
+        "distcc-pump": lambda: Distcc("distcc-pump", ctx, pump=True),
+        "icecc": lambda: Icecream("icecc", ctx),
+        "cd-local": lambda: ClangDist("cd-local", ctx, slaves=False, mode=None),
+        "cd-slaves": lambda: ClangDist("cd-slaves", ctx, slaves=True, mode=None),
+    }
+    if with_modes:
+        for mode in ("sources", "preprocessed"):
+            anchors[f"cd-local-{mode}"] = (lambda m: lambda: ClangDist(f"cd-local-{m}", ctx, False, m))(mode)
+            anchors[f"cd-slaves-{mode}"] = (lambda m: lambda: ClangDist(f"cd-slaves-{m}", ctx, True, m))(mode)
+    return anchors

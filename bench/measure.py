@@ -1,0 +1,104 @@
+"""One measured build of one project with one anchor."""
+import glob
+import os
+import re
+import subprocess
+import time
+
+import cgroups
+import netcount
+
+
+def _proc_status(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])  # kB
+    return 0
+
+
+def _proc_cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _server_pid(runtime):
+    for lock in glob.glob(os.path.join(runtime, "server-*.lock")):
+        with open(lock) as f:
+            text = f.read().strip()
+        if text.isdigit() and os.path.exists(f"/proc/{text}"):
+            return int(text)
+    return None
+
+
+def _server_snapshot(runtime):
+    """Read while the idle server waits for its idle timeout, before it exits."""
+    pid = _server_pid(runtime)
+    if pid is None:
+        return {"server_seen": False}
+    snap = {"server_seen": True, "server_pid": pid,
+            "server_vmhwm_kib": _proc_status(pid, "VmHWM"),
+            "server_cpu_s": _proc_cpu_s(pid)}
+    payload = netcount.tcp_payload_of(pid)
+    snap["payload_sent"], snap["payload_received"] = payload["sent"], payload["received"]
+    return snap
+
+
+def _wait_gone(pid, timeout=30):
+    end = time.monotonic() + timeout
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < end:
+        time.sleep(0.05)
+    if os.path.exists(f"/proc/{pid}"):
+        raise RuntimeError(f"clang-dist server {pid} did not exit within {timeout}s of idling")
+
+
+def _server_log_summary(runtime):
+    """Jobs per slave and jobs that ran on the client, from the server's log."""
+    slaves, local = {}, 0
+    for log in glob.glob(os.path.join(runtime, "server-*.log")):
+        with open(log, errors="replace") as f:
+            for line in f:
+                m = re.match(r".*\]   (\S+): (\d+) translation units", line)
+                if m:
+                    slaves[m.group(1)] = slaves.get(m.group(1), 0) + int(m.group(2))
+                elif "running locally" in line:
+                    local += 1
+    return {"slave_tus": sum(slaves.values()), "client_fallbacks": local}
+
+
+def run(project, anchor, ctx, rep):
+    project.clean()
+    for o in glob.glob(os.path.join(project.build, "**", "*.o"), recursive=True):
+        os.unlink(o)
+    if anchor.clang_dist:
+        anchor.new_runtime_dir(f"{project.name}-{rep}")
+    counter = netcount.PortCounter(anchor.ports) if anchor.ports else None
+    if counter:
+        counter.reset()
+    before = {g: getattr(ctx, g).usage_s() for g in ("client", "clientd", "remote")}
+    jobs_before = anchor.remote_jobs() if hasattr(anchor, "remote_jobs") else 0
+    log_path = os.path.join(anchor.dir, f"build-{project.name}-{rep}.log")
+    env = {**os.environ, **anchor.env()}
+    with cgroups.Mover({"clangd-slave"}, ctx.client, ctx.remote), open(log_path, "w") as log:
+        t0 = time.monotonic()
+        p = subprocess.run(anchor.build_prefix + project.build_argv(), cwd=project.build, env=env,
+                           stdout=log, stderr=subprocess.STDOUT, preexec_fn=ctx.client.joiner())
+        wall = time.monotonic() - t0
+        result = {"project": project.name, "anchor": anchor.name, "rep": rep,
+                  "wall_s": round(wall, 3), "exit_code": p.returncode, "log": log_path}
+        if anchor.clang_dist:
+            result.update(_server_snapshot(anchor.runtime))
+            if result["server_seen"]:
+                _wait_gone(result["server_pid"])
+            result.update(_server_log_summary(anchor.runtime))
+    after = {g: getattr(ctx, g).usage_s() for g in ("client", "clientd", "remote")}
+    for g in after:
+        result[f"cpu_{g}_s"] = round(after[g] - before[g], 3)
+    if counter:
+        result.update({f"net_{k}": v for k, v in counter.read().items()})
+        counter.remove()
+    if hasattr(anchor, "remote_jobs"):
+        result["slave_tus"] = anchor.remote_jobs() - jobs_before
+    result["objects"] = len(glob.glob(os.path.join(project.build, "**", "*.o"), recursive=True))
+    return result

@@ -1,0 +1,159 @@
+"""Writes docs/PERFORMANCE.md from one run's results."""
+import os
+import statistics
+import subprocess
+
+NOTES = """\
+## How it is measured
+
+* **Builds.** Each project is configured once with `bench/wrap/cc` and `bench/wrap/c++` as its
+  compilers; they `exec $BENCH_CC` / `$BENCH_CXX`, which each anchor sets (table below), so every
+  anchor builds the same configured tree. Before each build: `make clean` and every `.o` removed;
+  no ccache anywhere. The wall time is the `make` (or `distcc-pump make`) alone; daemons are started
+  before it (icecream's toolchain tarball is shipped by an unmeasured warm-up compile) and a
+  clang-dist server is left to exit (`idle-timeout 2`) before the next build. Each build of a
+  clang-dist anchor has a fresh `CLANG_DIST_RUNTIME_DIR`.
+* **CPU split** (cgroup v1 `cpuacct.usage`): the build runs in group `client` (make, shells,
+  compiler drivers, distcc/icecc clients, pump's include server, the clang-dist clients and the
+  clang-dist local server, which double-forks out of make's tree but stays in the group);
+  icecream's client-side `iceccd` (it accepts no remote jobs; it only brokers the client's jobs)
+  runs in `clientd` and is **counted client-side**; `distccd`, the compiling `iceccd`,
+  `icecc-scheduler` and `clangd-slave` run in `remote` (slave-side). The clangd-slave that a
+  clang-dist server with no `slave` line starts itself is moved from `client` to `remote` by a
+  watcher polling `/proc` every 10 ms; the few ms it runs before the move stay client-side.
+  *Remote cores one client can feed* = slave CPU per TU / client CPU per TU.
+* **Bytes**: nftables counters in the output hook of `lo` on the slave ports (distccd 3632,
+  the compiling iceccd 10246, clangd-slave 63100+): whole IP packets, TCP/IP headers and ACKs
+  included. The built-in local slave of clang-dist picks its ports at start, so for it the bytes
+  are the TCP payload (`ss -ti` `bytes_acked`/`bytes_received`) of the server's connections to
+  its slots, read after the build while the server idles; the same payload count is shown for
+  the clang-dist anchors with explicit slaves as a cross-check.
+* **Server peak memory**: `VmHWM` of the clang-dist local server (pid from
+  `server-*.lock`), read after the build, before it exits.
+* **Preprocessing micro-benchmark**: every compile command captured from the project's own
+  build (`bench/logcc.py` logs argv and cwd), turned into `clang-16 -E -o /dev/null` (the
+  `-c`, `-o` and `-M*` options dropped) and run serially, one process per TU; CPU from
+  `getrusage(RUSAGE_CHILDREN)`. The in-process figure is the clang-dist server's own CPU
+  (`utime+stime` of its process, not its children) over a build with no `slave` line, divided
+  by the TUs: preprocessing plus zstd, socket and object-file work, so an upper bound on
+  in-process preprocessing.
+"""
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _fmt(v, digits=1):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def _summaries(data, project, tus):
+    rows = {}
+    for b in data["builds"]:
+        if b["project"] != project or b["exit_code"] != 0:
+            continue
+        rows.setdefault(b["anchor"], []).append(b)
+    out = {}
+    for anchor, builds in rows.items():
+        def med(key, builds=builds):
+            return _median([b.get(key) for b in builds])
+        client = _median([b["cpu_client_s"] + b["cpu_clientd_s"] for b in builds])
+        remote = med("cpu_remote_s")
+        local_slave = anchor.startswith("cd-local")
+        sent = med("payload_sent" if local_slave else "net_sent")
+        received = med("payload_received" if local_slave else "net_received")
+        out[anchor] = {
+            "reps": len(builds), "wall": med("wall_s"),
+            "wall_min": min(b["wall_s"] for b in builds), "wall_max": max(b["wall_s"] for b in builds),
+            "client": client, "remote": remote,
+            "client_ms": client / tus * 1000, "remote_ms": remote / tus * 1000,
+            "feed": remote / client if client and remote > 0.05 * client else None,
+            "sent_kib": sent / tus / 1024 if sent is not None else None,
+            "recv_kib": received / tus / 1024 if received is not None else None,
+            "payload_sent_kib": med("payload_sent") / tus / 1024 if med("payload_sent") is not None else None,
+            "hwm_mib": med("server_vmhwm_kib") / 1024 if med("server_vmhwm_kib") else None,
+            "server_cpu": med("server_cpu_s"),
+            "slave_tus": med("slave_tus"), "fallbacks": med("client_fallbacks"),
+        }
+    return out
+
+
+def _table(summ, order):
+    base = summ.get("clang", {}).get("wall")
+    distcc = summ.get("distcc", {}).get("wall")
+    lines = ["| anchor | reps | wall s (median; min-max) | vs clang | vs distcc | client CPU s | "
+             "client ms/TU | slave CPU s | slave ms/TU | remote cores fed | sent KiB/TU | "
+             "recv KiB/TU | server VmHWM MiB | TUs on slaves | ran on client |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for a in order:
+        s = summ.get(a)
+        if not s:
+            continue
+        payload = a.startswith("cd-local")
+        lines.append(
+            f"| {a} | {s['reps']} | {_fmt(s['wall'])} ({_fmt(s['wall_min'])}-{_fmt(s['wall_max'])}) | "
+            f"{_fmt(s['wall'] / base if base else None, 2)} | {_fmt(s['wall'] / distcc if distcc else None, 2)} | "
+            f"{_fmt(s['client'])} | {_fmt(s['client_ms'])} | {_fmt(s['remote'])} | {_fmt(s['remote_ms'])} | "
+            f"{_fmt(s['feed'])} | {_fmt(s['sent_kib'])}{'*' if payload else ''} | "
+            f"{_fmt(s['recv_kib'])}{'*' if payload else ''} | {_fmt(s['hwm_mib'], 0)} | "
+            f"{_fmt(s['slave_tus'], 0)} | {_fmt(s['fallbacks'], 0)} |")
+    return "\n".join(lines)
+
+
+def _machine():
+    def sh(cmd):
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    lscpu = sh("lscpu | grep -E '^(Architecture|CPU\\(s\\)|Model name|Thread|Core|Socket|CPU max MHz|L2|L3)'")
+    return (f"```\n{lscpu}\nkernel: {sh('uname -srm')}\n{sh('free -h | head -2')}\n"
+            f"{sh('. /etc/os-release; echo $PRETTY_NAME')}; {sh('clang-16 --version | head -1')}\n"
+            f"{sh('distcc --version | head -1')}; icecc {sh('icecc --version 2>&1 | head -1')}\n```")
+
+
+def write(data, path):
+    order = list(dict.fromkeys(b["anchor"] for b in data["builds"]))
+    out = ["# Performance", "",
+           "Generated by `bash bench/run.sh " + " ".join(data["argv"]) + f"` on {data['started']} "
+           f"(whole run: {data['elapsed_s']:.0f} s). Raw data: `bench/results/results.json`.", "",
+           f"clang-dist binary sha256 `{data.get('clang_dist_sha256', 'not recorded')}`.", "",
+           "The machine is shared and was not idle unless said otherwise: treat single-rep numbers "
+           "as indicative only.", "", "## Machine", "", _machine(), "",
+           f"{data['cores']} cores: `-j{data['cores']}` for every build, {data['cores']} slots for every "
+           "slave daemon, all on 127.0.0.1.", ""]
+    if not data["mode_supported"]:
+        out += ["The clang-dist binary measured rejects the `mode` setting (`unknown setting 'mode'`), "
+                "so the `mode sources` / `mode preprocessed` variants were skipped.", ""]
+    for e in data["errors"]:
+        out.append(f"**{e['project']} / {e['anchor']} failed:** {e['error']}  ")
+    out.append("")
+    for name, p in data["projects"].items():
+        tus = p["tus"]
+        summ = _summaries(data, name, tus)
+        out += [f"## {name} ({p['source']}, {p['lang']}, {tus} TUs)", "",
+                "Configure: `" + " ".join(p["configure"]) + "`  ",
+                "Build: `" + " ".join(p["build"]) + "`", "", _table(summ, order), "",
+                "`*`: TCP payload of the server's slot connections (ss); other byte counts are "
+                "IP packets on the slave ports (nftables).", ""]
+        pp = p["preprocess"]
+        inproc = next((summ[a] for a in ("cd-local-preprocessed", "cd-local") if a in summ), None)
+        out += ["Preprocessing, per TU:", "", "| path | wall ms/TU | CPU ms/TU |", "|---|---|---|",
+                f"| `clang-16 -E`, one process per TU, serial | {pp['wall_s'] / tus * 1000:.1f} | "
+                f"{pp['cpu_s'] / tus * 1000:.1f} |"]
+        if inproc and inproc["server_cpu"] is not None:
+            out.append(f"| clang-dist server, whole in-process path (preprocess + zstd + I/O), "
+                       f"own CPU over a build | – | {inproc['server_cpu'] / tus * 1000:.1f} |")
+        out.append("")
+    out += ["## Anchors: what the build ran", ""]
+    for name, p in data["projects"].items():
+        for a, spec in p.get("anchors", {}).items():
+            env = " ".join(f"{k}='{v}'" for k, v in spec["env"].items())
+            out.append(f"* `{a}` ({name}): `{env} {' '.join(spec['prefix'] + p['build'])}`")
+            for d in spec["daemons"]:
+                out.append(f"  * daemon: `{d}`")
+            if spec.get("dist_conf"):
+                out.append("  * dist.conf: `" + "; ".join(spec["dist_conf"].splitlines()) + "`")
+        break  # the same for every project
+    out += ["", NOTES]
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
