@@ -54,8 +54,9 @@ def _wait_gone(pid, timeout=30):
 
 
 def _server_log_summary(runtime):
-    """Jobs per slave and jobs that ran on the client, from the server's log."""
-    slaves, local = {}, 0
+    """Jobs per slave, jobs that ran on the client and the CPU spent preparing
+    jobs (the scan or the preprocessing), from the server's log."""
+    slaves, local, prepare_ms = {}, 0, 0
     for log in glob.glob(os.path.join(runtime, "server-*.log")):
         with open(log, errors="replace") as f:
             for line in f:
@@ -64,7 +65,11 @@ def _server_log_summary(runtime):
                     slaves[m.group(1)] = slaves.get(m.group(1), 0) + int(m.group(2))
                 elif "running locally" in line:
                     local += 1
-    return {"slave_tus": sum(slaves.values()), "client_fallbacks": local}
+                m = re.match(r".*preparing jobs took (\d+) ms of CPU", line)
+                if m:
+                    prepare_ms += int(m.group(1))
+    return {"slave_tus": sum(slaves.values()), "client_fallbacks": local,
+            "prepare_cpu_s": prepare_ms / 1000}
 
 
 def run(project, anchor, ctx, rep):

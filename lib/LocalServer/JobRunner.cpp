@@ -9,6 +9,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 #include <atomic>
+#include <ctime>
 #include <sys/stat.h>
 
 using namespace clang::dist;
@@ -100,6 +101,12 @@ llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
   return llvm::Error::success();
 }
 
+std::chrono::nanoseconds threadCpuTime() {
+  timespec T;
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &T);
+  return std::chrono::seconds(T.tv_sec) + std::chrono::nanoseconds(T.tv_nsec);
+}
+
 /// The contents a slave asks for, from those the manifest names.
 llvm::Expected<std::shared_ptr<const std::string>>
 blobsFor(const PreparedJob &Job, const NeedBlobs &Need) {
@@ -158,8 +165,11 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     // and every other job of the build, with it; the client's own clang
     // then crashes on it and reports as clang does.
     llvm::CrashRecoveryContext CRC;
-    if (!CRC.RunSafely(
-            [&] { R->Prepared = prepareJob(Submit, Config.Mode, Cache); })) {
+    auto Start = threadCpuTime();
+    bool Survived = CRC.RunSafely(
+        [&] { R->Prepared = prepareJob(Submit, Config.Mode, Cache); });
+    PreparationCpu += (threadCpuTime() - Start).count();
+    if (!Survived) {
       R->Prepared = PreparedJob();
       R->Prepared.RunLocallyReason = "the preprocessor crashed";
     }

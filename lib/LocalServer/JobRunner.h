@@ -19,6 +19,7 @@
 #include "Protocol/Messages.h"
 #include "Support/Log.h"
 #include <boost/asio.hpp>
+#include <atomic>
 #include <map>
 
 namespace clang::dist {
@@ -47,6 +48,11 @@ public:
   }
   /// Bytes sent to and received from all slaves, for the log.
   std::pair<uint64_t, uint64_t> traffic() const;
+  /// CPU time the pool spent deciding and preparing jobs (the scan or the
+  /// preprocessing), for the log and the benchmarks.
+  std::chrono::nanoseconds preparationCpu() const {
+    return std::chrono::nanoseconds(PreparationCpu.load());
+  }
 
 private:
   struct Running;
@@ -62,6 +68,7 @@ private:
   std::vector<std::unique_ptr<SlaveClient>> Clients;
   Scheduler Slots;
   uint64_t NextJobId = 1;
+  std::atomic<int64_t> PreparationCpu{0};
   std::map<std::string, uint64_t> Compiled;
 };
 

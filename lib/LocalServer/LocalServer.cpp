@@ -147,6 +147,11 @@ void Server::shutdown(const llvm::Twine &Why) {
   Log.log(llvm::formatv("  traffic: sent {0} bytes to slaves, received {1} "
                         "bytes",
                         Sent, Received));
+  Log.log(llvm::formatv(
+      "  preparing jobs took {0} ms of CPU",
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          Runner->preparationCpu())
+          .count()));
   boost::system::error_code Ignored;
   Acceptor.close(Ignored);
   // Before the lock is released, so no successor's socket is removed.
