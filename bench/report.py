@@ -142,11 +142,15 @@ def write(data, path):
                 f"| `clang-16 -E`, one process per TU, serial | {pp['wall_s'] / tus * 1000:.1f} | "
                 f"{pp['cpu_s'] / tus * 1000:.1f} | 1.00 |"]
         # The server's own log: CPU of its pool in deciding and preparing jobs.
-        for a, what in (("cd-local-preprocessed", "preprocessed mode: -frewrite-includes in process"),
-                        ("cd-local-sources", "sources mode: scan of dependency directives in process")):
-            if a in summ and summ[a].get("prepare_cpu"):
+        # Whether its slaves are local or not changes nothing in the server's preparation.
+        for anchors, what in ((("cd-local-preprocessed", "cd-slaves-preprocessed"),
+                               "preprocessed mode: -frewrite-includes in process"),
+                              (("cd-local-sources", "cd-local", "cd-slaves-sources", "cd-slaves"),
+                               "sources mode (the default): scan of dependency directives in process")):
+            a = next((a for a in anchors if a in summ and summ[a].get("prepare_cpu")), None)
+            if a:
                 ms = summ[a]["prepare_cpu"] / tus * 1000
-                out.append(f"| clang-dist server, {what} | – | {ms:.1f} | "
+                out.append(f"| clang-dist server, {what} (`{a}`) | – | {ms:.1f} | "
                            f"{pp['cpu_s'] / tus * 1000 / ms:.2f}x faster |")
         out.append("")
     out += ["## Anchors: what the build ran", ""]
