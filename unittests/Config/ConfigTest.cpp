@@ -7,6 +7,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 #include <string>
 
 using namespace clang::dist;
@@ -312,4 +313,37 @@ TEST_CASE("A bad mode line names the line and the choices", "[Config]") {
   CHECK_THAT(errorAtLine3("mode Sources"), At3(Expected));
   // A misspelt key is an unknown setting, not a bad mode.
   CHECK_THAT(errorAtLine3("modes sources"), At3("unknown setting 'modes'"));
+}
+
+TEST_CASE("The secret file", "[Config]") {
+  CHECK(parse("").SecretPath.empty());
+  CHECK(parse("secret farm.secret").SecretPath == "farm.secret");
+  CHECK_THAT(parseError("secret\n"),
+             IsErrorAt("dist.conf:1", "expected 'secret FILE'"));
+  CHECK_THAT(parseError("secret a b\n"),
+             IsErrorAt("dist.conf:1", "expected 'secret FILE'"));
+
+  TempDir Dir;
+  std::string Conf = Dir.file("dist.conf");
+  writeFile(Conf, "secret farm.secret\n");
+  SECTION("relative to the config's directory, and loaded") {
+    writeFile(Dir.file("farm.secret"), "s3cret\n");
+    REQUIRE(::chmod(Dir.file("farm.secret").c_str(), 0600) == 0);
+    DistConfig Config = unwrap(loadConfig(Conf));
+    llvm::SmallString<128> Expected;
+    REQUIRE_FALSE(llvm::sys::fs::real_path(Dir.Path, Expected));
+    llvm::sys::path::append(Expected, "farm.secret");
+    CHECK(Config.SecretPath == Expected.str().str());
+    CHECK(Config.Secret.has_value());
+  }
+  SECTION("a file others can read stops the config") {
+    writeFile(Dir.file("farm.secret"), "s3cret\n");
+    REQUIRE(::chmod(Dir.file("farm.secret").c_str(), 0644) == 0);
+    CHECK_THAT(loadError(Conf),
+               Contains(Conf + ": secret file '") &&
+                   Contains("farm.secret' is accessible to others (mode 644)"));
+  }
+  SECTION("a missing file stops the config") {
+    CHECK_THAT(loadError(Conf), Contains("cannot read secret file '"));
+  }
 }
