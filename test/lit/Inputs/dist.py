@@ -2,12 +2,33 @@
 """Helpers for clang-dist's lit tests: real processes, real sockets.
 
   start-slaves DIR [--cores N] [--cache-size SIZE] [--secret FILE]
-               [--config-line LINE]...
+               [--config-line LINE]... [--bind ADDRESS] [--netns NAME]
+               [--host HOSTS_DIR K]
       Starts a real clangd-slave on loopback ports the system chooses and
       writes DIR/dist.conf naming them. The slave dies after --lifetime
       seconds at the latest, so a failing test leaves nothing behind. Its
       blob cache is DIR/cache, limited to SIZE (clangd-slave's --cache-size)
       if given; with --secret it serves only peers that prove FILE's secret.
+      With --bind it listens on ADDRESS instead of 127.0.0.1 (and dist.conf
+      names ADDRESS); with --netns it runs in the network namespace NAME
+      (`ip netns exec`), as if on another host; --host HOSTS_DIR K means
+      both, for host K that hosts-up HOSTS_DIR made.
+  hosts-up DIR N [--loss PERCENT] [--rate RATE] [--lifetime SECONDS]
+      Makes N "hosts" (Linux network namespaces, each linked to this one by
+      a veth pair on a /24 of its own) for slaves started with --host DIR K
+      (K = 1..N), and prints "host K: ADDRESS" for each. Names and subnets
+      derive from DIR's absolute path, so that tests (and the two modes) do
+      not collide, and leftovers of an earlier run are removed first. A
+      detached guard (hosts-guard) removes them after SECONDS (default 120)
+      unless hosts-down did, or a later hosts-up of DIR took over. With
+      --loss each host drops that share of the packets it receives and of
+      those it sends (iptables' statistic match); with --rate, this side of
+      each link sends at most RATE (tc tbf, e.g. 20mbit). Needs root. (No
+      netem: kernels without it are common, so no fixed added delay.)
+  hosts-down DIR
+      Kills every process in DIR's hosts and removes them (and their links).
+  host-link DIR K up|down
+      Takes the link to host K down, or up again (this side of the pair).
   stop-slaves DIR
       Stops it and prints each slot's "compiled N translation units" line and
       "total: N".
@@ -43,15 +64,77 @@
       test has stopped what it started.
   with-umask MASK -- COMMAND...
       Runs COMMAND with the umask MASK (octal) and exits with its code.
+  with-fd-limit N -- COMMAND...
+      Runs COMMAND with its soft limit of open descriptors (ulimit -n) set
+      to N, and exits with its code. A local server it starts inherits it.
+  same-files REF DIR
+      Compares each file of DIR with the file of the same name in REF;
+      prints "N files, each the same as in REF" or fails naming those that
+      differ or that REF lacks.
+  count-lines GLOB TEXT MAX
+      Prints how many lines of the files matching GLOB contain TEXT, and
+      fails if there are more than MAX.
   mode FILE...
       Prints each FILE's permission bits in octal, and its name.
   interrupt-after SECONDS -- COMMAND...
       Runs COMMAND, sends it SIGTERM after SECONDS, and waits for it; fails
       if it ended sooner.
-  parallel N -- COMMAND...
+  parallel N [--gate] [--watch-server RUNTIME_DIR --max-fds F --new-fds K
+           --max-hwm-mb M] -- COMMAND...
       Runs COMMAND N times at once ({} in it is replaced by the index) and
-      prints "failed: K".
-  proxy DIR CONFIG [--lifetime SECONDS]
+      prints "failed: K". With --gate, each COMMAND waits (flock(1) on a
+      shared lock) until all N processes exist, and then all go at once.
+      With --watch-server, also samples the running local server of
+      RUNTIME_DIR (every 10 ms while the commands run; it must be the same
+      server throughout) and prints its open descriptors before the
+      commands started, at most while they ran (checked against F) and
+      after they ended (checked to be at most K more than before: a leak),
+      its descriptor limit (checked to be at least twice F), and its VmHWM
+      (peak resident memory, checked against M MiB), each with "yes" or
+      "NO".
+  spawn DIR NAME [--timeout SECONDS] -- COMMAND...
+      Starts COMMAND in the background (a session of its own; stdout to
+      DIR/NAME.out, stderr to DIR/NAME.err, its pid in DIR/NAME.pid) and
+      returns at once. When it ends, DIR/NAME.rc says "exit code: N"; if it
+      still runs after SECONDS (default 60) its process group is killed and
+      NAME.rc says so. (spawn-run is its background half.)
+  wait-spawned DIR [--timeout SECONDS] NAME...
+      Waits for each spawned NAME to end and prints "NAME: " and its NAME.rc.
+      One still running after SECONDS (default 60, for all of them) is a
+      hung client: its process group is killed and "NAME: hung" printed.
+  slave-pids DIR [--supervisor | --slots]
+      Prints "PID NAME" for the supervisor, then each slot process, of the
+      slave that start-slaves started in DIR (for signal and still-running);
+      only the supervisor or only the slots if asked.
+  wait-busy (--slaves DIR | --server RUNTIME_DIR) [--count K]
+            [--timeout SECONDS]
+      Waits until K (default 1) slot processes are compiling: each used 0.3 s
+      of CPU since the command started. The slots are those of the slave
+      start-slaves started in DIR, or those of the running local server's
+      own slaves (whichever server runs). Prints "PID NAME" of each; fails
+      after SECONDS (default 30).
+  signal SIGNAL FILE... [--cont-after SECONDS]
+      Sends SIGNAL (KILL, STOP, CONT, TERM or a number) to each process
+      named by the first word of each line of the FILEs (as slave-pids,
+      wait-busy and server-pids print them), in that order; one already gone
+      is skipped. With --cont-after (for STOP), a detached guard sends them
+      SIGCONT after SECONDS, so that a test that fails before it sends CONT
+      itself leaves no stopped process behind. (cont-guard is that guard.)
+  wait-log GLOB TEXT [--timeout SECONDS]
+      Waits until a line containing TEXT appears in a file matching GLOB
+      (a server log, say) and prints it; fails after SECONDS (default 30).
+  wait-new-server RUNTIME_DIR PID_FILE [--timeout SECONDS]
+      Waits until a local server of RUNTIME_DIR runs whose pid is not in
+      PID_FILE (as server-pids wrote it) and prints its pid; fails after
+      SECONDS (default 30).
+  wait-clients RUNTIME_DIR N [--timeout SECONDS]
+      Waits until the running local servers of RUNTIME_DIR hold N client
+      connections (accepted connections on their sockets: /proc/net/unix
+      and the servers' descriptors); fails after SECONDS (default 30).
+  unmount-under DIR
+      Unmounts every file system mounted at or below DIR (a test's left-over
+      tmpfs, say); succeeds if there is none.
+  proxy DIR CONFIG [--lifetime SECONDS] [--cut-frame TYPE | --cut-after N]
       Starts a TCP proxy on a loopback port the system chooses, forwarding
       to the first slave of CONFIG (a dist.conf). In the first Blobs frame
       (type 9) the server sends through it, it flips one byte of a blob's
@@ -59,7 +142,15 @@
       but to other bytes) and logs "damaged blob HEX" to DIR/proxy.log. It
       writes DIR/dist.conf: a slave line naming itself, then every line of
       CONFIG. It dies after --lifetime seconds (default 60) at the latest.
-      (proxy-serve is its background half.)
+      With --cut-frame TYPE it damages nothing; instead it forwards the first
+      half (header included) of the first frame of that type (5 CompileJob,
+      9 Blobs) the server sends, then closes both sides of that connection
+      and logs "cut a frame of type TYPE after K of M bytes". With
+      --cut-after N it closes both sides of the first connection to carry
+      N bytes from the server once they went through, and logs "cut the
+      connection after N bytes from the server". Either cut happens once;
+      later connections are forwarded untouched. (proxy-serve is its
+      background half.)
   stop-proxy DIR
       Stops the proxy of DIR.
   find-blob CACHE_DIR FILE
@@ -93,9 +184,19 @@ import time
 def start_slaves(args):
     out_dir = args[0]
     cores, lifetime, extra, cache_size, secret = 2, 600, [], [], []
+    bind, netns = "127.0.0.1", []
     rest = args[1:]
     while rest:
-        if rest[0] == "--cores":
+        if rest[0] == "--bind":
+            bind = rest[1]
+        elif rest[0] == "--netns":
+            netns = [sbin("ip"), "netns", "exec", rest[1]]
+        elif rest[0] == "--host":
+            host = host_names(rest[1], int(rest[2]))
+            netns = [sbin("ip"), "netns", "exec", host["netns"]]
+            bind = host["there"]
+            rest = rest[1:]
+        elif rest[0] == "--cores":
             cores = int(rest[1])
         elif rest[0] == "--lifetime":
             lifetime = int(rest[1])
@@ -112,8 +213,9 @@ def start_slaves(args):
     os.makedirs(out_dir, exist_ok=True)
     log = open(os.path.join(out_dir, "slaves.log"), "w")
     proc = subprocess.Popen(
+        netns +
         ["timeout", "-s", "TERM", str(lifetime), slave, "--cores", str(cores),
-         "--port", "0", "--bind", "127.0.0.1",
+         "--port", "0", "--bind", bind,
          "--cache-dir", os.path.join(out_dir, "cache")] + cache_size + secret,
         stdout=subprocess.PIPE, stderr=log, start_new_session=True)
     ports = []
@@ -126,13 +228,134 @@ def start_slaves(args):
         f.write(str(proc.pid))
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
         for port in ports:
-            f.write("slave 127.0.0.1:%d\n" % port)
+            f.write("slave %s:%d\n" % (bind, port))
         f.write("idle-timeout 5\n")
         # The mode lit runs the suite in; a test's own lines come later and
         # so win.
         f.write("mode %s\n" % os.environ["CLANG_DIST_TEST_MODE"])
         for line in extra:
             f.write(line + "\n")
+
+
+def host_names(hosts_dir, k):
+    import hashlib
+    key = hashlib.sha1(os.path.abspath(hosts_dir).encode()).hexdigest()
+    a = 100 + int(key[0:2], 16) % 100
+    b = (int(key[2:4], 16) % 60) * 4 + k
+    return {"netns": "cdist-%s-%d" % (key[:6], k),
+            "here_if": "cd%sh%d" % (key[:6], k),
+            "there_if": "cd%st%d" % (key[:6], k),
+            "here": "10.%d.%d.1" % (a, b), "there": "10.%d.%d.2" % (a, b),
+            "prefix": "cdist-%s-" % key[:6], "if_prefix": "cd%s" % key[:6]}
+
+
+def sbin(name):
+    """A system tool, also where a user's PATH (and lit's) does not look."""
+    import shutil
+    return shutil.which(name, path=os.pathsep.join(
+        [os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])) or name
+
+
+def run(*cmd):
+    subprocess.check_call(list(cmd))
+
+
+def hosts_down(args):
+    try:
+        os.unlink(os.path.join(args[0], "hosts.token"))
+    except OSError:
+        pass
+    names = host_names(args[0], 0)
+    netns = subprocess.run([sbin("ip"), "netns", "list"], capture_output=True,
+                           text=True).stdout.split()
+    for name in netns:
+        if not name.startswith(names["prefix"]):
+            continue
+        pids = subprocess.run([sbin("ip"), "netns", "pids", name],
+                              capture_output=True, text=True).stdout.split()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in pids:
+                try:
+                    os.kill(int(pid), sig)
+                except ProcessLookupError:
+                    pass
+            for _ in range(100):
+                if all(process_name(int(p)) is None for p in pids):
+                    break
+                time.sleep(0.05)
+        subprocess.call([sbin("ip"), "netns", "del", name])
+    links = subprocess.run([sbin("ip"), "-o", "link", "show"],
+                           capture_output=True, text=True).stdout.splitlines()
+    for line in links:
+        name = line.split(":")[1].strip().split("@")[0]
+        if name.startswith(names["if_prefix"]):
+            subprocess.call([sbin("ip"), "link", "del", name])
+
+
+def hosts_up(args):
+    hosts_dir, n, rest = args[0], int(args[1]), args[2:]
+    loss, rate, lifetime = None, None, 120
+    while rest:
+        if rest[0] == "--loss":
+            loss = float(rest[1]) / 100
+        elif rest[0] == "--rate":
+            rate = rest[1]
+        elif rest[0] == "--lifetime":
+            lifetime = float(rest[1])
+        else:
+            sys.exit("unknown option " + rest[0])
+        rest = rest[2:]
+    hosts_down([hosts_dir])
+    os.makedirs(hosts_dir, exist_ok=True)
+    token = os.urandom(8).hex()
+    write_atomically(os.path.join(hosts_dir, "hosts.token"), token)
+    subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "hosts-guard", hosts_dir,
+         token, str(lifetime)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    for k in range(1, n + 1):
+        h = host_names(hosts_dir, k)
+        ip = sbin("ip")
+        ns = [ip, "netns", "exec", h["netns"]]
+        run(ip, "netns", "add", h["netns"])
+        run(ip, "link", "add", h["here_if"], "type", "veth", "peer", "name",
+            h["there_if"])
+        run(ip, "link", "set", h["there_if"], "netns", h["netns"])
+        run(ip, "addr", "add", h["here"] + "/24", "dev", h["here_if"])
+        run(ip, "link", "set", h["here_if"], "up")
+        run(*ns, ip, "addr", "add", h["there"] + "/24", "dev", h["there_if"])
+        run(*ns, ip, "link", "set", h["there_if"], "up")
+        run(*ns, ip, "link", "set", "lo", "up")
+        if loss:
+            for chain in ("INPUT", "OUTPUT"):
+                run(*ns, sbin("iptables"), "-A", chain, "-m", "statistic",
+                    "--mode", "random", "--probability", str(loss), "-j",
+                    "DROP")
+        if rate:
+            run(sbin("tc"), "qdisc", "add", "dev", h["here_if"], "root", "tbf",
+                "rate", rate, "burst", "32kbit", "latency", "100ms")
+        print("host %d: %s" % (k, h["there"]))
+
+
+def hosts_guard(args):
+    hosts_dir, token, lifetime = args[0], args[1], float(args[2])
+    token_file = os.path.join(hosts_dir, "hosts.token")
+    deadline = time.time() + lifetime
+    while time.time() < deadline:
+        time.sleep(1)
+        try:
+            current = open(token_file).read()
+        except OSError:
+            current = None
+        if current != token:
+            return  # hosts-down ran, or a new run made the hosts its own
+    hosts_down([hosts_dir])
+
+
+def host_link(args):
+    h = host_names(args[0], int(args[1]))
+    run(sbin("ip"), "link", "set", h["here_if"], args[2])
 
 
 def stop_slaves(args):
@@ -374,6 +597,45 @@ def with_umask(args):
     sys.exit(subprocess.call(args[2:]))
 
 
+def with_fd_limit(args):
+    import resource
+    assert args[1] == "--"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (int(args[0]), hard))
+    sys.exit(subprocess.call(args[2:]))
+
+
+def same_files(args):
+    ref, out = args[0], args[1]
+    names = sorted(os.listdir(out))
+    bad = []
+    for name in names:
+        ref_path = os.path.join(ref, name)
+        if not os.path.exists(ref_path):
+            bad.append(name + " (not in %s)" % ref)
+            continue
+        with open(ref_path, "rb") as a:
+            with open(os.path.join(out, name), "rb") as b:
+                same = a.read() == b.read()
+        if not same:
+            bad.append(name)
+    if bad:
+        sys.exit("differ: " + " ".join(bad))
+    print("%d files, each the same as in %s" % (len(names), ref))
+
+
+def count_lines(args):
+    import glob
+    pattern, text, most = args[0], args[1], int(args[2])
+    n = 0
+    for path in glob.glob(pattern):
+        with open(path, errors="replace") as f:
+            n += sum(1 for line in f if text in line)
+    print("%d lines with '%s'" % (n, text))
+    if n > most:
+        sys.exit("more than %d" % most)
+
+
 def mode(args):
     for path in args:
         print("%03o %s" % (os.stat(path).st_mode & 0o7777, path))
@@ -392,14 +654,421 @@ def interrupt_after(args):
         proc.wait()
 
 
+def open_fds(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return None
+
+
+def proc_status(pid, field):
+    """A "Field:" line's first word from /proc/PID/status, as an int."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def fd_limit(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    return None
+
+
 def parallel(args):
     n = int(args[0])
-    assert args[1] == "--"
-    cmd = args[2:]
-    procs = [subprocess.Popen([c.replace("{}", str(i)) for c in cmd])
+    rest = args[1:]
+    watch, max_fds, new_fds, max_hwm_mb, gate = None, None, 0, None, None
+    while rest[0] != "--":
+        if rest[0] == "--gate":
+            import tempfile
+            gate = tempfile.NamedTemporaryFile(prefix="dist-gate-")
+            fcntl.flock(gate, fcntl.LOCK_EX)
+            rest = rest[1:]
+            continue
+        if rest[0] == "--watch-server":
+            watch = rest[1]
+        elif rest[0] == "--max-fds":
+            max_fds = int(rest[1])
+        elif rest[0] == "--new-fds":
+            new_fds = int(rest[1])
+        elif rest[0] == "--max-hwm-mb":
+            max_hwm_mb = int(rest[1])
+        else:
+            sys.exit("unknown option " + rest[0])
+        rest = rest[2:]
+    cmd = rest[1:]
+    if watch:
+        import threading
+        pids = server_pids(watch)
+        if len(pids) != 1:
+            sys.exit("--watch-server: %d local servers run, not one" %
+                     len(pids))
+        server = pids[0]
+        before = open_fds(server)
+        samples, seen = [], set()
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                seen.update(server_pids(watch))
+                count = open_fds(server)
+                if count is not None:
+                    samples.append(count)
+                time.sleep(0.01)
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+    prefix = ["flock", "--shared", gate.name] if gate else []
+    procs = [subprocess.Popen(prefix + [c.replace("{}", str(i)) for c in cmd])
              for i in range(n)]
+    if gate:
+        # Every process exists; each waits for the lock, or for its turn to
+        # take it.
+        fcntl.flock(gate, fcntl.LOCK_UN)
     failed = sum(1 for p in procs if p.wait() != 0)
     print("failed: %d" % failed)
+    if not watch:
+        return
+    done.set()
+    sampler.join()
+    # The sessions of the clients that just ended close on the server's io
+    # thread: give it a moment.
+    after = None
+    for _ in range(100):
+        after = open_fds(server)
+        if after is None or after <= before + new_fds:
+            break
+        time.sleep(0.05)
+    yes = lambda ok: "yes" if ok else "NO"
+    print("servers seen: %d" % len(seen | {server}))
+    print("descriptors before: %d" % before)
+    most = max(samples) if samples else 0
+    print("descriptors at most: %d (within %d: %s)" %
+          (most, max_fds, yes(most <= max_fds)))
+    leak_free = after is not None and after <= before + new_fds
+    print("descriptors after: %s (at most %d more than before: %s)" %
+          (after, new_fds, yes(leak_free)))
+    limit = fd_limit(server)
+    print("descriptor limit: %d (at least %d: %s)" %
+          (limit, 2 * max_fds, yes(limit >= 2 * max_fds)))
+    hwm = proc_status(server, "VmHWM")
+    print("VmHWM: %s kB (within %d MiB: %s)" %
+          (hwm, max_hwm_mb, yes(hwm is not None and hwm <= max_hwm_mb * 1024)))
+
+
+def spawn(args):
+    out_dir, name, rest = args[0], args[1], args[2:]
+    seconds = 60
+    if rest[0] == "--timeout":
+        seconds, rest = float(rest[1]), rest[2:]
+    assert rest[0] == "--"
+    for ext in (".pid", ".rc"):
+        if os.path.exists(os.path.join(out_dir, name + ext)):
+            os.unlink(os.path.join(out_dir, name + ext))
+    subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "spawn-run", out_dir, name,
+         str(seconds), "--"] + rest[1:],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    pid_file = os.path.join(out_dir, name + ".pid")
+    for _ in range(200):
+        if os.path.exists(pid_file):
+            return
+        time.sleep(0.05)
+    sys.exit("spawn: %s did not start" % name)
+
+
+def write_atomically(path, text):
+    with open(path + ".new", "w") as f:
+        f.write(text)
+    os.rename(path + ".new", path)
+
+
+def spawn_run(args):
+    out_dir, name, seconds = args[0], args[1], float(args[2])
+    assert args[3] == "--"
+    base = os.path.join(out_dir, name)
+    with open(base + ".out", "w") as out, open(base + ".err", "w") as err:
+        proc = subprocess.Popen(args[4:], stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=err, start_new_session=True)
+    write_atomically(base + ".pid", "%d\n" % proc.pid)
+    try:
+        text = "exit code: %d\n" % proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        text = "hung: still running after %g seconds (killed)\n" % seconds
+    write_atomically(base + ".rc", text)
+
+
+def wait_spawned(args):
+    out_dir, seconds, names = args[0], 60.0, args[1:]
+    if names[0] == "--timeout":
+        seconds, names = float(names[1]), names[2:]
+    deadline = time.time() + seconds
+    for name in names:
+        base = os.path.join(out_dir, name)
+        while not os.path.exists(base + ".rc") and time.time() < deadline:
+            time.sleep(0.05)
+        if os.path.exists(base + ".rc"):
+            sys.stdout.write("%s: %s" % (name, open(base + ".rc").read()))
+            continue
+        pid = int(open(base + ".pid").read())
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        print("%s: hung: still running after %g seconds (killed)" %
+              (name, seconds))
+
+
+def parents():
+    """{pid: parent pid} of every process."""
+    result = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        result[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    return result
+
+
+def descendants(roots):
+    tree = parents()
+    found = set(roots)
+    while True:
+        more = {p for p, pp in tree.items() if pp in found and p not in found}
+        if not more:
+            return found - set(roots)
+        found |= more
+
+
+def slave_processes(out_dir):
+    """The supervisor, then the slots, of the slave start-slaves started in
+    DIR."""
+    root = int(open(os.path.join(out_dir, "slaves.pid")).read())
+    tree = parents()
+    found = [p for p in descendants([root]) | {root}
+             if process_name(p) == "clangd-slave"]
+    supervisor = [p for p in found if tree.get(p) not in found]
+    return supervisor + sorted(p for p in found if p not in supervisor)
+
+
+def slave_pids(args):
+    pids = slave_processes(args[0])
+    if args[1:] == ["--supervisor"]:
+        pids = pids[:1]
+    elif args[1:] == ["--slots"]:
+        pids = pids[1:]
+    for pid in pids:
+        print("%d clangd-slave" % pid)
+
+
+def cpu_ticks(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_busy(args):
+    slaves_dir = runtime_dir = None
+    count, seconds, rest = 1, 30.0, args
+    while rest:
+        if rest[0] == "--slaves":
+            slaves_dir = rest[1]
+        elif rest[0] == "--server":
+            runtime_dir = rest[1]
+        elif rest[0] == "--count":
+            count = int(rest[1])
+        elif rest[0] == "--timeout":
+            seconds = float(rest[1])
+        else:
+            sys.exit("unknown option " + rest[0])
+        rest = rest[2:]
+    threshold = 0.3 * os.sysconf("SC_CLK_TCK")
+    start = {}
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if slaves_dir:
+            slots = slave_processes(slaves_dir)
+        else:
+            slots = [p for p in descendants(server_pids(runtime_dir))
+                     if process_name(p) == "clangd-slave"]
+        busy = []
+        for pid in slots:
+            ticks = cpu_ticks(pid)
+            if ticks is None:
+                continue
+            start.setdefault(pid, ticks)
+            if ticks - start[pid] >= threshold:
+                busy.append(pid)
+        if len(busy) >= count:
+            for pid in sorted(busy)[:count]:
+                print("%d clangd-slave" % pid)
+            return
+        time.sleep(0.05)
+    sys.exit("fewer than %d slot processes were busy within %g seconds" %
+             (count, seconds))
+
+
+def signal_number(name):
+    if name.isdigit():
+        return int(name)
+    return getattr(signal, name if name.startswith("SIG") else "SIG" + name)
+
+
+def signal_processes(args):
+    sig = signal_number(args[0])
+    files, cont_after, rest = [], None, args[1:]
+    while rest:
+        if rest[0] == "--cont-after":
+            cont_after, rest = float(rest[1]), rest[2:]
+        else:
+            files, rest = files + [rest[0]], rest[1:]
+    pids = []
+    for path in files:
+        for line in open(path):
+            if line.strip():
+                pids.append(int(line.split()[0]))
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+    if cont_after is not None:
+        # By pid and name: a pid reused meanwhile gets nothing.
+        subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "cont-guard",
+             str(cont_after)] +
+            ["%d:%s" % (p, process_name(p)) for p in pids
+             if process_name(p) is not None],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def cont_guard(args):
+    time.sleep(float(args[0]))
+    for entry in args[1:]:
+        pid, name = entry.split(":", 1)
+        if process_name(int(pid)) != name:
+            continue
+        try:
+            os.kill(int(pid), signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+
+
+def wait_log(args):
+    import glob
+    pattern, text, seconds = args[0], args[1], 30.0
+    if args[2:4] and args[2] == "--timeout":
+        seconds = float(args[3])
+    deadline = time.time() + seconds
+    while True:
+        for path in sorted(glob.glob(pattern)):
+            with open(path, errors="replace") as f:
+                for line in f:
+                    if text in line:
+                        print(line.rstrip("\n"))
+                        return
+        if time.time() > deadline:
+            sys.exit("no line with '%s' in %s within %g seconds" %
+                     (text, pattern, seconds))
+        time.sleep(0.05)
+
+
+def wait_new_server(args):
+    runtime_dir, old_file, seconds = args[0], args[1], 30.0
+    if args[2:4] and args[2] == "--timeout":
+        seconds = float(args[3])
+    old = {int(l) for l in open(old_file) if l.strip()}
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        new = [p for p in server_pids(runtime_dir) if p not in old]
+        if new:
+            print(new[0])
+            return
+        time.sleep(0.05)
+    sys.exit("no new local server within %g seconds" % seconds)
+
+
+def socket_inodes(pid):
+    inodes = set()
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        pass
+    return inodes
+
+
+def wait_clients(args):
+    runtime_dir, wanted, seconds = args[0], int(args[1]), 30.0
+    if args[2:4] and args[2] == "--timeout":
+        seconds = float(args[3])
+    deadline = time.time() + seconds
+    while True:
+        # Connections the running servers hold: not those of a killed one
+        # whose descriptors the kernel has not closed yet.
+        held = set()
+        for pid in server_pids(runtime_dir):
+            held |= socket_inodes(pid)
+        sockets = {os.path.join(os.path.abspath(runtime_dir), name)
+                   for name in os.listdir(runtime_dir)
+                   if name.endswith(".sock")}
+        connected = 0
+        with open("/proc/net/unix") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                # St 03: connected; the server's end carries the socket path.
+                if (len(fields) > 7 and fields[5] == "03" and
+                        fields[7] in sockets and fields[6] in held):
+                    connected += 1
+        if connected >= wanted:
+            return
+        if time.time() > deadline:
+            sys.exit("%d client connections, not %d, after %g seconds" %
+                     (connected, wanted, seconds))
+        time.sleep(0.05)
+
+
+def unmount_under(args):
+    top = os.path.realpath(args[0]) if os.path.exists(args[0]) else \
+        os.path.abspath(args[0])
+    for _ in range(100):
+        points = []
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                point = line.split()[4].replace("\\040", " ")
+                if point == top or point.startswith(top + "/"):
+                    points.append(point)
+        if not points:
+            return
+        # The deepest, and the one mounted last, first.
+        subprocess.call(["umount", sorted(points, key=len)[-1]])
+    sys.exit("cannot unmount everything under " + top)
 
 
 def first_slave_port(conf):
@@ -411,10 +1080,15 @@ def first_slave_port(conf):
 def proxy(args):
     out_dir, conf = args[0], args[1]
     lifetime = 60
+    fault = ["damage"]
     rest = args[2:]
     while rest:
         if rest[0] == "--lifetime":
             lifetime = int(rest[1])
+        elif rest[0] == "--cut-frame":
+            fault = ["cut-frame", str(int(rest[1]))]
+        elif rest[0] == "--cut-after":
+            fault = ["cut-after", str(int(rest[1]))]
         else:
             sys.exit("unknown option " + rest[0])
         rest = rest[2:]
@@ -423,7 +1097,7 @@ def proxy(args):
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "proxy-serve",
-         str(first_slave_port(conf)), str(lifetime), log_path],
+         str(first_slave_port(conf)), str(lifetime), log_path] + fault,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
         start_new_session=True)
     line = proc.stdout.readline().decode()
@@ -502,9 +1176,20 @@ def damage_blobs_frame(payload, log):
 def proxy_serve(args):
     import threading
     target, lifetime, log = int(args[0]), float(args[1]), open(args[2], "a")
+    # "damage", or "cut-frame TYPE", or "cut-after BYTES".
+    fault = args[3] if len(args) > 3 else "damage"
+    fault_arg = int(args[4]) if len(args) > 4 else 0
     deadline = time.time() + lifetime
-    state = {"damaged": False}
+    state = {"damaged": False, "cut": False}
     lock = threading.Lock()
+
+    def cut_now():
+        """True for the one cut: the first caller that asks."""
+        with lock:
+            if state["cut"]:
+                return False
+            state["cut"] = True
+            return True
 
     def recv_exactly(sock, n):
         data = b""
@@ -523,6 +1208,7 @@ def proxy_serve(args):
                 pass
 
     def server_to_slave(src, dst):
+        forwarded = 0
         try:
             while True:
                 header = recv_exactly(src, 8)
@@ -532,12 +1218,29 @@ def proxy_serve(args):
                 payload = recv_exactly(src, length)
                 if payload is None:
                     break
-                if msg_type == 9:
+                data = header + payload
+                if fault == "damage" and msg_type == 9:
                     with lock:
                         if not state["damaged"]:
                             state["damaged"] = True
-                            payload = damage_blobs_frame(payload, log)
-                dst.sendall(header + payload)
+                            data = header + damage_blobs_frame(payload, log)
+                elif (fault == "cut-frame" and msg_type == fault_arg and
+                      cut_now()):
+                    half = len(data) // 2
+                    dst.sendall(data[:half])
+                    log.write("cut a frame of type %d after %d of %d bytes\n"
+                              % (msg_type, half, len(data)))
+                    log.flush()
+                    break
+                elif (fault == "cut-after" and
+                      forwarded + len(data) >= fault_arg and cut_now()):
+                    dst.sendall(data[:fault_arg - forwarded])
+                    log.write("cut the connection after %d bytes from the "
+                              "server\n" % fault_arg)
+                    log.flush()
+                    break
+                dst.sendall(data)
+                forwarded += len(data)
         except OSError:
             pass
         close_both(src, dst)
@@ -658,6 +1361,10 @@ def traffic(args):
 COMMANDS = {
     "start-slaves": start_slaves,
     "stop-slaves": stop_slaves,
+    "hosts-up": hosts_up,
+    "hosts-down": hosts_down,
+    "hosts-guard": hosts_guard,
+    "host-link": host_link,
     "stop-server": stop_server,
     "server-pids": lambda args: [print(pid) for pid in server_pids(args[0])],
     "wait-no-server": lambda args: wait_no_server(args[0], float(args[1])),
@@ -668,7 +1375,21 @@ COMMANDS = {
     "exit-code": exit_code,
     "with-umask": with_umask,
     "mode": mode,
+    "with-fd-limit": with_fd_limit,
+    "same-files": same_files,
+    "count-lines": count_lines,
     "parallel": parallel,
+    "spawn": spawn,
+    "spawn-run": spawn_run,
+    "wait-spawned": wait_spawned,
+    "slave-pids": slave_pids,
+    "wait-busy": wait_busy,
+    "signal": signal_processes,
+    "cont-guard": cont_guard,
+    "wait-log": wait_log,
+    "wait-new-server": wait_new_server,
+    "wait-clients": wait_clients,
+    "unmount-under": unmount_under,
     "interrupt-after": interrupt_after,
     "proxy": proxy,
     "proxy-serve": proxy_serve,
