@@ -8,6 +8,9 @@ packages=(
   # test/projects: xz-utils (gettext: msgfmt for Debian's patched translation)
   # and yaml-cpp (Debian's googletest sources and its CMake package).
   gettext googletest libgtest-dev libgmock-dev
+  # test/lit/fault-network.test: hosts as network namespaces, loss and rate
+  # limits, links taken down.
+  iproute2 iptables
 )
 missing=()
 for p in "${packages[@]}"; do
