@@ -555,20 +555,11 @@ def process_name(pid):
 
 
 def server_descendants(runtime_dir):
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+    parent_of = parents()
     found = set(server_pids(runtime_dir))
     roots = set(found)
     while True:
-        more = {p for p, pp in parents.items() if pp in found and p not in found}
+        more = {p for p, pp in parent_of.items() if pp in found and p not in found}
         if not more:
             break
         found |= more
