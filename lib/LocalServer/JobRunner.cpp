@@ -94,10 +94,18 @@ llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
         std::make_error_code(std::errc::protocol_error),
         "slave sent %zu outputs, not the %u expected", Result.Outputs.size(),
         Expected);
-  for (unsigned I = 0; I != 3; ++I)
-    if (Blobs[I])
-      if (llvm::Error E = writeOutputFile(*Paths[I], *Blobs[I], Umask))
-        return E;
+  // All or none: the client's clang runs the job again after a failure (a
+  // full disk), and must not find a dependency file this attempt wrote.
+  for (unsigned I = 0; I != 3; ++I) {
+    if (!Blobs[I])
+      continue;
+    if (llvm::Error E = writeOutputFile(*Paths[I], *Blobs[I], Umask)) {
+      for (unsigned J = 0; J != I; ++J)
+        if (Blobs[J])
+          llvm::sys::fs::remove(*Paths[J]);
+      return E;
+    }
+  }
   return llvm::Error::success();
 }
 

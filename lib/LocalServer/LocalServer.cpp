@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -27,7 +28,7 @@ public:
   Server(const LocalServerOptions &Options, Logger &Log)
       : Options(Options), Log(Log),
         Pool(std::max(2u, std::thread::hardware_concurrency())), Acceptor(IO),
-        Signals(IO, SIGTERM, SIGINT, SIGHUP), IdleTimer(IO) {}
+        Signals(IO, SIGTERM, SIGINT, SIGHUP), IdleTimer(IO), AcceptRetry(IO) {}
 
   int run();
 
@@ -47,6 +48,10 @@ private:
   stream_protocol::acceptor Acceptor;
   boost::asio::signal_set Signals;
   boost::asio::steady_timer IdleTimer;
+  /// Out of descriptors, accepting again at once would spin: the clients
+  /// wait in the listen backlog until a session ends.
+  boost::asio::steady_timer AcceptRetry;
+  bool OutOfDescriptors = false;
   std::unique_ptr<LocalSlaves> OwnSlaves;
   std::unique_ptr<JobRunner> Runner;
   unsigned Active = 0;
@@ -103,9 +108,23 @@ void Server::accept() {
       [this](boost::system::error_code EC, stream_protocol::socket S) {
         if (EC == boost::asio::error::operation_aborted)
           return;
+        if (EC == boost::asio::error::no_descriptors ||
+            EC == boost::system::errc::too_many_files_open_in_system) {
+          if (!OutOfDescriptors)
+            Log.log("accept failed: " + EC.message() +
+                    "; clients wait until a session ends");
+          OutOfDescriptors = true;
+          AcceptRetry.expires_after(std::chrono::milliseconds(100));
+          AcceptRetry.async_wait([this](boost::system::error_code EC) {
+            if (!EC && !Retiring)
+              accept();
+          });
+          return;
+        }
         if (EC) {
           Log.log("accept failed: " + EC.message());
         } else {
+          OutOfDescriptors = false;
           // One stat per client: cheap, and an upgraded clang-dist must not
           // be served by the old one for the rest of the build.
           if (executableReplaced())
@@ -229,6 +248,13 @@ int Server::run() {
 
 int clang::dist::runLocalServer(const LocalServerOptions &Options) {
   std::signal(SIGPIPE, SIG_IGN);
+  // One descriptor per waiting client: make -j300 needs more than the soft
+  // limit a shell hands down, and the hard limit is ours to take.
+  rlimit Files;
+  if (::getrlimit(RLIMIT_NOFILE, &Files) == 0 && Files.rlim_cur < Files.rlim_max) {
+    Files.rlim_cur = Files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &Files);
+  }
   // Lets a job's preprocessing crash without the server (JobRunner).
   llvm::CrashRecoveryContext::Enable();
   auto Log = Logger::openFile(Options.Paths.Log, "local-server");
