@@ -35,10 +35,16 @@ std::string clang::dist::compress(llvm::StringRef Data, int Level) {
 
 llvm::Expected<std::string> clang::dist::decompress(llvm::StringRef Compressed,
                                                     uint64_t RawSize) {
-  if (RawSize > MaxFramePayload * 16ull)
+  // No zstd frame expands more than 32768 times (a block of 128 KiB costs at
+  // least a 3-byte header and one RLE byte), so a larger claim is garbage and
+  // must not size an allocation (found by fuzz/, DecompressFuzzer).
+  constexpr uint64_t MaxExpansion = 32768;
+  if (RawSize > MaxFramePayload * 16ull ||
+      RawSize > Compressed.size() * MaxExpansion)
     return llvm::createStringError(
         std::make_error_code(std::errc::protocol_error),
-        "compressed blob declares %llu bytes", (unsigned long long)RawSize);
+        "compressed blob of %zu bytes declares %llu bytes", Compressed.size(),
+        (unsigned long long)RawSize);
   unsigned long long Declared =
       ZSTD_getFrameContentSize(Compressed.data(), Compressed.size());
   if (Declared != RawSize)

@@ -391,7 +391,7 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   case static_cast<uint8_t>(SourceKind::RewrittenIncludes):
     if (Result->Files.empty())
       return Malformed("no main file");
-    if (ManifestSize != 0)
+    if (ManifestSize != 0 || !ManifestData.empty())
       return Malformed("a manifest with preprocessed source");
     break;
   case static_cast<uint8_t>(SourceKind::Sources): {

@@ -1,0 +1,183 @@
+//===- fuzz/GenerateSeeds.cpp - Seed corpora from the current encoders ----===//
+//
+// Usage: fuzz-generate-seeds DIR
+//
+// Writes DIR/frames, DIR/messages and DIR/decompress: a few valid inputs for
+// each target, encoded by today's encoders, from which the fuzzers mutate
+// their way into every field. A corpus checked in as bytes would go stale
+// with each protocol change.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Protocol/Compression.h"
+#include "Protocol/Frame.h"
+#include "Protocol/Messages.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang::dist;
+
+namespace {
+
+void writeSeed(llvm::StringRef Dir, llvm::StringRef Name,
+               llvm::StringRef Bytes) {
+  llvm::SmallString<256> Path(Dir);
+  llvm::sys::path::append(Path, Name);
+  std::error_code EC;
+  llvm::raw_fd_ostream OS(Path, EC);
+  if (!EC) {
+    OS << Bytes;
+    OS.close();
+    EC = OS.error();
+  }
+  if (EC) {
+    llvm::errs() << "fuzz-generate-seeds: " << Path << ": " << EC.message()
+                 << "\n";
+    std::exit(1);
+  }
+}
+
+/// One of each message, with every field set, and lists of more than one.
+struct Samples {
+  Hello H;
+  HelloReply Reply;
+  Authenticate Auth;
+  SubmitJob Submit;
+  JobOutcome Outcome;
+  CompileJob Rewritten, Sources;
+  CompileResult Result;
+  NeedBlobs Need;
+  Blobs Contents;
+
+  Samples() {
+    H.ClangVersion = "Debian clang version 16.0.6 (15~deb12u1)";
+    H.Peer = "local server";
+    H.Challenge.fill(0x5a);
+
+    Reply.Accepted = true;
+    Reply.ClangVersion = H.ClangVersion;
+    Reply.AuthRequired = true;
+    Reply.Challenge.fill(0xa5);
+    Reply.Proof.fill(0x3c);
+
+    Auth.Proof.fill(0xc3);
+
+    Submit.WorkingDir = "/home/user/project";
+    Submit.Args = {"-cc1",      "-triple", "x86_64-pc-linux-gnu",
+                   "-emit-obj", "-o",      "main.o",
+                   "-x",        "c",       "main.c"};
+
+    Outcome.Kind = JobOutcome::Disposition::Completed;
+    Outcome.ExitCode = 1;
+    Outcome.Diagnostics = "main.c:1:1: error: unknown type name 'x'\n";
+
+    std::string Main = "int main(void) { return 0; }\n";
+    Rewritten.Id = 7;
+    Rewritten.Kind = SourceKind::RewrittenIncludes;
+    Rewritten.WorkingDir = Submit.WorkingDir;
+    Rewritten.Args = Submit.Args;
+    Rewritten.Files = {{"main.c", Main.size(), compress(Main)},
+                       {"ignore.txt", 0, compress("")}};
+
+    Sources.Id = 8;
+    Sources.Kind = SourceKind::Sources;
+    Sources.WorkingDir = Submit.WorkingDir;
+    Sources.Args = Submit.Args;
+    ManifestEntry Dir;
+    Dir.Path = "/home/user/project";
+    Dir.Kind = ManifestEntry::EntryKind::Directory;
+    ManifestEntry File;
+    File.Path = "/home/user/project/main.c";
+    File.Digest = digestContents(Main);
+    File.Size = Main.size();
+    File.ModificationTime = 1700000000;
+    ManifestEntry Link = File;
+    Link.Path = "/home/user/project/link.c";
+    Link.SameAs = 2;
+    Sources.Manifest = {Dir, File, Link};
+
+    std::string Object = "\177ELF object";
+    std::string Deps = "main.o: main.c\n";
+    Result.Id = 8;
+    Result.Diagnostics = "main.c:1:5: warning: unused\n";
+    Result.Outputs = {{OutputKind::Primary, Object.size(), compress(Object)},
+                      {OutputKind::Dependencies, Deps.size(), compress(Deps)}};
+
+    Need.Id = 8;
+    Need.Digests = {digestContents(Main), digestContents(Deps)};
+
+    Contents.Id = 8;
+    Contents.Contents = {{digestContents(Main), Main.size(), compress(Main)},
+                         {digestContents(Deps), Deps.size(), compress(Deps)}};
+  }
+};
+
+/// fuzz-messages: the message type, then the payload.
+template <typename M> std::string messageInput(const M &Message) {
+  return static_cast<char>(MessageTraits<M>::Type) + encode(Message);
+}
+
+/// fuzz-decompress: the raw size, then the zstd frame.
+std::string decompressInput(llvm::StringRef Raw) {
+  std::string Input(8, '\0');
+  llvm::support::endian::write64le(Input.data(), Raw.size());
+  return Input + compress(Raw);
+}
+
+} // namespace
+
+int main(int Argc, char **Argv) {
+  if (Argc != 2) {
+    llvm::errs() << "usage: fuzz-generate-seeds DIR\n";
+    return 2;
+  }
+  llvm::SmallString<256> Frames(Argv[1]), Messages(Argv[1]),
+      Decompress(Argv[1]);
+  llvm::sys::path::append(Frames, "frames");
+  llvm::sys::path::append(Messages, "messages");
+  llvm::sys::path::append(Decompress, "decompress");
+  for (llvm::StringRef Dir : {Frames, Messages, Decompress})
+    if (std::error_code EC = llvm::sys::fs::create_directories(Dir)) {
+      llvm::errs() << "fuzz-generate-seeds: " << Dir << ": " << EC.message()
+                   << "\n";
+      return 1;
+    }
+
+  Samples S;
+  writeSeed(Messages, "hello", messageInput(S.H));
+  writeSeed(Messages, "hello-reply", messageInput(S.Reply));
+  writeSeed(Messages, "authenticate", messageInput(S.Auth));
+  writeSeed(Messages, "submit-job", messageInput(S.Submit));
+  writeSeed(Messages, "job-outcome", messageInput(S.Outcome));
+  writeSeed(Messages, "compile-job-rewritten", messageInput(S.Rewritten));
+  writeSeed(Messages, "compile-job-sources", messageInput(S.Sources));
+  writeSeed(Messages, "compile-result", messageInput(S.Result));
+  writeSeed(Messages, "need-blobs", messageInput(S.Need));
+  writeSeed(Messages, "blobs", messageInput(S.Contents));
+
+  // A connection's frames as each side writes them.
+  writeSeed(Frames, "client", encodeFrame(S.H) + encodeFrame(S.Submit));
+  writeSeed(Frames, "local-server",
+            encodeFrame(S.Reply) + encodeFrame(S.Outcome));
+  writeSeed(Frames, "server-to-slave",
+            encodeFrame(S.H) + encodeFrame(S.Auth) + encodeFrame(S.Sources) +
+                encodeFrame(S.Contents));
+  writeSeed(Frames, "slave-to-server",
+            encodeFrame(S.Reply) + encodeFrame(S.Need) +
+                encodeFrame(Heartbeat()) + encodeFrame(S.Result));
+
+  writeSeed(Decompress, "empty", decompressInput(""));
+  writeSeed(Decompress, "text",
+            decompressInput("#include <stdio.h>\nint main(void) {\n"
+                            "  puts(\"hello\");\n  return 0;\n}\n"));
+  writeSeed(Decompress, "repetitive", decompressInput(std::string(5000, 'x')));
+  // Over 64 KiB, as most objects are: a 4-byte size field, and more than one
+  // block.
+  std::string Large;
+  while (Large.size() < 200000)
+    Large += "static int unused(void) { return 0; }\n";
+  writeSeed(Decompress, "large", decompressInput(Large));
+  return 0;
+}
