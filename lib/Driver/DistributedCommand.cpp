@@ -121,15 +121,18 @@ int DistributedCommand::Execute(
     *ExecutionFailed = false;
   for (int Try = 0; Connection && Try < 2; ++Try) {
     llvm::Expected<JobOutcome> Outcome = awaitOutcome(*Connection);
-    Connection.reset();
     if (!Outcome) {
       std::string Why = llvm::toString(Outcome.takeError());
-      if (Try == 0)
+      if (Try == 0) {
+        awaitServerExit(*Connection);
         Connection = sendRequest(Target, Request);
-      else
+      } else {
+        Connection.reset();
         logFallback(Target, "the local server did not answer: " + Why);
+      }
       continue;
     }
+    Connection.reset();
     if (Outcome->Kind == JobOutcome::Disposition::Completed) {
       // One write: diagnostics of parallel jobs must not interleave.
       writeToStderr(Outcome->Diagnostics);

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,9 @@ namespace {
 
 /// The server answers within this, or the client compiles locally.
 constexpr int StartTimeoutMs = 30000;
+/// A server that went away has exited within this; a kernel tearing down
+/// a process with many descriptors can take a while.
+constexpr int ExitTimeoutMs = 5000;
 
 llvm::Error systemError(const llvm::Twine &What) {
   int Err = errno;
@@ -136,4 +140,21 @@ clang::dist::connectToServer(const ServerTarget &Target) {
         "on '%s'",
         Target.Paths.Socket.c_str());
   return std::move(**Started);
+}
+
+void clang::dist::awaitServerExit(const FrameSocket &Socket) {
+  ucred Peer{};
+  socklen_t Size = sizeof(Peer);
+  if (::getsockopt(Socket.fd(), SOL_SOCKET, SO_PEERCRED, &Peer, &Size) != 0 ||
+      Peer.pid <= 0)
+    return;
+  // A pidfd turns readable when the process has exited, its descriptors
+  // closed; none means it is gone already.
+  int PidFd = static_cast<int>(::syscall(SYS_pidfd_open, Peer.pid, 0));
+  if (PidFd < 0)
+    return;
+  pollfd P{PidFd, POLLIN, 0};
+  while (::poll(&P, 1, ExitTimeoutMs) < 0 && errno == EINTR)
+    ;
+  ::close(PidFd);
 }

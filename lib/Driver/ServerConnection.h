@@ -29,6 +29,12 @@ struct ServerTarget {
 /// Connects to the server of \p Target, starting it if nobody listens.
 llvm::Expected<FrameSocket> connectToServer(const ServerTarget &Target);
 
+/// Waits, a few seconds at most, until the server at the other end of
+/// \p Socket has exited. A client whose server went away must not connect
+/// again before that: the dying process may still hold its listening socket,
+/// which queues the new connection and then resets it.
+void awaitServerExit(const FrameSocket &Socket);
+
 } // namespace clang::dist
 
 #endif

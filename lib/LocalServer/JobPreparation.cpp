@@ -169,11 +169,12 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
     Prepared.SplitDwarfPath =
         absolute(Submit.WorkingDir, Inv.getCodeGenOpts().SplitDwarfOutput);
 
+  if (!Inv.getDependencyOutputOpts().OutputFile.empty())
+    Prepared.DependencyPath =
+        absolute(Submit.WorkingDir, Inv.getDependencyOutputOpts().OutputFile);
+
   std::vector<std::string> Extra = auxiliaryInputs(Inv);
   if (Mode == DistributionMode::Sources) {
-    if (!Inv.getDependencyOutputOpts().OutputFile.empty())
-      Prepared.DependencyPath = absolute(
-          Submit.WorkingDir, Inv.getDependencyOutputOpts().OutputFile);
     Why = scanSources(std::move(Inv), Submit, Extra, Cache, Prepared);
   } else {
     Why = rewriteIncludes(std::move(Inv), Submit, Cache, Prepared);

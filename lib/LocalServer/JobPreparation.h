@@ -14,6 +14,7 @@
 #include "LocalServer/FileCache.h"
 #include "Protocol/Messages.h"
 #include <map>
+#include <optional>
 #include <string>
 
 namespace clang::dist {
@@ -29,9 +30,11 @@ struct PreparedJob {
   std::string ObjectPath;
   /// Absolute path of the .dwo file to write (-gsplit-dwarf), or empty.
   std::string SplitDwarfPath;
-  /// Sources mode: absolute path of the dependency file the slave's compile
-  /// writes, or empty. (The preprocessed mode writes it while preprocessing.)
+  /// Absolute path of the dependency file to write, or empty.
   std::string DependencyPath;
+  /// Preprocessed mode: the dependency file, which the preprocessing makes
+  /// (the sources mode's comes from the slave).
+  std::optional<OutputBlob> Dependencies;
   /// Sources mode: the contents the manifest names, for the slave to ask for.
   std::map<ContentDigest, std::shared_ptr<FileContents>> Contents;
 };

@@ -79,16 +79,20 @@ llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
   const OutputKind Kinds[] = {OutputKind::Dependencies, OutputKind::SplitDwarf,
                               OutputKind::Primary};
   bool Failed = Result.ExitCode != 0;
-  const OutputBlob *Blobs[3] = {};
+  // The preprocessed mode's dependency file is the server's own.
+  const OutputBlob *Blobs[3] = {Job.Dependencies ? &*Job.Dependencies
+                                                 : nullptr};
   unsigned Expected = 0;
   for (unsigned I = 0; I != 3; ++I)
-    Expected += !Paths[I]->empty() && !Failed;
+    Expected += !Paths[I]->empty() && !Failed && !Blobs[I];
+  unsigned Matched = 0;
   for (const OutputBlob &B : Result.Outputs)
     for (unsigned I = 0; I != 3; ++I)
       if (B.Kind == Kinds[I] && !Paths[I]->empty() && !Blobs[I] &&
-          (!Failed || B.Kind == OutputKind::Dependencies))
+          (!Failed || B.Kind == OutputKind::Dependencies)) {
         Blobs[I] = &B;
-  unsigned Matched = llvm::count_if(Blobs, [](auto *B) { return B; });
+        ++Matched;
+      }
   if (Matched != Result.Outputs.size() || (!Failed && Matched != Expected))
     return llvm::createStringError(
         std::make_error_code(std::errc::protocol_error),

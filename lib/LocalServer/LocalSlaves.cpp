@@ -44,6 +44,9 @@ LocalSlaves::start(llvm::StringRef Executable, unsigned Slots,
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(Pipe[1], STDOUT_FILENO);
     ::dup2(LogFd, STDERR_FILENO);
+    // Nothing else of the server's: its listening socket, inherited, would
+    // outlive a server that dies and queue (then reset) its clients' retries.
+    ::close_range(3, ~0U, 0);
     ::execv(Argv[0], const_cast<char **>(Argv.data()));
     ::_exit(127);
   }

@@ -8,10 +8,12 @@
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "clang/Rewrite/Frontend/Rewriters.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace clang;
 using namespace clang::dist;
@@ -124,18 +126,24 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
   Out.ShowLineMarkers = true;
   Out.UseLineDirectives = false;
   Inv.getFrontendOpts().DisableFree = false;
-  // The dependency file is written by this preprocessing, exactly as the
-  // compile would have written it; its path is the client's. clang creates a
-  // new one under the client's umask and keeps the mode of one it overwrites.
+  // The dependency file is made by this preprocessing, exactly as the
+  // compile would have made it, but into a temporary file of ours: the job
+  // runner stores it with the object, all or none, so that a job that runs
+  // locally after all never finds one this attempt wrote.
   DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
-  if (!Deps.OutputFile.empty() &&
-      !llvm::sys::path::is_absolute(Deps.OutputFile)) {
-    llvm::SmallString<256> Path(Submit.WorkingDir);
-    llvm::sys::path::append(Path, Deps.OutputFile);
-    Deps.OutputFile = std::string(Path);
+  llvm::SmallString<128> DepTemp;
+  if (!Deps.OutputFile.empty()) {
+    int Fd;
+    if (llvm::sys::fs::createTemporaryFile("clang-dist-deps", "d", Fd,
+                                           DepTemp))
+      return "cannot create a temporary dependency file";
+    ::close(Fd);
+    Deps.OutputFile = std::string(DepTemp);
   }
-  bool NewDepFile =
-      !Deps.OutputFile.empty() && !llvm::sys::fs::exists(Deps.OutputFile);
+  auto RemoveTemp = llvm::make_scope_exit([&] {
+    if (!DepTemp.empty())
+      llvm::sys::fs::remove(DepTemp);
+  });
 
   CompilerInstance Clang;
   Clang.setInvocation(std::make_shared<CompilerInvocation>(std::move(Inv)));
@@ -149,9 +157,6 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
   RewriteIncludesToString Action(Rewritten, Hazards);
   bool Ok = Clang.ExecuteAction(Action) &&
             !Clang.getDiagnostics().hasErrorOccurred();
-  if (NewDepFile)
-    ::chmod(Clang.getDependencyOutputOpts().OutputFile.c_str(),
-            0666 & ~Submit.Umask);
   if (!Ok)
     return "preprocessing failed";
   if (Hazards.CounterInIf)
@@ -168,6 +173,14 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
     Hazards.note(std::move(Why));
   if (!Hazards.Hazard.empty())
     return Hazards.Hazard;
+  if (!DepTemp.empty()) {
+    auto Buffer = llvm::MemoryBuffer::getFile(DepTemp);
+    if (!Buffer)
+      return "cannot read the dependency file back";
+    llvm::StringRef Text = (*Buffer)->getBuffer();
+    Prepared.Dependencies =
+        OutputBlob{OutputKind::Dependencies, Text.size(), compress(Text)};
+  }
   Prepared.Job.Kind = SourceKind::RewrittenIncludes;
   Prepared.Job.Files.push_back(
       {Prepared.MainFile, Rewritten.size(), compress(Rewritten)});

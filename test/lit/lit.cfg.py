@@ -3,6 +3,7 @@
 # Each test runs in isolation: its own runtime directory (so its own local
 # server), slaves it starts itself on ports the system chooses, and a server
 # it stops itself. Reference results come from the real clang-16.
+import hashlib
 import os
 import lit.formats
 
@@ -19,8 +20,13 @@ if mode not in ("sources", "preprocessed"):
     lit_config.fatal("unknown mode '%s'" % mode)
 config.name = "clang-dist (%s mode)" % mode
 config.available_features.add("mode-" + mode)
-# One letter: socket paths under %t must stay within sockaddr_un's 108 bytes.
-config.test_exec_root = os.path.join(config.clang_dist_obj_root, mode[0])
+# A test's local server listens on %t.rt/server-<16 hex>.sock, which must
+# fit sockaddr_un's 108 bytes wherever the build directory is: the tests run
+# under a short directory of /tmp named by a hash of the build directory.
+build_key = hashlib.blake2b(config.clang_dist_obj_root.encode(),
+                            digest_size=4).hexdigest()
+config.test_exec_root = os.path.join("/tmp", "clang-dist-lit-" + build_key,
+                                     mode[0])
 
 # FileCheck, not, count, split-file; clang-16 is found where clang's own
 # driver would find it, so reference and distributed builds agree.

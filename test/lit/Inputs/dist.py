@@ -64,9 +64,13 @@
       test has stopped what it started.
   with-umask MASK -- COMMAND...
       Runs COMMAND with the umask MASK (octal) and exits with its code.
-  with-fd-limit N -- COMMAND...
+  with-fd-limit N [--hard] -- COMMAND...
       Runs COMMAND with its soft limit of open descriptors (ulimit -n) set
-      to N, and exits with its code. A local server it starts inherits it.
+      to N (with --hard, its hard limit too), and exits with its code. A
+      local server it starts inherits the limits.
+  server-fd-limit RUNTIME_DIR
+      Prints "soft S hard H": the descriptor limits of the running local
+      server of RUNTIME_DIR.
   same-files REF DIR
       Compares each file of DIR with the file of the same name in REF;
       prints "N files, each the same as in REF" or fails naming those that
@@ -590,10 +594,23 @@ def with_umask(args):
 
 def with_fd_limit(args):
     import resource
-    assert args[1] == "--"
+    n, rest = int(args[0]), args[1:]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (int(args[0]), hard))
-    sys.exit(subprocess.call(args[2:]))
+    if rest[0] == "--hard":
+        hard, rest = n, rest[1:]
+    assert rest[0] == "--"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (n, hard))
+    sys.exit(subprocess.call(rest[1:]))
+
+
+def server_fd_limit(args):
+    pids = server_pids(args[0])
+    if len(pids) != 1:
+        sys.exit("%d local servers run, not one" % len(pids))
+    with open("/proc/%d/limits" % pids[0]) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                print("soft %s hard %s" % tuple(line.split()[3:5]))
 
 
 def same_files(args):
@@ -1367,6 +1384,7 @@ COMMANDS = {
     "with-umask": with_umask,
     "mode": mode,
     "with-fd-limit": with_fd_limit,
+    "server-fd-limit": server_fd_limit,
     "same-files": same_files,
     "count-lines": count_lines,
     "parallel": parallel,
