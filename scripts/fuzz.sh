@@ -10,13 +10,7 @@ seconds=${1:-20}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=(frames messages decompress config)
 
-# libFuzzer and clang-16's sanitizer runtimes; the rest is install-deps.sh's.
-if ! dpkg-query -W -f='${Status}' libclang-rt-16-dev 2>/dev/null | grep -q 'install ok installed'; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libclang-rt-16-dev
-fi
+bash scripts/install-deps.sh
 
 # Assertions stay on: an invariant the code asserts is a property too.
 CC=clang-16 CXX=clang++-16 cmake -S . -B "$build_dir" -G Ninja -DCLANG_DIST_FUZZ=ON \

@@ -5,6 +5,9 @@ packages=(
   clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev llvm-16-tools
   libzstd-dev libboost-dev catch2 cmake ninja-build pkg-config python3 python3-psutil make
   dpkg-dev
+  # scripts/test.sh's sanitizer build and scripts/fuzz.sh: clang-16's
+  # sanitizer runtimes and libFuzzer.
+  libclang-rt-16-dev
   # test/projects: xz-utils (gettext: msgfmt for Debian's patched translation)
   # and yaml-cpp (Debian's googletest sources and its CMake package).
   gettext googletest libgtest-dev libgmock-dev
