@@ -167,9 +167,16 @@ class ClangDist(Anchor):
         self.runtime = None
 
     def start(self):
+        # A blob cache of the anchor's own, empty at its start: its first
+        # build is cold, the next ones warm. The built-in local slaves take
+        # theirs from TMPDIR, which env() sets.
+        self.tmp = os.path.join(self.dir, "tmp")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        os.makedirs(self.tmp)
         if self.slaves:
             self.spawn([os.path.join(self.ctx.bin, "clangd-slave"), "--cores", str(self.ctx.cores),
-                        "--port", str(SLAVE_PORT), "--bind", "127.0.0.1"], self.ctx.remote)
+                        "--port", str(SLAVE_PORT), "--bind", "127.0.0.1",
+                        "--cache-dir", os.path.join(self.tmp, "blobs")], self.ctx.remote)
             wait_until(lambda: all(_listening(SLAVE_PORT + i) for i in range(self.ctx.cores)),
                        10, "clangd-slave")
 
@@ -182,7 +189,7 @@ class ClangDist(Anchor):
     def env(self):
         conf = f"--distributed {self.conf}"
         env = {"BENCH_CC": f"{self.ctx.bin}/clang-dist {conf}",
-               "BENCH_CXX": f"{self.ctx.bin}/clang-dist++ {conf}"}
+               "BENCH_CXX": f"{self.ctx.bin}/clang-dist++ {conf}", "TMPDIR": self.tmp}
         if self.runtime:
             env["CLANG_DIST_RUNTIME_DIR"] = self.runtime
         return env
@@ -194,34 +201,16 @@ def _listening(port):
     return bool(out.strip())
 
 
-def mode_supported(ctx):
-    """Whether this clang-dist accepts the `mode` setting (it is being added)."""
-    d = os.path.join(ctx.work, "mode-probe")
-    os.makedirs(d, exist_ok=True)
-    conf = os.path.join(d, "dist.conf")
-    with open(conf, "w") as f:
-        f.write("idle-timeout 1\nmode preprocessed\n")
-    src = os.path.join(d, "probe.c")
-    with open(src, "w") as f:
-        f.write("int probe;\n")
-    p = subprocess.run([os.path.join(ctx.bin, "clang-dist"), "--distributed", conf, "-fsyntax-only", src],
-                       capture_output=True, text=True,
-                       env={**os.environ, "CLANG_DIST_RUNTIME_DIR": os.path.join(d, "rt")})
-    return "unknown setting 'mode'" not in p.stderr
-
-
-def make_all(ctx, with_modes):
-    """Every anchor, in the order of the report."""
-    anchors = {
+def make_all(ctx):
+    """Every anchor, in the order of the report. cd-local and cd-slaves use
+    the default mode (sources)."""
+    return {
         "clang": lambda: Anchor("clang", ctx),
         "distcc": lambda: Distcc("distcc", ctx, pump=False),
         "distcc-pump": lambda: Distcc("distcc-pump", ctx, pump=True),
         "icecc": lambda: Icecream("icecc", ctx),
         "cd-local": lambda: ClangDist("cd-local", ctx, slaves=False, mode=None),
         "cd-slaves": lambda: ClangDist("cd-slaves", ctx, slaves=True, mode=None),
+        "cd-local-preprocessed": lambda: ClangDist("cd-local-preprocessed", ctx, False, "preprocessed"),
+        "cd-slaves-preprocessed": lambda: ClangDist("cd-slaves-preprocessed", ctx, True, "preprocessed"),
     }
-    if with_modes:
-        for mode in ("sources", "preprocessed"):
-            anchors[f"cd-local-{mode}"] = (lambda m: lambda: ClangDist(f"cd-local-{m}", ctx, False, m))(mode)
-            anchors[f"cd-slaves-{mode}"] = (lambda m: lambda: ClangDist(f"cd-slaves-{m}", ctx, True, m))(mode)
-    return anchors

@@ -29,6 +29,7 @@ class Context:
         self.cores = os.cpu_count()
         self.bin = os.path.join(work, "bin")
         self.client = cgroups.Group("client")
+        self.compile = cgroups.Group("compile")
         self.clientd = cgroups.Group("clientd")
         self.remote = cgroups.Group("remote")
         self.icecc_env = None
@@ -72,16 +73,14 @@ def main():
     ctx = Context(os.path.abspath(args.work))
     copy_binaries(ctx)
     ctx.icecc_env = icecc_toolchain(ctx)
-    with_modes = anchors_mod.mode_supported(ctx)
-    available = anchors_mod.make_all(ctx, with_modes)
+    available = anchors_mod.make_all(ctx)
     wanted = list(available) if args.anchors == "all" else args.anchors.split(",")
     unknown = [a for a in wanted if a not in available]
     if unknown:
-        sys.exit(f"bench: unknown or unavailable anchors: {', '.join(unknown)}"
-                 + ("" if with_modes else " (this clang-dist rejects the 'mode' setting)"))
+        sys.exit(f"bench: unknown anchors: {', '.join(unknown)}")
 
     data = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
-            "argv": sys.argv[1:], "cores": ctx.cores, "mode_supported": with_modes,
+            "argv": sys.argv[1:], "cores": ctx.cores,
             # The measured binary is built from a working tree, not a commit: name it by content.
             "clang_dist_sha256": subprocess.run(["sha256sum", os.path.join(ctx.bin, "clang-dist")],
                                                 capture_output=True, text=True).stdout.split()[0],

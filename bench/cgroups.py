@@ -1,10 +1,12 @@
 """CPU accounting with cgroup v1 cpuacct groups.
 
-Three groups under /sys/fs/cgroup/cpuacct/cdbench: 'client' holds the build
-(make, compiler drivers, clients, the clang-dist local server, which stays in
-its starter's group even though it double-forks out of make's process tree),
-'clientd' holds daemons that serve the build on the user's machine (icecream's
-local iceccd), 'remote' holds the slave side (distccd, the compiling iceccd,
+Four groups under /sys/fs/cgroup/cpuacct/cdbench: 'client' holds the build
+(make, cmake, shells, links); 'compile' the compile steps, which bench/wrap
+puts there, and whatever they start (a clang-dist local server stays in its
+starter's group even though it double-forks out of make's tree; distcc's
+local preprocessor), and distcc-pump's include server; 'clientd' holds
+daemons that serve the build on the user's machine (icecream's local iceccd);
+'remote' holds the slave side (distccd, the compiling iceccd,
 icecc-scheduler, clangd-slave)."""
 import os
 import threading
@@ -34,16 +36,22 @@ class Group:
         return lambda: self.add(os.getpid())
 
 
+def _cmdline(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read().split(b"\0")
+
+
 class Mover:
-    """Moves every process of `source` whose name is in `names` into `target`.
+    """Moves processes of the `sources` groups into other groups: each rule is
+    (predicate on a pid's argv as bytes, target group).
 
-    The clang-dist local server starts its built-in clangd-slave itself, inside
-    the client group; this puts that slave where it belongs. CPU a process used
-    before it was moved (its first few ms) stays with the client group."""
+    The clang-dist local server starts its built-in clangd-slave itself, in
+    the compile group, and distcc-pump starts its include server in the
+    client group; this puts them where they belong. CPU a process used before
+    it was moved (its first few ms) stays where it was."""
 
-    def __init__(self, names, source, target, period=0.01):
-        self.names, self.period = set(names), period
-        self.source, self.target = source, target
+    def __init__(self, rules, sources, period=0.01):
+        self.rules, self.sources, self.period = rules, sources, period
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -59,10 +67,13 @@ class Mover:
         # Only processes of our own build: other clangd-slaves on this machine
         # (someone's tests) are none of our business.
         while not self.stop_event.wait(self.period):
-            for pid in self.source.pids():
-                try:
-                    with open(f"/proc/{pid}/comm") as f:
-                        if f.read().strip() in self.names:
-                            self.target.add(pid)
-                except OSError:
-                    pass  # the process exited meanwhile
+            for source in self.sources:
+                for pid in source.pids():
+                    try:
+                        argv = _cmdline(pid)
+                        for matches, target in self.rules:
+                            if target is not source and matches(argv):
+                                target.add(pid)
+                                break
+                    except OSError:
+                        pass  # the process exited meanwhile

@@ -81,11 +81,14 @@ def run(project, anchor, ctx, rep):
     counter = netcount.PortCounter(anchor.ports) if anchor.ports else None
     if counter:
         counter.reset()
-    before = {g: getattr(ctx, g).usage_s() for g in ("client", "clientd", "remote")}
+    groups = ("client", "compile", "clientd", "remote")
+    before = {g: getattr(ctx, g).usage_s() for g in groups}
     jobs_before = anchor.remote_jobs() if hasattr(anchor, "remote_jobs") else 0
     log_path = os.path.join(anchor.dir, f"build-{project.name}-{rep}.log")
-    env = {**os.environ, **anchor.env()}
-    with cgroups.Mover({"clangd-slave"}, ctx.client, ctx.remote), open(log_path, "w") as log:
+    env = {**os.environ, **anchor.env(), "BENCH_COMPILE_CGROUP": ctx.compile.path}
+    rules = [(lambda argv: os.path.basename(argv[0]) == b"clangd-slave", ctx.remote),
+             (lambda argv: any(a.endswith(b"include_server.py") for a in argv), ctx.compile)]
+    with cgroups.Mover(rules, [ctx.client, ctx.compile]), open(log_path, "w") as log:
         t0 = time.monotonic()
         p = subprocess.run(anchor.build_prefix + project.build_argv(), cwd=project.build, env=env,
                            stdout=log, stderr=subprocess.STDOUT, preexec_fn=ctx.client.joiner())
@@ -97,7 +100,7 @@ def run(project, anchor, ctx, rep):
             if result["server_seen"]:
                 _wait_gone(result["server_pid"])
             result.update(_server_log_summary(anchor.runtime))
-    after = {g: getattr(ctx, g).usage_s() for g in ("client", "clientd", "remote")}
+    after = {g: getattr(ctx, g).usage_s() for g in groups}
     for g in after:
         result[f"cpu_{g}_s"] = round(after[g] - before[g], 3)
     if counter:

@@ -13,14 +13,18 @@ NOTES = """\
   before it (icecream's toolchain tarball is shipped by an unmeasured warm-up compile) and a
   clang-dist server is left to exit (`idle-timeout 2`) before the next build. Each build of a
   clang-dist anchor has a fresh `CLANG_DIST_RUNTIME_DIR`.
-* **CPU split** (cgroup v1 `cpuacct.usage`): the build runs in group `client` (make, shells,
-  compiler drivers, distcc/icecc clients, pump's include server, the clang-dist clients and the
-  clang-dist local server, which double-forks out of make's tree but stays in the group);
-  icecream's client-side `iceccd` (it accepts no remote jobs; it only brokers the client's jobs)
-  runs in `clientd` and is **counted client-side**; `distccd`, the compiling `iceccd`,
+* **CPU split** (cgroup v1 `cpuacct.usage`). *Client CPU* is the compiler's client side:
+  every compile step (`bench/wrap` moves an invocation with `-c` into group `compile` before it
+  execs the anchor's compiler) with all it starts: distcc's and icecream's local
+  preprocessing, the clang-dist clients and the clang-dist local server, which double-forks
+  out of make's tree but stays in the group; distcc-pump's include server (moved into
+  `compile` by a watcher polling `/proc` every 10 ms); and icecream's client-side `iceccd` (it
+  accepts no remote jobs; it only brokers the client's jobs, group `clientd`). The rest of the
+  build (make, cmake's helpers, shells, the links, which every anchor runs locally) stays in
+  group `client`, shown as *make, links CPU*. `distccd`, the compiling `iceccd`,
   `icecc-scheduler` and `clangd-slave` run in `remote` (slave-side). The clangd-slave that a
-  clang-dist server with no `slave` line starts itself is moved from `client` to `remote` by a
-  watcher polling `/proc` every 10 ms; the few ms it runs before the move stay client-side.
+  clang-dist server with no `slave` line starts itself is moved to `remote` by the same
+  watcher; the few ms it runs before the move stay client-side.
   *Remote cores one client can feed* = slave CPU per TU / client CPU per TU.
 * **Bytes**: nftables counters in the output hook of `lo` on the slave ports (distccd 3632,
   the compiling iceccd 10246, clangd-slave 63100+): whole IP packets, TCP/IP headers and ACKs
@@ -59,18 +63,28 @@ def _summaries(data, project, tus):
     for anchor, builds in rows.items():
         def med(key, builds=builds):
             return _median([b.get(key) for b in builds])
-        client = _median([b["cpu_client_s"] + b["cpu_clientd_s"] for b in builds])
+        # Results from before the compile group had it all in "client".
+        client = _median([b.get("cpu_compile_s", b["cpu_client_s"]) + b["cpu_clientd_s"]
+                          for b in builds])
+        build = _median([b["cpu_client_s"] for b in builds if "cpu_compile_s" in b])
         remote = med("cpu_remote_s")
         local_slave = anchor.startswith("cd-local")
-        sent = med("payload_sent" if local_slave else "net_sent")
-        received = med("payload_received" if local_slave else "net_received")
+        # Each clang-dist anchor's slaves start with an empty blob cache: its
+        # first build is cold, the later ones warm.
+        warm = [b for b in builds if b["rep"] > 0] or builds
+        cold = [b for b in builds if b["rep"] == 0]
+        sent_key = "payload_sent" if local_slave else "net_sent"
+        sent = med(sent_key, warm)
+        sent_cold = med(sent_key, cold) if cold else None
+        received = med("payload_received" if local_slave else "net_received", warm)
         out[anchor] = {
             "reps": len(builds), "wall": med("wall_s"),
             "wall_min": min(b["wall_s"] for b in builds), "wall_max": max(b["wall_s"] for b in builds),
-            "client": client, "remote": remote,
+            "client": client, "remote": remote, "build": build,
             "client_ms": client / tus * 1000, "remote_ms": remote / tus * 1000,
             "feed": remote / client if client and remote > 0.05 * client else None,
             "sent_kib": sent / tus / 1024 if sent is not None else None,
+            "sent_cold_kib": sent_cold / tus / 1024 if sent_cold is not None else None,
             "recv_kib": received / tus / 1024 if received is not None else None,
             "payload_sent_kib": med("payload_sent") / tus / 1024 if med("payload_sent") is not None else None,
             "hwm_mib": med("server_vmhwm_kib") / 1024 if med("server_vmhwm_kib") else None,
@@ -85,9 +99,11 @@ def _table(summ, order):
     base = summ.get("clang", {}).get("wall")
     distcc = summ.get("distcc", {}).get("wall")
     lines = ["| anchor | reps | wall s (median; min-max) | vs clang | vs distcc | client CPU s | "
-             "client ms/TU | slave CPU s | slave ms/TU | remote cores fed | sent KiB/TU | "
-             "recv KiB/TU | server VmHWM MiB | TUs on slaves | ran on client |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "client ms/TU | client vs distcc | slave CPU s | slave ms/TU | remote cores fed | "
+             "sent KiB/TU (warm; cold) | recv KiB/TU | server VmHWM MiB | TUs on slaves | "
+             "ran on client | make, links CPU s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    distcc_client = summ.get("distcc", {}).get("client_ms")
     for a in order:
         s = summ.get(a)
         if not s:
@@ -96,11 +112,72 @@ def _table(summ, order):
         lines.append(
             f"| {a} | {s['reps']} | {_fmt(s['wall'])} ({_fmt(s['wall_min'])}-{_fmt(s['wall_max'])}) | "
             f"{_fmt(s['wall'] / base if base else None, 2)} | {_fmt(s['wall'] / distcc if distcc else None, 2)} | "
-            f"{_fmt(s['client'])} | {_fmt(s['client_ms'])} | {_fmt(s['remote'])} | {_fmt(s['remote_ms'])} | "
-            f"{_fmt(s['feed'])} | {_fmt(s['sent_kib'])}{'*' if payload else ''} | "
+            f"{_fmt(s['client'])} | {_fmt(s['client_ms'])} | "
+            f"{_fmt(s['client_ms'] / distcc_client if distcc_client else None, 2)} | "
+            f"{_fmt(s['remote'])} | {_fmt(s['remote_ms'])} | "
+            f"{_fmt(s['feed'])} | {_fmt(s['sent_kib'])}{'*' if payload else ''}"
+            f"{'; ' + _fmt(s['sent_cold_kib']) if s['sent_cold_kib'] is not None else ''} | "
             f"{_fmt(s['recv_kib'])}{'*' if payload else ''} | {_fmt(s['hwm_mib'], 0)} | "
-            f"{_fmt(s['slave_tus'], 0)} | {_fmt(s['fallbacks'], 0)} |")
+            f"{_fmt(s['slave_tus'], 0)} | {_fmt(s['fallbacks'], 0)} | {_fmt(s['build'])} |")
     return "\n".join(lines)
+
+
+def _prepare_speedup(p, summ, anchors):
+    """clang -E's CPU per TU over the server's preparation CPU per TU."""
+    a = next((a for a in anchors if a in summ and summ[a].get("prepare_cpu")), None)
+    if not a:
+        return None
+    return p["preprocess"]["cpu_s"] / summ[a]["prepare_cpu"]
+
+
+def _targets(data):
+    """The targets of issues 5 and 6, each with what this run measured."""
+    rows = ["| target | project | measured | met |", "|---|---|---|---|"]
+
+    def row(target, project, value, ok, fmt="{:.2f}"):
+        if value is None:
+            rows.append(f"| {target} | {project} | not measured | – |")
+        else:
+            rows.append(f"| {target} | {project} | {fmt.format(value)} | {'yes' if ok(value) else '**no**'} |")
+
+    def get(summ, anchor, key):
+        return summ.get(anchor, {}).get(key)
+
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+
+    for name, p in data["projects"].items():
+        summ = _summaries(data, name, p["tus"])
+        cpp = p["lang"] == "C++"
+        client = get(summ, "cd-slaves", "client_ms")
+        row("client CPU/TU ≤ 1/3 of distcc's", name,
+            ratio(client, get(summ, "distcc", "client_ms")), lambda v: v <= 1 / 3, "{:.2f}x distcc's")
+        row("client CPU/TU below distcc-pump's", name,
+            ratio(client, get(summ, "distcc-pump", "client_ms")), lambda v: v < 1, "{:.2f}x pump's")
+        if cpp:
+            row("one client feeds ≥ 100 remote cores", name, get(summ, "cd-slaves", "feed"),
+                lambda v: v >= 100, "{:.0f} cores")
+        need = 2.0 if cpp else 3.3
+        row(f"in-process preparation ≥ {need}x faster than `clang -E` per file (sources mode)", name,
+            _prepare_speedup(p, summ, ("cd-local", "cd-slaves")), lambda v: v >= need, "{:.2f}x")
+        row(f"in-process preprocessing ≥ {need}x faster than `clang -E` per file (preprocessed mode)",
+            name, _prepare_speedup(p, summ, ("cd-local-preprocessed", "cd-slaves-preprocessed")),
+            lambda v: v >= need, "{:.2f}x")
+        row("local default wall ≤ 0.95x plain clang", name,
+            ratio(get(summ, "cd-local", "wall"), get(summ, "clang", "wall")), lambda v: v <= 0.95,
+            "{:.2f}x")
+        for other in ("distcc", "icecc"):
+            row(f"loopback slaves' wall below {other}'s", name,
+                ratio(get(summ, "cd-slaves", "wall"), get(summ, other, "wall")), lambda v: v < 1,
+                "{:.2f}x")
+        if cpp:
+            row("sources mode: client CPU/TU ≥ 3x lower than the preprocessed mode's", name,
+                ratio(get(summ, "cd-slaves-preprocessed", "client_ms"), client), lambda v: v >= 3,
+                "{:.2f}x lower")
+        row("sources mode, warm: bytes sent/TU ≤ 1/10 of the preprocessed mode's", name,
+            ratio(get(summ, "cd-slaves", "sent_kib"), get(summ, "cd-slaves-preprocessed", "sent_kib")),
+            lambda v: v <= 0.1, "{:.3f}x")
+    return "\n".join(rows)
 
 
 def _machine():
@@ -122,9 +199,11 @@ def write(data, path):
            "as indicative only.", "", "## Machine", "", _machine(), "",
            f"{data['cores']} cores: `-j{data['cores']}` for every build, {data['cores']} slots for every "
            "slave daemon, all on 127.0.0.1.", ""]
-    if not data["mode_supported"]:
-        out += ["The clang-dist binary measured rejects the `mode` setting (`unknown setting 'mode'`), "
-                "so the `mode sources` / `mode preprocessed` variants were skipped.", ""]
+    out += ["## Targets", "",
+            "Issue 5's and issue 6's targets, from this run (clang-dist: `cd-slaves`, the default "
+            "sources mode on loopback slaves, unless the target says otherwise). "
+            "[bench/ANALYSIS.md](../bench/ANALYSIS.md) says why a target is missed.", "",
+            _targets(data), ""]
     for e in data["errors"]:
         out.append(f"**{e['project']} / {e['anchor']} failed:** {e['error']}  ")
     out.append("")
@@ -145,7 +224,7 @@ def write(data, path):
         # Whether its slaves are local or not changes nothing in the server's preparation.
         for anchors, what in ((("cd-local-preprocessed", "cd-slaves-preprocessed"),
                                "preprocessed mode: -frewrite-includes in process"),
-                              (("cd-local-sources", "cd-local", "cd-slaves-sources", "cd-slaves"),
+                              (("cd-local", "cd-slaves"),
                                "sources mode (the default): scan of dependency directives in process")):
             a = next((a for a in anchors if a in summ and summ[a].get("prepare_cpu")), None)
             if a:

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev llvm-16-tools
-  libzstd-dev libboost-dev catch2 cmake ninja-build pkg-config python3 python3-psutil make
+  libzstd-dev zlib1g-dev libncurses-dev libboost-dev catch2 cmake ninja-build pkg-config python3 python3-psutil make
   dpkg-dev
   # scripts/test.sh's sanitizer build and scripts/fuzz.sh: clang-16's
   # sanitizer runtimes and libFuzzer.
