@@ -24,7 +24,7 @@ options=halt_on_error=1:print_stacktrace=1:log_path=$logs/report
 failed=0
 cd "$build_dir"
 ASAN_OPTIONS=detect_leaks=1:$options UBSAN_OPTIONS=$options \
-  ctest --output-on-failure --label-exclude projects --exclude-regex '^lit-' ||
+  ctest --output-on-failure --exclude-regex '^lit-' ||
   failed=1
 # No leak checks in lit: LeakSanitizer's exit-time check never ends in a
 # slave that dist.py's timeout stops (its SIGCONT after the SIGTERM cancels
