@@ -202,7 +202,7 @@ def write(data, path):
     out += ["## Targets", "",
             "Issue 5's and issue 6's targets, from this run (clang-dist: `cd-slaves`, the default "
             "sources mode on loopback slaves, unless the target says otherwise). "
-            "[bench/ANALYSIS.md](../bench/ANALYSIS.md) says why a target is missed.", "",
+            "The analysis at the end of this page says why a target is missed.", "",
             _targets(data), ""]
     for e in data["errors"]:
         out.append(f"**{e['project']} / {e['anchor']} failed:** {e['error']}  ")
@@ -243,5 +243,10 @@ def write(data, path):
                 out.append("  * dist.conf: `" + "; ".join(spec["dist_conf"].splitlines()) + "`")
         break  # the same for every project
     out += ["", NOTES]
+    # The hand-written analysis, one heading level down.
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")) as f:
+        analysis = f.read()
+    out += ["", "\n".join("#" + line if line.startswith("#") else line
+                          for line in analysis.splitlines())]
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
