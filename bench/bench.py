@@ -80,7 +80,7 @@ def main():
         sys.exit(f"bench: unknown anchors: {', '.join(unknown)}")
 
     data = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
-            "argv": sys.argv[1:], "cores": ctx.cores,
+            "argv": sys.argv[1:], "cores": ctx.cores, "loadavg_start": os.getloadavg(),
             # The measured binary is built from a working tree, not a commit: name it by content.
             "clang_dist_sha256": subprocess.run(["sha256sum", os.path.join(ctx.bin, "clang-dist")],
                                                 capture_output=True, text=True).stdout.split()[0],
@@ -88,6 +88,7 @@ def main():
 
     def save():
         data["elapsed_s"] = round(time.monotonic() - started, 1)
+        data["loadavg_end"] = os.getloadavg()
         os.makedirs(os.path.dirname(args.results), exist_ok=True)
         with open(args.results, "w") as f:
             json.dump(data, f, indent=1)
