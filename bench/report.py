@@ -37,10 +37,11 @@ NOTES = """\
 * **Preprocessing micro-benchmark**: every compile command captured from the project's own
   build (`bench/logcc.py` logs argv and cwd), turned into `clang-16 -E -o /dev/null` (the
   `-c`, `-o` and `-M*` options dropped) and run serially, one process per TU; CPU from
-  `getrusage(RUSAGE_CHILDREN)`. The in-process figure is the clang-dist server's own CPU
-  (`utime+stime` of its process, not its children) over a build with no `slave` line, divided
-  by the TUs: preprocessing plus zstd, socket and object-file work, so an upper bound on
-  in-process preprocessing.
+  `getrusage(RUSAGE_CHILDREN)`. The in-process figures are the CPU the clang-dist server's
+  threads spent in `prepareJob` over a build (its log's `preparing jobs took N ms of CPU`, the
+  sum of each job's thread CPU time), divided by the TUs: parsing the cc1 arguments, the
+  scan or the rewriting, digests and zstd of new files, the manifest. The server's other work
+  (sockets, writing objects) is in the client CPU of the build tables, not here.
 """
 
 
