@@ -34,7 +34,7 @@ struct PreparedJob {
   std::string DependencyPath;
   /// Preprocessed mode: the dependency file, which the preprocessing makes
   /// (the sources mode's comes from the slave).
-  std::optional<OutputBlob> Dependencies;
+  std::optional<std::string> Dependencies;
   /// Sources mode: the contents the manifest names, for the slave to ask for.
   std::map<ContentDigest, std::shared_ptr<FileContents>> Contents;
 };

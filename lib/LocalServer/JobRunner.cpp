@@ -21,11 +21,8 @@ constexpr unsigned MaxAttempts = 3;
 /// As clang writes an output: into a temporary file beside the target, then
 /// renamed over it, so that nobody ever sees half an object, and with the mode
 /// clang would give a new file under the client's umask.
-llvm::Error writeOutputFile(const std::string &Path, const OutputBlob &Blob,
+llvm::Error writeOutputFile(const std::string &Path, llvm::StringRef Bytes,
                             uint32_t Umask) {
-  llvm::Expected<std::string> Bytes = decompress(Blob.Compressed, Blob.RawSize);
-  if (!Bytes)
-    return Bytes.takeError();
   // As clang does, write a special file (-o /dev/null) directly: renaming a
   // temporary over it would replace the device.
   llvm::sys::fs::file_status Status;
@@ -34,7 +31,7 @@ llvm::Error writeOutputFile(const std::string &Path, const OutputBlob &Blob,
     std::error_code EC;
     llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_None);
     if (!EC)
-      OS << *Bytes;
+      OS << Bytes;
     OS.close();
     if (EC || OS.has_error()) {
       OS.clear_error();
@@ -53,7 +50,7 @@ llvm::Error writeOutputFile(const std::string &Path, const OutputBlob &Blob,
   bool Ok = ::fchmod(Fd, 0666 & ~Umask) == 0;
   {
     llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
-    OS << *Bytes;
+    OS << Bytes;
     OS.close();
     Ok = Ok && !OS.has_error();
     OS.clear_error();
@@ -80,17 +77,19 @@ llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
                               OutputKind::Primary};
   bool Failed = Result.ExitCode != 0;
   // The preprocessed mode's dependency file is the server's own.
-  const OutputBlob *Blobs[3] = {Job.Dependencies ? &*Job.Dependencies
-                                                 : nullptr};
+  std::optional<std::string> Contents[3] = {Job.Dependencies};
   unsigned Expected = 0;
   for (unsigned I = 0; I != 3; ++I)
-    Expected += !Paths[I]->empty() && !Failed && !Blobs[I];
+    Expected += !Paths[I]->empty() && !Failed && !Contents[I];
   unsigned Matched = 0;
   for (const OutputBlob &B : Result.Outputs)
     for (unsigned I = 0; I != 3; ++I)
-      if (B.Kind == Kinds[I] && !Paths[I]->empty() && !Blobs[I] &&
+      if (B.Kind == Kinds[I] && !Paths[I]->empty() && !Contents[I] &&
           (!Failed || B.Kind == OutputKind::Dependencies)) {
-        Blobs[I] = &B;
+        llvm::Expected<std::string> Bytes = decompress(B.Compressed, B.RawSize);
+        if (!Bytes)
+          return Bytes.takeError();
+        Contents[I] = std::move(*Bytes);
         ++Matched;
       }
   if (Matched != Result.Outputs.size() || (!Failed && Matched != Expected))
@@ -101,11 +100,11 @@ llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
   // All or none: the client's clang runs the job again after a failure (a
   // full disk), and must not find a dependency file this attempt wrote.
   for (unsigned I = 0; I != 3; ++I) {
-    if (!Blobs[I])
+    if (!Contents[I])
       continue;
-    if (llvm::Error E = writeOutputFile(*Paths[I], *Blobs[I], Umask)) {
+    if (llvm::Error E = writeOutputFile(*Paths[I], *Contents[I], Umask)) {
       for (unsigned J = 0; J != I; ++J)
-        if (Blobs[J])
+        if (Contents[J])
           llvm::sys::fs::remove(*Paths[J]);
       return E;
     }

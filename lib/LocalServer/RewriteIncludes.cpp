@@ -177,9 +177,7 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
     auto Buffer = llvm::MemoryBuffer::getFile(DepTemp);
     if (!Buffer)
       return "cannot read the dependency file back";
-    llvm::StringRef Text = (*Buffer)->getBuffer();
-    Prepared.Dependencies =
-        OutputBlob{OutputKind::Dependencies, Text.size(), compress(Text)};
+    Prepared.Dependencies = (*Buffer)->getBuffer().str();
   }
   Prepared.Job.Kind = SourceKind::RewrittenIncludes;
   Prepared.Job.Files.push_back(
