@@ -36,6 +36,10 @@ enum class DistributionMode {
   Sources,
   /// One -frewrite-includes text, preprocessed by the local server.
   Preprocessed,
+  /// Nothing but the arguments: the slave reads the files from its own disk.
+  /// Never set by a config: only for the slaves a local server starts on its
+  /// own machine, which share the client's file system (LocalSlaves.h).
+  LocalFiles,
 };
 
 struct DistConfig {

@@ -35,7 +35,8 @@ llvm::Expected<ServerPaths>
 clang::dist::serverPaths(llvm::StringRef RuntimeDir,
                          llvm::StringRef ConfigPath) {
   std::string Base = (RuntimeDir + "/server-" + configHash(ConfigPath)).str();
-  ServerPaths P{Base + ".sock", Base + ".lock", Base + ".start", Base + ".log"};
+  ServerPaths P{Base + ".sock", Base + ".lock", Base + ".start", Base + ".log",
+               Base + ".secret"};
   if (P.Socket.size() >= sizeof(sockaddr_un::sun_path))
     return llvm::createStringError(llvm::errc::filename_too_long,
                                    "socket path '%s' is longer than %zu bytes; "

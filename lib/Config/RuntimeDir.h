@@ -30,6 +30,8 @@ struct ServerPaths {
   /// start exactly one.
   std::string StartLock;
   std::string Log;
+  /// The secret between the server and the slaves it starts on this machine.
+  std::string SlaveSecret;
 };
 
 /// 16 hex digits naming the server of \p ConfigPath ("" is the built-in

@@ -173,6 +173,10 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
     Prepared.DependencyPath =
         absolute(Submit.WorkingDir, Inv.getDependencyOutputOpts().OutputFile);
 
+  if (Mode == DistributionMode::LocalFiles) {
+    Prepared.Job.Kind = SourceKind::LocalFiles;
+    return Prepared;
+  }
   std::vector<std::string> Extra = auxiliaryInputs(Inv);
   if (Mode == DistributionMode::Sources) {
     Why = scanSources(std::move(Inv), Submit, Extra, Cache, Prepared);

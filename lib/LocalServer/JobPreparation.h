@@ -3,7 +3,8 @@
 //
 // Decides whether a job can run on a slave and, if so, makes the CompileJob
 // of the configured mode: the files the compile reads, named by digest
-// (SourceScan.h), or one preprocessed text (RewriteIncludes.h).
+// (SourceScan.h), one preprocessed text (RewriteIncludes.h), or, for the
+// server's own slaves, nothing but the arguments.
 //
 //===----------------------------------------------------------------------===//
 

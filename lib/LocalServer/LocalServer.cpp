@@ -34,6 +34,8 @@ public:
 
 private:
   llvm::Error listen();
+  /// Starts the slaves of a config without any, and sets Config up for them.
+  llvm::Error startOwnSlaves(std::vector<SlaveEndpoint> &Slaves);
   void accept();
   std::shared_ptr<void> activityToken();
   void becameIdle();
@@ -42,6 +44,8 @@ private:
   void retire();
 
   const LocalServerOptions &Options;
+  /// Options.Config, or with the server's own slaves, their mode and secret.
+  DistConfig Config;
   Logger &Log;
   boost::asio::io_context IO;
   boost::asio::thread_pool Pool;
@@ -95,11 +99,11 @@ void Server::becameIdle() {
       if (Active == 0)
         shutdown("clang-dist-server was replaced; a new server takes over");
     });
-  IdleTimer.expires_after(Options.Config.IdleTimeout);
+  IdleTimer.expires_after(Config.IdleTimeout);
   IdleTimer.async_wait([this](boost::system::error_code EC) {
     if (!EC && Active == 0)
       shutdown(
-          llvm::formatv("idle for {0}s", Options.Config.IdleTimeout.count()));
+          llvm::formatv("idle for {0}s", Config.IdleTimeout.count()));
   });
 }
 
@@ -158,6 +162,30 @@ void Server::retire() {
   ::unlink(Options.Paths.Socket.c_str());
 }
 
+llvm::Error Server::startOwnSlaves(std::vector<SlaveEndpoint> &Slaves) {
+  // Not the farm's secret: whoever else knows that must not get a slave
+  // that reads this user's files.
+  auto Secret = SharedSecret::create(Options.Paths.SlaveSecret);
+  if (!Secret)
+    return Secret.takeError();
+  unsigned N = Config.LocalSlaves
+                   ? Config.LocalSlaves
+                   : std::max(1u, std::thread::hardware_concurrency());
+  auto Started = LocalSlaves::start(Options.SlaveExecutable, N,
+                                    Options.Paths.SlaveSecret, STDERR_FILENO);
+  if (!Started)
+    return Started.takeError();
+  OwnSlaves = std::move(*Started);
+  Slaves = OwnSlaves->endpoints();
+  std::string Where;
+  for (const SlaveEndpoint &E : Slaves)
+    Where += " " + E.str();
+  Log.log("started local slaves, which read this machine's files:" + Where);
+  Config.Secret = std::move(*Secret);
+  Config.Mode = DistributionMode::LocalFiles;
+  return llvm::Error::success();
+}
+
 void Server::shutdown(const llvm::Twine &Why) {
   Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", Sessions));
   for (const auto &[Slave, Count] : Runner->compiledBySlave())
@@ -202,28 +230,19 @@ int Server::run() {
     return 1;
   }
 
-  std::vector<SlaveEndpoint> Slaves = Options.Config.Slaves;
+  Config = Options.Config;
+  std::vector<SlaveEndpoint> Slaves = Config.Slaves;
   if (Slaves.empty()) {
-    unsigned N = Options.Config.LocalSlaves
-                     ? Options.Config.LocalSlaves
-                     : std::max(1u, std::thread::hardware_concurrency());
-    auto Started =
-        LocalSlaves::start(Options.SlaveExecutable, N,
-                           Options.Config.SecretPath, STDERR_FILENO);
-    if (Started) {
-      OwnSlaves = std::move(*Started);
-      Slaves = OwnSlaves->endpoints();
-    } else {
+    if (llvm::Error E = startOwnSlaves(Slaves))
       Log.log("no local slaves, every job runs on the client: " +
-              llvm::toString(Started.takeError()));
-    }
+              llvm::toString(std::move(E)));
   }
   Log.log(llvm::formatv("serving '{0}' with {1} slave slots",
-                        Options.Config.Path.empty() ? "built-in default config"
-                                                    : Options.Config.Path,
+                        Config.Path.empty() ? "built-in default config"
+                                            : Config.Path,
                         Slaves.size()));
-  Runner = std::make_unique<JobRunner>(IO, Pool, Options.Config,
-                                       std::move(Slaves), Log);
+  Runner =
+      std::make_unique<JobRunner>(IO, Pool, Config, std::move(Slaves), Log);
 
   Signals.async_wait([this](boost::system::error_code EC, int Sig) {
     if (!EC)

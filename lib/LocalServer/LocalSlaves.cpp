@@ -27,14 +27,10 @@ LocalSlaves::start(llvm::StringRef Executable, unsigned Slots,
         "cannot create a pipe: %s", std::strerror(errno));
   std::string Exe = Executable.str(), Cores = std::to_string(Slots),
               Secret = SecretPath.str();
-  std::vector<const char *> Argv = {Exe.c_str(), "--cores", Cores.c_str(),
-                                    "--port",    "0",       "--bind",
-                                    "127.0.0.1"};
-  if (!Secret.empty()) {
-    Argv.push_back("--secret");
-    Argv.push_back(Secret.c_str());
-  }
-  Argv.push_back(nullptr);
+  const char *Argv[] = {Exe.c_str(),      "--cores",  Cores.c_str(),
+                        "--port",         "0",        "--bind",
+                        "127.0.0.1",      "--secret", Secret.c_str(),
+                        "--local-files",  nullptr};
   pid_t Pid = ::fork();
   if (Pid < 0)
     return llvm::createStringError(
@@ -47,7 +43,7 @@ LocalSlaves::start(llvm::StringRef Executable, unsigned Slots,
     // Nothing else of the server's: its listening socket, inherited, would
     // outlive a server that dies and queue (then reset) its clients' retries.
     ::close_range(3, ~0U, 0);
-    ::execv(Argv[0], const_cast<char **>(Argv.data()));
+    ::execv(Argv[0], const_cast<char **>(Argv));
     ::_exit(127);
   }
   ::close(Pipe[1]);

@@ -2,8 +2,12 @@
 //
 // With no slaves configured, the server starts a clangd-slave of its own on
 // loopback, with ports chosen by the system, so the same command works on a
-// laptop and on a farm. The slaves die with the server (SIGTERM from its
-// destructor, PR_SET_PDEATHSIG if the server is killed).
+// laptop and on a farm. It shares the client's file system, so its jobs carry
+// no files (--local-files): nothing is scanned, shipped or cached, and what a
+// slot compiles is what clang would read. Because such a slave reads any file
+// of the user's, it serves only peers that prove a secret the server makes
+// for it. The slaves die with the server (SIGTERM from its destructor,
+// PR_SET_PDEATHSIG if the server is killed).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,9 +23,9 @@ namespace clang::dist {
 
 class LocalSlaves {
 public:
-  /// Starts \p Executable with \p Slots slots, requiring the secret in
-  /// \p SecretPath if not empty, and waits until every slot listens. Its
-  /// diagnostics go to \p LogFd.
+  /// Starts \p Executable with \p Slots slots that read local files and
+  /// require the secret in \p SecretPath, and waits until every slot
+  /// listens. Its diagnostics go to \p LogFd.
   static llvm::Expected<std::unique_ptr<LocalSlaves>>
   start(llvm::StringRef Executable, unsigned Slots, llvm::StringRef SecretPath,
         int LogFd);

@@ -406,6 +406,10 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
     Result->Manifest = std::move(*Manifest);
     break;
   }
+  case static_cast<uint8_t>(SourceKind::LocalFiles):
+    if (!Result->Files.empty() || ManifestSize != 0 || !ManifestData.empty())
+      return Malformed("files with a job that reads local files");
+    break;
   default:
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "malformed CompileJob message: unknown "

@@ -116,6 +116,10 @@ enum class SourceKind : uint8_t {
   /// The files themselves, named by digest in the Manifest; the slave asks
   /// for the contents it lacks (NeedBlobs) and preprocesses too.
   Sources = 2,
+  /// Nothing: the slave shares the client's file system and reads the files
+  /// from its own disk. Only slaves started with --local-files take it, which
+  /// only the local server that started them may use (LocalSlaves.h).
+  LocalFiles = 3,
 };
 
 /// One file system entry a compile in the sources mode looks at, as the

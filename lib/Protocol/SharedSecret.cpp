@@ -2,6 +2,7 @@
 
 #include "Protocol/SharedSecret.h"
 #include "llvm-c/blake3.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Errc.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <cerrno>
@@ -69,6 +70,25 @@ llvm::Expected<SharedSecret> SharedSecret::load(llvm::StringRef PathRef) {
   std::array<uint8_t, 32> Key;
   llvm_blake3_hasher_finalize(&Hasher, Key.data(), Key.size());
   return SharedSecret(Key);
+}
+
+llvm::Expected<SharedSecret> SharedSecret::create(llvm::StringRef PathRef) {
+  std::string Path = PathRef.str();
+  std::string Text = llvm::toHex(freshNonce(), /*LowerCase=*/true) + "\n";
+  // A new file, so that nobody holds it open from before and its mode is
+  // ours from the start.
+  ::unlink(Path.c_str());
+  int Fd = ::open(Path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool Written = Fd >= 0 && ::write(Fd, Text.data(), Text.size()) ==
+                                static_cast<ssize_t>(Text.size());
+  int Errno = errno;
+  if (Fd >= 0)
+    ::close(Fd);
+  if (!Written)
+    return llvm::createStringError(std::error_code(Errno, std::generic_category()),
+                                   "cannot write secret file '%s': %s",
+                                   Path.c_str(), std::strerror(Errno));
+  return load(Path);
 }
 
 Proof SharedSecret::prove(Role Who, const Nonce &ProverNonce,

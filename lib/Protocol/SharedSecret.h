@@ -31,6 +31,10 @@ public:
   /// missing, empty, not owned by this user, or readable or writable by
   /// anyone else (it must be mode 0600 or stricter).
   static llvm::Expected<SharedSecret> load(llvm::StringRef Path);
+  /// Writes a fresh random secret to \p Path, mode 0600, replacing whatever
+  /// was there, and loads it: the secret of a local server and the slaves it
+  /// starts, which nobody else needs to know.
+  static llvm::Expected<SharedSecret> create(llvm::StringRef Path);
 
   enum class Role : uint8_t { Slave = 1, Server = 2 };
 

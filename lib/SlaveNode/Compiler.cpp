@@ -1,8 +1,9 @@
 //===- SlaveNode/Compiler.cpp - One compile job, in process ---------------===//
 //
 // Mirrors clang's cc1_main and ExecuteCompilerInvocation, with three changes:
-// the input and every file it reads come from the job, not the disk; the
-// object goes to memory; and nothing that loads code (plugins) is honoured.
+// the input and every file it reads come from the job, not the disk (unless
+// the slave shares the client's disk); the object goes to memory; and nothing
+// that loads code (plugins) is honoured.
 //
 //===----------------------------------------------------------------------===//
 
@@ -129,16 +130,26 @@ llvm::Error addManifest(llvm::vfs::InMemoryFileSystem &FS,
 }
 
 /// The job's files at their absolute paths under the client's working
-/// directory; nothing else exists for the compile.
-llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::InMemoryFileSystem>>
+/// directory; nothing else exists for the compile. A LocalFiles job sees the
+/// disk, which is the client's.
+llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>
 buildFileSystem(const CompileJob &Job, const JobContents &Contents) {
+  if (Job.Kind == SourceKind::LocalFiles) {
+    // Its own working directory: the process's is shared by nobody's job.
+    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Disk(
+        llvm::vfs::createPhysicalFileSystem().release());
+    if (std::error_code EC = Disk->setCurrentWorkingDirectory(Job.WorkingDir))
+      return llvm::createStringError(EC, "bad working directory '%s'",
+                                     Job.WorkingDir.c_str());
+    return Disk;
+  }
   auto FS = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
   if (std::error_code EC = FS->setCurrentWorkingDirectory(Job.WorkingDir))
     return llvm::createStringError(EC, "bad working directory '%s'",
                                    Job.WorkingDir.c_str());
   if (Job.Kind == SourceKind::Sources) {
     if (llvm::Error E = addManifest(*FS, Job.Manifest, Contents))
-      return std::move(E);
+      return E;
     if (!addDirectory(*FS, Job.WorkingDir, 0))
       return llvm::createStringError(llvm::errc::not_a_directory,
                                      "working directory '%s' is a file",
@@ -155,7 +166,7 @@ buildFileSystem(const CompileJob &Job, const JobContents &Contents) {
     FS->addFile(Path, /*ModificationTime=*/0,
                 llvm::MemoryBuffer::getMemBufferCopy(*Content, Path));
   }
-  return FS;
+  return llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(std::move(FS));
 }
 
 } // namespace
@@ -195,10 +206,14 @@ private:
 };
 
 CompileResult clang::dist::compile(const CompileJob &Job,
-                                   const JobContents &Contents) {
+                                   const JobContents &Contents,
+                                   bool LocalFilesAllowed) {
   CompileResult Result;
   if (Job.Args.empty() || Job.Args[0] != "-cc1")
     return failure(Job.Id, "error: job is not a cc1 command\n");
+  if (Job.Kind == SourceKind::LocalFiles && !LocalFilesAllowed)
+    return failure(Job.Id, "error: clangd-slave does not read its own files "
+                           "(it was started without --local-files)\n");
 
   auto FS = buildFileSystem(Job, Contents);
   if (!FS)

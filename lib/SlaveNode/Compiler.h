@@ -1,8 +1,9 @@
 //===- SlaveNode/Compiler.h - One compile job, in process -------*- C++ -*-===//
 //
 // Runs the cc1 job a local server sent, from an in-memory file system that
-// holds only the files the job carries, and captures the object and exactly
-// what clang -cc1 would have written to stderr.
+// holds only the files the job carries (or, for the local server's own
+// slaves, from the disk), and captures the object and exactly what clang -cc1
+// would have written to stderr.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,9 +25,11 @@ void initializeCompiler();
 /// options (-mllvm, other than the one the driver always adds) are refused:
 /// they would change every later job of this process.
 /// \p Contents holds, null-terminated, every content a Sources job's
-/// manifest names.
+/// manifest names. A LocalFiles job reads the disk, and is refused unless
+/// \p LocalFilesAllowed (clangd-slave --local-files).
 using JobContents = std::map<ContentDigest, std::unique_ptr<llvm::MemoryBuffer>>;
-CompileResult compile(const CompileJob &Job, const JobContents &Contents);
+CompileResult compile(const CompileJob &Job, const JobContents &Contents,
+                      bool LocalFilesAllowed);
 
 } // namespace clang::dist
 

@@ -397,7 +397,7 @@ void Slot::compileLoop() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
     if (!Q->Conn->isOpen())
       continue;
-    CompileResult Result = compile(Q->Job, Q->Contents);
+    CompileResult Result = compile(Q->Job, Q->Contents, Options.LocalFiles);
     boost::asio::post(IO, [this, Conn = std::move(Q->Conn),
                            Result = std::move(Result)]() mutable {
       ++Compiled;

@@ -30,6 +30,9 @@ struct ListenerOptions {
   uint64_t CacheLimit = 1ull << 30;
   /// When set, every peer must prove it before anything else is read.
   std::optional<SharedSecret> Secret;
+  /// Take LocalFiles jobs, which read this machine's disk: only for the
+  /// slaves a local server starts, with a secret of its own.
+  bool LocalFiles = false;
 };
 
 /// Serves until SIGTERM/SIGINT; then writes "compiled N translation units"

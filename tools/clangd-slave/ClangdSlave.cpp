@@ -1,7 +1,7 @@
 //===- clangd-slave/ClangdSlave.cpp - The compile server of a build farm --===//
 //
 // clangd-slave [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
-//              [--cache-size BYTES] [--secret FILE]
+//              [--cache-size BYTES] [--secret FILE] [--local-files]
 //
 // Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
 // one process each, sharing one blob cache. Options are parsed by hand, not with llvm::cl: jobs set
@@ -26,6 +26,7 @@ using namespace clang::dist;
 static const char Usage[] =
     "usage: clangd-slave [--cores N] [--port PORT] [--bind ADDRESS]\n"
     "                    [--cache-dir DIR] [--cache-size BYTES] [--secret FILE]\n"
+    "                    [--local-files]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
@@ -37,7 +38,10 @@ static const char Usage[] =
     "                   $TMPDIR/clangd-slave-<uid>)\n"
     "  --cache-size N   cache limit in bytes; suffixes K, M, G (default: 1G)\n"
     "  --secret FILE    serve only peers that prove this secret (the file must\n"
-    "                   be mode 0600); required unless ADDRESS is loopback\n";
+    "                   be mode 0600); required unless ADDRESS is loopback\n"
+    "  --local-files    also compile jobs that name files on this machine's\n"
+    "                   disk instead of carrying them (a local server's own\n"
+    "                   slaves); needs --secret and a loopback ADDRESS\n";
 
 /// "512M", "2G", "1048576"; 0 on error.
 static uint64_t parseSize(llvm::StringRef Text) {
@@ -80,6 +84,10 @@ int main(int Argc, char **Argv) {
       llvm::outs() << "clangd-slave for " << clang::getClangFullVersion()
                    << "\n";
       return 0;
+    }
+    if (Arg == "--local-files") {
+      Options.Listener.LocalFiles = true;
+      continue;
     }
     auto [Name, Inline] = Arg.split('=');
     llvm::StringRef Value = Inline;
@@ -125,6 +133,12 @@ int main(int Argc, char **Argv) {
     return usageError("listening on '" + Options.BindAddress +
                       "' needs --secret FILE: without it anyone who can "
                       "connect could use this machine");
+  // It reads any of the user's files on request: for their own server only.
+  if (Options.Listener.LocalFiles &&
+      (!Options.Listener.Secret || !isLoopback(Options.BindAddress)))
+    return usageError("--local-files needs --secret FILE and a loopback "
+                      "--bind address: it lets peers read this machine's "
+                      "files");
   if (Options.Listener.CacheDir.empty()) {
     llvm::SmallString<128> Dir;
     llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Dir);

@@ -509,9 +509,12 @@ def zstd_frame(data):
 
 
 def send_job(args):
-    """send-job PORT FILE -- CC1ARGS...: a preprocessed-mode CompileJob that
-    carries FILE at its absolute path, as no local server would send it."""
+    """send-job PORT FILE [--local-files] -- CC1ARGS...: a preprocessed-mode
+    CompileJob that carries FILE at its absolute path, as no local server
+    would send it; with --local-files, a job that carries nothing and names
+    the slave's own files."""
     port, path, rest = args[0], args[1], args[args.index("--") + 1:]
+    local_files = "--local-files" in args[2:args.index("--")]
     if not port.isdigit():
         with open(port) as f:
             port = next(l.split()[1].rsplit(":", 1)[1] for l in f
@@ -519,11 +522,12 @@ def send_job(args):
     path = os.path.abspath(path)
     with open(path, "rb") as f:
         source = f.read()
-    job = (struct.pack("<QB", 7, 1) + string(os.getcwd()) +
+    files = (struct.pack("<I", 0) if local_files else
+             struct.pack("<I", 1) + string(path) + struct.pack("<Q", len(source)) +
+             struct.pack("<I", len(zstd_frame(source))) + zstd_frame(source))
+    job = (struct.pack("<QB", 7, 3 if local_files else 1) + string(os.getcwd()) +
            struct.pack("<I", len(rest)) + b"".join(string(a) for a in rest) +
-           struct.pack("<I", 1) + string(path) + struct.pack("<Q", len(source)) +
-           struct.pack("<I", len(zstd_frame(source))) + zstd_frame(source) +
-           struct.pack("<Q", 0) + string(""))
+           files + struct.pack("<Q", 0) + string(""))
     clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
                                    text=True).stdout.splitlines()[0]
     hello_payload = (struct.pack("<II", 0x54534443, 2) + string(clang_version) +
