@@ -368,7 +368,7 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
   SECTION("CompileJob source kind") {
     std::string Encoded = encode(makeCompileJob());
     // After the u64 id.
-    for (char Kind : {0, 3, -1}) {
+    for (char Kind : {0, 4, -1}) {
       Encoded[8] = Kind;
       CHECK_THAT(errorText(decodeCompileJob(Encoded)),
                  Contains("unknown source kind"));
@@ -387,6 +387,20 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
                  Contains("unknown output kind"));
     }
   }
+}
+
+TEST_CASE("A CompileJob that reads local files carries none", "[Messages]") {
+  CompileJob M = makeCompileJob();
+  M.Kind = SourceKind::LocalFiles;
+  CHECK_THAT(errorText(decodeCompileJob(encode(M))),
+             Contains("files with a job that reads local files"));
+  M.Files.clear();
+  CompileJob Out = unwrap(decodeCompileJob(encode(M)));
+  CHECK(Out.Kind == SourceKind::LocalFiles);
+  CHECK(Out.WorkingDir == M.WorkingDir);
+  CHECK(Out.Args == M.Args);
+  CHECK(Out.Files.empty());
+  CHECK(Out.Manifest.empty());
 }
 
 TEST_CASE("CompileJob without a main file is refused", "[Messages]") {

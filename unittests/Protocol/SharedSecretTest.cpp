@@ -100,3 +100,24 @@ TEST_CASE("Secret files that others could read or that are unusable are "
 TEST_CASE("Nonces are fresh", "[SharedSecret]") {
   CHECK(freshNonce() != freshNonce());
 }
+
+TEST_CASE("A created secret is private, fresh, and the file's",
+          "[SharedSecret]") {
+  // Created over a file anyone could read: replaced, not reused.
+  SecretFile File("old secret\n", 0644);
+  SharedSecret A = unwrap(SharedSecret::create(File.Path));
+  struct stat St;
+  REQUIRE(::stat(File.Path.c_str(), &St) == 0);
+  CHECK((St.st_mode & 07777) == 0600);
+  CHECK(St.st_uid == ::getuid());
+
+  SharedSecret Loaded = unwrap(SharedSecret::load(File.Path));
+  SharedSecret B = unwrap(SharedSecret::create(File.Path));
+  Nonce N1 = freshNonce(), N2 = freshNonce();
+  Proof P = A.prove(Role::Slave, N1, N2);
+  CHECK(Loaded.verify(P, Role::Slave, N1, N2));
+  CHECK_FALSE(B.verify(P, Role::Slave, N1, N2));
+
+  CHECK_THAT(errorText(SharedSecret::create("/nonexistent-dir/secret")),
+             Contains("cannot write secret file '/nonexistent-dir/secret'"));
+}
