@@ -202,8 +202,9 @@ def _listening(port):
 
 
 def make_all(ctx):
-    """Every anchor, in the order of the report. cd-local and cd-slaves use
-    the default mode (sources)."""
+    """Every anchor, in the order of the report. cd-slaves uses the default
+    mode (sources); cd-local has no slave line, so no mode applies: its
+    slaves read the files from disk."""
     return {
         "clang": lambda: Anchor("clang", ctx),
         "distcc": lambda: Distcc("distcc", ctx, pump=False),
@@ -211,6 +212,5 @@ def make_all(ctx):
         "icecc": lambda: Icecream("icecc", ctx),
         "cd-local": lambda: ClangDist("cd-local", ctx, slaves=False, mode=None),
         "cd-slaves": lambda: ClangDist("cd-slaves", ctx, slaves=True, mode=None),
-        "cd-local-preprocessed": lambda: ClangDist("cd-local-preprocessed", ctx, False, "preprocessed"),
         "cd-slaves-preprocessed": lambda: ClangDist("cd-slaves-preprocessed", ctx, True, "preprocessed"),
     }

@@ -4,8 +4,11 @@
 #include "LocalServer/FileCache.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Chrono.h"
+#include "llvm/Support/Path.h"
 #include <cerrno>
+#include <dirent.h>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +60,13 @@ FileStamp stampOf(const struct stat &St) {
           sinceEpoch(St.st_ctim)};
 }
 
+/// Whether a stamp may still change without its times moving: a second
+/// change within the tick of the last one would keep them.
+bool isRacy(const FileStamp &Stamp, std::chrono::nanoseconds Window) {
+  auto Now = std::chrono::system_clock::now().time_since_epoch();
+  return Now - std::max(Stamp.ModificationTime, Stamp.ChangeTime) <= Window;
+}
+
 /// What the real file system's status() would say, from the same stat.
 llvm::vfs::Status regularFileStatus(llvm::StringRef Name,
                                     const struct stat &St) {
@@ -74,6 +84,12 @@ public:
       : ProxyFileSystem(std::move(Real)), Cache(Cache), Log(Log) {}
 
   llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &Path) override {
+    llvm::SmallString<256> Absolute;
+    Path.toVector(Absolute);
+    if (std::error_code EC = makeAbsolute(Absolute))
+      return EC;
+    if (knownAbsent(Absolute))
+      return std::make_error_code(std::errc::no_such_file_or_directory);
     llvm::ErrorOr<llvm::vfs::Status> St = ProxyFileSystem::status(Path);
     if (St && Log)
       record(Path, *St, nullptr);
@@ -86,6 +102,8 @@ public:
     Path.toVector(Absolute);
     if (std::error_code EC = makeAbsolute(Absolute))
       return EC;
+    if (knownAbsent(Absolute))
+      return std::make_error_code(std::errc::no_such_file_or_directory);
     // The file manager expects the name it asked for.
     std::string Name = Path.str();
     struct stat St;
@@ -119,14 +137,30 @@ public:
     // the tick of its last change keeps its times (git's "racy" files). Only a
     // file whose last change lies safely in the past can be validated by its
     // stamp later.
-    auto Now = std::chrono::system_clock::now().time_since_epoch();
-    if (Now - std::max(sinceEpoch(Read.st_mtim), sinceEpoch(Read.st_ctim)) >
-        Cache.racyWindow())
+    if (!isRacy(stampOf(Read), Cache.racyWindow()))
       Cache.insert(Absolute, stampOf(Read), Contents);
     return open(Name, regularFileStatus(Name, Read), std::move(Contents));
   }
 
 private:
+  /// From the cached listing of its directory, stat'ed once per view: a
+  /// view serves one translation unit, which clang's own file manager would
+  /// not stat twice either.
+  bool knownAbsent(llvm::StringRef Absolute) {
+    llvm::StringRef Dir = llvm::sys::path::parent_path(Absolute);
+    llvm::StringRef Name = llvm::sys::path::filename(Absolute);
+    if (Dir.empty() || Name == "." || Name == ".." ||
+        Name.size() != Absolute.size() - Dir.size() - 1)
+      return false;
+    auto [It, New] = DirStamps.try_emplace(Dir);
+    if (New) {
+      struct stat St;
+      if (::stat(It->first().str().c_str(), &St) == 0 && S_ISDIR(St.st_mode))
+        It->second = stampOf(St);
+    }
+    return It->second && Cache.knownAbsent(Dir, *It->second, Name);
+  }
+
   std::unique_ptr<llvm::vfs::File>
   open(const std::string &Name, const llvm::vfs::Status &St,
        std::shared_ptr<FileContents> Contents) {
@@ -152,6 +186,8 @@ private:
 
   SharedFileCache &Cache;
   FileAccessLog *Log;
+  /// Directories by path as spelled: their stamp, or none if not one.
+  llvm::StringMap<std::optional<FileStamp>> DirStamps;
 };
 
 } // namespace
@@ -194,6 +230,39 @@ void SharedFileCache::insert(llvm::StringRef AbsolutePath,
     Stats.Bytes -= E.Contents->bytes().size();
   E = Entry{Read, std::move(Contents)};
   Stats.Bytes += Size;
+}
+
+bool SharedFileCache::knownAbsent(llvm::StringRef Dir,
+                                  const FileStamp &DirStamp,
+                                  llvm::StringRef Name) {
+  std::shared_ptr<const Listing> L;
+  {
+    std::lock_guard<std::mutex> Lock(Mutex);
+    auto It = Listings.find(Dir);
+    if (It != Listings.end() && It->second->Stamp == DirStamp)
+      L = It->second;
+  }
+  if (!L) {
+    if (isRacy(DirStamp, RacyWindow))
+      return false;
+    auto Read = std::make_shared<Listing>();
+    std::string Path = Dir.str();
+    DIR *D = ::opendir(Path.c_str());
+    if (!D)
+      return false;
+    while (const dirent *E = ::readdir(D))
+      Read->Names.insert(E->d_name);
+    ::closedir(D);
+    // The listing belongs to the stamp only if nothing changed meanwhile.
+    struct stat After;
+    if (::stat(Path.c_str(), &After) != 0 || !(stampOf(After) == DirStamp))
+      return false;
+    Read->Stamp = DirStamp;
+    L = Read;
+    std::lock_guard<std::mutex> Lock(Mutex);
+    Listings[Dir] = std::move(Read);
+  }
+  return !L->Names.contains(Name);
 }
 
 SharedFileCache::Statistics SharedFileCache::statistics() const {

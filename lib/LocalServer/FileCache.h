@@ -17,6 +17,12 @@
 // cached at all: timestamps advance in ticks, so a second write within one
 // tick would keep them.
 //
+// Most paths a preprocessor looks at do not exist: each #include is tried in
+// every directory of the search path until one has it. A directory's listing
+// is cached too, validated the same way by the directory's own stamp (adding,
+// removing or renaming an entry changes it), so a translation unit stats each
+// directory once and answers "not there" from memory.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef CLANG_DIST_LOCALSERVER_FILECACHE_H
@@ -27,6 +33,7 @@
 #include "llvm/ADT/IntrusiveRefCntPtr.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/VirtualFileSystem.h"
 #include <map>
 #include <memory>
@@ -92,14 +99,26 @@ public:
   void insert(llvm::StringRef AbsolutePath, const FileStamp &Read,
               std::shared_ptr<FileContents> Contents);
 
+  /// Whether directory \p Dir, which has \p DirStamp now, certainly has no
+  /// entry \p Name: from a listing read when it had that same stamp. False
+  /// when unsure (the directory changed too recently to be listed).
+  bool knownAbsent(llvm::StringRef Dir, const FileStamp &DirStamp,
+                   llvm::StringRef Name);
+
 private:
   struct Entry {
     FileStamp Stamp;
     std::shared_ptr<FileContents> Contents;
   };
 
+  struct Listing {
+    FileStamp Stamp;
+    llvm::StringSet<> Names;
+  };
+
   mutable std::mutex Mutex;
   llvm::StringMap<Entry> Entries;
+  llvm::StringMap<std::shared_ptr<const Listing>> Listings;
   uint64_t Limit;
   std::chrono::nanoseconds RacyWindow;
   Statistics Stats;

@@ -132,12 +132,46 @@ TEST_CASE("FileCache does not trust a file written just now", "[FileCache]") {
 
 TEST_CASE("FileCache sees a header created after a failed lookup",
           "[FileCache]") {
+  // The directory's listing says the file is not there, until the directory
+  // changes. One view is one translation unit, which clang's file manager
+  // would not look at twice: the next one sees the new file.
   TempDir D;
+  D.write("other.h", "\n");
+  setModificationTime(D.Path, 1000);
   SharedFileCache Cache(1ull << 30, NoRacyWindow);
-  auto FS = Cache.viewFor(D.Path);
-  CHECK_FALSE(FS->openFileForRead("generated.h"));
+  auto Before = Cache.viewFor(D.Path);
+  CHECK_FALSE(Before->openFileForRead("generated.h"));
+  CHECK_FALSE(Before->status("generated.h"));
+  CHECK(Before->status("other.h"));
   D.write("generated.h", "#define GENERATED 1\n");
-  CHECK(read(*FS, "generated.h") == "#define GENERATED 1\n");
+  auto After = Cache.viewFor(D.Path);
+  CHECK(read(*After, "generated.h") == "#define GENERATED 1\n");
+  CHECK(After->status(D.file("generated.h")));
+
+  SECTION("even with the directory's mtime set back") {
+    // Its change time still moves.
+    setModificationTime(D.Path, 1000);
+    D.write("late.h", "\n");
+    setModificationTime(D.Path, 1000);
+    CHECK_FALSE(Cache.viewFor(D.Path)->status("later.h"));
+    D.write("later.h", "\n");
+    setModificationTime(D.Path, 1000);
+    CHECK(Cache.viewFor(D.Path)->status("later.h"));
+  }
+}
+
+TEST_CASE("FileCache does not trust a directory listing of just now",
+          "[FileCache]") {
+  // Within one timestamp tick a directory can gain an entry and keep its
+  // times: such a directory is not listed, every lookup asks the disk.
+  TempDir D;
+  SharedFileCache Cache;
+  CHECK_FALSE(Cache.viewFor(D.Path)->status("new.h"));
+  time_t Now = ::time(nullptr);
+  setModificationTime(D.Path, Now);
+  D.write("new.h", "\n");
+  setModificationTime(D.Path, Now);
+  CHECK(Cache.viewFor(D.Path)->status("new.h"));
 }
 
 TEST_CASE("FileCache keeps each view's working directory", "[FileCache]") {
