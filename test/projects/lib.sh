@@ -62,6 +62,16 @@ start_slaves() { # SLOTS
   say "clangd-slave (pid $SLAVE_PID) listening on ${SLAVE_PORTS[*]/#/127.0.0.1:}"
 }
 
+# A config without slave lines: the local server starts SLOTS slots of its own.
+write_local_config() { # SLOTS
+  {
+    echo "# Written by test/projects/run-project.sh: the local server's own slaves."
+    echo "local-slaves $1"
+    echo "idle-timeout 5"
+  } >"$CONF"
+  say "no slave line: the local server starts $1 slots of its own"
+}
+
 # SIGTERM (SIGKILL after 10 s); returns the slave's exit status.
 stop_slaves() {
   local pid=$SLAVE_PID timer rc=0

@@ -9,6 +9,10 @@
 #   MODE sources (the mode that ships the files by content digest):
 #   C  as A, with Debian's own -g (DWARF 5, clang 16's default)
 #   D  as B, with DWARF 5
+#   MODE local (no slave line: the local server's own slaves, which read the
+#   files from disk):
+#   C  as above
+#   E  clang-dist with a config without slaves, DWARF 5
 #
 # Every build configures and builds a fresh copy of the source at the same
 # absolute paths ($WORK/tree/src, $WORK/tree/build), since paths end up in
@@ -38,7 +42,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-[ $# -eq 2 ] || { echo "usage: $0 PROJECT preprocessed|sources" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 PROJECT preprocessed|sources|local" >&2; exit 2; }
 PROJECT=$1
 # Which pair of builds. From preprocessed text DWARF 5 line tables cannot
 # carry the files' MD5 checksums (docs/COMPATIBILITY.md), so that mode is
@@ -47,7 +51,8 @@ DIST_MODE=$2
 case $DIST_MODE in
   preprocessed) REF=A CAND=B ;;
   sources) REF=C CAND=D ;;
-  *) echo "usage: $0 PROJECT preprocessed|sources" >&2; exit 2 ;;
+  local) REF=C CAND=E ;;
+  *) echo "usage: $0 PROJECT preprocessed|sources|local" >&2; exit 2 ;;
 esac
 [ -f "$HERE/$PROJECT.sh" ] || { echo "run-project: no test/projects/$PROJECT.sh" >&2; exit 2; }
 
@@ -123,8 +128,12 @@ for f in "$DEB_CFLAGS" "$DEB_CXXFLAGS"; do
 done
 say "CFLAGS: $DEB_CFLAGS; CPPFLAGS: $P_CPPFLAGS; LDFLAGS: $P_LDFLAGS"
 
-step "Starting clangd-slave with $JOBS slots on 127.0.0.1"
-start_slaves "$JOBS"
+if [ "$DIST_MODE" = local ]; then
+  write_local_config "$JOBS"
+else
+  step "Starting clangd-slave with $JOBS slots on 127.0.0.1"
+  start_slaves "$JOBS"
+fi
 
 # Runs a test command as an unprivileged user when the project asks for it
 # and we are root (see PROJECT_TEST_UNPRIVILEGED in the project's file).
@@ -144,7 +153,7 @@ build() { # KIND
     A) compiler=local debug=4 ;;
     B) compiler=dist debug=4 ;;
     C) compiler=local debug=5 ;;
-    D) compiler=dist debug=5 ;;
+    D | E) compiler=dist debug=5 ;;
   esac
   if [ "$compiler" = local ]; then
     CC_CMD=clang-16 CXX_CMD=clang++-16
@@ -221,11 +230,14 @@ build "$CAND"
 compare_builds "$REF" "$CAND"
 run_test_suite
 
-step "Stopping clangd-slave"
-slave_rc=0
-stop_slaves || slave_rc=$?
-[ "$slave_rc" -eq 0 ] || check_failed "clangd-slave exited with status $slave_rc on SIGTERM (see $LOGS/slave.err)"
-read_slave_totals
+# The local server's own slaves stop with it; only the server counts theirs.
+if [ "$DIST_MODE" != local ]; then
+  step "Stopping clangd-slave"
+  slave_rc=0
+  stop_slaves || slave_rc=$?
+  [ "$slave_rc" -eq 0 ] || check_failed "clangd-slave exited with status $slave_rc on SIGTERM (see $LOGS/slave.err)"
+  read_slave_totals
+fi
 
 step "Accounting: every compile job ran on a slave or locally for a logged reason"
 expected=0
@@ -251,7 +263,9 @@ for phase in "$CAND-configure" "$CAND-build"; do
     "$phase" "$jobs" "$locally" $((jobs - locally)) "$remote")"
   expected=$((expected + jobs - locally))
 done
-if [ "$SLAVE_TOTAL" -eq "$expected" ]; then
+if [ "$DIST_MODE" = local ]; then
+  SLAVE_TOTAL=$expected
+elif [ "$SLAVE_TOTAL" -eq "$expected" ]; then
   say "the slaves' own total, $SLAVE_TOTAL, is every compile job but those run locally"
 else
   check_failed "the slaves compiled $SLAVE_TOTAL translation units, but the compile jobs minus those run locally are $expected"
