@@ -135,8 +135,12 @@ class Icecream(Anchor):
             f.write("int warm(void) { return 1; }\n")
         log = os.path.join(self.dir, "warm-up.log")
         env = {**os.environ, **self.env(), "ICECC_DEBUG": "debug", "ICECC_LOGFILE": log}
-        subprocess.run(["icecc", "/usr/bin/clang-16", "-c", src, "-o", src + ".o"],
-                       env=env, check=True, cwd=self.dir, capture_output=True)
+        # Until the local daemon has registered with the scheduler, icecc
+        # fails (exit 119): not ready yet.
+        done = subprocess.run(["icecc", "/usr/bin/clang-16", "-c", src, "-o", src + ".o"],
+                              env=env, cwd=self.dir, capture_output=True)
+        if done.returncode != 0:
+            return False
         with open(log, errors="replace") as f:
             return f"Have to use host 127.0.0.1:{ICE_SLAVE_PORT}" in f.read().split("icecc /usr/bin")[-1]
 

@@ -85,11 +85,8 @@ public:
 
   llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &Path) override {
     llvm::SmallString<256> Absolute;
-    Path.toVector(Absolute);
-    if (std::error_code EC = makeAbsolute(Absolute))
+    if (std::error_code EC = resolve(Path, Absolute))
       return EC;
-    if (knownAbsent(Absolute))
-      return std::make_error_code(std::errc::no_such_file_or_directory);
     llvm::ErrorOr<llvm::vfs::Status> St = ProxyFileSystem::status(Path);
     if (St && Log)
       record(Path, *St, nullptr);
@@ -99,11 +96,8 @@ public:
   llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
   openFileForRead(const llvm::Twine &Path) override {
     llvm::SmallString<256> Absolute;
-    Path.toVector(Absolute);
-    if (std::error_code EC = makeAbsolute(Absolute))
+    if (std::error_code EC = resolve(Path, Absolute))
       return EC;
-    if (knownAbsent(Absolute))
-      return std::make_error_code(std::errc::no_such_file_or_directory);
     // The file manager expects the name it asked for.
     std::string Name = Path.str();
     struct stat St;
@@ -143,6 +137,18 @@ public:
   }
 
 private:
+  /// \p Path made absolute; or no_such_file_or_directory without asking the
+  /// disk, when the listing of its directory says so.
+  std::error_code resolve(const llvm::Twine &Path,
+                          llvm::SmallString<256> &Absolute) {
+    Path.toVector(Absolute);
+    if (std::error_code EC = makeAbsolute(Absolute))
+      return EC;
+    if (knownAbsent(Absolute))
+      return std::make_error_code(std::errc::no_such_file_or_directory);
+    return {};
+  }
+
   /// From the cached listing of its directory, stat'ed once per view: a
   /// view serves one translation unit, which clang's own file manager would
   /// not stat twice either.
