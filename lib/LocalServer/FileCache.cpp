@@ -241,34 +241,35 @@ void SharedFileCache::insert(llvm::StringRef AbsolutePath,
 bool SharedFileCache::knownAbsent(llvm::StringRef Dir,
                                   const FileStamp &DirStamp,
                                   llvm::StringRef Name) {
-  std::shared_ptr<const Listing> L;
   {
     std::lock_guard<std::mutex> Lock(Mutex);
     auto It = Listings.find(Dir);
-    if (It != Listings.end() && It->second->Stamp == DirStamp)
-      L = It->second;
+    if (It != Listings.end() && It->second.Stamp == DirStamp) {
+      bool Absent = !It->second.Names.contains(Name);
+      Stats.AbsentFromListings += Absent;
+      return Absent;
+    }
   }
-  if (!L) {
-    if (isRacy(DirStamp, RacyWindow))
-      return false;
-    auto Read = std::make_shared<Listing>();
-    std::string Path = Dir.str();
-    DIR *D = ::opendir(Path.c_str());
-    if (!D)
-      return false;
-    while (const dirent *E = ::readdir(D))
-      Read->Names.insert(E->d_name);
-    ::closedir(D);
-    // The listing belongs to the stamp only if nothing changed meanwhile.
-    struct stat After;
-    if (::stat(Path.c_str(), &After) != 0 || !(stampOf(After) == DirStamp))
-      return false;
-    Read->Stamp = DirStamp;
-    L = Read;
-    std::lock_guard<std::mutex> Lock(Mutex);
-    Listings[Dir] = std::move(Read);
-  }
-  return !L->Names.contains(Name);
+  if (isRacy(DirStamp, RacyWindow))
+    return false;
+  Listing Read;
+  std::string Path = Dir.str();
+  DIR *D = ::opendir(Path.c_str());
+  if (!D)
+    return false;
+  while (const dirent *E = ::readdir(D))
+    Read.Names.insert(E->d_name);
+  ::closedir(D);
+  // The listing belongs to the stamp only if nothing changed meanwhile.
+  struct stat After;
+  if (::stat(Path.c_str(), &After) != 0 || !(stampOf(After) == DirStamp))
+    return false;
+  Read.Stamp = DirStamp;
+  bool Absent = !Read.Names.contains(Name);
+  std::lock_guard<std::mutex> Lock(Mutex);
+  Listings[Dir] = std::move(Read);
+  Stats.AbsentFromListings += Absent;
+  return Absent;
 }
 
 SharedFileCache::Statistics SharedFileCache::statistics() const {

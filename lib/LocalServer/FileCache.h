@@ -90,6 +90,8 @@ public:
     uint64_t Hits = 0;
     uint64_t Misses = 0;
     uint64_t Bytes = 0;
+    /// Lookups of a missing path answered from a directory listing.
+    uint64_t AbsentFromListings = 0;
   };
   Statistics statistics() const;
 
@@ -118,7 +120,7 @@ private:
 
   mutable std::mutex Mutex;
   llvm::StringMap<Entry> Entries;
-  llvm::StringMap<std::shared_ptr<const Listing>> Listings;
+  llvm::StringMap<Listing> Listings;
   uint64_t Limit;
   std::chrono::nanoseconds RacyWindow;
   Statistics Stats;

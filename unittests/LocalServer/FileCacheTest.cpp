@@ -143,6 +143,8 @@ TEST_CASE("FileCache sees a header created after a failed lookup",
   CHECK_FALSE(Before->openFileForRead("generated.h"));
   CHECK_FALSE(Before->status("generated.h"));
   CHECK(Before->status("other.h"));
+  // Neither miss asked the disk.
+  CHECK(Cache.statistics().AbsentFromListings == 2);
   D.write("generated.h", "#define GENERATED 1\n");
   auto After = Cache.viewFor(D.Path);
   CHECK(read(*After, "generated.h") == "#define GENERATED 1\n");
@@ -167,6 +169,7 @@ TEST_CASE("FileCache does not trust a directory listing of just now",
   TempDir D;
   SharedFileCache Cache;
   CHECK_FALSE(Cache.viewFor(D.Path)->status("new.h"));
+  CHECK(Cache.statistics().AbsentFromListings == 0);
   time_t Now = ::time(nullptr);
   setModificationTime(D.Path, Now);
   D.write("new.h", "\n");
