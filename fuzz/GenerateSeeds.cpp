@@ -50,6 +50,8 @@ struct Samples {
   CompileResult Result;
   NeedBlobs Need;
   Blobs Contents;
+  Lookup Ask;
+  LookupReply Answer;
 
   Samples() {
     H.ClangVersion = "Debian clang version 16.0.6 (15~deb12u1)";
@@ -85,18 +87,18 @@ struct Samples {
     Sources.Kind = SourceKind::Sources;
     Sources.WorkingDir = Submit.WorkingDir;
     Sources.Args = Submit.Args;
-    ManifestEntry Dir;
-    Dir.Path = "/home/user/project";
-    Dir.Kind = ManifestEntry::EntryKind::Directory;
-    ManifestEntry File;
-    File.Path = "/home/user/project/main.c";
-    File.Digest = digestContents(Main);
-    File.Size = Main.size();
-    File.ModificationTime = 1700000000;
-    ManifestEntry Link = File;
-    Link.Path = "/home/user/project/link.c";
-    Link.SameAs = 2;
-    Sources.Manifest = {Dir, File, Link};
+
+    Ask.Id = 8;
+    Ask.Path = "/home/user/project/main.c";
+    Answer.Id = 8;
+    Answer.Index = 3;
+    Answer.Info.Kind = PathInfo::PathKind::File;
+    Answer.Info.Device = 2049;
+    Answer.Info.Inode = 1234567;
+    Answer.Info.Size = Main.size();
+    Answer.Info.ModificationTime = 1700000000123456789;
+    Answer.Info.Permissions = 0644;
+    Answer.Info.Digest = digestContents(Main);
 
     std::string Object = "\177ELF object";
     std::string Deps = "main.o: main.c\n";
@@ -104,6 +106,7 @@ struct Samples {
     Result.Diagnostics = "main.c:1:5: warning: unused\n";
     Result.Outputs = {{OutputKind::Primary, Object.size(), compress(Object)},
                       {OutputKind::Dependencies, Deps.size(), compress(Deps)}};
+    Result.Consulted = {0, 3, 1};
 
     Need.Id = 8;
     Need.Digests = {digestContents(Main), digestContents(Deps)};
@@ -156,6 +159,8 @@ int main(int Argc, char **Argv) {
   writeSeed(Messages, "compile-result", messageInput(S.Result));
   writeSeed(Messages, "need-blobs", messageInput(S.Need));
   writeSeed(Messages, "blobs", messageInput(S.Contents));
+  writeSeed(Messages, "lookup", messageInput(S.Ask));
+  writeSeed(Messages, "lookup-reply", messageInput(S.Answer));
 
   // A connection's frames as each side writes them.
   writeSeed(Frames, "client", encodeFrame(S.H) + encodeFrame(S.Submit));

@@ -46,9 +46,9 @@ auto fields(const JobOutcome &M) {
 auto fields(const FileBlob &B) {
   return std::tie(B.Path, B.RawSize, B.Compressed);
 }
-auto fields(const ManifestEntry &E) {
-  return std::tie(E.Path, E.Kind, E.Digest, E.Size, E.ModificationTime,
-                  E.SameAs);
+auto fields(const PathInfo &I) {
+  return std::tie(I.Kind, I.Device, I.Inode, I.Size, I.ModificationTime,
+                  I.Permissions, I.Digest);
 }
 auto fields(const OutputBlob &B) {
   return std::tie(B.Kind, B.RawSize, B.Compressed);
@@ -65,11 +65,16 @@ template <typename T> auto fieldsOfEach(const std::vector<T> &List) {
 }
 auto fields(const CompileJob &M) {
   return std::make_tuple(std::tie(M.Id, M.Kind, M.WorkingDir, M.Args),
-                         fieldsOfEach(M.Files), fieldsOfEach(M.Manifest));
+                         fieldsOfEach(M.Files));
 }
 auto fields(const CompileResult &M) {
   return std::make_tuple(std::tie(M.Id, M.ExitCode, M.Diagnostics),
-                         fieldsOfEach(M.Outputs));
+                         fieldsOfEach(M.Outputs),
+                         std::tie(M.Consulted, M.Unanswerable));
+}
+auto fields(const Lookup &M) { return std::tie(M.Id, M.Path); }
+auto fields(const LookupReply &M) {
+  return std::make_tuple(M.Id, M.Index, fields(M.Info));
 }
 auto fields(const NeedBlobs &M) { return std::tie(M.Id, M.Digests); }
 auto fields(const Blobs &M) {
@@ -91,11 +96,6 @@ bool isItsInput(const Hello &M, llvm::StringRef Encoded,
 bool isItsInput(const HelloReply &, llvm::StringRef Encoded,
                 llvm::StringRef Payload) {
   return Encoded.size() == Payload.size();
-}
-/// The manifest is compressed again, not necessarily to the same bytes.
-bool isItsInput(const CompileJob &M, llvm::StringRef Encoded,
-                llvm::StringRef Payload) {
-  return M.Kind == SourceKind::Sources || Encoded == Payload;
 }
 
 template <typename M, llvm::Expected<M> (*Decode)(llvm::StringRef)>
@@ -152,6 +152,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
     return 0;
   case MessageType::Authenticate:
     checkDecoder<Authenticate, decodeAuthenticate>(Payload);
+    return 0;
+  case MessageType::Lookup:
+    checkDecoder<Lookup, decodeLookup>(Payload);
+    return 0;
+  case MessageType::LookupReply:
+    checkDecoder<LookupReply, decodeLookupReply>(Payload);
     return 0;
   case MessageType::Heartbeat:
     // Its payload is never read.

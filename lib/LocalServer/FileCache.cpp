@@ -2,6 +2,7 @@
 //-===//
 
 #include "LocalServer/FileCache.h"
+#include "Support/SharedBuffer.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Chrono.h"
 #include "llvm/Support/Path.h"
@@ -16,24 +17,6 @@ using namespace clang::dist;
 
 namespace {
 
-/// Shares the cached bytes instead of copying them: the source manager of a
-/// translation unit keeps this buffer while the cache may drop the entry.
-class SharedBuffer : public llvm::MemoryBuffer {
-public:
-  SharedBuffer(std::shared_ptr<FileContents> Contents, llvm::StringRef Name)
-      : Contents(std::move(Contents)), Name(Name.str()) {
-    init(this->Contents->buffer().getBufferStart(),
-         this->Contents->buffer().getBufferEnd(),
-         /*RequiresNullTerminator=*/true);
-  }
-  llvm::StringRef getBufferIdentifier() const override { return Name; }
-  BufferKind getBufferKind() const override { return MemoryBuffer_Malloc; }
-
-private:
-  std::shared_ptr<FileContents> Contents;
-  std::string Name;
-};
-
 class CachedFile : public llvm::vfs::File {
 public:
   CachedFile(llvm::vfs::Status St, std::shared_ptr<FileContents> Contents)
@@ -41,7 +24,8 @@ public:
   llvm::ErrorOr<llvm::vfs::Status> status() override { return St; }
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>>
   getBuffer(const llvm::Twine &Name, int64_t, bool, bool) override {
-    return std::make_unique<SharedBuffer>(Contents, Name.str());
+    return std::make_unique<SharedBuffer>(Contents, Contents->bytes(),
+                                          Name.str());
   }
   std::error_code close() override { return {}; }
 

@@ -16,23 +16,6 @@ const std::string &FileContents::compressed() {
   return Compressed;
 }
 
-std::optional<llvm::ArrayRef<dependency_directives_scan::Directive>>
-FileContents::directives() {
-  std::call_once(DirectivesOnce, [&] {
-    // The scanner returns true when it fails.
-    Minimized = !scanSourceForDependencyDirectives(bytes(), Tokens, Directives);
-  });
-  if (!Minimized)
-    return std::nullopt;
-  return llvm::ArrayRef(Directives);
-}
-
-bool FileContents::hasIncludeTimePragma() {
-  std::call_once(PragmaOnce,
-                 [&] { IncludeTimePragma = !includeTimePragma(bytes()).empty(); });
-  return IncludeTimePragma;
-}
-
 std::string clang::dist::includeTimePragma(llvm::StringRef Text) {
   for (size_t Pos = Text.find("_Pragma"); Pos != llvm::StringRef::npos;
        Pos = Text.find("_Pragma", Pos + 1)) {

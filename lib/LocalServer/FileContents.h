@@ -1,11 +1,10 @@
 //===- LocalServer/FileContents.h - One version of one file -----*- C++ -*-===//
 //
 // The bytes of a file as the shared file cache read them, with what the
-// sources mode derives from them: the digest that names them on the wire, the
-// compressed copy a slave asks for, and the dependency directives the scan
-// runs on. Each is computed at most once, by the first thread that needs it,
-// however many translation units include the file; contents never change, so
-// neither does anything derived from them.
+// sources mode derives from them: the digest that names them on the wire and
+// the compressed copy a slave asks for. Each is computed at most once, by the
+// first thread that needs it, however many slaves ask; contents never change,
+// so neither does anything derived from them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,11 +12,9 @@
 #define CLANG_DIST_LOCALSERVER_FILECONTENTS_H
 
 #include "Protocol/ContentDigest.h"
-#include "clang/Lex/DependencyDirectivesScanner.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <memory>
 #include <mutex>
-#include <optional>
 
 namespace clang::dist {
 
@@ -32,23 +29,12 @@ public:
 
   const ContentDigest &digest();
   const std::string &compressed();
-  /// The directives clang's dependency scanner keeps of this file, or
-  /// std::nullopt where it cannot minimize it (the scan then lexes it fully).
-  std::optional<llvm::ArrayRef<dependency_directives_scan::Directive>>
-  directives();
-  /// Whether a _Pragma operator here could change what later directives see;
-  /// a scan of directives alone does not execute it.
-  bool hasIncludeTimePragma();
 
 private:
   std::unique_ptr<llvm::MemoryBuffer> Buffer;
-  std::once_flag DigestOnce, CompressedOnce, DirectivesOnce, PragmaOnce;
+  std::once_flag DigestOnce, CompressedOnce;
   ContentDigest Digest{};
   std::string Compressed;
-  bool Minimized = false;
-  llvm::SmallVector<dependency_directives_scan::Token, 0> Tokens;
-  llvm::SmallVector<dependency_directives_scan::Directive, 0> Directives;
-  bool IncludeTimePragma = false;
 };
 
 /// Why a _Pragma operator in \p Text would act while includes are resolved,

@@ -2,7 +2,6 @@
 
 #include "LocalServer/JobPreparation.h"
 #include "LocalServer/RewriteIncludes.h"
-#include "LocalServer/SourceScan.h"
 #include "Protocol/Compression.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Frontend/CompilerInvocation.h"
@@ -173,28 +172,30 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
     Prepared.DependencyPath =
         absolute(Submit.WorkingDir, Inv.getDependencyOutputOpts().OutputFile);
 
+  // The slave reads what the compile reads: from the disk it shares with the
+  // client, or by asking this server about each path (ServedFiles.h).
   if (Mode == DistributionMode::LocalFiles) {
     Prepared.Job.Kind = SourceKind::LocalFiles;
     return Prepared;
   }
-  std::vector<std::string> Extra = auxiliaryInputs(Inv);
   if (Mode == DistributionMode::Sources) {
-    Why = scanSources(std::move(Inv), Submit, Extra, Cache, Prepared);
-  } else {
-    Why = rewriteIncludes(std::move(Inv), Submit, Cache, Prepared);
-    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS =
-        Cache.viewFor(Submit.WorkingDir);
-    for (const std::string &Path : Extra) {
-      if (!Why.empty())
-        break;
-      auto Buffer = FS->getBufferForFile(Path);
-      if (!Buffer) {
-        Why = "cannot read '" + Path + "'";
-        break;
-      }
-      llvm::StringRef Data = (*Buffer)->getBuffer();
-      Prepared.Job.Files.push_back({Path, Data.size(), compress(Data)});
+    Prepared.Job.Kind = SourceKind::Sources;
+    return Prepared;
+  }
+  std::vector<std::string> Extra = auxiliaryInputs(Inv);
+  Why = rewriteIncludes(std::move(Inv), Submit, Cache, Prepared);
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> FS =
+      Cache.viewFor(Submit.WorkingDir);
+  for (const std::string &Path : Extra) {
+    if (!Why.empty())
+      break;
+    auto Buffer = FS->getBufferForFile(Path);
+    if (!Buffer) {
+      Why = "cannot read '" + Path + "'";
+      break;
     }
+    llvm::StringRef Data = (*Buffer)->getBuffer();
+    Prepared.Job.Files.push_back({Path, Data.size(), compress(Data)});
   }
   if (!Why.empty())
     return runLocally(std::move(Prepared), std::move(Why));

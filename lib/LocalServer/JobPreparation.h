@@ -2,9 +2,9 @@
 //-*-===//
 //
 // Decides whether a job can run on a slave and, if so, makes the CompileJob
-// of the configured mode: the files the compile reads, named by digest
-// (SourceScan.h), one preprocessed text (RewriteIncludes.h), or, for the
-// server's own slaves, nothing but the arguments.
+// of the configured mode: one preprocessed text (RewriteIncludes.h), or
+// nothing but the arguments, for a slave that asks for the files the compile
+// reads (ServedFiles.h) or, the server's own, reads them from the disk.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,8 +36,6 @@ struct PreparedJob {
   /// Preprocessed mode: the dependency file, which the preprocessing makes
   /// (the sources mode's comes from the slave).
   std::optional<std::string> Dependencies;
-  /// Sources mode: the contents the manifest names, for the slave to ask for.
-  std::map<ContentDigest, std::shared_ptr<FileContents>> Contents;
 };
 
 /// Safe to call from many threads at once with one cache.

@@ -118,23 +118,6 @@ std::chrono::nanoseconds threadCpuTime() {
   return std::chrono::seconds(T.tv_sec) + std::chrono::nanoseconds(T.tv_nsec);
 }
 
-/// The contents a slave asks for, from those the manifest names.
-llvm::Expected<std::shared_ptr<const std::string>>
-blobsFor(const PreparedJob &Job, const NeedBlobs &Need) {
-  Blobs Reply;
-  Reply.Id = Need.Id;
-  for (const ContentDigest &D : Need.Digests) {
-    auto It = Job.Contents.find(D);
-    if (It == Job.Contents.end())
-      return llvm::createStringError(
-          std::make_error_code(std::errc::protocol_error),
-          "slave asked for contents %s, which the job does not name",
-          toHex(D).c_str());
-    Reply.Contents.push_back({D, It->second->bytes().size(),
-                              It->second->compressed()});
-  }
-  return std::make_shared<const std::string>(encodeFrame(Reply));
-}
 } // namespace
 
 struct JobRunner::Running {
@@ -145,6 +128,8 @@ struct JobRunner::Running {
   unsigned Attempts = 0;
   /// Slots whose process died while they had this job.
   unsigned SlotsLost = 0;
+  /// Compiles that used an answer about the files that no longer held.
+  unsigned StaleCompiles = 0;
   std::string LastError;
   uint32_t Umask = 022;
   /// Set on the io thread, read on the pool before outputs are written.
@@ -157,7 +142,8 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
     : IO(IO), Pool(Pool), Config(Config), Log(Log),
       Slots(Slaves.size(), Config.SlaveBackoff) {
   for (SlaveEndpoint &E : Slaves)
-    Clients.push_back(std::make_unique<SlaveClient>(IO, std::move(E), Config));
+    Clients.push_back(
+        std::make_unique<SlaveClient>(IO, std::move(E), Config, Cache));
 }
 
 JobRunner::~JobRunner() = default;
@@ -192,7 +178,6 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
           std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
       // The frame holds the only copy the job still needs.
       R->Prepared.Job.Files.clear();
-      R->Prepared.Job.Manifest.clear();
     }
     boost::asio::post(IO, [this, R] {
       if (R->Cancelled)
@@ -228,15 +213,13 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
         SlaveClient &Client = *Clients[*Slot];
         Client.run(
             R->Frame, R->Prepared.Job.Id,
-            [R](const NeedBlobs &Need) { return blobsFor(R->Prepared, Need); },
-            [this, R, Slot = *Slot](llvm::Expected<CompileResult> Result) {
+            [this, R, Slot = *Slot](llvm::Expected<SlaveAnswer> Result) {
               const SlaveEndpoint &Where = Clients[Slot]->endpoint();
               if (Result) {
                 Slots.release(Slot, false, std::chrono::steady_clock::now());
                 if (R->Cancelled)
                   return;
-                ++Compiled[Where.str()];
-                return finishRemote(R, std::move(*Result));
+                return finishRemote(R, Slot, std::move(*Result));
               }
               SlaveFailure::Kind Kind = SlaveFailure::Unreachable;
               std::string Message;
@@ -270,14 +253,40 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
       std::chrono::steady_clock::now());
 }
 
-void JobRunner::finishRemote(std::shared_ptr<Running> R, CompileResult Result) {
-  boost::asio::post(Pool, [this, R, Result = std::move(Result)]() mutable {
-    llvm::Error Written = storeOutputs(R->Prepared, Result, R->Umask);
-    std::string WriteError = Written ? llvm::toString(std::move(Written)) : "";
-    boost::asio::post(
-        IO, [this, R, WriteError, Result = std::move(Result)]() mutable {
+void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
+                             SlaveAnswer Answer) {
+  boost::asio::post(Pool, [this, R, Slot, Answer = std::move(Answer)]() mutable {
+    CompileResult &Result = Answer.Result;
+    AnswerCheck Check = checkAnswers(Cache, Answer.Consulted);
+    std::string WriteError;
+    if (Check.Outcome == AnswerCheck::Verdict::True && !Result.Unanswerable)
+      if (llvm::Error E = storeOutputs(R->Prepared, Result, R->Umask))
+        WriteError = llvm::toString(std::move(E));
+    boost::asio::post(IO, [this, R, Slot, Check, WriteError,
+                           Unanswerable = Result.Unanswerable,
+                           Result = std::move(Result)]() mutable {
           if (R->Cancelled)
             return;
+          if (Unanswerable)
+            return runLocally(R, "the compile lists a directory, which a "
+                                 "slave cannot");
+          if (Check.Outcome == AnswerCheck::Verdict::Unavailable)
+            return runLocally(R, "'" + Check.Path +
+                                     "' is not a file or directory a slave "
+                                     "can be sent");
+          if (Check.Outcome == AnswerCheck::Verdict::Changed) {
+            // Slaves keep their answers with the connection; a new one
+            // starts afresh.
+            for (std::unique_ptr<SlaveClient> &C : Clients)
+              C->forgetAnswer(Check.Path);
+            std::string Why =
+                "'" + Check.Path + "' changed since a slave was told of it";
+            if (++R->StaleCompiles == MaxAttempts)
+              return runLocally(R, Why);
+            Log.log(R->Source + ": " + Why + "; compiling it again");
+            return attempt(R);
+          }
+          ++Compiled[Clients[Slot]->endpoint().str()];
           // The client's clang reports an unwritable output in its own words.
           if (!WriteError.empty())
             return runLocally(R, "cannot store the outputs: " + WriteError);

@@ -57,7 +57,10 @@ public:
 private:
   struct Running;
   void attempt(std::shared_ptr<Running> R);
-  void finishRemote(std::shared_ptr<Running> R, CompileResult Result);
+  /// On the pool: checks the answers the compile used, then stores its
+  /// outputs.
+  void finishRemote(std::shared_ptr<Running> R, size_t Slot,
+                    SlaveAnswer Answer);
   void runLocally(std::shared_ptr<Running> R, const std::string &Reason);
 
   boost::asio::io_context &IO;

@@ -20,7 +20,6 @@ static llvm::Error wrongJob(uint64_t Got, uint64_t Expected) {
 struct SlaveClient::Attempt {
   std::shared_ptr<const std::string> JobFrame;
   uint64_t JobId;
-  BlobSourceFn Blobs;
   DoneFn Done;
   /// Set when the timer closed the socket, to say so instead of "aborted".
   const char *TimedOut = nullptr;
@@ -40,19 +39,23 @@ struct SlaveClient::Attempt {
 };
 
 SlaveClient::SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-                         const DistConfig &Config)
+                         const DistConfig &Config, SharedFileCache &Files)
     : IO(IO), Endpoint(std::move(Endpoint)), Config(Config), Resolver(IO),
-      Timer(IO) {}
+      Timer(IO), Served(Files) {}
 
 SlaveClient::~SlaveClient() = default;
 
 void SlaveClient::run(std::shared_ptr<const std::string> JobFrame,
-                      uint64_t JobId, BlobSourceFn Blobs, DoneFn Done) {
+                      uint64_t JobId, DoneFn Done) {
   auto A = std::make_shared<Attempt>();
   A->JobFrame = std::move(JobFrame);
   A->JobId = JobId;
-  A->Blobs = std::move(Blobs);
   A->Done = std::move(Done);
+  if (std::exchange(AnswersStale, false) && Connected) {
+    Connected = false;
+    boost::system::error_code Ignored;
+    Socket->close(Ignored);
+  }
   A->Reused = Connected;
   if (Connected)
     return send(A);
@@ -90,7 +93,6 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
     auto Fresh = std::make_shared<Attempt>();
     Fresh->JobFrame = std::move(A->JobFrame);
     Fresh->JobId = A->JobId;
-    Fresh->Blobs = std::move(A->Blobs);
     Fresh->Done = std::move(A->Done);
     return connect(Fresh);
   }
@@ -112,6 +114,8 @@ void SlaveClient::failGarbage(std::shared_ptr<Attempt> A, llvm::Error E) {
 
 void SlaveClient::connect(std::shared_ptr<Attempt> A) {
   Socket = std::make_unique<tcp::socket>(IO);
+  // The slave keeps answers per connection.
+  Served.clear();
   armTimer(A, Config.ConnectTimeout, "timed out connecting");
   Resolver.async_resolve(
       Endpoint.Host, std::to_string(Endpoint.Port),
@@ -253,20 +257,29 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
       return awaitResult(A);
     }
+    if (F->Type == MessageType::Lookup) {
+      llvm::Expected<Lookup> Ask = decodeLookup(F->Payload);
+      if (!Ask)
+        return failGarbage(A, Ask.takeError());
+      if (Ask->Id != A->JobId)
+        return failGarbage(A, wrongJob(Ask->Id, A->JobId));
+      llvm::Expected<LookupReply> Reply = Served.answer(*Ask);
+      if (!Reply)
+        return failGarbage(A, Reply.takeError());
+      armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
+      return write(A, std::make_shared<const std::string>(encodeFrame(*Reply)));
+    }
     if (F->Type == MessageType::NeedBlobs) {
       llvm::Expected<NeedBlobs> Need = decodeNeedBlobs(F->Payload);
       if (!Need)
         return failGarbage(A, Need.takeError());
       if (Need->Id != A->JobId)
         return failGarbage(A, wrongJob(Need->Id, A->JobId));
-      auto Reply = A->Blobs ? A->Blobs(*Need)
-                            : llvm::createStringError(
-                                  std::make_error_code(std::errc::protocol_error),
-                                  "NeedBlobs for a job without a manifest");
+      llvm::Expected<Blobs> Reply = Served.contents(*Need);
       if (!Reply)
         return failGarbage(A, Reply.takeError());
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
-      return write(A, std::move(*Reply));
+      return write(A, std::make_shared<const std::string>(encodeFrame(*Reply)));
     }
     if (F->Type != MessageType::CompileResult)
       return failGarbage(A,
@@ -276,8 +289,12 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       return failGarbage(A, R.takeError());
     if (R->Id != A->JobId)
       return failGarbage(A, wrongJob(R->Id, A->JobId));
+    llvm::Expected<std::vector<GivenAnswer>> Consulted =
+        Served.consulted(R->Consulted);
+    if (!Consulted)
+      return failGarbage(A, Consulted.takeError());
     A->Finished = true;
     Timer.cancel();
-    A->Done(std::move(*R));
+    A->Done(SlaveAnswer{std::move(*R), std::move(*Consulted)});
   });
 }

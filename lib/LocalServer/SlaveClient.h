@@ -13,6 +13,7 @@
 #define CLANG_DIST_LOCALSERVER_SLAVECLIENT_H
 
 #include "Config/Config.h"
+#include "LocalServer/ServedFiles.h"
 #include "Protocol/Messages.h"
 #include "llvm/Support/Error.h"
 #include <boost/asio.hpp>
@@ -52,27 +53,36 @@ private:
   std::string Message;
 };
 
+/// A slave's result, with the answers about the client's files that its
+/// compile used (sources mode), for the caller to check.
+struct SlaveAnswer {
+  CompileResult Result;
+  std::vector<GivenAnswer> Consulted;
+};
+
 class SlaveClient {
 public:
-  using DoneFn = std::function<void(llvm::Expected<CompileResult>)>;
-  /// Answers a slave's NeedBlobs with an encoded Blobs frame, or an error if
-  /// the job has no such contents.
-  using BlobSourceFn =
-      std::function<llvm::Expected<std::shared_ptr<const std::string>>(
-          const NeedBlobs &)>;
+  using DoneFn = std::function<void(llvm::Expected<SlaveAnswer>)>;
 
+  /// The slave's questions about files are answered from \p Files.
   SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-              const DistConfig &Config);
+              const DistConfig &Config, SharedFileCache &Files);
   ~SlaveClient();
 
   const SlaveEndpoint &endpoint() const { return Endpoint; }
 
   /// Sends \p JobFrame (an encoded CompileJob frame), answers the slave's
-  /// requests for contents from \p Blobs, and calls \p Done once with the
-  /// result or with a SlaveFailure. On error the connection is dropped; the
-  /// next job reconnects.
+  /// questions about files and requests for contents, and calls \p Done once
+  /// with the result or with a SlaveFailure. On error the connection is
+  /// dropped; the next job reconnects.
   void run(std::shared_ptr<const std::string> JobFrame, uint64_t JobId,
-           BlobSourceFn Blobs, DoneFn Done);
+           DoneFn Done);
+
+  /// The answer about \p Path is no longer true: if the slave was given it,
+  /// the next job goes over a new connection, which starts with no answers.
+  void forgetAnswer(llvm::StringRef Path) {
+    AnswersStale |= Served.answered(Path);
+  }
 
   /// Bytes of frames written to and read from the slave, for the log.
   uint64_t bytesSent() const { return BytesSent; }
@@ -102,6 +112,8 @@ private:
   boost::asio::ip::tcp::resolver Resolver;
   boost::asio::steady_timer Timer;
   bool Connected = false;
+  bool AnswersStale = false;
+  ServedFiles Served;
   uint64_t BytesSent = 0;
   uint64_t BytesReceived = 0;
 };

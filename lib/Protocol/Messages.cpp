@@ -6,7 +6,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Protocol/Messages.h"
-#include "Protocol/Compression.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/EndianStream.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -37,6 +36,10 @@ llvm::StringRef clang::dist::messageTypeName(MessageType Type) {
     return "Blobs";
   case MessageType::Authenticate:
     return "Authenticate";
+  case MessageType::Lookup:
+    return "Lookup";
+  case MessageType::LookupReply:
+    return "LookupReply";
   }
   return "unknown";
 }
@@ -301,68 +304,12 @@ clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
   return R.finish(std::move(M));
 }
 
-namespace {
-
-std::string encodeManifest(const std::vector<ManifestEntry> &Manifest) {
-  Writer W;
-  W.u32(static_cast<uint32_t>(Manifest.size()));
-  for (const ManifestEntry &E : Manifest)
-    W.str(E.Path)
-        .u8(static_cast<uint8_t>(E.Kind))
-        .bytes(E.Digest)
-        .u64(E.Size)
-        .i64(E.ModificationTime)
-        .u32(E.SameAs);
-  return W.take();
-}
-
-llvm::Expected<std::vector<ManifestEntry>>
-decodeManifest(llvm::StringRef Bytes) {
-  Reader R(Bytes, "CompileJob manifest");
-  std::vector<ManifestEntry> Manifest(R.count("entries"));
-  bool BadKind = false, BadLink = false;
-  for (size_t I = 0; I != Manifest.size(); ++I) {
-    ManifestEntry &E = Manifest[I];
-    E.Path = R.str("path");
-    uint8_t Kind = R.u8("entry kind");
-    BadKind |= Kind < static_cast<uint8_t>(ManifestEntry::EntryKind::File) ||
-               Kind > static_cast<uint8_t>(ManifestEntry::EntryKind::Directory);
-    E.Kind = static_cast<ManifestEntry::EntryKind>(Kind);
-    E.Digest = R.bytes("digest");
-    E.Size = R.u64("size");
-    E.ModificationTime = R.i64("modification time");
-    E.SameAs = R.u32("same as");
-    // A link names an earlier file, so that links form no cycles.
-    BadLink |= E.SameAs > I ||
-               (E.SameAs && (E.Kind != ManifestEntry::EntryKind::File ||
-                             Manifest[E.SameAs - 1].Kind !=
-                                 ManifestEntry::EntryKind::File));
-  }
-  auto Result = R.finish(std::move(Manifest));
-  if (Result && BadKind)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed CompileJob manifest: unknown "
-                                   "entry kind");
-  if (Result && BadLink)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed CompileJob manifest: a link to "
-                                   "no earlier file");
-  return Result;
-}
-
-} // namespace
-
 std::string clang::dist::encode(const CompileJob &M) {
   Writer W;
   W.u64(M.Id).u8(static_cast<uint8_t>(M.Kind)).str(M.WorkingDir).strs(M.Args);
   W.u32(static_cast<uint32_t>(M.Files.size()));
   for (const FileBlob &B : M.Files)
     writeBlob(W, B);
-  // Paths repeat their directories: the manifest of a C++ file shrinks
-  // about tenfold.
-  std::string Manifest =
-      M.Kind == SourceKind::Sources ? encodeManifest(M.Manifest) : "";
-  W.u64(Manifest.size()).str(Manifest.empty() ? "" : compress(Manifest));
   return W.take();
 }
 
@@ -377,8 +324,6 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   M.Files.resize(R.count("files"));
   for (FileBlob &B : M.Files)
     B = readFileBlob(R);
-  uint64_t ManifestSize = R.u64("manifest size");
-  std::string ManifestData = R.str("manifest");
   // A truncated message reads zeros; name the truncated field, not the zero.
   llvm::Expected<CompileJob> Result = R.finish(std::move(M));
   if (!Result)
@@ -391,23 +336,13 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   case static_cast<uint8_t>(SourceKind::RewrittenIncludes):
     if (Result->Files.empty())
       return Malformed("no main file");
-    if (ManifestSize != 0 || !ManifestData.empty())
-      return Malformed("a manifest with preprocessed source");
     break;
-  case static_cast<uint8_t>(SourceKind::Sources): {
+  case static_cast<uint8_t>(SourceKind::Sources):
     if (!Result->Files.empty())
-      return Malformed("files besides the manifest");
-    llvm::Expected<std::string> Bytes = decompress(ManifestData, ManifestSize);
-    if (!Bytes)
-      return Bytes.takeError();
-    auto Manifest = decodeManifest(*Bytes);
-    if (!Manifest)
-      return Manifest.takeError();
-    Result->Manifest = std::move(*Manifest);
+      return Malformed("files with a sources job, which asks for them");
     break;
-  }
   case static_cast<uint8_t>(SourceKind::LocalFiles):
-    if (!Result->Files.empty() || ManifestSize != 0 || !ManifestData.empty())
+    if (!Result->Files.empty())
       return Malformed("files with a job that reads local files");
     break;
   default:
@@ -426,6 +361,10 @@ std::string clang::dist::encode(const CompileResult &M) {
   W.u32(static_cast<uint32_t>(M.Outputs.size()));
   for (const OutputBlob &B : M.Outputs)
     W.u8(static_cast<uint8_t>(B.Kind)).u64(B.RawSize).str(B.Compressed);
+  W.u32(static_cast<uint32_t>(M.Consulted.size()));
+  for (uint32_t Index : M.Consulted)
+    W.u32(Index);
+  W.u8(M.Unanswerable);
   return W.take();
 }
 
@@ -446,13 +385,19 @@ clang::dist::decodeCompileResult(llvm::StringRef Payload) {
     B.RawSize = R.u64("output size");
     B.Compressed = R.str("output data");
   }
+  M.Consulted.resize(R.count("consulted"));
+  for (uint32_t &Index : M.Consulted)
+    Index = R.u32("consulted index");
+  uint8_t Unanswerable = R.u8("unanswerable");
+  BadKind |= Unanswerable > 1;
+  M.Unanswerable = Unanswerable;
   llvm::Expected<CompileResult> Result = R.finish(std::move(M));
   if (!Result)
     return Result;
   if (BadKind)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "malformed CompileResult message: unknown "
-                                   "output kind");
+                                   "output kind or flag");
   return Result;
 }
 
@@ -496,4 +441,54 @@ llvm::Expected<Blobs> clang::dist::decodeBlobs(llvm::StringRef Payload) {
     B.Compressed = R.str("data");
   }
   return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const Lookup &M) {
+  Writer W;
+  W.u64(M.Id).str(M.Path);
+  return W.take();
+}
+
+llvm::Expected<Lookup> clang::dist::decodeLookup(llvm::StringRef Payload) {
+  Reader R(Payload, "Lookup");
+  Lookup M;
+  M.Id = R.u64("id");
+  M.Path = R.str("path");
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const LookupReply &M) {
+  Writer W;
+  const PathInfo &I = M.Info;
+  W.u64(M.Id).u32(M.Index).u8(static_cast<uint8_t>(I.Kind));
+  W.u64(I.Device).u64(I.Inode).u64(I.Size).i64(I.ModificationTime);
+  W.u32(I.Permissions).bytes(I.Digest);
+  return W.take();
+}
+
+llvm::Expected<LookupReply>
+clang::dist::decodeLookupReply(llvm::StringRef Payload) {
+  Reader R(Payload, "LookupReply");
+  LookupReply M;
+  PathInfo &I = M.Info;
+  M.Id = R.u64("id");
+  M.Index = R.u32("index");
+  uint8_t Kind = R.u8("path kind");
+  I.Device = R.u64("device");
+  I.Inode = R.u64("inode");
+  I.Size = R.u64("size");
+  I.ModificationTime = R.i64("modification time");
+  I.Permissions = R.u32("permissions");
+  I.Digest = R.bytes("digest");
+  llvm::Expected<LookupReply> Result = R.finish(std::move(M));
+  if (!Result)
+    return Result;
+  if (Kind < static_cast<uint8_t>(PathInfo::PathKind::File) ||
+      Kind > static_cast<uint8_t>(PathInfo::PathKind::Unavailable))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "malformed LookupReply message: unknown "
+                                   "path kind %u",
+                                   Kind);
+  Result->Info.Kind = static_cast<PathInfo::PathKind>(Kind);
+  return Result;
 }

@@ -25,7 +25,7 @@ namespace clang::dist {
 /// "CDST" read as a little-endian u32: the first field of every Hello.
 inline constexpr uint32_t ProtocolMagic = 0x54534443;
 /// Bumped on every incompatible change; peers must match exactly.
-inline constexpr uint32_t ProtocolVersion = 2;
+inline constexpr uint32_t ProtocolVersion = 3;
 
 enum class MessageType : uint32_t {
   Hello = 1,
@@ -38,6 +38,8 @@ enum class MessageType : uint32_t {
   NeedBlobs = 8,
   Blobs = 9,
   Authenticate = 10,
+  Lookup = 11,
+  LookupReply = 12,
 };
 
 llvm::StringRef messageTypeName(MessageType Type);
@@ -113,8 +115,9 @@ enum class SourceKind : uint8_t {
   /// The main file as -frewrite-includes produced it: includes inlined,
   /// macros kept. Files[0] is the main file at the path the client named it.
   RewrittenIncludes = 1,
-  /// The files themselves, named by digest in the Manifest; the slave asks
-  /// for the contents it lacks (NeedBlobs) and preprocesses too.
+  /// The files themselves: the slave preprocesses too, and asks the local
+  /// server about every path the compile looks at (Lookup) and for the
+  /// contents its cache lacks (NeedBlobs).
   Sources = 2,
   /// Nothing: the slave shares the client's file system and reads the files
   /// from its own disk. Only slaves started with --local-files take it, which
@@ -122,22 +125,35 @@ enum class SourceKind : uint8_t {
   LocalFiles = 3,
 };
 
-/// One file system entry a compile in the sources mode looks at, as the
-/// client sees it.
-struct ManifestEntry {
-  enum class EntryKind : uint8_t { File = 1, Directory = 2 };
-  /// Absolute, as the client spelled it.
-  std::string Path;
-  EntryKind Kind = EntryKind::File;
-  /// Of the contents; files only.
-  ContentDigest Digest{};
-  uint64_t Size = 0;
-  /// Seconds since the epoch: __TIMESTAMP__ prints it.
-  int64_t ModificationTime = 0;
-  /// 1 + the index of an earlier entry that is the same file (a hard or
-  /// symbolic link to it), 0 if none: clang treats such paths as one file
+/// What one path is on the client's machine, as the local server answers a
+/// slave's Lookup in the sources mode.
+struct PathInfo {
+  enum class PathKind : uint8_t {
+    File = 1,
+    Directory = 2,
+    /// No such file or directory.
+    Missing = 3,
+    /// A component of the path is a file.
+    NotADirectory = 4,
+    /// Something a compile on a slave cannot be given: a device, a FIFO, a
+    /// file the server cannot read. A job that looks at one runs locally.
+    Unavailable = 5,
+  };
+  PathKind Kind = PathKind::Missing;
+  /// File, Directory: clang treats two paths with one identity as one file
   /// (#pragma once, include guards), so the slave must too.
-  uint32_t SameAs = 0;
+  uint64_t Device = 0;
+  uint64_t Inode = 0;
+  /// File: of the contents.
+  uint64_t Size = 0;
+  /// File: nanoseconds since the epoch (__TIMESTAMP__ prints it). Zero for a
+  /// directory, whose times change with every file the build writes there.
+  int64_t ModificationTime = 0;
+  /// File: the permission bits.
+  uint32_t Permissions = 0;
+  /// File: of the contents.
+  ContentDigest Digest{};
+  friend bool operator==(const PathInfo &, const PathInfo &) = default;
 };
 
 /// Local server -> slave.
@@ -150,15 +166,30 @@ struct CompileJob {
   std::vector<std::string> Args;
   /// RewrittenIncludes: Files[0] is the main file; the rest are other inputs
   /// the compile reads (sanitizer ignore lists, ...), at the paths the
-  /// arguments name. Sources: empty.
+  /// arguments name. Sources, LocalFiles: empty.
   std::vector<FileBlob> Files;
-  /// Sources: every file and directory the compile looks at, and nothing
-  /// else exists for it. Travels zstd-compressed.
-  std::vector<ManifestEntry> Manifest;
 };
 
-/// Slave -> local server, in answer to a CompileJob of the sources mode: the
-/// contents it lacks. An empty list is never sent; the result follows instead.
+/// Slave -> local server, while it compiles a job of the sources mode: what
+/// is at \p Path (absolute, as the compile spells it)? The slave asks once
+/// per path and connection; the answer holds for the connection's later
+/// jobs until the server finds it untrue (CompileResult::Consulted).
+struct Lookup {
+  uint64_t Id = 0;
+  std::string Path;
+};
+
+/// Local server -> slave: the answer, and its index: the number of Lookups
+/// answered on this connection before it.
+struct LookupReply {
+  uint64_t Id = 0;
+  uint32_t Index = 0;
+  PathInfo Info;
+};
+
+/// Slave -> local server, while it compiles a job of the sources mode: the
+/// contents of files it was told of (LookupReply) that its cache lacks. An
+/// empty list is never sent.
 struct NeedBlobs {
   uint64_t Id = 0;
   std::vector<ContentDigest> Digests;
@@ -198,6 +229,12 @@ struct CompileResult {
   /// Exactly what clang -cc1 would have written to stderr.
   std::string Diagnostics;
   std::vector<OutputBlob> Outputs;
+  /// Sources: the index of every LookupReply of the connection whose answer
+  /// the compile used, each once; the server checks them against the disk.
+  std::vector<uint32_t> Consulted;
+  /// Sources: the compile asked what no Lookup answers (a directory's
+  /// listing); the server runs the job locally.
+  bool Unanswerable = false;
 };
 
 /// Slave -> local server while a job of the connection is queued or running,
@@ -214,6 +251,8 @@ std::string encode(const Heartbeat &M);
 std::string encode(const NeedBlobs &M);
 std::string encode(const Blobs &M);
 std::string encode(const Authenticate &M);
+std::string encode(const Lookup &M);
+std::string encode(const LookupReply &M);
 
 llvm::Expected<Hello> decodeHello(llvm::StringRef Payload);
 llvm::Expected<HelloReply> decodeHelloReply(llvm::StringRef Payload);
@@ -224,6 +263,8 @@ llvm::Expected<CompileResult> decodeCompileResult(llvm::StringRef Payload);
 llvm::Expected<NeedBlobs> decodeNeedBlobs(llvm::StringRef Payload);
 llvm::Expected<Blobs> decodeBlobs(llvm::StringRef Payload);
 llvm::Expected<Authenticate> decodeAuthenticate(llvm::StringRef Payload);
+llvm::Expected<Lookup> decodeLookup(llvm::StringRef Payload);
+llvm::Expected<LookupReply> decodeLookupReply(llvm::StringRef Payload);
 
 template <typename M> struct MessageTraits;
 #define CLANG_DIST_MESSAGE(Name)                                               \
@@ -240,6 +281,8 @@ CLANG_DIST_MESSAGE(Heartbeat)
 CLANG_DIST_MESSAGE(NeedBlobs)
 CLANG_DIST_MESSAGE(Blobs)
 CLANG_DIST_MESSAGE(Authenticate)
+CLANG_DIST_MESSAGE(Lookup)
+CLANG_DIST_MESSAGE(LookupReply)
 #undef CLANG_DIST_MESSAGE
 
 } // namespace clang::dist

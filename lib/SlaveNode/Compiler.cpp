@@ -1,9 +1,9 @@
 //===- SlaveNode/Compiler.cpp - One compile job, in process ---------------===//
 //
 // Mirrors clang's cc1_main and ExecuteCompilerInvocation, with three changes:
-// the input and every file it reads come from the job, not the disk (unless
-// the slave shares the client's disk); the object goes to memory; and nothing
-// that loads code (plugins) is honoured.
+// the input and every file it reads come from the job or the client, not the
+// disk (unless the slave shares the client's disk); the object goes to
+// memory; and nothing that loads code (plugins) is honoured.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,47 +93,11 @@ CompileResult failure(uint64_t Id, std::string Diagnostics) {
   return R;
 }
 
-bool addDirectory(llvm::vfs::InMemoryFileSystem &FS, llvm::StringRef Path,
-                  time_t ModificationTime) {
-  if (auto St = FS.status(Path))
-    return St->isDirectory();
-  return FS.addFile(Path, ModificationTime,
-                    llvm::MemoryBuffer::getMemBuffer(""), std::nullopt,
-                    std::nullopt, llvm::sys::fs::file_type::directory_file);
-}
-
-/// The manifest's files and directories at the client's paths.
-llvm::Error addManifest(llvm::vfs::InMemoryFileSystem &FS,
-                        const std::vector<ManifestEntry> &Manifest,
-                        const JobContents &Contents) {
-  for (const ManifestEntry &E : Manifest) {
-    bool Added;
-    if (E.Kind == ManifestEntry::EntryKind::Directory) {
-      Added = addDirectory(FS, E.Path, E.ModificationTime);
-    } else if (E.SameAs) {
-      Added = FS.addHardLink(E.Path, Manifest[E.SameAs - 1].Path);
-    } else {
-      auto It = Contents.find(E.Digest);
-      if (It == Contents.end())
-        return llvm::createStringError(llvm::errc::no_such_file_or_directory,
-                                       "no contents for '%s'", E.Path.c_str());
-      Added = FS.addFileNoOwn(E.Path, E.ModificationTime,
-                              It->second->getMemBufferRef());
-    }
-    if (!Added)
-      return llvm::createStringError(llvm::errc::file_exists,
-                                     "manifest entry '%s' conflicts with an "
-                                     "earlier one",
-                                     E.Path.c_str());
-  }
-  return llvm::Error::success();
-}
-
-/// The job's files at their absolute paths under the client's working
-/// directory; nothing else exists for the compile. A LocalFiles job sees the
-/// disk, which is the client's.
+/// A RewrittenIncludes job's files at their absolute paths under the
+/// client's working directory; nothing else exists for the compile. A
+/// LocalFiles job sees the disk, which is the client's.
 llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>
-buildFileSystem(const CompileJob &Job, const JobContents &Contents) {
+buildFileSystem(const CompileJob &Job) {
   if (Job.Kind == SourceKind::LocalFiles) {
     // Its own working directory: the process's is shared by nobody's job.
     llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Disk(
@@ -147,14 +111,6 @@ buildFileSystem(const CompileJob &Job, const JobContents &Contents) {
   if (std::error_code EC = FS->setCurrentWorkingDirectory(Job.WorkingDir))
     return llvm::createStringError(EC, "bad working directory '%s'",
                                    Job.WorkingDir.c_str());
-  if (Job.Kind == SourceKind::Sources) {
-    if (llvm::Error E = addManifest(*FS, Job.Manifest, Contents))
-      return E;
-    if (!addDirectory(*FS, Job.WorkingDir, 0))
-      return llvm::createStringError(llvm::errc::not_a_directory,
-                                     "working directory '%s' is a file",
-                                     Job.WorkingDir.c_str());
-  }
   for (const FileBlob &Blob : Job.Files) {
     llvm::Expected<std::string> Content =
         decompress(Blob.Compressed, Blob.RawSize);
@@ -205,9 +161,10 @@ private:
   llvm::SmallString<128> Path;
 };
 
-CompileResult clang::dist::compile(const CompileJob &Job,
-                                   const JobContents &Contents,
-                                   bool LocalFilesAllowed) {
+CompileResult
+clang::dist::compile(const CompileJob &Job,
+                     llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> ClientFiles,
+                     bool LocalFilesAllowed) {
   CompileResult Result;
   if (Job.Args.empty() || Job.Args[0] != "-cc1")
     return failure(Job.Id, "error: job is not a cc1 command\n");
@@ -215,7 +172,10 @@ CompileResult clang::dist::compile(const CompileJob &Job,
     return failure(Job.Id, "error: clangd-slave does not read its own files "
                            "(it was started without --local-files)\n");
 
-  auto FS = buildFileSystem(Job, Contents);
+  auto FS = Job.Kind == SourceKind::Sources
+                ? llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>(
+                      std::move(ClientFiles))
+                : buildFileSystem(Job);
   if (!FS)
     return failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n");
 

@@ -1,9 +1,9 @@
 //===- SlaveNode/Compiler.h - One compile job, in process -------*- C++ -*-===//
 //
-// Runs the cc1 job a local server sent, from an in-memory file system that
-// holds only the files the job carries (or, for the local server's own
-// slaves, from the disk), and captures the object and exactly what clang -cc1
-// would have written to stderr.
+// Runs the cc1 job a local server sent, on the files the job carries, on the
+// client's files as the server describes them (ClientFileSystem.h), or, for
+// the local server's own slaves, on the disk; and captures the object and
+// exactly what clang -cc1 would have written to stderr.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,9 +11,7 @@
 #define CLANG_DIST_SLAVENODE_COMPILER_H
 
 #include "Protocol/Messages.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include <map>
-#include <memory>
+#include "llvm/Support/VirtualFileSystem.h"
 
 namespace clang::dist {
 
@@ -24,12 +22,12 @@ void initializeCompiler();
 /// exit code and clang's own error text. Jobs that would set global LLVM
 /// options (-mllvm, other than the one the driver always adds) are refused:
 /// they would change every later job of this process.
-/// \p Contents holds, null-terminated, every content a Sources job's
-/// manifest names. A LocalFiles job reads the disk, and is refused unless
-/// \p LocalFilesAllowed (clangd-slave --local-files).
-using JobContents = std::map<ContentDigest, std::unique_ptr<llvm::MemoryBuffer>>;
-CompileResult compile(const CompileJob &Job, const JobContents &Contents,
-                      bool LocalFilesAllowed);
+/// A Sources job reads \p ClientFiles. A LocalFiles job reads the disk, and
+/// is refused unless \p LocalFilesAllowed (clangd-slave --local-files).
+CompileResult
+compile(const CompileJob &Job,
+        llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> ClientFiles,
+        bool LocalFilesAllowed);
 
 } // namespace clang::dist
 

@@ -4,13 +4,13 @@
 #include "Protocol/AsyncFrame.h"
 #include "Protocol/Compression.h"
 #include "SlaveNode/BlobStore.h"
+#include "SlaveNode/ClientFileSystem.h"
 #include "SlaveNode/Compiler.h"
 #include "clang/Basic/Version.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -25,8 +25,10 @@ class Connection;
 struct QueuedJob {
   std::shared_ptr<Connection> Conn;
   CompileJob Job;
-  JobContents Contents;
 };
+
+/// How long a compile waits for its local server to answer a question.
+constexpr std::chrono::seconds AnswerTimeout(60);
 
 /// Jobs wait here for the compile thread.
 class JobQueue {
@@ -75,20 +77,24 @@ public:
   /// Read from the compile thread: a job of a closed connection is cancelled.
   bool isOpen() const { return Open.load(); }
 
-private:
-  /// A sources job waiting for contents it asked for.
-  struct Waiting {
-    CompileJob Job;
-    JobContents Contents;
-    std::set<ContentDigest> Missing;
-  };
+  /// On the compile thread: sends \p Question (an encoded frame) and waits
+  /// for the frame of type \p Answer. On failure the connection is closed.
+  llvm::Expected<Frame> ask(std::string Question, MessageType Answer);
+  /// On the compile thread: the server sent a bad answer; closes the
+  /// connection, whose job is then lost.
+  void abandon(const std::string &Why);
+  /// The answers about the client's files this connection was given; the
+  /// compile thread's alone.
+  ClientAnswers Answers;
 
+private:
   void readHello();
   void readAuthenticate(const Nonce &Peer, const Nonce &Ours);
   void refuse(const std::string &Reason);
   void readJobs();
   void accept(CompileJob Job);
-  llvm::Error receive(Blobs B);
+  /// On the io thread: hands \p F to the compile thread that asked for it.
+  llvm::Error answer(Frame F);
   void close(const llvm::Twine &Why);
   void heartbeat();
 
@@ -98,8 +104,12 @@ private:
   Slot &Owner;
   std::string PeerName;
   unsigned Outstanding = 0;
-  std::map<uint64_t, Waiting> WaitingJobs;
   std::atomic<bool> Open{true};
+  /// The compile thread's question in flight, and its answer.
+  std::mutex AskMutex;
+  std::condition_variable AskDone;
+  std::optional<MessageType> Awaited;
+  std::optional<Frame> Answered;
 };
 
 class Slot {
@@ -235,11 +245,9 @@ void Connection::readJobs() {
       if (!Job)
         return Self->close(llvm::toString(Job.takeError()));
       Self->accept(std::move(*Job));
-    } else if (F->Type == MessageType::Blobs) {
-      llvm::Expected<Blobs> B = decodeBlobs(F->Payload);
-      if (!B)
-        return Self->close(llvm::toString(B.takeError()));
-      if (llvm::Error E = Self->receive(std::move(*B)))
+    } else if (F->Type == MessageType::LookupReply ||
+               F->Type == MessageType::Blobs) {
+      if (llvm::Error E = Self->answer(std::move(*F)))
         return Self->close(llvm::toString(std::move(E)));
     } else {
       return Self->close(
@@ -249,71 +257,54 @@ void Connection::readJobs() {
   });
 }
 
-/// A sources job names its contents; those the cache lacks are asked for
-/// before the job is queued.
 void Connection::accept(CompileJob Job) {
   if (Outstanding++ == 0)
     heartbeat();
-  JobContents Contents;
-  NeedBlobs Need;
-  Need.Id = Job.Id;
-  std::set<ContentDigest> Missing;
-  for (const ManifestEntry &E : Job.Manifest) {
-    if (E.Kind != ManifestEntry::EntryKind::File || E.SameAs ||
-        Contents.count(E.Digest) || Missing.count(E.Digest))
-      continue;
-    bool Corrupt = false;
-    if (auto Buffer = Owner.Store->load(E.Digest, Corrupt)) {
-      Contents.emplace(E.Digest, std::move(Buffer));
-      continue;
-    }
-    if (Corrupt)
-      Owner.Log.log("blob " + toHex(E.Digest) +
-                    " was damaged in the cache; asking for it again");
-    Missing.insert(E.Digest);
-    Need.Digests.push_back(E.Digest);
-  }
-  if (Missing.empty())
-    return Owner.Queue.push(
-        {shared_from_this(), std::move(Job), std::move(Contents)});
-  Writer->push(Need);
-  uint64_t Id = Job.Id;
-  WaitingJobs[Id] = {std::move(Job), std::move(Contents), std::move(Missing)};
+  Owner.Queue.push({shared_from_this(), std::move(Job)});
 }
 
-llvm::Error Connection::receive(Blobs B) {
-  auto It = WaitingJobs.find(B.Id);
-  if (It == WaitingJobs.end())
-    return llvm::createStringError(std::make_error_code(std::errc::protocol_error),
-                                   "Blobs for job %llu, which waits for none",
-                                   (unsigned long long)B.Id);
-  Waiting &W = It->second;
-  for (Blobs::Blob &Blob : B.Contents) {
-    if (!W.Missing.erase(Blob.Digest))
+llvm::Error Connection::answer(Frame F) {
+  {
+    std::lock_guard<std::mutex> Lock(AskMutex);
+    if (Awaited != F.Type)
       return llvm::createStringError(
           std::make_error_code(std::errc::protocol_error),
-          "blob %s was not asked for", toHex(Blob.Digest).c_str());
-    llvm::Expected<std::string> Data =
-        decompress(Blob.Compressed, Blob.RawSize);
-    if (!Data)
-      return Data.takeError();
-    if (digestContents(*Data) != Blob.Digest)
-      return llvm::createStringError(
-          std::make_error_code(std::errc::protocol_error),
-          "blob %s was damaged in transit (its contents have another digest)",
-          toHex(Blob.Digest).c_str());
-    // A cache that cannot keep it costs the next job a transfer, not this one.
-    if (llvm::Error E = Owner.Store->store(Blob.Digest, *Data))
-      Owner.Log.log("blob cache: " + llvm::toString(std::move(E)));
-    W.Contents.emplace(Blob.Digest,
-                       llvm::MemoryBuffer::getMemBufferCopy(*Data));
+          "%s that answers no question", messageTypeName(F.Type).data());
+    Awaited.reset();
+    Answered = std::move(F);
   }
-  if (W.Missing.empty()) {
-    Owner.Queue.push(
-        {shared_from_this(), std::move(W.Job), std::move(W.Contents)});
-    WaitingJobs.erase(It);
-  }
+  AskDone.notify_one();
   return llvm::Error::success();
+}
+
+void Connection::abandon(const std::string &Why) {
+  Open = false;
+  boost::asio::post(Owner.IO,
+                    [Self = shared_from_this(), Why] { Self->close(Why); });
+}
+
+llvm::Expected<Frame> Connection::ask(std::string Question,
+                                      MessageType Answer) {
+  std::unique_lock<std::mutex> Lock(AskMutex);
+  Awaited = Answer;
+  Answered.reset();
+  boost::asio::post(Owner.IO, [Self = shared_from_this(),
+                               Question = std::move(Question)]() mutable {
+    if (Self->isOpen())
+      Self->Writer->pushBytes(std::move(Question));
+  });
+  if (AskDone.wait_for(Lock, AnswerTimeout,
+                       [&] { return Answered || !isOpen(); }) &&
+      Answered)
+    return std::move(*Answered);
+  Awaited.reset();
+  if (isOpen())
+    abandon(("the local server sent no " + messageTypeName(Answer) +
+             " within " + llvm::Twine(AnswerTimeout.count()) + " s")
+                .str());
+  return llvm::createStringError(
+      std::make_error_code(std::errc::connection_aborted),
+      "no answer from the local server");
 }
 
 void Connection::heartbeat() {
@@ -341,7 +332,11 @@ void Connection::close(const llvm::Twine &Why) {
     if (Reason != "connection closed by peer" && Reason != "refused")
       Owner.Log.log(PeerName + ": " + Reason);
   }
-  Open = false;
+  {
+    std::lock_guard<std::mutex> Lock(AskMutex);
+    Open = false;
+  }
+  AskDone.notify_all();
   Timer.cancel();
   boost::system::error_code Ignored;
   Socket.close(Ignored);
@@ -393,14 +388,108 @@ void Slot::accept() {
   });
 }
 
+/// A sources job's questions, over its connection; contents come from the
+/// blob store first.
+class JobChannel : public ServerChannel {
+public:
+  JobChannel(Connection &Conn, uint64_t JobId, const BlobStore &Store,
+             Logger &Log)
+      : Conn(Conn), JobId(JobId), Store(Store), Log(Log) {}
+
+  /// Some question went unanswered: the job was lost with its connection.
+  bool failed() const { return Failed; }
+
+  llvm::Expected<LookupReply> lookup(llvm::StringRef Path) override {
+    llvm::Expected<Frame> F =
+        Conn.ask(encodeFrame(Lookup{JobId, Path.str()}), MessageType::LookupReply);
+    if (!F)
+      return lost(F.takeError());
+    llvm::Expected<LookupReply> Reply = decodeLookupReply(F->Payload);
+    if (!Reply)
+      return fail(Reply.takeError());
+    if (Reply->Id != JobId)
+      return fail(garbage("LookupReply for another job"));
+    return Reply;
+  }
+
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>>
+  contents(const ContentDigest &Digest) override {
+    bool Corrupt = false;
+    if (auto Buffer = Store.load(Digest, Corrupt))
+      return std::shared_ptr<llvm::MemoryBuffer>(std::move(Buffer));
+    if (Corrupt)
+      Log.log("blob " + toHex(Digest) +
+              " was damaged in the cache; asking for it again");
+    llvm::Expected<Frame> F =
+        Conn.ask(encodeFrame(NeedBlobs{JobId, {Digest}}), MessageType::Blobs);
+    if (!F)
+      return lost(F.takeError());
+    llvm::Expected<Blobs> B = decodeBlobs(F->Payload);
+    if (!B)
+      return fail(B.takeError());
+    if (B->Id != JobId || B->Contents.size() != 1 ||
+        B->Contents[0].Digest != Digest)
+      return fail(garbage("Blobs that were not asked for"));
+    llvm::Expected<std::string> Data =
+        decompress(B->Contents[0].Compressed, B->Contents[0].RawSize);
+    if (!Data)
+      return fail(Data.takeError());
+    if (digestContents(*Data) != Digest)
+      return fail(garbage("blob " + toHex(Digest) +
+                          " was damaged in transit (its contents have "
+                          "another digest)"));
+    // A cache that cannot keep it costs the next job a transfer, not this one.
+    if (llvm::Error E = Store.store(Digest, *Data))
+      Log.log("blob cache: " + llvm::toString(std::move(E)));
+    return std::shared_ptr<llvm::MemoryBuffer>(
+        llvm::MemoryBuffer::getMemBufferCopy(*Data));
+  }
+
+private:
+  static llvm::Error garbage(const llvm::Twine &Why) {
+    return llvm::createStringError(
+        std::make_error_code(std::errc::protocol_error), Why);
+  }
+  /// A bad answer ends the connection, and the job with it: the server
+  /// tries it on another slot.
+  llvm::Error fail(llvm::Error E) {
+    std::string Why = llvm::toString(std::move(E));
+    Conn.abandon(Why);
+    return lost(garbage(Why));
+  }
+  llvm::Error lost(llvm::Error E) {
+    Failed = true;
+    return E;
+  }
+
+  Connection &Conn;
+  uint64_t JobId;
+  const BlobStore &Store;
+  Logger &Log;
+  bool Failed = false;
+};
+
 void Slot::compileLoop() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
     if (!Q->Conn->isOpen())
       continue;
-    CompileResult Result = compile(Q->Job, Q->Contents, Options.LocalFiles);
-    boost::asio::post(IO, [this, Conn = std::move(Q->Conn),
+    CompileResult Result;
+    bool Lost = false;
+    if (Q->Job.Kind == SourceKind::Sources) {
+      JobChannel Channel(*Q->Conn, Q->Job.Id, *Store, Log);
+      auto Files = llvm::makeIntrusiveRefCnt<ClientFileSystem>(
+          Q->Conn->Answers, Channel, Q->Job.WorkingDir);
+      Result = compile(Q->Job, Files, Options.LocalFiles);
+      Result.Consulted = Files->consulted();
+      Result.Unanswerable = Files->unanswerable();
+      Lost = Channel.failed();
+    } else {
+      Result = compile(Q->Job, nullptr, Options.LocalFiles);
+    }
+    boost::asio::post(IO, [this, Lost, Conn = std::move(Q->Conn),
                            Result = std::move(Result)]() mutable {
-      ++Compiled;
+      // A compile that lost its files with its connection was no compile.
+      Compiled += !Lost;
       Conn->deliver(std::move(Result));
     });
   }

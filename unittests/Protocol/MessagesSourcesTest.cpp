@@ -1,22 +1,22 @@
 //===- unittests/Protocol/MessagesSourcesTest.cpp - Sources mode messages -===//
 //
-// The messages of the sources mode (protocol version 2): a CompileJob with a
-// manifest, NeedBlobs, Blobs and the dependency file output of a
-// CompileResult. A slave acts on a manifest (it lays out a file system from
-// it, links included), so every field must survive a round trip and every
-// malformed manifest must be refused with an error that says what is wrong,
-// never a crash, a huge allocation or a link cycle. (MessagesTest.cpp covers
-// the messages of version 1; this file keeps the sources mode's apart.)
+// The messages of the sources mode (protocol version 3): a CompileJob that
+// carries no files, the slave's Lookup and the server's LookupReply, NeedBlobs,
+// Blobs, and the CompileResult's dependency file and the answers it used. A
+// slave compiles from what a LookupReply says and a server keeps an object
+// only after checking the answers a result names, so every field must
+// survive a round trip and every malformed message must be refused with an
+// error that says what is wrong, never a crash or a huge allocation.
+// (MessagesTest.cpp covers the messages of version 1; this file keeps the
+// sources mode's apart.)
 //
 //===----------------------------------------------------------------------===//
 
-#include "Protocol/Compression.h"
 #include "Protocol/Messages.h"
 #include "ExpectedMatchers.h"
 #include "llvm/Support/Endian.h"
 #include <catch2/catch.hpp>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <string>
 
@@ -24,7 +24,7 @@ using namespace clang::dist;
 using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 using namespace std::string_literals;
-using EntryKind = ManifestEntry::EntryKind;
+using PathKind = PathInfo::PathKind;
 
 namespace {
 
@@ -37,134 +37,38 @@ ContentDigest digestOf(char Seed) {
   return D;
 }
 
-ManifestEntry directory(std::string Path) {
-  ManifestEntry E;
-  E.Path = std::move(Path);
-  E.Kind = EntryKind::Directory;
-  E.ModificationTime = 1700000000;
-  return E;
-}
-
-ManifestEntry file(std::string Path, char Seed, uint64_t Size, int64_t Mtime,
-                   uint32_t SameAs = 0) {
-  ManifestEntry E;
-  E.Path = std::move(Path);
-  E.Kind = EntryKind::File;
-  E.Digest = digestOf(Seed);
-  E.Size = Size;
-  E.ModificationTime = Mtime;
-  E.SameAs = SameAs;
-  return E;
-}
-
-/// A job as the sources mode sends it: directories, files, and two paths
-/// that are links to an earlier file.
 CompileJob makeSourcesJob() {
   CompileJob M;
   M.Id = 0xfedcba9876543210ull;
   M.Kind = SourceKind::Sources;
   M.WorkingDir = "/home/u/src" + Binary;
   M.Args = {"-cc1", "-emit-obj", "-dependency-file", "x.d", "", Binary};
-  M.Manifest = {
-      directory("/home/u/src"),
-      file("/home/u/src/x.c", 'a', 120, 1700000001),
-      directory("/home/u/src/include"),
-      file("/home/u/src/include/x.h", 'b', 0, -1),
-      // A symbolic link to x.h, and a hard link to it by another spelling.
-      file("/home/u/src/include/alias.h", 'b', 0, -1, /*SameAs=*/4),
-      file("/home/u/src/include/../include/x.h", 'b', 0, -1, /*SameAs=*/4),
-      file("/usr/include/stdio.h" + Binary, 'c', 1ull << 40,
-           std::numeric_limits<int64_t>::min()),
-  };
   return M;
 }
 
-/// Every strict prefix of a valid encoding is truncated somewhere; each
-/// prefix gets a heap block of exactly its size, so that a read past its
-/// end is caught by AddressSanitizer and valgrind.
-template <typename M>
-void checkEveryPrefixFails(const std::string &Encoded,
-                           llvm::Expected<M> (*Decode)(llvm::StringRef)) {
-  for (size_t Length = 0; Length < Encoded.size(); ++Length) {
-    INFO("prefix of " << Length << " of " << Encoded.size() << " bytes");
-    std::unique_ptr<char[]> Prefix(new char[Length]);
-    std::memcpy(Prefix.get(), Encoded.data(), Length);
-    CHECK_THAT(errorText(Decode(llvm::StringRef(Prefix.get(), Length))),
-               Contains("truncated or malformed field"));
-  }
+LookupReply makeFileReply() {
+  LookupReply M;
+  M.Id = 0x0102030405060708ull;
+  M.Index = 0xfffffffe;
+  M.Info.Kind = PathKind::File;
+  M.Info.Device = ~0ull;
+  M.Info.Inode = 1ull << 40;
+  M.Info.Size = 123456789012ull;
+  M.Info.ModificationTime = -1700000000123456789ll;
+  M.Info.Permissions = 0644;
+  M.Info.Digest = digestOf('z');
+  return M;
 }
 
-void overwriteU32(std::string &Bytes, size_t Offset, uint32_t Value) {
-  REQUIRE(Offset + 4 <= Bytes.size());
-  llvm::support::endian::write32le(Bytes.data() + Offset, Value);
-}
-
-/// A CompileJob's encoding ends with its manifest: u64 raw size, u32 length,
-/// then the zstd-compressed bytes. These take it apart and put it together
-/// with other manifest bytes, to build manifests encode() would not write.
-struct SplitJob {
-  std::string Head;
-  std::string Manifest;
-};
-
-SplitJob splitJob(const std::string &Encoded) {
-  for (size_t Length = 0; Length + 12 <= Encoded.size(); ++Length) {
-    size_t LengthAt = Encoded.size() - Length - 4;
-    if (llvm::support::endian::read32le(Encoded.data() + LengthAt) != Length)
-      continue;
-    uint64_t Raw = llvm::support::endian::read64le(Encoded.data() + LengthAt - 8);
-    auto Manifest = decompress(Encoded.substr(LengthAt + 4), Raw);
-    if (!Manifest) {
-      llvm::consumeError(Manifest.takeError());
-      continue;
-    }
-    return {Encoded.substr(0, LengthAt - 8), *Manifest};
-  }
-  FAIL("no manifest at the end of the encoded job");
-  return {};
-}
-
-std::string joinJob(const SplitJob &J) {
-  std::string Out = J.Head;
-  std::string Compressed = compress(J.Manifest);
-  char Buf[12];
-  llvm::support::endian::write64le(Buf, J.Manifest.size());
-  llvm::support::endian::write32le(Buf + 8, Compressed.size());
-  return Out + std::string(Buf, 12) + Compressed;
-}
-
-/// The encoding of a one-entry manifest, for hand-made entries.
-std::string manifestEntryBytes(llvm::StringRef Path, uint8_t Kind,
-                               uint32_t SameAs) {
-  std::string Out;
-  char U32[4];
-  llvm::support::endian::write32le(U32, Path.size());
-  Out += std::string(U32, 4) + Path.str();
-  Out += static_cast<char>(Kind);
-  Out += std::string(32, 'd');            // digest
-  Out += std::string(8, '\0');            // size
-  Out += std::string(8, '\0');            // mtime
-  llvm::support::endian::write32le(U32, SameAs);
-  Out += std::string(U32, 4);
-  return Out;
-}
-
-std::string manifestOf(std::initializer_list<std::string> Entries) {
-  char U32[4];
-  llvm::support::endian::write32le(U32, Entries.size());
-  std::string Out(U32, 4);
-  for (const std::string &E : Entries)
-    Out += E;
-  return Out;
-}
-
-/// A Sources job whose manifest is \p Manifest, encoded.
-std::string jobWithManifest(const std::string &Manifest) {
-  CompileJob M = makeSourcesJob();
-  M.Manifest.clear();
-  SplitJob J = splitJob(encode(M));
-  J.Manifest = Manifest;
-  return joinJob(J);
+CompileResult makeSourcesResult() {
+  CompileResult M;
+  M.Id = 5;
+  M.Diagnostics = "x.c:1:2: warning: w\n";
+  M.Outputs = {{OutputKind::Dependencies, 20, "x.o: x.c \\\n  x.h\n"},
+               {OutputKind::Primary, 3, Binary}};
+  M.Consulted = {0, 7, 0xffffffff};
+  M.Unanswerable = true;
+  return M;
 }
 
 NeedBlobs makeNeedBlobs() {
@@ -183,13 +87,36 @@ Blobs makeBlobs() {
   return M;
 }
 
+/// Each prefix is copied to a buffer of its own size, so a read past its
+/// end is caught by AddressSanitizer and valgrind.
+template <typename M>
+void checkEveryPrefixFails(const std::string &Encoded,
+                           llvm::Expected<M> (*Decode)(llvm::StringRef)) {
+  for (size_t Length = 0; Length < Encoded.size(); ++Length) {
+    INFO("prefix of " << Length << " of " << Encoded.size() << " bytes");
+    std::unique_ptr<char[]> Prefix(new char[Length]);
+    std::memcpy(Prefix.get(), Encoded.data(), Length);
+    CHECK_THAT(errorText(Decode(llvm::StringRef(Prefix.get(), Length))),
+               Contains("truncated or malformed field"));
+  }
+}
+
+void overwriteU32(std::string &Bytes, size_t Offset, uint32_t Value) {
+  REQUIRE(Offset + 4 <= Bytes.size());
+  llvm::support::endian::write32le(Bytes.data() + Offset, Value);
+}
+
 } // namespace
 
 TEST_CASE("The sources mode's messages have names", "[Messages]") {
   CHECK(messageTypeName(MessageType::NeedBlobs) == "NeedBlobs");
   CHECK(messageTypeName(MessageType::Blobs) == "Blobs");
+  CHECK(messageTypeName(MessageType::Lookup) == "Lookup");
+  CHECK(messageTypeName(MessageType::LookupReply) == "LookupReply");
   CHECK(static_cast<uint32_t>(MessageType::NeedBlobs) == 8);
   CHECK(static_cast<uint32_t>(MessageType::Blobs) == 9);
+  CHECK(static_cast<uint32_t>(MessageType::Lookup) == 11);
+  CHECK(static_cast<uint32_t>(MessageType::LookupReply) == 12);
   CHECK(static_cast<uint8_t>(OutputKind::Dependencies) == 3);
 }
 
@@ -201,39 +128,54 @@ TEST_CASE("CompileJob of the sources mode round trip", "[Messages]") {
   CHECK(Out.WorkingDir == In.WorkingDir);
   CHECK(Out.Args == In.Args);
   CHECK(Out.Files.empty());
-  REQUIRE(Out.Manifest.size() == In.Manifest.size());
-  for (size_t I = 0; I < In.Manifest.size(); ++I) {
-    INFO("entry " << I << ": " << In.Manifest[I].Path);
-    CHECK(Out.Manifest[I].Path == In.Manifest[I].Path);
-    CHECK(Out.Manifest[I].Kind == In.Manifest[I].Kind);
-    CHECK(Out.Manifest[I].Digest == In.Manifest[I].Digest);
-    CHECK(Out.Manifest[I].Size == In.Manifest[I].Size);
-    CHECK(Out.Manifest[I].ModificationTime == In.Manifest[I].ModificationTime);
-    CHECK(Out.Manifest[I].SameAs == In.Manifest[I].SameAs);
-  }
-
-  // An empty manifest is a manifest (the slave then finds no main file and
-  // says so in its diagnostics).
-  In.Manifest.clear();
-  Out = unwrap(decodeCompileJob(encode(In)));
-  CHECK(Out.Kind == SourceKind::Sources);
-  CHECK(Out.Manifest.empty());
+  // The slave asks for every file: the job is its arguments. u64 id, u8
+  // kind, the working directory, the argument list, and no files.
+  size_t Size = 8 + 1 + 4 + In.WorkingDir.size() + 4 + 4;
+  for (const std::string &A : In.Args)
+    Size += 4 + A.size();
+  CHECK(encode(In).size() == Size);
 }
 
-TEST_CASE("A manifest travels compressed", "[Messages]") {
-  // Paths repeat their directories: a thousand headers of one directory
-  // take a fraction of their raw size.
+TEST_CASE("A sources job carries no files", "[Messages]") {
   CompileJob M = makeSourcesJob();
-  std::string Raw;
-  for (int I = 0; I < 1000; ++I) {
-    M.Manifest.push_back(file("/usr/include/c++/12/bits/header" +
-                                  std::to_string(I) + ".h",
-                              'e', 1000, 1700000000));
-    Raw += M.Manifest.back().Path;
+  M.Files = {{"x.c", 3, "abc"}};
+  CHECK_THAT(errorText(decodeCompileJob(encode(M))),
+             Contains("files with a sources job, which asks for them"));
+}
+
+TEST_CASE("Lookup round trip", "[Messages]") {
+  Lookup In{42, "/usr/include/" + Binary};
+  Lookup Out = unwrap(decodeLookup(encode(In)));
+  CHECK(Out.Id == 42);
+  CHECK(Out.Path == In.Path);
+  CHECK(encode(In).size() == 8 + 4 + In.Path.size());
+}
+
+TEST_CASE("LookupReply round trip, every kind of path", "[Messages]") {
+  for (PathKind Kind : {PathKind::File, PathKind::Directory, PathKind::Missing,
+                        PathKind::NotADirectory, PathKind::Unavailable}) {
+    INFO("kind " << static_cast<int>(Kind));
+    LookupReply In = makeFileReply();
+    In.Info.Kind = Kind;
+    LookupReply Out = unwrap(decodeLookupReply(encode(In)));
+    CHECK(Out.Id == In.Id);
+    CHECK(Out.Index == In.Index);
+    CHECK(Out.Info == In.Info);
   }
-  CHECK(encode(M).size() < Raw.size());
-  CHECK(unwrap(decodeCompileJob(encode(M))).Manifest.size() ==
-        M.Manifest.size());
+  // Each field counts: the answers are compared as a whole.
+  LookupReply A = makeFileReply(), B = makeFileReply();
+  B.Info.ModificationTime += 1;
+  CHECK(!(A.Info == B.Info));
+}
+
+TEST_CASE("A LookupReply of an unknown kind is refused", "[Messages]") {
+  std::string Encoded = encode(makeFileReply());
+  // After the id (8) and the index (4).
+  for (char Kind : {'\0', '\6', '\xff'}) {
+    Encoded[12] = Kind;
+    CHECK_THAT(errorText(decodeLookupReply(Encoded)),
+               Contains("malformed LookupReply message: unknown path kind"));
+  }
 }
 
 TEST_CASE("NeedBlobs round trip", "[Messages]") {
@@ -265,12 +207,9 @@ TEST_CASE("Blobs round trip", "[Messages]") {
   CHECK(unwrap(decodeBlobs(encode(In))).Contents.empty());
 }
 
-TEST_CASE("CompileResult carries a dependency file", "[Messages]") {
-  CompileResult In;
-  In.Id = 5;
-  In.Diagnostics = "x.c:1:2: warning: w\n";
-  In.Outputs = {{OutputKind::Dependencies, 20, "x.o: x.c \\\n  x.h\n"},
-                {OutputKind::Primary, 3, Binary}};
+TEST_CASE("CompileResult carries a dependency file and the answers it used",
+          "[Messages]") {
+  CompileResult In = makeSourcesResult();
   CompileResult Out = unwrap(decodeCompileResult(encode(In)));
   REQUIRE(Out.Outputs.size() == 2);
   CHECK(Out.Outputs[0].Kind == OutputKind::Dependencies);
@@ -278,138 +217,22 @@ TEST_CASE("CompileResult carries a dependency file", "[Messages]") {
   CHECK(Out.Outputs[0].Compressed == In.Outputs[0].Compressed);
   CHECK(Out.Outputs[1].Kind == OutputKind::Primary);
   CHECK(Out.Outputs[1].Compressed == Binary);
+  CHECK(Out.Consulted == In.Consulted);
+  CHECK(Out.Unanswerable);
+
+  In.Consulted.clear();
+  In.Unanswerable = false;
+  Out = unwrap(decodeCompileResult(encode(In)));
+  CHECK(Out.Consulted.empty());
+  CHECK(!Out.Unanswerable);
 }
 
-TEST_CASE("Malformed manifests are refused", "[Messages]") {
-  const std::string Dir = manifestEntryBytes("/d", 2, 0);
-  const std::string File = manifestEntryBytes("/d/f.h", 1, 0);
-
-  SECTION("the hand-made entries are what encode() writes") {
-    // So that the cases below differ from a valid manifest only where they
-    // say.
-    CompileJob M = unwrap(decodeCompileJob(jobWithManifest(
-        manifestOf({Dir, File, manifestEntryBytes("/d/l.h", 1, 2)}))));
-    REQUIRE(M.Manifest.size() == 3);
-    CHECK(M.Manifest[0].Kind == EntryKind::Directory);
-    CHECK(M.Manifest[1].Path == "/d/f.h");
-    CHECK(M.Manifest[2].SameAs == 2);
-  }
-
-  SECTION("an unknown entry kind") {
-    for (uint8_t Kind : {0, 3, 255}) {
-      INFO("kind " << int(Kind));
-      CHECK_THAT(errorText(decodeCompileJob(jobWithManifest(manifestOf(
-                     {Dir, manifestEntryBytes("/d/x", Kind, 0)})))),
-                 Contains("unknown entry kind"));
-    }
-  }
-
-  SECTION("a link to itself or to a later entry") {
-    CHECK_THAT(errorText(decodeCompileJob(jobWithManifest(
-                   manifestOf({manifestEntryBytes("/d/a.h", 1, 1)})))),
-               Contains("a link to no earlier file"));
-    CHECK_THAT(errorText(decodeCompileJob(jobWithManifest(
-                   manifestOf({manifestEntryBytes("/d/a.h", 1, 2), File})))),
-               Contains("a link to no earlier file"));
-    CHECK_THAT(errorText(decodeCompileJob(jobWithManifest(manifestOf(
-                   {File, manifestEntryBytes("/d/a.h", 1, 0xFFFFFFFF)})))),
-               Contains("a link to no earlier file"));
-  }
-
-  SECTION("a link to a directory") {
-    CHECK_THAT(errorText(decodeCompileJob(jobWithManifest(
-                   manifestOf({Dir, manifestEntryBytes("/d/a.h", 1, 1)})))),
-               Contains("a link to no earlier file"));
-  }
-
-  SECTION("a directory that is a link") {
-    CHECK_THAT(errorText(decodeCompileJob(jobWithManifest(
-                   manifestOf({Dir, manifestEntryBytes("/e", 2, 1)})))),
-               Contains("a link to no earlier file"));
-  }
-
-  SECTION("an absurd entry count") {
-    // More entries than the bytes that follow could hold (each takes one
-    // byte at least), and more than any list may have: refused before
-    // anything is allocated.
-    for (uint32_t Count : {0xFFFFFFFFu, 1u << 20,
-                           static_cast<uint32_t>(File.size() + 1)}) {
-      INFO("count " << Count);
-      std::string Manifest = manifestOf({File});
-      overwriteU32(Manifest, 0, Count);
-      CHECK_THAT(errorText(decodeCompileJob(jobWithManifest(Manifest))),
-                 Contains("CompileJob manifest") && Contains("'entries'"));
-    }
-  }
-
-  SECTION("trailing bytes") {
-    CHECK_THAT(errorText(decodeCompileJob(
-                   jobWithManifest(manifestOf({Dir, File}) + "xyz"))),
-               Contains("CompileJob manifest") &&
-                   Contains("3 trailing bytes"));
-  }
-
-  SECTION("every truncation of the manifest") {
-    SplitJob J = splitJob(encode(makeSourcesJob()));
-    const std::string Whole = J.Manifest;
-    for (size_t Length = 0; Length < Whole.size(); ++Length) {
-      INFO("manifest prefix of " << Length << " of " << Whole.size());
-      J.Manifest = Whole.substr(0, Length);
-      CHECK_THAT(errorText(decodeCompileJob(joinJob(J))),
-                 Contains("malformed CompileJob manifest") &&
-                     Contains("truncated or malformed field"));
-    }
-  }
-
-  SECTION("compressed bytes that are not the manifest") {
-    SplitJob J = splitJob(encode(makeSourcesJob()));
-    std::string Encoded = joinJob(J);
-    // The raw size the job declares is not the frame's.
-    std::string WrongSize = Encoded;
-    size_t CompressedLength = compress(J.Manifest).size();
-    llvm::support::endian::write64le(
-        WrongSize.data() + WrongSize.size() - CompressedLength - 12,
-        J.Manifest.size() + 1);
-    CHECK_THAT(errorText(decodeCompileJob(WrongSize)),
-               Contains("size mismatch"));
-    // Garbage instead of a zstd frame.
-    std::string Garbage = Encoded;
-    for (size_t I = Garbage.size() - CompressedLength; I < Garbage.size(); ++I)
-      Garbage[I] = 'g';
-    CHECK(errorText(decodeCompileJob(Garbage)) != "<no error>");
-  }
-}
-
-TEST_CASE("A job's kind and its contents must agree", "[Messages]") {
-  SECTION("a sources job with files") {
-    CompileJob M = makeSourcesJob();
-    M.Files = {{"x.c", 3, "abc"}};
-    CHECK_THAT(errorText(decodeCompileJob(encode(M))),
-               Contains("files besides the manifest"));
-  }
-
-  SECTION("a preprocessed job with a manifest") {
-    // encode() writes a manifest for a sources job only: take one that has
-    // a main file too, and call it preprocessed.
-    CompileJob M = makeSourcesJob();
-    M.Files = {{"x.c", 3, "abc"}};
-    std::string Encoded = encode(M);
-    // After the u64 id.
-    Encoded[8] = static_cast<char>(SourceKind::RewrittenIncludes);
-    CHECK_THAT(errorText(decodeCompileJob(Encoded)),
-               Contains("a manifest with preprocessed source"));
-  }
-
-  SECTION("a preprocessed job round trips without a manifest") {
-    CompileJob M = makeSourcesJob();
-    M.Kind = SourceKind::RewrittenIncludes;
-    M.Files = {{"x.c", 3, "abc"}};
-    // The manifest of a preprocessed job is not sent at all.
-    CompileJob Out = unwrap(decodeCompileJob(encode(M)));
-    CHECK(Out.Kind == SourceKind::RewrittenIncludes);
-    CHECK(Out.Manifest.empty());
-    CHECK(Out.Files.size() == 1);
-  }
+TEST_CASE("A CompileResult's flag is 0 or 1", "[Messages]") {
+  std::string Encoded = encode(makeSourcesResult());
+  Encoded.back() = 2;
+  CHECK_THAT(errorText(decodeCompileResult(Encoded)),
+             Contains("malformed CompileResult message: unknown output kind "
+                      "or flag"));
 }
 
 TEST_CASE("Every truncation of a sources mode message is an error",
@@ -421,10 +244,14 @@ TEST_CASE("Every truncation of a sources mode message is an error",
   SECTION("CompileJob") {
     checkEveryPrefixFails(encode(makeSourcesJob()), decodeCompileJob);
   }
-  SECTION("CompileResult with a dependency file") {
-    CompileResult M;
-    M.Outputs = {{OutputKind::Dependencies, 4, "x: y"}};
-    checkEveryPrefixFails(encode(M), decodeCompileResult);
+  SECTION("Lookup") {
+    checkEveryPrefixFails(encode(Lookup{1, "/a/b.h"}), decodeLookup);
+  }
+  SECTION("LookupReply") {
+    checkEveryPrefixFails(encode(makeFileReply()), decodeLookupReply);
+  }
+  SECTION("CompileResult with a dependency file and answers") {
+    checkEveryPrefixFails(encode(makeSourcesResult()), decodeCompileResult);
   }
 }
 
@@ -437,10 +264,16 @@ TEST_CASE("Trailing bytes after a sources mode message are an error",
              Contains("malformed Blobs message: 3 trailing bytes"));
   CHECK_THAT(errorText(decodeCompileJob(encode(makeSourcesJob()) + Extra)),
              Contains("3 trailing bytes"));
+  CHECK_THAT(errorText(decodeLookup(encode(Lookup{1, "/x"}) + Extra)),
+             Contains("malformed Lookup message: 3 trailing bytes"));
+  CHECK_THAT(errorText(decodeLookupReply(encode(makeFileReply()) + Extra)),
+             Contains("malformed LookupReply message: 3 trailing bytes"));
+  CHECK_THAT(
+      errorText(decodeCompileResult(encode(makeSourcesResult()) + Extra)),
+      Contains("malformed CompileResult message: 3 trailing bytes"));
 }
 
-TEST_CASE("Absurd counts in NeedBlobs and Blobs fail without allocating",
-          "[Messages]") {
+TEST_CASE("Absurd counts fail without allocating", "[Messages]") {
   SECTION("NeedBlobs digests") {
     NeedBlobs M = makeNeedBlobs();
     M.Digests.clear();
@@ -476,13 +309,17 @@ TEST_CASE("Absurd counts in NeedBlobs and Blobs fail without allocating",
     CHECK_THAT(errorText(decodeBlobs(Encoded)), Contains("'data'"));
   }
 
-  SECTION("a manifest's declared size") {
-    // Decompressing into 2^60 bytes would not end well.
-    SplitJob J = splitJob(encode(makeSourcesJob()));
-    std::string Encoded = joinJob(J);
-    size_t CompressedLength = compress(J.Manifest).size();
-    llvm::support::endian::write64le(
-        Encoded.data() + Encoded.size() - CompressedLength - 12, 1ull << 60);
-    CHECK(errorText(decodeCompileJob(Encoded)) != "<no error>");
+  SECTION("the answers a result used") {
+    CompileResult M = makeSourcesResult();
+    M.Outputs.clear();
+    M.Diagnostics.clear();
+    std::string Encoded = encode(M);
+    // After id (8), exit code (4), diagnostics (4) and outputs (4).
+    for (uint32_t Count : {0xFFFFFFFFu, 1u << 20, 4u}) {
+      INFO("count " << Count);
+      overwriteU32(Encoded, 20, Count);
+      CHECK_THAT(errorText(decodeCompileResult(Encoded)),
+                 Contains("malformed CompileResult message"));
+    }
   }
 }

@@ -527,10 +527,10 @@ def send_job(args):
              struct.pack("<I", len(zstd_frame(source))) + zstd_frame(source))
     job = (struct.pack("<QB", 7, 3 if local_files else 1) + string(os.getcwd()) +
            struct.pack("<I", len(rest)) + b"".join(string(a) for a in rest) +
-           files + struct.pack("<Q", 0) + string(""))
+           files)
     clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
                                    text=True).stdout.splitlines()[0]
-    hello_payload = (struct.pack("<II", 0x54534443, 2) + string(clang_version) +
+    hello_payload = (struct.pack("<II", 0x54534443, 3) + string(clang_version) +
                      string("lit test") + os.urandom(32))
     with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as s:
         s.sendall(frame(1, hello_payload))
