@@ -88,6 +88,10 @@ public:
     if (::stat(Absolute.c_str(), &St) != 0)
       return std::error_code(errno, std::generic_category());
     if (!S_ISREG(St.st_mode)) {
+      // Opening a FIFO would block the server until someone writes to it;
+      // such a job is the client's to run.
+      if (S_ISFIFO(St.st_mode))
+        return std::make_error_code(std::errc::operation_not_supported);
       (void)status(Absolute); // For the access log.
       return ProxyFileSystem::openFileForRead(Path);
     }

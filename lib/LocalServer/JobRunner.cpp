@@ -143,7 +143,7 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
       Slots(Slaves.size(), Config.SlaveBackoff) {
   for (SlaveEndpoint &E : Slaves)
     Clients.push_back(
-        std::make_unique<SlaveClient>(IO, std::move(E), Config, Cache));
+        std::make_unique<SlaveClient>(IO, std::move(E), Config, Book));
 }
 
 JobRunner::~JobRunner() = default;
@@ -271,16 +271,15 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
             return runLocally(R, "the compile lists a directory, which a "
                                  "slave cannot");
           if (Check.Outcome == AnswerCheck::Verdict::Unavailable)
-            return runLocally(R, "'" + Check.Path +
+            return runLocally(R, "'" + Check.Paths.front() +
                                      "' is not a file or directory a slave "
                                      "can be sent");
           if (Check.Outcome == AnswerCheck::Verdict::Changed) {
-            // Slaves keep their answers with the connection; a new one
-            // starts afresh.
-            for (std::unique_ptr<SlaveClient> &C : Clients)
-              C->forgetAnswer(Check.Path);
-            std::string Why =
-                "'" + Check.Path + "' changed since a slave was told of it";
+            // Every slave gets the new answers with its next job.
+            for (const std::string &Path : Check.Paths)
+              Book.reanswer(Path);
+            std::string Why = "'" + Check.Paths.front() +
+                              "' changed since a slave was told of it";
             if (++R->StaleCompiles == MaxAttempts)
               return runLocally(R, Why);
             Log.log(R->Source + ": " + Why + "; compiling it again");

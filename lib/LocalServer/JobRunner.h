@@ -68,6 +68,7 @@ private:
   const DistConfig &Config;
   Logger &Log;
   SharedFileCache Cache;
+  AnswerBook Book{Cache};
   std::vector<std::unique_ptr<SlaveClient>> Clients;
   Scheduler Slots;
   uint64_t NextJobId = 1;

@@ -39,9 +39,9 @@ struct SlaveClient::Attempt {
 };
 
 SlaveClient::SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-                         const DistConfig &Config, SharedFileCache &Files)
+                         const DistConfig &Config, AnswerBook &Book)
     : IO(IO), Endpoint(std::move(Endpoint)), Config(Config), Resolver(IO),
-      Timer(IO), Served(Files) {}
+      Timer(IO), Book(Book) {}
 
 SlaveClient::~SlaveClient() = default;
 
@@ -51,11 +51,6 @@ void SlaveClient::run(std::shared_ptr<const std::string> JobFrame,
   A->JobFrame = std::move(JobFrame);
   A->JobId = JobId;
   A->Done = std::move(Done);
-  if (std::exchange(AnswersStale, false) && Connected) {
-    Connected = false;
-    boost::system::error_code Ignored;
-    Socket->close(Ignored);
-  }
   A->Reused = Connected;
   if (Connected)
     return send(A);
@@ -114,8 +109,8 @@ void SlaveClient::failGarbage(std::shared_ptr<Attempt> A, llvm::Error E) {
 
 void SlaveClient::connect(std::shared_ptr<Attempt> A) {
   Socket = std::make_unique<tcp::socket>(IO);
-  // The slave keeps answers per connection.
-  Served.clear();
+  // The slave keeps the answers it had with the connection.
+  Told = 0;
   armTimer(A, Config.ConnectTimeout, "timed out connecting");
   Resolver.async_resolve(
       Endpoint.Host, std::to_string(Endpoint.Port),
@@ -212,7 +207,13 @@ SlaveClient::authenticate(const HelloReply &Reply, const Nonce &Ours) {
 void SlaveClient::send(std::shared_ptr<Attempt> A) {
   A->Sent = true;
   armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
-  write(A, A->JobFrame);
+  if (Told == Book.size())
+    return write(A, A->JobFrame);
+  // Only sources jobs ask, so only their (small) frames are copied.
+  auto Bytes = std::make_shared<std::string>(encodeFrame(Book.since(Told)));
+  *Bytes += *A->JobFrame;
+  Told = Book.size();
+  write(A, std::move(Bytes));
 }
 
 void SlaveClient::write(std::shared_ptr<Attempt> A,
@@ -263,7 +264,7 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
         return failGarbage(A, Ask.takeError());
       if (Ask->Id != A->JobId)
         return failGarbage(A, wrongJob(Ask->Id, A->JobId));
-      llvm::Expected<LookupReply> Reply = Served.answer(*Ask);
+      llvm::Expected<LookupReply> Reply = Book.answer(*Ask);
       if (!Reply)
         return failGarbage(A, Reply.takeError());
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
@@ -275,7 +276,7 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
         return failGarbage(A, Need.takeError());
       if (Need->Id != A->JobId)
         return failGarbage(A, wrongJob(Need->Id, A->JobId));
-      llvm::Expected<Blobs> Reply = Served.contents(*Need);
+      llvm::Expected<Blobs> Reply = Book.contents(*Need);
       if (!Reply)
         return failGarbage(A, Reply.takeError());
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
@@ -290,7 +291,7 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
     if (R->Id != A->JobId)
       return failGarbage(A, wrongJob(R->Id, A->JobId));
     llvm::Expected<std::vector<GivenAnswer>> Consulted =
-        Served.consulted(R->Consulted);
+        Book.consulted(R->Consulted);
     if (!Consulted)
       return failGarbage(A, Consulted.takeError());
     A->Finished = true;

@@ -13,7 +13,7 @@
 #define CLANG_DIST_LOCALSERVER_SLAVECLIENT_H
 
 #include "Config/Config.h"
-#include "LocalServer/ServedFiles.h"
+#include "LocalServer/AnswerBook.h"
 #include "Protocol/Messages.h"
 #include "llvm/Support/Error.h"
 #include <boost/asio.hpp>
@@ -64,25 +64,20 @@ class SlaveClient {
 public:
   using DoneFn = std::function<void(llvm::Expected<SlaveAnswer>)>;
 
-  /// The slave's questions about files are answered from \p Files.
+  /// The slave's questions about files are answered into \p Book.
   SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-              const DistConfig &Config, SharedFileCache &Files);
+              const DistConfig &Config, AnswerBook &Book);
   ~SlaveClient();
 
   const SlaveEndpoint &endpoint() const { return Endpoint; }
 
-  /// Sends \p JobFrame (an encoded CompileJob frame), answers the slave's
-  /// questions about files and requests for contents, and calls \p Done once
-  /// with the result or with a SlaveFailure. On error the connection is
-  /// dropped; the next job reconnects.
+  /// Sends the answers the slave has not had yet and \p JobFrame (an
+  /// encoded CompileJob frame), answers the slave's questions about files and
+  /// requests for contents, and calls \p Done once with the result or with a
+  /// SlaveFailure. On error the connection is dropped; the next job
+  /// reconnects.
   void run(std::shared_ptr<const std::string> JobFrame, uint64_t JobId,
            DoneFn Done);
-
-  /// The answer about \p Path is no longer true: if the slave was given it,
-  /// the next job goes over a new connection, which starts with no answers.
-  void forgetAnswer(llvm::StringRef Path) {
-    AnswersStale |= Served.answered(Path);
-  }
 
   /// Bytes of frames written to and read from the slave, for the log.
   uint64_t bytesSent() const { return BytesSent; }
@@ -112,8 +107,9 @@ private:
   boost::asio::ip::tcp::resolver Resolver;
   boost::asio::steady_timer Timer;
   bool Connected = false;
-  bool AnswersStale = false;
-  ServedFiles Served;
+  AnswerBook &Book;
+  /// The answers of the book this connection has had.
+  size_t Told = 0;
   uint64_t BytesSent = 0;
   uint64_t BytesReceived = 0;
 };

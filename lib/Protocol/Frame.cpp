@@ -24,7 +24,7 @@ clang::dist::decodeFrameHeader(llvm::StringRef Bytes) {
   uint32_t Type = endian::read32le(Bytes.data());
   uint32_t Size = endian::read32le(Bytes.data() + 4);
   if (Type < static_cast<uint32_t>(MessageType::Hello) ||
-      Type > static_cast<uint32_t>(MessageType::LookupReply))
+      Type > static_cast<uint32_t>(MessageType::Answers))
     return llvm::createStringError(
         std::make_error_code(std::errc::protocol_error),
         "bad frame: unknown message type %u", Type);

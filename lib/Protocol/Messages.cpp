@@ -6,11 +6,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "Protocol/Messages.h"
+#include "Protocol/Compression.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/EndianStream.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstring>
+#include <optional>
 
 using namespace clang::dist;
 
@@ -40,6 +42,8 @@ llvm::StringRef clang::dist::messageTypeName(MessageType Type) {
     return "Lookup";
   case MessageType::LookupReply:
     return "LookupReply";
+  case MessageType::Answers:
+    return "Answers";
   }
   return "unknown";
 }
@@ -457,22 +461,17 @@ llvm::Expected<Lookup> clang::dist::decodeLookup(llvm::StringRef Payload) {
   return R.finish(std::move(M));
 }
 
-std::string clang::dist::encode(const LookupReply &M) {
-  Writer W;
-  const PathInfo &I = M.Info;
-  W.u64(M.Id).u32(M.Index).u8(static_cast<uint8_t>(I.Kind));
+namespace {
+
+void writePathInfo(Writer &W, const PathInfo &I) {
+  W.u8(static_cast<uint8_t>(I.Kind));
   W.u64(I.Device).u64(I.Inode).u64(I.Size).i64(I.ModificationTime);
   W.u32(I.Permissions).bytes(I.Digest);
-  return W.take();
 }
 
-llvm::Expected<LookupReply>
-clang::dist::decodeLookupReply(llvm::StringRef Payload) {
-  Reader R(Payload, "LookupReply");
-  LookupReply M;
-  PathInfo &I = M.Info;
-  M.Id = R.u64("id");
-  M.Index = R.u32("index");
+/// The kind is checked by the caller once the reader is known to be intact:
+/// a truncated message reads zeros, and must name the truncated field.
+uint8_t readPathInfo(Reader &R, PathInfo &I) {
   uint8_t Kind = R.u8("path kind");
   I.Device = R.u64("device");
   I.Inode = R.u64("inode");
@@ -480,15 +479,80 @@ clang::dist::decodeLookupReply(llvm::StringRef Payload) {
   I.ModificationTime = R.i64("modification time");
   I.Permissions = R.u32("permissions");
   I.Digest = R.bytes("digest");
+  I.Kind = static_cast<PathInfo::PathKind>(Kind);
+  return Kind;
+}
+
+bool isPathKind(uint8_t Kind) {
+  return Kind >= static_cast<uint8_t>(PathInfo::PathKind::File) &&
+         Kind <= static_cast<uint8_t>(PathInfo::PathKind::Unavailable);
+}
+
+llvm::Error unknownPathKind(const char *Message, uint8_t Kind) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "malformed %s message: unknown path kind %u",
+                                 Message, Kind);
+}
+
+} // namespace
+
+std::string clang::dist::encode(const LookupReply &M) {
+  Writer W;
+  W.u64(M.Id).u32(M.Index);
+  writePathInfo(W, M.Info);
+  return W.take();
+}
+
+llvm::Expected<LookupReply>
+clang::dist::decodeLookupReply(llvm::StringRef Payload) {
+  Reader R(Payload, "LookupReply");
+  LookupReply M;
+  M.Id = R.u64("id");
+  M.Index = R.u32("index");
+  uint8_t Kind = readPathInfo(R, M.Info);
   llvm::Expected<LookupReply> Result = R.finish(std::move(M));
-  if (!Result)
-    return Result;
-  if (Kind < static_cast<uint8_t>(PathInfo::PathKind::File) ||
-      Kind > static_cast<uint8_t>(PathInfo::PathKind::Unavailable))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed LookupReply message: unknown "
-                                   "path kind %u",
-                                   Kind);
-  Result->Info.Kind = static_cast<PathInfo::PathKind>(Kind);
+  if (Result && !isPathKind(Kind))
+    return unknownPathKind("LookupReply", Kind);
+  return Result;
+}
+
+std::string clang::dist::encode(const Answers &M) {
+  // Paths repeat their directories: a C++ file's answers shrink tenfold.
+  Writer List;
+  List.u32(static_cast<uint32_t>(M.Entries.size()));
+  for (const Answers::Entry &E : M.Entries) {
+    List.u32(E.Index).str(E.Path);
+    writePathInfo(List, E.Info);
+  }
+  std::string Raw = List.take();
+  Writer W;
+  W.u64(Raw.size()).str(compress(Raw));
+  return W.take();
+}
+
+llvm::Expected<Answers> clang::dist::decodeAnswers(llvm::StringRef Payload) {
+  Reader Outer(Payload, "Answers");
+  uint64_t RawSize = Outer.u64("raw size");
+  std::string Compressed = Outer.str("answers");
+  llvm::Expected<uint64_t> Checked = Outer.finish(RawSize);
+  if (!Checked)
+    return Checked.takeError();
+  llvm::Expected<std::string> Raw = decompress(Compressed, RawSize);
+  if (!Raw)
+    return Raw.takeError();
+  Reader R(*Raw, "Answers");
+  Answers M;
+  M.Entries.resize(R.count("entries"));
+  std::optional<uint8_t> BadKind;
+  for (Answers::Entry &E : M.Entries) {
+    E.Index = R.u32("index");
+    E.Path = R.str("path");
+    uint8_t Kind = readPathInfo(R, E.Info);
+    if (!isPathKind(Kind) && !BadKind)
+      BadKind = Kind;
+  }
+  llvm::Expected<Answers> Result = R.finish(std::move(M));
+  if (Result && BadKind)
+    return unknownPathKind("Answers", *BadKind);
   return Result;
 }

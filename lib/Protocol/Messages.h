@@ -40,6 +40,7 @@ enum class MessageType : uint32_t {
   Authenticate = 10,
   Lookup = 11,
   LookupReply = 12,
+  Answers = 13,
 };
 
 llvm::StringRef messageTypeName(MessageType Type);
@@ -171,20 +172,33 @@ struct CompileJob {
 };
 
 /// Slave -> local server, while it compiles a job of the sources mode: what
-/// is at \p Path (absolute, as the compile spells it)? The slave asks once
-/// per path and connection; the answer holds for the connection's later
-/// jobs until the server finds it untrue (CompileResult::Consulted).
+/// is at \p Path (absolute, as the compile spells it)? The slave asks about a
+/// path it has no answer for; an answer holds for later jobs until the
+/// server finds it untrue (CompileResult::Consulted) and sends a new one.
 struct Lookup {
   uint64_t Id = 0;
   std::string Path;
 };
 
-/// Local server -> slave: the answer, and its index: the number of Lookups
-/// answered on this connection before it.
+/// Local server -> slave: the answer, and its index among all the answers the
+/// server has given.
 struct LookupReply {
   uint64_t Id = 0;
   uint32_t Index = 0;
   PathInfo Info;
+};
+
+/// Local server -> slave, right before a CompileJob: the answers the server
+/// gave since the last Answers on this connection, to any slave, in the order
+/// given (a later answer about a path replaces an earlier one). A slave then
+/// asks only about paths no other slave asked about. Travels zstd-compressed.
+struct Answers {
+  struct Entry {
+    uint32_t Index = 0;
+    std::string Path;
+    PathInfo Info;
+  };
+  std::vector<Entry> Entries;
 };
 
 /// Slave -> local server, while it compiles a job of the sources mode: the
@@ -229,8 +243,8 @@ struct CompileResult {
   /// Exactly what clang -cc1 would have written to stderr.
   std::string Diagnostics;
   std::vector<OutputBlob> Outputs;
-  /// Sources: the index of every LookupReply of the connection whose answer
-  /// the compile used, each once; the server checks them against the disk.
+  /// Sources: the index of every answer (LookupReply, Answers) the compile
+  /// used, each once; the server checks them against the disk.
   std::vector<uint32_t> Consulted;
   /// Sources: the compile asked what no Lookup answers (a directory's
   /// listing); the server runs the job locally.
@@ -253,6 +267,7 @@ std::string encode(const Blobs &M);
 std::string encode(const Authenticate &M);
 std::string encode(const Lookup &M);
 std::string encode(const LookupReply &M);
+std::string encode(const Answers &M);
 
 llvm::Expected<Hello> decodeHello(llvm::StringRef Payload);
 llvm::Expected<HelloReply> decodeHelloReply(llvm::StringRef Payload);
@@ -265,6 +280,7 @@ llvm::Expected<Blobs> decodeBlobs(llvm::StringRef Payload);
 llvm::Expected<Authenticate> decodeAuthenticate(llvm::StringRef Payload);
 llvm::Expected<Lookup> decodeLookup(llvm::StringRef Payload);
 llvm::Expected<LookupReply> decodeLookupReply(llvm::StringRef Payload);
+llvm::Expected<Answers> decodeAnswers(llvm::StringRef Payload);
 
 template <typename M> struct MessageTraits;
 #define CLANG_DIST_MESSAGE(Name)                                               \
@@ -283,6 +299,7 @@ CLANG_DIST_MESSAGE(Blobs)
 CLANG_DIST_MESSAGE(Authenticate)
 CLANG_DIST_MESSAGE(Lookup)
 CLANG_DIST_MESSAGE(LookupReply)
+CLANG_DIST_MESSAGE(Answers)
 #undef CLANG_DIST_MESSAGE
 
 } // namespace clang::dist

@@ -25,6 +25,9 @@ class Connection;
 struct QueuedJob {
   std::shared_ptr<Connection> Conn;
   CompileJob Job;
+  /// Answers the server sent with the job, for the compile thread to learn
+  /// first.
+  std::vector<Answers::Entry> Learned;
 };
 
 /// How long a compile waits for its local server to answer a question.
@@ -85,7 +88,7 @@ public:
   void abandon(const std::string &Why);
   /// The answers about the client's files this connection was given; the
   /// compile thread's alone.
-  ClientAnswers Answers;
+  ClientAnswers Known;
 
 private:
   void readHello();
@@ -104,6 +107,8 @@ private:
   Slot &Owner;
   std::string PeerName;
   unsigned Outstanding = 0;
+  /// Answers that arrived for the next job; the io thread's.
+  std::vector<Answers::Entry> Learned;
   std::atomic<bool> Open{true};
   /// The compile thread's question in flight, and its answer.
   std::mutex AskMutex;
@@ -245,6 +250,12 @@ void Connection::readJobs() {
       if (!Job)
         return Self->close(llvm::toString(Job.takeError()));
       Self->accept(std::move(*Job));
+    } else if (F->Type == MessageType::Answers) {
+      llvm::Expected<Answers> A = decodeAnswers(F->Payload);
+      if (!A)
+        return Self->close(llvm::toString(A.takeError()));
+      for (Answers::Entry &E : A->Entries)
+        Self->Learned.push_back(std::move(E));
     } else if (F->Type == MessageType::LookupReply ||
                F->Type == MessageType::Blobs) {
       if (llvm::Error E = Self->answer(std::move(*F)))
@@ -260,7 +271,8 @@ void Connection::readJobs() {
 void Connection::accept(CompileJob Job) {
   if (Outstanding++ == 0)
     heartbeat();
-  Owner.Queue.push({shared_from_this(), std::move(Job)});
+  Owner.Queue.push(
+      {shared_from_this(), std::move(Job), std::exchange(Learned, {})});
 }
 
 llvm::Error Connection::answer(Frame F) {
@@ -469,6 +481,16 @@ private:
   bool Failed = false;
 };
 
+/// A later answer about a path replaces an earlier one.
+static void learn(ClientAnswers &Known, std::vector<Answers::Entry> Learned) {
+  for (Answers::Entry &E : Learned) {
+    LookupReply Reply{0, E.Index, E.Info};
+    auto [It, New] = Known.try_emplace(E.Path, Reply);
+    if (!New && It->second.Index < E.Index)
+      It->second = Reply;
+  }
+}
+
 void Slot::compileLoop() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
     if (!Q->Conn->isOpen())
@@ -476,9 +498,10 @@ void Slot::compileLoop() {
     CompileResult Result;
     bool Lost = false;
     if (Q->Job.Kind == SourceKind::Sources) {
+      learn(Q->Conn->Known, std::move(Q->Learned));
       JobChannel Channel(*Q->Conn, Q->Job.Id, *Store, Log);
       auto Files = llvm::makeIntrusiveRefCnt<ClientFileSystem>(
-          Q->Conn->Answers, Channel, Q->Job.WorkingDir);
+          Q->Conn->Known, Channel, Q->Job.WorkingDir);
       Result = compile(Q->Job, Files, Options.LocalFiles);
       Result.Consulted = Files->consulted();
       Result.Unanswerable = Files->unanswerable();

@@ -1,6 +1,6 @@
-//===- LocalServer/ServedFiles.cpp - What a slave was told of the files ---===//
+//===- LocalServer/AnswerBook.cpp - What slaves were told of the files ----===//
 
-#include "LocalServer/ServedFiles.h"
+#include "LocalServer/AnswerBook.h"
 #include "llvm/Support/Errc.h"
 #include "llvm/Support/Path.h"
 
@@ -32,32 +32,30 @@ Answer lookUp(llvm::vfs::FileSystem &View, FileAccessLog &Log,
             .count();
     A.Info.Permissions = St.getPermissions();
   };
-  llvm::ErrorOr<llvm::vfs::Status> St = View.status(Path);
-  if (!St) {
+  // Opened, not stat'ed first: the view stats a path once per open, and
+  // most paths a compile looks at are files or missing.
+  auto File = View.openFileForRead(Path);
+  if (!File) {
     A.Info.Kind =
-        St.getError() == std::errc::no_such_file_or_directory ? Kind::Missing
-        : St.getError() == std::errc::not_a_directory         ? Kind::NotADirectory
-                                                              : Kind::Unavailable;
+        File.getError() == std::errc::no_such_file_or_directory ? Kind::Missing
+        : File.getError() == std::errc::not_a_directory         ? Kind::NotADirectory
+                                                                : Kind::Unavailable;
     return A;
   }
+  // The stamp of the read that gave the contents.
+  llvm::ErrorOr<llvm::vfs::Status> St = (*File)->status();
+  A.Info.Kind = Kind::Unavailable;
+  if (!St)
+    return A;
   if (St->isDirectory()) {
     Describe(*St, Kind::Directory);
     return A;
   }
-  A.Info.Kind = Kind::Unavailable;
-  if (!St->isRegularFile())
-    return A;
-  // The stamp and the contents of one read, whatever the stat above saw.
-  auto File = View.openFileForRead(Path);
-  if (!File)
-    return A;
-  llvm::ErrorOr<llvm::vfs::Status> Read = (*File)->status();
   auto It = Log.Accesses.find(Path);
-  if (!Read || !Read->isRegularFile() || It == Log.Accesses.end() ||
-      !It->second.Contents)
+  if (!St->isRegularFile() || It == Log.Accesses.end() || !It->second.Contents)
     return A;
   A.Contents = It->second.Contents;
-  Describe(*Read, Kind::File);
+  Describe(*St, Kind::File);
   A.Info.Size = A.Contents->bytes().size();
   A.Info.Digest = A.Contents->digest();
   return A;
@@ -78,33 +76,56 @@ AnswerCheck clang::dist::checkAnswers(SharedFileCache &Cache,
   AnswerCheck Check;
   for (const GivenAnswer &G : Answers) {
     if (G.Info.Kind == PathInfo::PathKind::Unavailable)
-      return {AnswerCheck::Verdict::Unavailable, G.Path};
-    if (!(lookUp(*View, Log, G.Path).Info == G.Info))
-      Check = {AnswerCheck::Verdict::Changed, G.Path};
+      return {AnswerCheck::Verdict::Unavailable, {G.Path}};
+    if (!(lookUp(*View, Log, G.Path).Info == G.Info)) {
+      Check.Outcome = AnswerCheck::Verdict::Changed;
+      Check.Paths.push_back(G.Path);
+    }
   }
   return Check;
 }
 
-llvm::Expected<LookupReply> ServedFiles::answer(const Lookup &Ask) {
+llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
   if (!llvm::sys::path::is_absolute(Ask.Path) ||
       Ask.Path.find('\0') != std::string::npos)
     return garbage("Lookup of a path that is not absolute: '" + Ask.Path +
                    "'");
   if (Given.size() == std::numeric_limits<uint32_t>::max())
-    return garbage("too many Lookups on one connection");
-  FileAccessLog Log;
-  Answer A = lookUp(*Cache.viewFor("/", &Log), Log, Ask.Path);
-  if (A.Contents)
-    Contents.try_emplace(A.Info.Digest, A.Contents);
+    return garbage("too many Lookups");
+  if (!View || ViewJob != Ask.Id) {
+    ViewJob = Ask.Id;
+    ViewLog = FileAccessLog();
+    View = Cache.viewFor("/", &ViewLog);
+  }
+  write(Ask.Path, *View, ViewLog);
   LookupReply Reply;
   Reply.Id = Ask.Id;
-  Reply.Index = static_cast<uint32_t>(Given.size());
-  Reply.Info = A.Info;
-  Given.push_back({Ask.Path, A.Info});
+  Reply.Index = static_cast<uint32_t>(Given.size() - 1);
+  Reply.Info = Given.back().Info;
   return Reply;
 }
 
-llvm::Expected<Blobs> ServedFiles::contents(const NeedBlobs &Need) const {
+void AnswerBook::reanswer(llvm::StringRef Path) {
+  FileAccessLog Log;
+  write(std::string(Path), *Cache.viewFor("/", &Log), Log);
+}
+
+void AnswerBook::write(const std::string &Path, llvm::vfs::FileSystem &From,
+                       FileAccessLog &Log) {
+  Answer A = lookUp(From, Log, Path);
+  if (A.Contents)
+    Contents.try_emplace(A.Info.Digest, A.Contents);
+  Given.push_back({Path, A.Info});
+}
+
+Answers AnswerBook::since(size_t Start) const {
+  Answers M;
+  for (size_t I = Start; I < Given.size(); ++I)
+    M.Entries.push_back({static_cast<uint32_t>(I), Given[I].Path, Given[I].Info});
+  return M;
+}
+
+llvm::Expected<Blobs> AnswerBook::contents(const NeedBlobs &Need) const {
   Blobs Reply;
   Reply.Id = Need.Id;
   for (const ContentDigest &D : Need.Digests) {
@@ -119,7 +140,7 @@ llvm::Expected<Blobs> ServedFiles::contents(const NeedBlobs &Need) const {
 }
 
 llvm::Expected<std::vector<GivenAnswer>>
-ServedFiles::consulted(llvm::ArrayRef<uint32_t> Indices) const {
+AnswerBook::consulted(llvm::ArrayRef<uint32_t> Indices) const {
   std::vector<GivenAnswer> Answers;
   Answers.reserve(Indices.size());
   std::vector<bool> Seen(Given.size());
@@ -131,14 +152,4 @@ ServedFiles::consulted(llvm::ArrayRef<uint32_t> Indices) const {
     Answers.push_back(Given[I]);
   }
   return Answers;
-}
-
-bool ServedFiles::answered(llvm::StringRef Path) const {
-  return llvm::any_of(Given,
-                      [&](const GivenAnswer &G) { return G.Path == Path; });
-}
-
-void ServedFiles::clear() {
-  Given.clear();
-  Contents.clear();
 }

@@ -1,0 +1,92 @@
+//===- LocalServer/AnswerBook.h - What slaves were told of the files -*- C++
+//-*-===//
+//
+// The sources mode scans nothing on the client. A slave's compile asks the
+// server what each path it looks at is (Lookup); the server answers from the
+// shared file cache and writes every answer into one book for all slaves.
+// Before each job a slave gets the answers given since its last job, to it
+// or to any other slave (Answers), so that it asks only about paths nobody
+// asked about before. A result names the answers its compile used; its
+// outputs are kept only if each of them is still true of the disk (the same
+// kind, identity, size, modification time and contents). The compile is a
+// function of those answers, so it is then the compile a local clang would
+// run now, however old the answers were. An answer found untrue is answered
+// anew, every slave gets the new answer with its next job, and the job runs
+// again.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
+#define CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
+
+#include "LocalServer/FileCache.h"
+#include "Protocol/Messages.h"
+#include "llvm/ADT/StringMap.h"
+#include <map>
+#include <memory>
+
+namespace clang::dist {
+
+/// One answer given to a slave.
+struct GivenAnswer {
+  std::string Path;
+  PathInfo Info;
+};
+
+/// What the answers a compile used say now.
+struct AnswerCheck {
+  enum class Verdict {
+    /// Every answer still holds.
+    True,
+    /// Some no longer do (Paths): the job runs again.
+    Changed,
+    /// The compile looked at a path a slave cannot be given (Paths[0]): the
+    /// job runs locally.
+    Unavailable,
+  };
+  Verdict Outcome = Verdict::True;
+  std::vector<std::string> Paths;
+};
+
+/// Checks \p Answers against the disk, through \p Cache. Any thread.
+AnswerCheck checkAnswers(SharedFileCache &Cache,
+                         llvm::ArrayRef<GivenAnswer> Answers);
+
+/// Every answer the server gave, by index. One thread at a time (the io
+/// thread).
+class AnswerBook {
+public:
+  explicit AnswerBook(SharedFileCache &Cache) : Cache(Cache) {}
+
+  /// Answers a Lookup of job \p Ask.Id and writes the answer down; an error
+  /// for a path that is not absolute or holds a NUL byte.
+  llvm::Expected<LookupReply> answer(const Lookup &Ask);
+  /// Answers \p Path anew, after a check found the last answer untrue.
+  void reanswer(llvm::StringRef Path);
+  /// The answers from index \p Start on, for a slave that has those before.
+  Answers since(size_t Start) const;
+  size_t size() const { return Given.size(); }
+  /// The contents asked for, which must be of files a slave was told of.
+  llvm::Expected<Blobs> contents(const NeedBlobs &Need) const;
+  /// The answers at \p Indices, copied for a check on another thread. An
+  /// error for an index never given or named twice.
+  llvm::Expected<std::vector<GivenAnswer>>
+  consulted(llvm::ArrayRef<uint32_t> Indices) const;
+
+private:
+  void write(const std::string &Path, llvm::vfs::FileSystem &From,
+             FileAccessLog &Log);
+
+  SharedFileCache &Cache;
+  /// The view one job's questions are answered through, as a local compile
+  /// stats each directory once.
+  uint64_t ViewJob = 0;
+  FileAccessLog ViewLog;
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> View;
+  std::vector<GivenAnswer> Given;
+  std::map<ContentDigest, std::shared_ptr<FileContents>> Contents;
+};
+
+} // namespace clang::dist
+
+#endif
