@@ -138,7 +138,8 @@
   unmount-under DIR
       Unmounts every file system mounted at or below DIR (a test's left-over
       tmpfs, say); succeeds if there is none.
-  proxy DIR CONFIG [--lifetime SECONDS] [--cut-frame TYPE | --cut-after N]
+  proxy DIR CONFIG [--lifetime SECONDS]
+        [--cut-frame TYPE | --cut-after N | --forge lookup|blobs|result]
       Starts a TCP proxy on a loopback port the system chooses, forwarding
       to the first slave of CONFIG (a dist.conf). In the first Blobs frame
       (type 9) the server sends through it, it flips one byte of a blob's
@@ -153,8 +154,13 @@
       --cut-after N it closes both sides of the first connection to carry
       N bytes from the server once they went through, and logs "cut the
       connection after N bytes from the server". Either cut happens once;
-      later connections are forwarded untouched. (proxy-serve is its
-      background half.)
+      later connections are forwarded untouched. With --forge KIND it plays a
+      rogue slave once, in the first frame of the kind it forges: "lookup"
+      asks about a relative path instead of the first Lookup, "blobs" asks
+      for contents of no file instead of it (a NeedBlobs), and "result"
+      names an answer never given in place of the first CompileResult; it
+      logs "forged a frame of type T in place of one of type U". (proxy-serve
+      is its background half.)
   stop-proxy DIR
       Stops the proxy of DIR.
   find-blob CACHE_DIR FILE
@@ -1101,6 +1107,10 @@ def proxy(args):
             fault = ["cut-frame", str(int(rest[1]))]
         elif rest[0] == "--cut-after":
             fault = ["cut-after", str(int(rest[1]))]
+        elif rest[0] == "--forge":
+            if rest[1] not in ("lookup", "blobs", "result"):
+                sys.exit("unknown forgery " + rest[1])
+            fault = ["forge", rest[1]]
         else:
             sys.exit("unknown option " + rest[0])
         rest = rest[2:]
@@ -1188,9 +1198,11 @@ def damage_blobs_frame(payload, log):
 def proxy_serve(args):
     import threading
     target, lifetime, log = int(args[0]), float(args[1]), open(args[2], "a")
-    # "damage", or "cut-frame TYPE", or "cut-after BYTES".
+    # "damage", or "cut-frame TYPE", or "cut-after BYTES", or "forge KIND".
     fault = args[3] if len(args) > 3 else "damage"
-    fault_arg = int(args[4]) if len(args) > 4 else 0
+    fault_arg = args[4] if len(args) > 4 else "0"
+    if fault != "forge":
+        fault_arg = int(fault_arg)
     deadline = time.time() + lifetime
     state = {"damaged": False, "cut": False}
     lock = threading.Lock()
@@ -1257,13 +1269,44 @@ def proxy_serve(args):
             pass
         close_both(src, dst)
 
+    def forged(msg_type, payload):
+        """What a rogue slave sends instead of this frame, or None."""
+        if fault != "forge" or state["cut"]:
+            return None
+        job_id = payload[:8]
+        if fault_arg == "lookup" and msg_type == 11:
+            return frame(11, job_id + string("etc/passwd"))
+        if fault_arg == "blobs" and msg_type == 11:
+            return frame(8, job_id + struct.pack("<I", 1) + bytes(range(32)))
+        if fault_arg == "result" and msg_type == 6:
+            return frame(6, job_id + struct.pack("<iIII", 0, 0, 0, 1) +
+                         struct.pack("<I", 0xFFFFFFF0) + b"\0")
+        return None
+
     def slave_to_server(src, dst):
         try:
             while True:
-                chunk = src.recv(65536)
-                if not chunk:
+                if fault != "forge":
+                    chunk = src.recv(65536)
+                    if not chunk:
+                        break
+                    dst.sendall(chunk)
+                    continue
+                header = recv_exactly(src, 8)
+                if header is None:
                     break
-                dst.sendall(chunk)
+                msg_type, length = struct.unpack("<II", header)
+                payload = recv_exactly(src, length)
+                if payload is None:
+                    break
+                forgery = forged(msg_type, payload)
+                if forgery is not None and cut_now():
+                    log.write("forged a frame of type %d in place of one of "
+                              "type %d\n" % (forgery[0], msg_type))
+                    log.flush()
+                    dst.sendall(forgery)
+                    continue
+                dst.sendall(header + payload)
         except OSError:
             pass
         close_both(src, dst)
