@@ -69,15 +69,22 @@ llvm::Error garbage(const llvm::Twine &Why) {
 } // namespace
 
 AnswerCheck clang::dist::checkAnswers(SharedFileCache &Cache,
+                                      ChangeWatch &Watch,
                                       llvm::ArrayRef<GivenAnswer> Answers) {
+  std::vector<ChangeWatch::WatchedPath> Paths;
+  Paths.reserve(Answers.size());
+  for (const GivenAnswer &G : Answers)
+    Paths.push_back({G.Path, G.Watched});
+  std::vector<bool> MayHaveChanged = Watch.mayHaveChanged(Paths);
   // One view for all: it stats each directory once.
   FileAccessLog Log;
   auto View = Cache.viewFor("/", &Log);
   AnswerCheck Check;
-  for (const GivenAnswer &G : Answers) {
+  for (size_t I = 0; I != Answers.size(); ++I) {
+    const GivenAnswer &G = Answers[I];
     if (G.Info.Kind == PathInfo::PathKind::Unavailable)
       return {AnswerCheck::Verdict::Unavailable, {G.Path}};
-    if (!(lookUp(*View, Log, G.Path).Info == G.Info)) {
+    if (MayHaveChanged[I] && !(lookUp(*View, Log, G.Path).Info == G.Info)) {
       Check.Outcome = AnswerCheck::Verdict::Changed;
       Check.Paths.push_back(G.Path);
     }
@@ -94,10 +101,11 @@ llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
     return garbage("too many Lookups");
   if (!View || ViewJob != Ask.Id) {
     ViewJob = Ask.Id;
+    ViewMade = Watch.now();
     ViewLog = FileAccessLog();
     View = Cache.viewFor("/", &ViewLog);
   }
-  write(Ask.Path, *View, ViewLog);
+  write(Ask.Path, *View, ViewLog, ViewMade);
   LookupReply Reply;
   Reply.Id = Ask.Id;
   Reply.Index = static_cast<uint32_t>(Given.size() - 1);
@@ -106,16 +114,38 @@ llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
 }
 
 void AnswerBook::reanswer(llvm::StringRef Path) {
+  ChangeWatch::Generation Made = Watch.now();
   FileAccessLog Log;
-  write(std::string(Path), *Cache.viewFor("/", &Log), Log);
+  write(std::string(Path), *Cache.viewFor("/", &Log), Log, Made);
+}
+
+void AnswerBook::refresh(llvm::StringRef Path) {
+  auto It = Latest.find(Path);
+  if (It == Latest.end())
+    return;
+  const GivenAnswer &Last = Given[It->second];
+  if (!Watch.mayHaveChanged({{Last.Path, Last.Watched}}).front())
+    return;
+  ChangeWatch::Generation Made = Watch.now();
+  FileAccessLog Log;
+  auto View = Cache.viewFor("/", &Log);
+  if (!(lookUp(*View, Log, Last.Path).Info == Last.Info))
+    write(std::string(Path), *View, Log, Made);
 }
 
 void AnswerBook::write(const std::string &Path, llvm::vfs::FileSystem &From,
-                       FileAccessLog &Log) {
+                       FileAccessLog &Log, ChangeWatch::Generation ViewMade) {
+  // Watched first, so that a change after this is seen. The view may answer
+  // from a directory's listing it read since it was made: the answer holds
+  // from then on only.
+  ChangeWatch::Generation Since = Watch.watch(Path);
+  if (Since)
+    Since = std::min(Since, ViewMade);
   Answer A = lookUp(From, Log, Path);
   if (A.Contents)
     Contents.try_emplace(A.Info.Digest, A.Contents);
-  Given.push_back({Path, A.Info});
+  Latest[Path] = static_cast<uint32_t>(Given.size());
+  Given.push_back({Path, A.Info, Since});
 }
 
 Answers AnswerBook::since(size_t Start) const {

@@ -19,6 +19,7 @@
 #ifndef CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
 #define CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
 
+#include "LocalServer/ChangeWatch.h"
 #include "LocalServer/FileCache.h"
 #include "Protocol/Messages.h"
 #include "llvm/ADT/StringMap.h"
@@ -31,6 +32,8 @@ namespace clang::dist {
 struct GivenAnswer {
   std::string Path;
   PathInfo Info;
+  /// Since when a change to the path would have been seen (ChangeWatch.h).
+  ChangeWatch::Generation Watched = 0;
 };
 
 /// What the answers a compile used say now.
@@ -48,21 +51,27 @@ struct AnswerCheck {
   std::vector<std::string> Paths;
 };
 
-/// Checks \p Answers against the disk, through \p Cache. Any thread.
-AnswerCheck checkAnswers(SharedFileCache &Cache,
+/// Checks \p Answers against the disk, through \p Cache: those \p Watch
+/// saw something happen to since they were given. Any thread.
+AnswerCheck checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
                          llvm::ArrayRef<GivenAnswer> Answers);
 
 /// Every answer the server gave, by index. One thread at a time (the io
 /// thread).
 class AnswerBook {
 public:
-  explicit AnswerBook(SharedFileCache &Cache) : Cache(Cache) {}
+  AnswerBook(SharedFileCache &Cache, ChangeWatch &Watch)
+      : Cache(Cache), Watch(Watch) {}
 
   /// Answers a Lookup of job \p Ask.Id and writes the answer down; an error
   /// for a path that is not absolute or holds a NUL byte.
   llvm::Expected<LookupReply> answer(const Lookup &Ask);
   /// Answers \p Path anew, after a check found the last answer untrue.
   void reanswer(llvm::StringRef Path);
+  /// Answers \p Path anew if something happened to it since the last
+  /// answer: for the source of a job about to go out, which configure
+  /// scripts rewrite for every test they compile.
+  void refresh(llvm::StringRef Path);
   /// The answers from index \p Start on, for a slave that has those before.
   Answers since(size_t Start) const;
   size_t size() const { return Given.size(); }
@@ -74,16 +83,22 @@ public:
   consulted(llvm::ArrayRef<uint32_t> Indices) const;
 
 private:
+  /// Looks \p Path up through \p From, a view made at \p ViewMade, and
+  /// writes the answer down.
   void write(const std::string &Path, llvm::vfs::FileSystem &From,
-             FileAccessLog &Log);
+             FileAccessLog &Log, ChangeWatch::Generation ViewMade);
 
   SharedFileCache &Cache;
+  ChangeWatch &Watch;
   /// The view one job's questions are answered through, as a local compile
   /// stats each directory once.
   uint64_t ViewJob = 0;
+  ChangeWatch::Generation ViewMade = 0;
   FileAccessLog ViewLog;
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> View;
   std::vector<GivenAnswer> Given;
+  /// The index of the last answer about each path.
+  llvm::StringMap<uint32_t> Latest;
   std::map<ContentDigest, std::shared_ptr<FileContents>> Contents;
 };
 

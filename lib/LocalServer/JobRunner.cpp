@@ -210,6 +210,12 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
                                    ? "every slave is backed off after failures"
                                    : R->LastError);
         ++R->Attempts;
+        if (R->Prepared.Job.Kind == SourceKind::Sources) {
+          // Spelled as the slave's compile spells it.
+          llvm::SmallString<256> Main(R->Prepared.MainFile);
+          llvm::sys::fs::make_absolute(R->Prepared.Job.WorkingDir, Main);
+          Book.refresh(Main);
+        }
         SlaveClient &Client = *Clients[*Slot];
         Client.run(
             R->Frame, R->Prepared.Job.Id,
@@ -257,7 +263,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                              SlaveAnswer Answer) {
   boost::asio::post(Pool, [this, R, Slot, Answer = std::move(Answer)]() mutable {
     CompileResult &Result = Answer.Result;
-    AnswerCheck Check = checkAnswers(Cache, Answer.Consulted);
+    AnswerCheck Check = checkAnswers(Cache, Watch, Answer.Consulted);
     std::string WriteError;
     if (Check.Outcome == AnswerCheck::Verdict::True && !Result.Unanswerable)
       if (llvm::Error E = storeOutputs(R->Prepared, Result, R->Umask))

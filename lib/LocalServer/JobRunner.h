@@ -68,7 +68,8 @@ private:
   const DistConfig &Config;
   Logger &Log;
   SharedFileCache Cache;
-  AnswerBook Book{Cache};
+  ChangeWatch Watch;
+  AnswerBook Book{Cache, Watch};
   std::vector<std::unique_ptr<SlaveClient>> Clients;
   Scheduler Slots;
   uint64_t NextJobId = 1;

@@ -138,10 +138,12 @@ stop_servers() {
 # Ends a distributed phase: stops the server and moves its log to
 # $LOGS/server-PHASE.log, then reads it into PHASE_SERVED[PHASE] (client
 # connections the server served, one per compile job), PHASE_REMOTE[PHASE]
-# (what it says the slaves compiled) and PHASE_LOCAL[PHASE] (its 'running
-# locally' lines). A server that exits while idle and is restarted by a later
-# job leaves several 'exiting' blocks in one log: they add up.
-declare -A PHASE_SERVED PHASE_REMOTE PHASE_LOCAL
+# (what it says the slaves compiled), PHASE_LOCAL[PHASE] (its 'running
+# locally' lines) and PHASE_AGAIN[PHASE] (compiles it ran once more because a
+# file changed since a slave was told of it). A server that exits while idle
+# and is restarted by a later job leaves several 'exiting' blocks in one log:
+# they add up.
+declare -A PHASE_SERVED PHASE_REMOTE PHASE_LOCAL PHASE_AGAIN
 end_dist_phase() { # PHASE
   local phase=$1 log="$LOGS/server-$1.log" f
   stop_servers
@@ -161,7 +163,8 @@ end_dist_phase() { # PHASE
   PHASE_REMOTE[$phase]=$(sed -n 's/.*local-server\[[0-9]*\]   [^ ]*: \([0-9]\{1,\}\) translation units$/\1/p' "$log" |
     awk '{ s += $1 } END { print s + 0 }')
   PHASE_LOCAL[$phase]=$(grep -c ': running locally: ' "$log" || true)
-  say "server ($phase): ${PHASE_SERVED[$phase]} jobs served, ${PHASE_REMOTE[$phase]} compiled on slaves, ${PHASE_LOCAL[$phase]} ran locally"
+  PHASE_AGAIN[$phase]=$(grep -c '; compiling it again$' "$log" || true)
+  say "server ($phase): ${PHASE_SERVED[$phase]} jobs served, ${PHASE_REMOTE[$phase]} compiled on slaves, ${PHASE_LOCAL[$phase]} ran locally, ${PHASE_AGAIN[$phase]} compiled again"
   local other
   other=$(grep -E ': (cancelled: |slave .* failed: )|client connection dropped: |refused a client' "$log" || true)
   if [ -n "$other" ]; then

@@ -1,0 +1,187 @@
+//===- LocalServer/ChangeWatch.cpp - Which paths may have changed ---------===//
+
+#include "LocalServer/ChangeWatch.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include <cerrno>
+#include <climits>
+#include <sys/inotify.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+using namespace clang::dist;
+
+namespace {
+
+constexpr uint32_t Events = IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE |
+                            IN_DELETE | IN_DELETE_SELF | IN_MODIFY |
+                            IN_MOVE_SELF | IN_MOVED_FROM | IN_MOVED_TO;
+
+/// File systems whose every change goes through this kernel.
+bool isLocal(const char *Dir) {
+  struct statfs Fs;
+  if (::statfs(Dir, &Fs) != 0)
+    return false;
+  switch (static_cast<unsigned long>(Fs.f_type)) {
+  case 0xEF53:     // ext2, ext3, ext4
+  case 0x58465342: // xfs
+  case 0x9123683E: // btrfs
+  case 0x01021994: // tmpfs
+  case 0x794C7630: // overlayfs
+  case 0xF2F52010: // f2fs
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// "/a/b/c" -> "/", "/a", "/a/b"; false for a path not in plain form.
+bool directoriesOf(llvm::StringRef Path,
+                   llvm::SmallVectorImpl<llvm::StringRef> &Dirs) {
+  if (!Path.startswith("/") || Path.size() < 2 || Path.endswith("/"))
+    return false;
+  Dirs.push_back("/");
+  for (size_t Slash = Path.find('/', 1); Slash != llvm::StringRef::npos;
+       Slash = Path.find('/', Slash + 1))
+    Dirs.push_back(Path.take_front(Slash));
+  llvm::StringRef Rest = Path.drop_front();
+  while (!Rest.empty()) {
+    auto [Name, Tail] = Rest.split('/');
+    if (Name.empty() || Name == "." || Name == "..")
+      return false;
+    Rest = Tail;
+  }
+  return true;
+}
+
+} // namespace
+
+ChangeWatch::ChangeWatch() : Fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
+
+ChangeWatch::~ChangeWatch() {
+  if (Fd >= 0)
+    ::close(Fd);
+}
+
+void ChangeWatch::drainLocked() {
+  alignas(inotify_event) char Buffer[64 * 1024];
+  for (;;) {
+    ssize_t Read = ::read(Fd, Buffer, sizeof(Buffer));
+    if (Read <= 0)
+      return;
+    ++Now;
+    for (char *P = Buffer; P < Buffer + Read;) {
+      auto *E = reinterpret_cast<inotify_event *>(P);
+      P += sizeof(inotify_event) + E->len;
+      if (E->mask & IN_Q_OVERFLOW) {
+        LostBefore = Now;
+        continue;
+      }
+      auto It = Spellings.find(E->wd);
+      if (It == Spellings.end())
+        continue;
+      std::vector<std::string> Dirs = It->second;
+      for (const std::string &Dir : Dirs) {
+        if (E->len == 0) {
+          Touched[Dir] = Now;
+          continue;
+        }
+        std::string Entry = Dir == "/" ? "" : Dir;
+        Entry += '/';
+        Entry += E->name;
+        Touched[Entry] = Now;
+        if (E->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO))
+          forgetBelow(Entry);
+      }
+      // The directory itself went away or elsewhere: its spellings may name
+      // another one later.
+      if (E->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+        for (const std::string &Dir : Dirs) {
+          forgetBelow(Dir == "/" ? "" : Dir);
+          Watched.erase(Dir);
+        }
+        ::inotify_rm_watch(Fd, E->wd);
+        Spellings.erase(E->wd);
+      }
+    }
+  }
+}
+
+void ChangeWatch::forgetBelow(llvm::StringRef Entry) {
+  std::string Prefix = Entry.str() + "/";
+  llvm::SmallVector<llvm::StringRef, 4> Gone;
+  for (const auto &[Dir, Wd] : Watched)
+    if (llvm::StringRef(Dir).startswith(Prefix))
+      Gone.push_back(Dir);
+  for (llvm::StringRef Dir : Gone) {
+    int Wd = Watched.lookup(Dir);
+    std::vector<std::string> &Names = Spellings[Wd];
+    llvm::erase_value(Names, std::string(Dir));
+    if (Names.empty()) {
+      ::inotify_rm_watch(Fd, Wd);
+      Spellings.erase(Wd);
+    }
+    Watched.erase(Dir);
+  }
+}
+
+ChangeWatch::Generation ChangeWatch::watch(llvm::StringRef Path) {
+  llvm::SmallVector<llvm::StringRef, 16> Dirs;
+  if (Fd < 0 || !directoriesOf(Path, Dirs))
+    return 0;
+  std::lock_guard<std::mutex> Lock(Mutex);
+  drainLocked();
+  for (llvm::StringRef Dir : Dirs) {
+    if (Watched.count(Dir))
+      continue;
+    std::string Name = Dir.str();
+    int Wd = ::inotify_add_watch(Fd, Name.c_str(), Events | IN_ONLYDIR);
+    if (Wd < 0) {
+      // A directory that does not exist: its creation is an event of the
+      // last one that does.
+      if (errno == ENOENT || errno == ENOTDIR)
+        break;
+      return 0;
+    }
+    if (!isLocal(Name.c_str())) {
+      ::inotify_rm_watch(Fd, Wd);
+      return 0;
+    }
+    Watched[Dir] = Wd;
+    Spellings[Wd].push_back(std::move(Name));
+  }
+  return Now;
+}
+
+ChangeWatch::Generation ChangeWatch::now() {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  if (Fd >= 0)
+    drainLocked();
+  return Now;
+}
+
+std::vector<bool>
+ChangeWatch::mayHaveChanged(llvm::ArrayRef<WatchedPath> Paths) {
+  std::vector<bool> Changed(Paths.size(), true);
+  std::lock_guard<std::mutex> Lock(Mutex);
+  if (Fd >= 0)
+    drainLocked();
+  llvm::SmallVector<llvm::StringRef, 16> Dirs;
+  for (size_t I = 0; I != Paths.size(); ++I) {
+    const WatchedPath &P = Paths[I];
+    Dirs.clear();
+    if (P.Since == 0 || P.Since < LostBefore ||
+        !directoriesOf(P.Path, Dirs))
+      continue;
+    // An event on the path, or on a directory on the way to it (renamed,
+    // removed, replaced by a link to another).
+    Dirs.push_back(P.Path);
+    Changed[I] = llvm::any_of(llvm::ArrayRef(Dirs).drop_front(),
+                              [&](llvm::StringRef Prefix) {
+                                auto It = Touched.find(Prefix);
+                                return It != Touched.end() &&
+                                       It->second > P.Since;
+                              });
+  }
+  return Changed;
+}

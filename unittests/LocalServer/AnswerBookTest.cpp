@@ -1,0 +1,196 @@
+//===- unittests/LocalServer/AnswerBookTest.cpp - Answers to the slaves ---===//
+//
+// What the server tells slaves about the client's files, and the check of
+// the answers a result used: an answer nothing happened to is trusted
+// without touching the disk, a changed file or a file that appeared makes
+// the check fail, and a slave's question or claim that no compile could make
+// is an error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LocalServer/AnswerBook.h"
+#include "ExpectedMatchers.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace clang::dist;
+using namespace clang::dist::test;
+using Catch::Matchers::Contains;
+using Kind = PathInfo::PathKind;
+
+namespace {
+
+class TempDir {
+public:
+  TempDir() {
+    llvm::SmallString<128> P;
+    REQUIRE(!llvm::sys::fs::createUniqueDirectory("answerbook", P));
+    llvm::SmallString<128> Real;
+    REQUIRE(!llvm::sys::fs::real_path(P, Real));
+    Path = std::string(Real);
+  }
+  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
+  std::string file(llvm::StringRef Name) const {
+    return Path + "/" + Name.str();
+  }
+  /// Written with an old mtime, so that the file cache may keep it.
+  void write(llvm::StringRef Name, llvm::StringRef Text) const {
+    std::ofstream(file(Name), std::ios::trunc) << Text.str();
+    timespec Times[2] = {{1000, 0}, {1000, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, file(Name).c_str(), Times, 0) == 0);
+  }
+  std::string Path;
+};
+
+constexpr std::chrono::nanoseconds NoRacyWindow{0};
+
+std::vector<GivenAnswer> used(const AnswerBook &Book,
+                              std::vector<uint32_t> Indices) {
+  return unwrap(Book.consulted(Indices));
+}
+
+uint64_t cacheLookups(const SharedFileCache &Cache) {
+  SharedFileCache::Statistics S = Cache.statistics();
+  return S.Hits + S.Misses;
+}
+
+} // namespace
+
+TEST_CASE("AnswerBook answers what a path is", "[AnswerBook]") {
+  TempDir D;
+  D.write("a.h", "int a;\n");
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  ChangeWatch Watch;
+  AnswerBook Book(Cache, Watch);
+
+  LookupReply File = unwrap(Book.answer({7, D.file("a.h")}));
+  CHECK(File.Id == 7);
+  CHECK(File.Index == 0);
+  CHECK(File.Info.Kind == Kind::File);
+  CHECK(File.Info.Size == 7);
+  CHECK(File.Info.Digest == digestContents("int a;\n"));
+  CHECK(File.Info.ModificationTime == 1000000000000ll);
+
+  LookupReply Dir = unwrap(Book.answer({7, D.Path}));
+  CHECK(Dir.Index == 1);
+  CHECK(Dir.Info.Kind == Kind::Directory);
+  // A directory's times change with every object a build writes into it.
+  CHECK(Dir.Info.ModificationTime == 0);
+
+  LookupReply Missing = unwrap(Book.answer({7, D.file("none.h")}));
+  CHECK(Missing.Info.Kind == Kind::Missing);
+  LookupReply NotDir = unwrap(Book.answer({7, D.file("a.h/b.h")}));
+  CHECK(NotDir.Info.Kind == Kind::NotADirectory);
+
+  // Another job: one job's questions see each directory as it was first.
+  REQUIRE(::mkfifo(D.file("fifo").c_str(), 0600) == 0);
+  LookupReply Fifo = unwrap(Book.answer({8, D.file("fifo")}));
+  CHECK(Fifo.Info.Kind == Kind::Unavailable);
+
+  // Every answer goes to every slave, in the order given.
+  CHECK(Book.size() == 5);
+  Answers Since = Book.since(3);
+  REQUIRE(Since.Entries.size() == 2);
+  CHECK(Since.Entries[0].Index == 3);
+  CHECK(Since.Entries[0].Path == D.file("a.h/b.h"));
+  CHECK(Since.Entries[1].Info.Kind == Kind::Unavailable);
+}
+
+TEST_CASE("AnswerBook refuses what no compile asks", "[AnswerBook]") {
+  TempDir D;
+  D.write("a.h", "int a;\n");
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  ChangeWatch Watch;
+  AnswerBook Book(Cache, Watch);
+  unwrap(Book.answer({1, D.file("a.h")}));
+
+  CHECK_THAT(errorText(Book.answer({1, "a.h"})),
+             Contains("Lookup of a path that is not absolute: 'a.h'"));
+  CHECK_THAT(errorText(Book.answer(
+                 {1, D.file("a.h") + std::string(1, '\0') + "x"})),
+             Contains("not absolute"));
+
+  CHECK(unwrap(Book.contents({1, {digestContents("int a;\n")}}))
+            .Contents.size() == 1);
+  CHECK_THAT(errorText(Book.contents({1, {digestContents("secret")}})),
+             Contains("of no file it was told of"));
+
+  CHECK_THAT(errorText(Book.consulted({1})),
+             Contains("answer 1, which was not given"));
+  CHECK_THAT(errorText(Book.consulted({0, 0})), Contains("named twice"));
+}
+
+TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
+          "[AnswerBook]") {
+  TempDir D;
+  D.write("a.h", "int a;\n");
+  D.write("b.h", "int b;\n");
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  ChangeWatch Watch;
+  AnswerBook Book(Cache, Watch);
+  unwrap(Book.answer({1, D.file("a.h")}));
+  unwrap(Book.answer({1, D.file("gen.h")}));
+  std::vector<GivenAnswer> Used = used(Book, {0, 1});
+
+  SECTION("untouched: no look at the disk") {
+    uint64_t Before = cacheLookups(Cache);
+    D.write("b.h", "int bb;\n");
+    AnswerCheck Check = checkAnswers(Cache, Watch, Used);
+    CHECK(Check.Outcome == AnswerCheck::Verdict::True);
+    CHECK(cacheLookups(Cache) == Before);
+  }
+  SECTION("touched but the same: looked at, and true") {
+    D.write("a.h", "int a;\n");
+    uint64_t Before = cacheLookups(Cache);
+    // The same bytes, the same mtime: the same answer (the ctime is not in it).
+    AnswerCheck Check = checkAnswers(Cache, Watch, Used);
+    CHECK(Check.Outcome == AnswerCheck::Verdict::True);
+    CHECK(cacheLookups(Cache) > Before);
+  }
+  SECTION("a rewritten header") {
+    D.write("a.h", "int A;\n");
+    AnswerCheck Check = checkAnswers(Cache, Watch, Used);
+    CHECK(Check.Outcome == AnswerCheck::Verdict::Changed);
+    CHECK(Check.Paths == std::vector<std::string>{D.file("a.h")});
+  }
+  SECTION("a header that appeared") {
+    D.write("gen.h", "\n");
+    AnswerCheck Check = checkAnswers(Cache, Watch, Used);
+    CHECK(Check.Outcome == AnswerCheck::Verdict::Changed);
+    CHECK(Check.Paths == std::vector<std::string>{D.file("gen.h")});
+  }
+  SECTION("a path no slave can be given") {
+    REQUIRE(::mkfifo(D.file("fifo").c_str(), 0600) == 0);
+    unwrap(Book.answer({2, D.file("fifo")}));
+    AnswerCheck Check = checkAnswers(Cache, Watch, used(Book, {0, 2}));
+    CHECK(Check.Outcome == AnswerCheck::Verdict::Unavailable);
+  }
+}
+
+TEST_CASE("AnswerBook answers a job's source anew only if it changed",
+          "[AnswerBook]") {
+  TempDir D;
+  D.write("conftest.c", "int main(void) { return 0; }\n");
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  ChangeWatch Watch;
+  AnswerBook Book(Cache, Watch);
+  unwrap(Book.answer({1, D.file("conftest.c")}));
+  Book.refresh(D.file("conftest.c"));
+  Book.refresh(D.file("never-asked.c"));
+  CHECK(Book.size() == 1);
+  D.write("conftest.c", "int main(void) { return 1; }\n");
+  Book.refresh(D.file("conftest.c"));
+  REQUIRE(Book.size() == 2);
+  CHECK(Book.since(1).Entries[0].Info.Digest ==
+        digestContents("int main(void) { return 1; }\n"));
+  // What the slaves were told before still names the old bytes, and the
+  // check of a result that used it fails.
+  CHECK(checkAnswers(Cache, Watch, used(Book, {0})).Outcome ==
+        AnswerCheck::Verdict::Changed);
+  CHECK(checkAnswers(Cache, Watch, used(Book, {1})).Outcome ==
+        AnswerCheck::Verdict::True);
+}
