@@ -38,8 +38,8 @@ Answer lookUp(llvm::vfs::FileSystem &View, FileAccessLog &Log,
   if (!File) {
     A.Info.Kind =
         File.getError() == std::errc::no_such_file_or_directory ? Kind::Missing
-        : File.getError() == std::errc::not_a_directory         ? Kind::NotADirectory
-                                                                : Kind::Unavailable;
+        : File.getError() == std::errc::not_a_directory ? Kind::NotADirectory
+                                                        : Kind::Unavailable;
     return A;
   }
   // The stamp of the read that gave the contents.
@@ -68,20 +68,20 @@ llvm::Error garbage(const llvm::Twine &Why) {
 
 } // namespace
 
-AnswerCheck clang::dist::checkAnswers(SharedFileCache &Cache,
-                                      ChangeWatch &Watch,
-                                      llvm::ArrayRef<GivenAnswer> Answers) {
+AnswerCheck
+clang::dist::checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
+                          llvm::ArrayRef<const GivenAnswer *> Answers) {
   std::vector<ChangeWatch::WatchedPath> Paths;
   Paths.reserve(Answers.size());
-  for (const GivenAnswer &G : Answers)
-    Paths.push_back({G.Path, G.Watched});
+  for (const GivenAnswer *G : Answers)
+    Paths.push_back({G->Path, G->Watched});
   std::vector<bool> MayHaveChanged = Watch.mayHaveChanged(Paths);
   // One view for all: it stats each directory once.
   FileAccessLog Log;
   auto View = Cache.viewFor("/", &Log);
   AnswerCheck Check;
   for (size_t I = 0; I != Answers.size(); ++I) {
-    const GivenAnswer &G = Answers[I];
+    const GivenAnswer &G = *Answers[I];
     if (G.Info.Kind == PathInfo::PathKind::Unavailable)
       return {AnswerCheck::Verdict::Unavailable, {G.Path}};
     if (MayHaveChanged[I] && !(lookUp(*View, Log, G.Path).Info == G.Info)) {
@@ -95,8 +95,7 @@ AnswerCheck clang::dist::checkAnswers(SharedFileCache &Cache,
 llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
   if (!llvm::sys::path::is_absolute(Ask.Path) ||
       Ask.Path.find('\0') != std::string::npos)
-    return garbage("Lookup of a path that is not absolute: '" + Ask.Path +
-                   "'");
+    return garbage("Lookup of a path that is not absolute: '" + Ask.Path + "'");
   if (Given.size() == std::numeric_limits<uint32_t>::max())
     return garbage("too many Lookups");
   if (!View || ViewJob != Ask.Id) {
@@ -151,7 +150,8 @@ void AnswerBook::write(const std::string &Path, llvm::vfs::FileSystem &From,
 Answers AnswerBook::since(size_t Start) const {
   Answers M;
   for (size_t I = Start; I < Given.size(); ++I)
-    M.Entries.push_back({static_cast<uint32_t>(I), Given[I].Path, Given[I].Info});
+    M.Entries.push_back(
+        {static_cast<uint32_t>(I), Given[I].Path, Given[I].Info});
   return M;
 }
 
@@ -169,9 +169,9 @@ llvm::Expected<Blobs> AnswerBook::contents(const NeedBlobs &Need) const {
   return Reply;
 }
 
-llvm::Expected<std::vector<GivenAnswer>>
+llvm::Expected<std::vector<const GivenAnswer *>>
 AnswerBook::consulted(llvm::ArrayRef<uint32_t> Indices) const {
-  std::vector<GivenAnswer> Answers;
+  std::vector<const GivenAnswer *> Answers;
   Answers.reserve(Indices.size());
   std::vector<bool> Seen(Given.size());
   for (uint32_t I : Indices) {
@@ -179,7 +179,7 @@ AnswerBook::consulted(llvm::ArrayRef<uint32_t> Indices) const {
       return garbage("result names answer " + llvm::Twine(I) +
                      ", which was not given or is named twice");
     Seen[I] = true;
-    Answers.push_back(Given[I]);
+    Answers.push_back(&Given[I]);
   }
   return Answers;
 }

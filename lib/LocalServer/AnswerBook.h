@@ -23,6 +23,7 @@
 #include "LocalServer/FileCache.h"
 #include "Protocol/Messages.h"
 #include "llvm/ADT/StringMap.h"
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -54,7 +55,7 @@ struct AnswerCheck {
 /// Checks \p Answers against the disk, through \p Cache: those \p Watch
 /// saw something happen to since they were given. Any thread.
 AnswerCheck checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
-                         llvm::ArrayRef<GivenAnswer> Answers);
+                         llvm::ArrayRef<const GivenAnswer *> Answers);
 
 /// Every answer the server gave, by index. One thread at a time (the io
 /// thread).
@@ -77,9 +78,10 @@ public:
   size_t size() const { return Given.size(); }
   /// The contents asked for, which must be of files a slave was told of.
   llvm::Expected<Blobs> contents(const NeedBlobs &Need) const;
-  /// The answers at \p Indices, copied for a check on another thread. An
-  /// error for an index never given or named twice.
-  llvm::Expected<std::vector<GivenAnswer>>
+  /// The answers at \p Indices, for a check on another thread: an answer
+  /// never changes, nor moves, once written. An error for an index never
+  /// given or named twice.
+  llvm::Expected<std::vector<const GivenAnswer *>>
   consulted(llvm::ArrayRef<uint32_t> Indices) const;
 
 private:
@@ -96,7 +98,7 @@ private:
   ChangeWatch::Generation ViewMade = 0;
   FileAccessLog ViewLog;
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> View;
-  std::vector<GivenAnswer> Given;
+  std::deque<GivenAnswer> Given;
   /// The index of the last answer about each path.
   llvm::StringMap<uint32_t> Latest;
   std::map<ContentDigest, std::shared_ptr<FileContents>> Contents;

@@ -13,9 +13,9 @@ using namespace clang::dist;
 
 namespace {
 
-constexpr uint32_t Events = IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE |
-                            IN_DELETE | IN_DELETE_SELF | IN_MODIFY |
-                            IN_MOVE_SELF | IN_MOVED_FROM | IN_MOVED_TO;
+constexpr uint32_t Events = IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
+                            IN_DELETE_SELF | IN_MODIFY | IN_MOVE_SELF |
+                            IN_MOVED_FROM | IN_MOVED_TO;
 
 /// File systems whose every change goes through this kernel.
 bool isLocal(const char *Dir) {
@@ -35,7 +35,11 @@ bool isLocal(const char *Dir) {
   }
 }
 
-/// "/a/b/c" -> "/", "/a", "/a/b"; false for a path not in plain form.
+/// "/a/b/c" -> "/", "/a", "/a/b": every directory the kernel walks through
+/// to find the path, as spelled. A ".." component is one more step of the
+/// walk, from the directory before it, so "/a/l/../b" depends on "/a/l"
+/// (a link, perhaps) and on "/a/l/.." as much as on "/a/l/../b". False for a
+/// relative path or an empty component.
 bool directoriesOf(llvm::StringRef Path,
                    llvm::SmallVectorImpl<llvm::StringRef> &Dirs) {
   if (!Path.startswith("/") || Path.size() < 2 || Path.endswith("/"))
@@ -47,7 +51,7 @@ bool directoriesOf(llvm::StringRef Path,
   llvm::StringRef Rest = Path.drop_front();
   while (!Rest.empty()) {
     auto [Name, Tail] = Rest.split('/');
-    if (Name.empty() || Name == "." || Name == "..")
+    if (Name.empty())
       return false;
     Rest = Tail;
   }
@@ -170,18 +174,16 @@ ChangeWatch::mayHaveChanged(llvm::ArrayRef<WatchedPath> Paths) {
   for (size_t I = 0; I != Paths.size(); ++I) {
     const WatchedPath &P = Paths[I];
     Dirs.clear();
-    if (P.Since == 0 || P.Since < LostBefore ||
-        !directoriesOf(P.Path, Dirs))
+    if (P.Since == 0 || P.Since < LostBefore || !directoriesOf(P.Path, Dirs))
       continue;
     // An event on the path, or on a directory on the way to it (renamed,
     // removed, replaced by a link to another).
     Dirs.push_back(P.Path);
-    Changed[I] = llvm::any_of(llvm::ArrayRef(Dirs).drop_front(),
-                              [&](llvm::StringRef Prefix) {
-                                auto It = Touched.find(Prefix);
-                                return It != Touched.end() &&
-                                       It->second > P.Since;
-                              });
+    Changed[I] = llvm::any_of(
+        llvm::ArrayRef(Dirs).drop_front(), [&](llvm::StringRef Prefix) {
+          auto It = Touched.find(Prefix);
+          return It != Touched.end() && It->second > P.Since;
+        });
   }
   return Changed;
 }

@@ -40,9 +40,10 @@ public:
   ChangeWatch &operator=(const ChangeWatch &) = delete;
 
   /// Watches the directories on the way to \p Path, an absolute path without
-  /// "." or ".." or empty components. Returns the moment from which on a
-  /// change to \p Path will be seen (look at the path after this returns),
-  /// or 0 if it cannot be watched.
+  /// empty components ("." and ".." are steps like any other: the watch of
+  /// "/a/l/.." is the parent of wherever "/a/l" leads). Returns the moment
+  /// from which on a change to \p Path will be seen (look at the path after
+  /// this returns), or 0 if it cannot be watched.
   Generation watch(llvm::StringRef Path);
 
   /// Now: a change after this returns will be seen in watched directories.

@@ -290,7 +290,7 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       return failGarbage(A, R.takeError());
     if (R->Id != A->JobId)
       return failGarbage(A, wrongJob(R->Id, A->JobId));
-    llvm::Expected<std::vector<GivenAnswer>> Consulted =
+    llvm::Expected<std::vector<const GivenAnswer *>> Consulted =
         Book.consulted(R->Consulted);
     if (!Consulted)
       return failGarbage(A, Consulted.takeError());

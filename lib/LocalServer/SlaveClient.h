@@ -57,7 +57,7 @@ private:
 /// compile used (sources mode), for the caller to check.
 struct SlaveAnswer {
   CompileResult Result;
-  std::vector<GivenAnswer> Consulted;
+  std::vector<const GivenAnswer *> Consulted;
 };
 
 class SlaveClient {

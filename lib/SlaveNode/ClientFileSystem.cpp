@@ -124,8 +124,8 @@ ClientFileSystem::openFileForRead(const llvm::Twine &Path) {
   return std::make_unique<ClientFile>(statusOf(Path, Info), std::move(Load));
 }
 
-llvm::vfs::directory_iterator
-ClientFileSystem::dir_begin(const llvm::Twine &, std::error_code &EC) {
+llvm::vfs::directory_iterator ClientFileSystem::dir_begin(const llvm::Twine &,
+                                                          std::error_code &EC) {
   Unanswerable = true;
   EC = std::make_error_code(std::errc::operation_not_permitted);
   return {};

@@ -56,8 +56,9 @@ public:
   llvm::ErrorOr<std::string> getCurrentWorkingDirectory() const override;
   /// As clang's in-memory file system does: the path made absolute, with
   /// "." and ".." removed.
-  std::error_code getRealPath(const llvm::Twine &Path,
-                              llvm::SmallVectorImpl<char> &Output) const override;
+  std::error_code
+  getRealPath(const llvm::Twine &Path,
+              llvm::SmallVectorImpl<char> &Output) const override;
 
   /// The indices of the answers this job's compile used, each once.
   std::vector<uint32_t> consulted() const;

@@ -161,10 +161,10 @@ private:
   llvm::SmallString<128> Path;
 };
 
-CompileResult
-clang::dist::compile(const CompileJob &Job,
-                     llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> ClientFiles,
-                     bool LocalFilesAllowed) {
+CompileResult clang::dist::compile(
+    const CompileJob &Job,
+    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> ClientFiles,
+    bool LocalFilesAllowed) {
   CompileResult Result;
   if (Job.Args.empty() || Job.Args[0] != "-cc1")
     return failure(Job.Id, "error: job is not a cc1 command\n");
@@ -172,10 +172,11 @@ clang::dist::compile(const CompileJob &Job,
     return failure(Job.Id, "error: clangd-slave does not read its own files "
                            "(it was started without --local-files)\n");
 
-  auto FS = Job.Kind == SourceKind::Sources
-                ? llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>(
-                      std::move(ClientFiles))
-                : buildFileSystem(Job);
+  auto FS =
+      Job.Kind == SourceKind::Sources
+          ? llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>(
+                std::move(ClientFiles))
+          : buildFileSystem(Job);
   if (!FS)
     return failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n");
 

@@ -412,8 +412,8 @@ public:
   bool failed() const { return Failed; }
 
   llvm::Expected<LookupReply> lookup(llvm::StringRef Path) override {
-    llvm::Expected<Frame> F =
-        Conn.ask(encodeFrame(Lookup{JobId, Path.str()}), MessageType::LookupReply);
+    llvm::Expected<Frame> F = Conn.ask(encodeFrame(Lookup{JobId, Path.str()}),
+                                       MessageType::LookupReply);
     if (!F)
       return lost(F.takeError());
     llvm::Expected<LookupReply> Reply = decodeLookupReply(F->Payload);

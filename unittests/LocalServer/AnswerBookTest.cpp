@@ -48,8 +48,8 @@ public:
 
 constexpr std::chrono::nanoseconds NoRacyWindow{0};
 
-std::vector<GivenAnswer> used(const AnswerBook &Book,
-                              std::vector<uint32_t> Indices) {
+std::vector<const GivenAnswer *> used(const AnswerBook &Book,
+                                      std::vector<uint32_t> Indices) {
   return unwrap(Book.consulted(Indices));
 }
 
@@ -110,9 +110,9 @@ TEST_CASE("AnswerBook refuses what no compile asks", "[AnswerBook]") {
 
   CHECK_THAT(errorText(Book.answer({1, "a.h"})),
              Contains("Lookup of a path that is not absolute: 'a.h'"));
-  CHECK_THAT(errorText(Book.answer(
-                 {1, D.file("a.h") + std::string(1, '\0') + "x"})),
-             Contains("not absolute"));
+  CHECK_THAT(
+      errorText(Book.answer({1, D.file("a.h") + std::string(1, '\0') + "x"})),
+      Contains("not absolute"));
 
   CHECK(unwrap(Book.contents({1, {digestContents("int a;\n")}}))
             .Contents.size() == 1);
@@ -134,7 +134,7 @@ TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
   AnswerBook Book(Cache, Watch);
   unwrap(Book.answer({1, D.file("a.h")}));
   unwrap(Book.answer({1, D.file("gen.h")}));
-  std::vector<GivenAnswer> Used = used(Book, {0, 1});
+  std::vector<const GivenAnswer *> Used = used(Book, {0, 1});
 
   SECTION("untouched: no look at the disk") {
     uint64_t Before = cacheLookups(Cache);

@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Protocol/Messages.h"
 #include "ExpectedMatchers.h"
+#include "Protocol/Messages.h"
 #include "llvm/Support/Endian.h"
 #include <catch2/catch.hpp>
 #include <cstring>
