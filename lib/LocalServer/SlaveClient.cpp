@@ -228,6 +228,20 @@ void SlaveClient::write(std::shared_ptr<Attempt> A,
       });
 }
 
+template <typename Question, typename AnswerFn>
+void SlaveClient::reply(std::shared_ptr<Attempt> A,
+                        llvm::Expected<Question> Asked, AnswerFn Answer) {
+  if (!Asked)
+    return failGarbage(A, Asked.takeError());
+  if (Asked->Id != A->JobId)
+    return failGarbage(A, wrongJob(Asked->Id, A->JobId));
+  auto Reply = Answer(*Asked);
+  if (!Reply)
+    return failGarbage(A, Reply.takeError());
+  armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
+  write(A, std::make_shared<const std::string>(encodeFrame(*Reply)));
+}
+
 void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
   asyncReadFrame(*Socket, [this, A](llvm::Expected<Frame> F) {
     if (!F) {
@@ -258,30 +272,12 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
       return awaitResult(A);
     }
-    if (F->Type == MessageType::Lookup) {
-      llvm::Expected<Lookup> Ask = decodeLookup(F->Payload);
-      if (!Ask)
-        return failGarbage(A, Ask.takeError());
-      if (Ask->Id != A->JobId)
-        return failGarbage(A, wrongJob(Ask->Id, A->JobId));
-      llvm::Expected<LookupReply> Reply = Book.answer(*Ask);
-      if (!Reply)
-        return failGarbage(A, Reply.takeError());
-      armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
-      return write(A, std::make_shared<const std::string>(encodeFrame(*Reply)));
-    }
-    if (F->Type == MessageType::NeedBlobs) {
-      llvm::Expected<NeedBlobs> Need = decodeNeedBlobs(F->Payload);
-      if (!Need)
-        return failGarbage(A, Need.takeError());
-      if (Need->Id != A->JobId)
-        return failGarbage(A, wrongJob(Need->Id, A->JobId));
-      llvm::Expected<Blobs> Reply = Book.contents(*Need);
-      if (!Reply)
-        return failGarbage(A, Reply.takeError());
-      armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
-      return write(A, std::make_shared<const std::string>(encodeFrame(*Reply)));
-    }
+    if (F->Type == MessageType::Lookup)
+      return reply(A, decodeLookup(F->Payload),
+                   [this](const Lookup &Q) { return Book.answer(Q); });
+    if (F->Type == MessageType::NeedBlobs)
+      return reply(A, decodeNeedBlobs(F->Payload),
+                   [this](const NeedBlobs &Q) { return Book.contents(Q); });
     if (F->Type != MessageType::CompileResult)
       return failGarbage(A,
                          unexpectedFrame(MessageType::CompileResult, F->Type));

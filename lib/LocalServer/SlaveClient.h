@@ -95,6 +95,11 @@ private:
   void write(std::shared_ptr<Attempt> A,
              std::shared_ptr<const std::string> Bytes);
   void awaitResult(std::shared_ptr<Attempt> A);
+  /// Answers a question of the slave's about job \p A (a Lookup, a
+  /// NeedBlobs) with what \p Answer makes of it, or fails the job.
+  template <typename Question, typename AnswerFn>
+  void reply(std::shared_ptr<Attempt> A, llvm::Expected<Question> Asked,
+             AnswerFn Answer);
   void armTimer(std::shared_ptr<Attempt> A, std::chrono::milliseconds After,
                 const char *What);
   void fail(std::shared_ptr<Attempt> A, llvm::Error E);

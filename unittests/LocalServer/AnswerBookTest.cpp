@@ -10,6 +10,7 @@
 
 #include "LocalServer/AnswerBook.h"
 #include "ExpectedMatchers.h"
+#include "TempDir.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 #include <catch2/catch.hpp>
@@ -24,27 +25,12 @@ using Kind = PathInfo::PathKind;
 
 namespace {
 
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<128> P;
-    REQUIRE(!llvm::sys::fs::createUniqueDirectory("answerbook", P));
-    llvm::SmallString<128> Real;
-    REQUIRE(!llvm::sys::fs::real_path(P, Real));
-    Path = std::string(Real);
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
-  std::string file(llvm::StringRef Name) const {
-    return Path + "/" + Name.str();
-  }
-  /// Written with an old mtime, so that the file cache may keep it.
-  void write(llvm::StringRef Name, llvm::StringRef Text) const {
-    std::ofstream(file(Name), std::ios::trunc) << Text.str();
-    timespec Times[2] = {{1000, 0}, {1000, 0}};
-    REQUIRE(::utimensat(AT_FDCWD, file(Name).c_str(), Times, 0) == 0);
-  }
-  std::string Path;
-};
+/// Written with an old mtime, so that the file cache may keep it.
+void writeOld(const TempDir &D, llvm::StringRef Name, llvm::StringRef Text) {
+  D.write(Name, Text);
+  timespec Times[2] = {{1000, 0}, {1000, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, D.file(Name).c_str(), Times, 0) == 0);
+}
 
 constexpr std::chrono::nanoseconds NoRacyWindow{0};
 
@@ -62,7 +48,7 @@ uint64_t cacheLookups(const SharedFileCache &Cache) {
 
 TEST_CASE("AnswerBook answers what a path is", "[AnswerBook]") {
   TempDir D;
-  D.write("a.h", "int a;\n");
+  writeOld(D, "a.h", "int a;\n");
   SharedFileCache Cache(1ull << 30, NoRacyWindow);
   ChangeWatch Watch;
   AnswerBook Book(Cache, Watch);
@@ -102,7 +88,7 @@ TEST_CASE("AnswerBook answers what a path is", "[AnswerBook]") {
 
 TEST_CASE("AnswerBook refuses what no compile asks", "[AnswerBook]") {
   TempDir D;
-  D.write("a.h", "int a;\n");
+  writeOld(D, "a.h", "int a;\n");
   SharedFileCache Cache(1ull << 30, NoRacyWindow);
   ChangeWatch Watch;
   AnswerBook Book(Cache, Watch);
@@ -127,8 +113,8 @@ TEST_CASE("AnswerBook refuses what no compile asks", "[AnswerBook]") {
 TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
           "[AnswerBook]") {
   TempDir D;
-  D.write("a.h", "int a;\n");
-  D.write("b.h", "int b;\n");
+  writeOld(D, "a.h", "int a;\n");
+  writeOld(D, "b.h", "int b;\n");
   SharedFileCache Cache(1ull << 30, NoRacyWindow);
   ChangeWatch Watch;
   AnswerBook Book(Cache, Watch);
@@ -138,13 +124,13 @@ TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
 
   SECTION("untouched: no look at the disk") {
     uint64_t Before = cacheLookups(Cache);
-    D.write("b.h", "int bb;\n");
+    writeOld(D, "b.h", "int bb;\n");
     AnswerCheck Check = checkAnswers(Cache, Watch, Used);
     CHECK(Check.Outcome == AnswerCheck::Verdict::True);
     CHECK(cacheLookups(Cache) == Before);
   }
   SECTION("touched but the same: looked at, and true") {
-    D.write("a.h", "int a;\n");
+    writeOld(D, "a.h", "int a;\n");
     uint64_t Before = cacheLookups(Cache);
     // The same bytes, the same mtime: the same answer (the ctime is not in it).
     AnswerCheck Check = checkAnswers(Cache, Watch, Used);
@@ -152,13 +138,13 @@ TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
     CHECK(cacheLookups(Cache) > Before);
   }
   SECTION("a rewritten header") {
-    D.write("a.h", "int A;\n");
+    writeOld(D, "a.h", "int A;\n");
     AnswerCheck Check = checkAnswers(Cache, Watch, Used);
     CHECK(Check.Outcome == AnswerCheck::Verdict::Changed);
     CHECK(Check.Paths == std::vector<std::string>{D.file("a.h")});
   }
   SECTION("a header that appeared") {
-    D.write("gen.h", "\n");
+    writeOld(D, "gen.h", "\n");
     AnswerCheck Check = checkAnswers(Cache, Watch, Used);
     CHECK(Check.Outcome == AnswerCheck::Verdict::Changed);
     CHECK(Check.Paths == std::vector<std::string>{D.file("gen.h")});
@@ -174,7 +160,7 @@ TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
 TEST_CASE("AnswerBook answers a job's source anew only if it changed",
           "[AnswerBook]") {
   TempDir D;
-  D.write("conftest.c", "int main(void) { return 0; }\n");
+  writeOld(D, "conftest.c", "int main(void) { return 0; }\n");
   SharedFileCache Cache(1ull << 30, NoRacyWindow);
   ChangeWatch Watch;
   AnswerBook Book(Cache, Watch);
@@ -182,7 +168,7 @@ TEST_CASE("AnswerBook answers a job's source anew only if it changed",
   Book.refresh(D.file("conftest.c"));
   Book.refresh(D.file("never-asked.c"));
   CHECK(Book.size() == 1);
-  D.write("conftest.c", "int main(void) { return 1; }\n");
+  writeOld(D, "conftest.c", "int main(void) { return 1; }\n");
   Book.refresh(D.file("conftest.c"));
   REQUIRE(Book.size() == 2);
   CHECK(Book.since(1).Entries[0].Info.Digest ==

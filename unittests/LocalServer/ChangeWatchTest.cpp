@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LocalServer/ChangeWatch.h"
+#include "TempDir.h"
 #include "llvm/Support/FileSystem.h"
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -17,27 +18,10 @@
 #include <utime.h>
 
 using namespace clang::dist;
+using clang::dist::test::TempDir;
 
 namespace {
 
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<128> P;
-    REQUIRE(!llvm::sys::fs::createUniqueDirectory("changewatch", P));
-    llvm::SmallString<128> Real;
-    REQUIRE(!llvm::sys::fs::real_path(P, Real));
-    Path = std::string(Real);
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
-  std::string file(llvm::StringRef Name) const {
-    return Path + "/" + Name.str();
-  }
-  void write(llvm::StringRef Name, llvm::StringRef Text) const {
-    std::ofstream(file(Name), std::ios::trunc) << Text.str();
-  }
-  std::string Path;
-};
 
 bool changed(ChangeWatch &W, const std::string &Path,
              ChangeWatch::Generation Since) {

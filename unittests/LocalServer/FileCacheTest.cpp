@@ -1,6 +1,7 @@
 //===- unittests/LocalServer/FileCacheTest.cpp - The shared file cache ----===//
 
 #include "LocalServer/FileCache.h"
+#include "TempDir.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -10,25 +11,10 @@
 #include <sys/stat.h>
 
 using namespace clang::dist;
+using clang::dist::test::TempDir;
 
 namespace {
 
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<128> P;
-    REQUIRE(!llvm::sys::fs::createUniqueDirectory("filecache", P));
-    Path = std::string(P);
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
-  std::string file(llvm::StringRef Name) const {
-    return Path + "/" + Name.str();
-  }
-  void write(llvm::StringRef Name, llvm::StringRef Text) const {
-    std::ofstream(file(Name), std::ios::trunc) << Text.str();
-  }
-  std::string Path;
-};
 
 std::string read(llvm::vfs::FileSystem &FS, const llvm::Twine &Path) {
   auto File = FS.openFileForRead(Path);

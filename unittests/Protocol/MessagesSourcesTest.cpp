@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ExpectedMatchers.h"
+#include "DecoderChecks.h"
 #include "Protocol/Messages.h"
 #include "llvm/Support/Endian.h"
 #include <catch2/catch.hpp>
@@ -87,24 +87,6 @@ Blobs makeBlobs() {
   return M;
 }
 
-/// Each prefix is copied to a buffer of its own size, so a read past its
-/// end is caught by AddressSanitizer and valgrind.
-template <typename M>
-void checkEveryPrefixFails(const std::string &Encoded,
-                           llvm::Expected<M> (*Decode)(llvm::StringRef)) {
-  for (size_t Length = 0; Length < Encoded.size(); ++Length) {
-    INFO("prefix of " << Length << " of " << Encoded.size() << " bytes");
-    std::unique_ptr<char[]> Prefix(new char[Length]);
-    std::memcpy(Prefix.get(), Encoded.data(), Length);
-    CHECK_THAT(errorText(Decode(llvm::StringRef(Prefix.get(), Length))),
-               Contains("truncated or malformed field"));
-  }
-}
-
-void overwriteU32(std::string &Bytes, size_t Offset, uint32_t Value) {
-  REQUIRE(Offset + 4 <= Bytes.size());
-  llvm::support::endian::write32le(Bytes.data() + Offset, Value);
-}
 
 } // namespace
 
