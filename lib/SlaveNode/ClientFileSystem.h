@@ -2,12 +2,13 @@
 //-*-===//
 //
 // A sources job carries no files. Its compile sees the client's file system
-// through this one, which asks the local server what each path is and keeps
-// the answer for the connection's later jobs, so that a header is asked about
-// once per connection, not once per translation unit. Contents come from the
-// blob store, or from the server when the store lacks them. Every answer the
-// compile used is recorded: the server checks them against its disk before
-// it keeps the result (LocalServer/ServedFiles.h), so an answer kept from an
+// through this one, which answers from what the connection was told (the
+// answers to its own questions, and those the server sends with each job) and
+// asks the local server about any other path, so that a header is asked about
+// once per build, not once per translation unit. Contents come from the blob
+// store, or from the server when the store lacks them. Every answer the
+// compile used is recorded: the server checks them against its disk before it
+// keeps the result (LocalServer/AnswerBook.h), so an answer kept from an
 // earlier job never makes a wrong object.
 //
 //===----------------------------------------------------------------------===//
@@ -37,7 +38,8 @@ public:
 };
 
 /// The answers one connection was given, by absolute path as the compile
-/// spelled it. Kept across the connection's jobs; one thread at a time.
+/// spelled it (a later one about a path replaces an earlier one). Kept across
+/// the connection's jobs; one thread at a time.
 using ClientAnswers = llvm::StringMap<LookupReply>;
 
 /// One job's view of the client's file system.
