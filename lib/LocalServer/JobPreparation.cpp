@@ -173,7 +173,7 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
         absolute(Submit.WorkingDir, Inv.getDependencyOutputOpts().OutputFile);
 
   // The slave reads what the compile reads: from the disk it shares with the
-  // client, or by asking this server about each path (ServedFiles.h).
+  // client, or by asking this server about each path (AnswerBook.h).
   if (Mode == DistributionMode::LocalFiles) {
     Prepared.Job.Kind = SourceKind::LocalFiles;
     return Prepared;

@@ -4,7 +4,7 @@
 // Decides whether a job can run on a slave and, if so, makes the CompileJob
 // of the configured mode: one preprocessed text (RewriteIncludes.h), or
 // nothing but the arguments, for a slave that asks for the files the compile
-// reads (ServedFiles.h) or, the server's own, reads them from the disk.
+// reads (AnswerBook.h) or, the server's own, reads them from the disk.
 //
 //===----------------------------------------------------------------------===//
 
