@@ -13,8 +13,8 @@ struct Answer {
   std::shared_ptr<FileContents> Contents;
 };
 
-/// What \p Path is now, as \p View (with \p Log) sees it.
-Answer lookUp(llvm::vfs::FileSystem &View, FileAccessLog &Log,
+/// What \p Path is now, as \p View (which records in \p Opened) sees it.
+Answer lookUp(llvm::vfs::FileSystem &View, OpenedFiles &Opened,
               const std::string &Path) {
   using Kind = PathInfo::PathKind;
   Answer A;
@@ -51,10 +51,10 @@ Answer lookUp(llvm::vfs::FileSystem &View, FileAccessLog &Log,
     Describe(*St, Kind::Directory);
     return A;
   }
-  auto It = Log.Accesses.find(Path);
-  if (!St->isRegularFile() || It == Log.Accesses.end() || !It->second.Contents)
+  auto It = Opened.Contents.find(Path);
+  if (!St->isRegularFile() || It == Opened.Contents.end())
     return A;
-  A.Contents = It->second.Contents;
+  A.Contents = It->second;
   Describe(*St, Kind::File);
   A.Info.Size = A.Contents->bytes().size();
   A.Info.Digest = A.Contents->digest();
@@ -77,14 +77,14 @@ clang::dist::checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
     Paths.push_back({G->Path, G->Watched});
   std::vector<bool> MayHaveChanged = Watch.mayHaveChanged(Paths);
   // One view for all: it stats each directory once.
-  FileAccessLog Log;
-  auto View = Cache.viewFor("/", &Log);
+  OpenedFiles Opened;
+  auto View = Cache.viewFor("/", &Opened);
   AnswerCheck Check;
   for (size_t I = 0; I != Answers.size(); ++I) {
     const GivenAnswer &G = *Answers[I];
     if (G.Info.Kind == PathInfo::PathKind::Unavailable)
       return {AnswerCheck::Verdict::Unavailable, {G.Path}};
-    if (MayHaveChanged[I] && !(lookUp(*View, Log, G.Path).Info == G.Info)) {
+    if (MayHaveChanged[I] && !(lookUp(*View, Opened, G.Path).Info == G.Info)) {
       Check.Outcome = AnswerCheck::Verdict::Changed;
       Check.Paths.push_back(G.Path);
     }
@@ -101,10 +101,10 @@ llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
   if (!View || ViewJob != Ask.Id) {
     ViewJob = Ask.Id;
     ViewMade = Watch.now();
-    ViewLog = FileAccessLog();
-    View = Cache.viewFor("/", &ViewLog);
+    ViewOpened = OpenedFiles();
+    View = Cache.viewFor("/", &ViewOpened);
   }
-  write(Ask.Path, *View, ViewLog, ViewMade);
+  write(Ask.Path, *View, ViewOpened, ViewMade);
   LookupReply Reply;
   Reply.Id = Ask.Id;
   Reply.Index = static_cast<uint32_t>(Given.size() - 1);
@@ -114,8 +114,8 @@ llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
 
 void AnswerBook::reanswer(llvm::StringRef Path) {
   ChangeWatch::Generation Made = Watch.now();
-  FileAccessLog Log;
-  write(std::string(Path), *Cache.viewFor("/", &Log), Log, Made);
+  OpenedFiles Opened;
+  write(std::string(Path), *Cache.viewFor("/", &Opened), Opened, Made);
 }
 
 void AnswerBook::refresh(llvm::StringRef Path) {
@@ -126,21 +126,21 @@ void AnswerBook::refresh(llvm::StringRef Path) {
   if (!Watch.mayHaveChanged({{Last.Path, Last.Watched}}).front())
     return;
   ChangeWatch::Generation Made = Watch.now();
-  FileAccessLog Log;
-  auto View = Cache.viewFor("/", &Log);
-  if (!(lookUp(*View, Log, Last.Path).Info == Last.Info))
-    write(std::string(Path), *View, Log, Made);
+  OpenedFiles Opened;
+  auto View = Cache.viewFor("/", &Opened);
+  if (!(lookUp(*View, Opened, Last.Path).Info == Last.Info))
+    write(std::string(Path), *View, Opened, Made);
 }
 
 void AnswerBook::write(const std::string &Path, llvm::vfs::FileSystem &From,
-                       FileAccessLog &Log, ChangeWatch::Generation ViewMade) {
+                       OpenedFiles &Opened, ChangeWatch::Generation ViewMade) {
   // Watched first, so that a change after this is seen. The view may answer
   // from a directory's listing it read since it was made: the answer holds
   // from then on only.
   ChangeWatch::Generation Since = Watch.watch(Path);
   if (Since)
     Since = std::min(Since, ViewMade);
-  Answer A = lookUp(From, Log, Path);
+  Answer A = lookUp(From, Opened, Path);
   if (A.Contents)
     Contents.try_emplace(A.Info.Digest, A.Contents);
   Latest[Path] = static_cast<uint32_t>(Given.size());

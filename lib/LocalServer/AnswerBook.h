@@ -88,7 +88,7 @@ private:
   /// Looks \p Path up through \p From, a view made at \p ViewMade, and
   /// writes the answer down.
   void write(const std::string &Path, llvm::vfs::FileSystem &From,
-             FileAccessLog &Log, ChangeWatch::Generation ViewMade);
+             OpenedFiles &Opened, ChangeWatch::Generation ViewMade);
 
   SharedFileCache &Cache;
   ChangeWatch &Watch;
@@ -96,7 +96,7 @@ private:
   /// stats each directory once.
   uint64_t ViewJob = 0;
   ChangeWatch::Generation ViewMade = 0;
-  FileAccessLog ViewLog;
+  OpenedFiles ViewOpened;
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> View;
   std::deque<GivenAnswer> Given;
   /// The index of the last answer about each path.

@@ -64,17 +64,14 @@ llvm::vfs::Status regularFileStatus(llvm::StringRef Name,
 class CachingFileSystem : public llvm::vfs::ProxyFileSystem {
 public:
   CachingFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Real,
-                    SharedFileCache &Cache, FileAccessLog *Log)
-      : ProxyFileSystem(std::move(Real)), Cache(Cache), Log(Log) {}
+                    SharedFileCache &Cache, OpenedFiles *Opened)
+      : ProxyFileSystem(std::move(Real)), Cache(Cache), Opened(Opened) {}
 
   llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &Path) override {
     llvm::SmallString<256> Absolute;
     if (std::error_code EC = resolve(Path, Absolute))
       return EC;
-    llvm::ErrorOr<llvm::vfs::Status> St = ProxyFileSystem::status(Path);
-    if (St && Log)
-      record(Path, *St, nullptr);
-    return St;
+    return ProxyFileSystem::status(Path);
   }
 
   llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
@@ -92,7 +89,6 @@ public:
       // such a job is the client's to run.
       if (S_ISFIFO(St.st_mode))
         return std::make_error_code(std::errc::operation_not_supported);
-      (void)status(Absolute); // For the access log.
       return ProxyFileSystem::openFileForRead(Path);
     }
     if (auto Contents = Cache.lookup(Absolute, stampOf(St)))
@@ -158,28 +154,20 @@ private:
   std::unique_ptr<llvm::vfs::File>
   open(const std::string &Name, const llvm::vfs::Status &St,
        std::shared_ptr<FileContents> Contents) {
-    if (Log)
-      record(Name, St, Contents);
+    if (Opened)
+      record(Name, Contents);
     return std::make_unique<CachedFile>(
         llvm::vfs::Status::copyWithNewName(St, Name), std::move(Contents));
   }
 
-  void record(const llvm::Twine &Path, const llvm::vfs::Status &St,
-              std::shared_ptr<FileContents> Contents) {
-    llvm::SmallString<256> Absolute;
-    Path.toVector(Absolute);
-    if (makeAbsolute(Absolute))
-      return;
-    FileAccessLog::Access &A = Log->Accesses[std::string(Absolute)];
-    A.Status = St;
-    if (Contents) {
-      Log->ByBuffer[Contents->buffer().getBufferStart()] = Contents.get();
-      A.Contents = std::move(Contents);
-    }
+  void record(const std::string &Name, std::shared_ptr<FileContents> Contents) {
+    llvm::SmallString<256> Absolute(Name);
+    if (!makeAbsolute(Absolute))
+      Opened->Contents[Absolute] = std::move(Contents);
   }
 
   SharedFileCache &Cache;
-  FileAccessLog *Log;
+  OpenedFiles *Opened;
   /// Directories by path as spelled: their stamp, or none if not one.
   llvm::StringMap<std::optional<FileStamp>> DirStamps;
 };
@@ -187,14 +175,14 @@ private:
 } // namespace
 
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
-SharedFileCache::viewFor(llvm::StringRef WorkingDir, FileAccessLog *Log) {
+SharedFileCache::viewFor(llvm::StringRef WorkingDir, OpenedFiles *Opened) {
   // A physical file system of its own tracks its working directory itself.
   std::unique_ptr<llvm::vfs::FileSystem> Real =
       llvm::vfs::createPhysicalFileSystem();
   Real->setCurrentWorkingDirectory(WorkingDir);
   return llvm::makeIntrusiveRefCnt<CachingFileSystem>(
       llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(Real.release()), *this,
-      Log);
+      Opened);
 }
 
 std::shared_ptr<FileContents>

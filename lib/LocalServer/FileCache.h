@@ -29,33 +29,20 @@
 #define CLANG_DIST_LOCALSERVER_FILECACHE_H
 
 #include "LocalServer/FileContents.h"
-#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/IntrusiveRefCntPtr.h"
-#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/VirtualFileSystem.h"
-#include <map>
 #include <memory>
 #include <mutex>
 
 namespace clang::dist {
 
-/// What one translation unit's view of the cache was asked for: every file
-/// and directory that exists (a path looked for and not found leaves no
-/// trace), with the contents of the files it read. The sources mode ships
-/// exactly this. One thread at a time.
-struct FileAccessLog {
-  struct Access {
-    llvm::vfs::Status Status;
-    /// Null for a directory, and for a file only looked at (__has_include).
-    std::shared_ptr<FileContents> Contents;
-  };
-  /// By absolute path as spelled, in the order of first access.
-  llvm::MapVector<std::string, Access, std::map<std::string, unsigned>>
-      Accesses;
-  /// The contents behind each buffer handed out, by its first byte.
-  llvm::DenseMap<const char *, FileContents *> ByBuffer;
+/// The contents behind each file a view opened, by absolute path as
+/// spelled: what the sources mode tells a slave a file holds. One thread at a
+/// time.
+struct OpenedFiles {
+  llvm::StringMap<std::shared_ptr<FileContents>> Contents;
 };
 
 /// What says a file is the one a cache entry was read from.
@@ -82,9 +69,9 @@ public:
   /// A file system for one translation unit: the real one, with relative
   /// paths resolved against \p WorkingDir and file contents from the cache.
   /// Each view has its own working directory; the process's is never used.
-  /// With \p Log, the view records in it what it was asked for.
+  /// With \p Opened, the view records in it the files it opened.
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
-  viewFor(llvm::StringRef WorkingDir, FileAccessLog *Log = nullptr);
+  viewFor(llvm::StringRef WorkingDir, OpenedFiles *Opened = nullptr);
 
   struct Statistics {
     uint64_t Hits = 0;
