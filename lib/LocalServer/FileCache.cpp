@@ -161,6 +161,7 @@ private:
   }
 
   void record(const std::string &Name, std::shared_ptr<FileContents> Contents) {
+    Opened->ByBuffer[Contents->bytes().data()] = Contents;
     llvm::SmallString<256> Absolute(Name);
     if (!makeAbsolute(Absolute))
       Opened->Contents[Absolute] = std::move(Contents);

@@ -29,6 +29,7 @@
 #define CLANG_DIST_LOCALSERVER_FILECACHE_H
 
 #include "LocalServer/FileContents.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/IntrusiveRefCntPtr.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -39,10 +40,12 @@
 namespace clang::dist {
 
 /// The contents behind each file a view opened, by absolute path as
-/// spelled: what the sources mode tells a slave a file holds. One thread at a
-/// time.
+/// spelled: what the sources mode tells a slave a file holds; and by the
+/// address of their bytes, which is where the buffer clang lexes starts. One
+/// thread at a time.
 struct OpenedFiles {
   llvm::StringMap<std::shared_ptr<FileContents>> Contents;
+  llvm::DenseMap<const char *, std::shared_ptr<FileContents>> ByBuffer;
 };
 
 /// What says a file is the one a cache entry was read from.

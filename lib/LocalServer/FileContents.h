@@ -1,10 +1,12 @@
 //===- LocalServer/FileContents.h - One version of one file -----*- C++ -*-===//
 //
 // The bytes of a file as the shared file cache read them, with what the
-// sources mode derives from them: the digest that names them on the wire and
-// the compressed copy a slave asks for. Each is computed at most once, by the
-// first thread that needs it, however many slaves ask; contents never change,
-// so neither does anything derived from them.
+// modes derive from them: the digest that names them on the wire and the
+// compressed copy a slave asks for (sources mode); the dependency directives
+// the include rewriter runs on, and what in the file those directives miss
+// (preprocessed mode). Each is computed at most once, by the first thread that
+// needs it, however many slaves ask or translation units include the file;
+// contents never change, so neither does anything derived from them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,11 +14,39 @@
 #define CLANG_DIST_LOCALSERVER_FILECONTENTS_H
 
 #include "Protocol/ContentDigest.h"
+#include "clang/Lex/DependencyDirectivesScanner.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace clang::dist {
+
+/// What in a file's text a preprocessing of its dependency directives alone
+/// would not act on, where that could change the include rewriter's output or
+/// what it must notice.
+struct TextHazards {
+  /// Why a _Pragma operator would act while includes are resolved, or "".
+  std::string IncludeTimePragma;
+  /// __TIMESTAMP__ expands to the modification time of the file it appears
+  /// in, which on the slave is the rewritten source's.
+  bool MentionsTimestamp = false;
+  /// #line or a line marker that a later directive of the file undoes: the
+  /// rewriter writes a line marker of its own, of the physical line, after
+  /// each #include, #if, #elif, #else, #endif, #pragma once and
+  /// system_header.
+  bool LineDirective = false;
+  /// A diagnostic pragma that turns a warning on or makes it an error: the
+  /// scanner drops it, and the warnings the server must notice depend on it.
+  bool SeverityPragma = false;
+  /// #pragma GCC system_header (or clang's): in a user file it makes the
+  /// files it then includes system headers, which the rewriter's line
+  /// markers say; the scanner drops it.
+  bool SystemHeaderPragma = false;
+};
+
+/// The hazards of \p Text, for a file the cache did not read.
+TextHazards findTextHazards(llvm::StringRef Text);
 
 class FileContents {
 public:
@@ -29,18 +59,22 @@ public:
 
   const ContentDigest &digest();
   const std::string &compressed();
+  /// The directives clang's dependency scanner keeps of this file, or
+  /// std::nullopt where it cannot minimize it (it is then lexed in full).
+  std::optional<llvm::ArrayRef<dependency_directives_scan::Directive>>
+  directives();
+  const TextHazards &hazards();
 
 private:
   std::unique_ptr<llvm::MemoryBuffer> Buffer;
-  std::once_flag DigestOnce, CompressedOnce;
+  std::once_flag DigestOnce, CompressedOnce, DirectivesOnce, HazardsOnce;
   ContentDigest Digest{};
   std::string Compressed;
+  bool Minimized = false;
+  llvm::SmallVector<dependency_directives_scan::Token, 0> Tokens;
+  llvm::SmallVector<dependency_directives_scan::Directive, 0> Directives;
+  TextHazards Hazards;
 };
-
-/// Why a _Pragma operator in \p Text would act while includes are resolved,
-/// or "" if none does: _Pragma("once"), push_macro, pop_macro, poison and
-/// system_header change what later directives see.
-std::string includeTimePragma(llvm::StringRef Text);
 
 } // namespace clang::dist
 

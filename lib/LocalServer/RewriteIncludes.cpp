@@ -2,10 +2,13 @@
 
 #include "LocalServer/RewriteIncludes.h"
 #include "LocalServer/CounterInCondition.h"
+#include "LocalServer/FileContents.h"
 #include "Protocol/Compression.h"
 #include "clang/Basic/DiagnosticLex.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
+#include "clang/Lex/PPCallbacks.h"
+#include "clang/Lex/Preprocessor.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "clang/Rewrite/Frontend/Rewriters.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -68,18 +71,73 @@ public:
   }
 };
 
+/// What the text of the files the preprocessor entered holds that its
+/// dependency directives alone would miss.
+struct EnteredTextHazards {
+  std::string IncludeTimePragma;
+  bool MentionsTimestamp = false;
+  bool LineDirective = false;
+  /// The directives alone could rewrite differently: preprocess in full.
+  bool DirectivesMissSomething = false;
+};
+
+class EnteredFiles : public PPCallbacks {
+public:
+  EnteredFiles(const SourceManager &SM, const OpenedFiles &Opened,
+               EnteredTextHazards &Out)
+      : SM(SM), Opened(Opened), Out(Out) {}
+
+  void FileChanged(SourceLocation Loc, FileChangeReason Reason,
+                   SrcMgr::CharacteristicKind FileType, FileID) override {
+    if (Reason != EnterFile)
+      return;
+    FileID ID = SM.getFileID(Loc);
+    // The predefines and the command line's macros are no file's text.
+    if (!SM.getFileEntryRefForID(ID))
+      return;
+    std::optional<llvm::MemoryBufferRef> Buffer = SM.getBufferOrNone(ID);
+    if (!Buffer)
+      return;
+    TextHazards Uncached;
+    const TextHazards *H = &Uncached;
+    if (auto It = Opened.ByBuffer.find(Buffer->getBufferStart());
+        It != Opened.ByBuffer.end())
+      H = &It->second->hazards();
+    else
+      Uncached = findTextHazards(Buffer->getBuffer());
+    if (Out.IncludeTimePragma.empty())
+      Out.IncludeTimePragma = H->IncludeTimePragma;
+    Out.MentionsTimestamp |= H->MentionsTimestamp;
+    Out.LineDirective |= H->LineDirective;
+    Out.DirectivesMissSomething |=
+        H->SeverityPragma ||
+        (H->SystemHeaderPragma && FileType == SrcMgr::C_User);
+  }
+
+private:
+  const SourceManager &SM;
+  const OpenedFiles &Opened;
+  EnteredTextHazards &Out;
+};
+
 /// Produces exactly what `clang -E -frewrite-includes` prints, into a string,
 /// and notes what the slave could not reproduce from it.
 class RewriteIncludesToString : public PreprocessorFrontendAction {
 public:
-  RewriteIncludesToString(std::string &Out, RewriteHazards &Hazards)
-      : OS(Out), Hazards(Hazards) {}
+  RewriteIncludesToString(std::string &Out, RewriteHazards &Hazards,
+                          const OpenedFiles &Opened, EnteredTextHazards &Text)
+      : OS(Out), Hazards(Hazards), Opened(Opened), Text(Text) {
+    // The rewriter writes a line marker in many small pieces.
+    OS.SetBuffered();
+  }
 
 protected:
   bool BeginSourceFileAction(CompilerInstance &CI) override {
     Preprocessor &PP = CI.getPreprocessor();
     PP.addPPCallbacks(
         std::make_unique<CounterInCondition>(PP, Hazards.CounterInIf));
+    PP.addPPCallbacks(
+        std::make_unique<EnteredFiles>(CI.getSourceManager(), Opened, Text));
     return true;
   }
   void ExecuteAction() override {
@@ -92,7 +150,60 @@ protected:
 private:
   llvm::raw_string_ostream OS;
   RewriteHazards &Hazards;
+  const OpenedFiles &Opened;
+  EnteredTextHazards &Text;
 };
+
+/// Runs the include rewriter over the job's files; over their dependency
+/// directives alone when \p OnDirectives, which skips the lexing of all the
+/// code between them (each file's directives are scanned once per build, in
+/// the shared cache). Returns why the rewritten source cannot stand for the
+/// files, or "".
+std::string rewrite(const CompilerInvocation &Inv, const SubmitJob &Submit,
+                    SharedFileCache &Cache, bool OnDirectives,
+                    std::string &Rewritten, EnteredTextHazards &Text) {
+  CompilerInstance Clang;
+  Clang.setInvocation(std::make_shared<CompilerInvocation>(Inv));
+  RewriteHazards Hazards;
+  Clang.createDiagnostics(&Hazards, /*ShouldOwnClient=*/false);
+  OpenedFiles Opened;
+  Clang.createFileManager(Cache.viewFor(Submit.WorkingDir, &Opened));
+  // Not "N warnings generated." into the server's log.
+  Clang.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
+  if (OnDirectives)
+    Clang.getPreprocessorOpts().DependencyDirectivesForFile =
+        [&Clang, &Opened](FileEntryRef File)
+        -> std::optional<ArrayRef<dependency_directives_scan::Directive>> {
+      auto Buffer = Clang.getSourceManager().getMemoryBufferForFileOrNone(File);
+      if (!Buffer)
+        return std::nullopt;
+      auto It = Opened.ByBuffer.find(Buffer->getBufferStart());
+      if (It == Opened.ByBuffer.end())
+        return std::nullopt;
+      return It->second->directives();
+    };
+
+  RewriteIncludesToString Action(Rewritten, Hazards, Opened, Text);
+  bool Ok =
+      Clang.ExecuteAction(Action) && !Clang.getDiagnostics().hasErrorOccurred();
+  if (!Ok)
+    return "preprocessing failed";
+  if (Hazards.CounterInIf)
+    Hazards.note("uses __COUNTER__ in a preprocessor condition");
+  // The modification time of the file it appears in, which on the slave is
+  // the rewritten source's.
+  if (Text.MentionsTimestamp)
+    Hazards.note("expands __TIMESTAMP__");
+  if (Text.LineDirective)
+    Hazards.note("uses #line or line markers, which the rewritten source's "
+                 "own line markers undo");
+  // The rewriter runs the preprocessor with macros expanded only in
+  // directives, so _Pragma operators in code are not executed while it
+  // decides what to include.
+  if (!Text.IncludeTimePragma.empty())
+    Hazards.note(Text.IncludeTimePragma);
+  return Hazards.Hazard;
+}
 
 } // namespace
 
@@ -145,34 +256,17 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
       llvm::sys::fs::remove(DepTemp);
   });
 
-  CompilerInstance Clang;
-  Clang.setInvocation(std::make_shared<CompilerInvocation>(std::move(Inv)));
-  RewriteHazards Hazards;
-  Clang.createDiagnostics(&Hazards, /*ShouldOwnClient=*/false);
-  Clang.createFileManager(Cache.viewFor(Submit.WorkingDir));
-  // Not "N warnings generated." into the server's log.
-  Clang.setVerboseOutputStream(std::make_unique<llvm::raw_null_ostream>());
-
   std::string Rewritten;
-  RewriteIncludesToString Action(Rewritten, Hazards);
-  bool Ok = Clang.ExecuteAction(Action) &&
-            !Clang.getDiagnostics().hasErrorOccurred();
-  if (!Ok)
-    return "preprocessing failed";
-  if (Hazards.CounterInIf)
-    Hazards.note("uses __COUNTER__ in a preprocessor condition");
-  // The modification time of the file it appears in, which on the slave is
-  // the rewritten source's. The rewriter expands macros only in directives,
-  // so look for it in its output (a mention in a comment costs only speed).
-  if (llvm::StringRef(Rewritten).contains("__TIMESTAMP__"))
-    Hazards.note("expands __TIMESTAMP__");
-  // The rewriter runs the preprocessor with macros expanded only in
-  // directives, so _Pragma operators in code are not executed while it
-  // decides what to include.
-  if (std::string Why = includeTimePragma(Rewritten); !Why.empty())
-    Hazards.note(std::move(Why));
-  if (!Hazards.Hazard.empty())
-    return Hazards.Hazard;
+  EnteredTextHazards Text;
+  std::string Why =
+      rewrite(Inv, Submit, Cache, /*OnDirectives=*/true, Rewritten, Text);
+  if (Text.DirectivesMissSomething) {
+    Rewritten.clear();
+    Text = EnteredTextHazards();
+    Why = rewrite(Inv, Submit, Cache, /*OnDirectives=*/false, Rewritten, Text);
+  }
+  if (!Why.empty())
+    return Why;
   if (!DepTemp.empty()) {
     auto Buffer = llvm::MemoryBuffer::getFile(DepTemp);
     if (!Buffer)
