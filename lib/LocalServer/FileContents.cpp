@@ -72,9 +72,13 @@ llvm::StringRef nextWord(llvm::StringRef &Line) {
   return Word;
 }
 
+/// The directives after which the include rewriter writes a line marker.
+constexpr llvm::StringLiteral MarkedDirectives[] = {
+    "include", "include_next", "import", "if", "elif", "else", "endif"};
+
 /// Looks at each line that starts with '#'. A line inside a comment or an
 /// #if 0 block counts too, which costs only speed.
-void findDroppedDirectives(llvm::StringRef Text, TextHazards &Hazards) {
+void findDirectiveHazards(llvm::StringRef Text, TextHazards &Hazards) {
   bool SawLineDirective = false;
   while (!Text.empty()) {
     auto [Line, Rest] = Text.split('\n');
@@ -92,12 +96,7 @@ void findDroppedDirectives(llvm::StringRef Text, TextHazards &Hazards) {
       SawLineDirective = true;
       continue;
     }
-    // The directives after which the rewriter writes a line marker.
-    if (llvm::is_contained(
-            std::initializer_list<llvm::StringRef>{"include", "include_next",
-                                                   "import", "if", "elif",
-                                                   "else", "endif"},
-            Name)) {
+    if (llvm::is_contained(MarkedDirectives, Name)) {
       Hazards.LineDirective |= SawLineDirective;
       continue;
     }
@@ -128,6 +127,6 @@ TextHazards clang::dist::findTextHazards(llvm::StringRef Text) {
   TextHazards Hazards;
   Hazards.IncludeTimePragma = includeTimePragma(Text);
   Hazards.MentionsTimestamp = Text.contains("__TIMESTAMP__");
-  findDroppedDirectives(Text, Hazards);
+  findDirectiveHazards(Text, Hazards);
   return Hazards;
 }
