@@ -86,6 +86,7 @@ void ChangeWatch::drainLocked() {
         continue;
       std::vector<std::string> Dirs = It->second;
       for (const std::string &Dir : Dirs) {
+        LastTouched = Now;
         if (E->len == 0) {
           Touched[Dir] = Now;
           continue;
@@ -174,7 +175,15 @@ ChangeWatch::mayHaveChanged(llvm::ArrayRef<WatchedPath> Paths) {
   for (size_t I = 0; I != Paths.size(); ++I) {
     const WatchedPath &P = Paths[I];
     Dirs.clear();
-    if (P.Since == 0 || P.Since < LostBefore || !directoriesOf(P.Path, Dirs))
+    if (P.Since == 0 || P.Since < LostBefore)
+      continue;
+    // Nothing happened anywhere since: the common case where a build writes
+    // its outputs outside the watched directories.
+    if (LastTouched <= P.Since) {
+      Changed[I] = false;
+      continue;
+    }
+    if (!directoriesOf(P.Path, Dirs))
       continue;
     // An event on the path, or on a directory on the way to it (renamed,
     // removed, replaced by a link to another).

@@ -75,6 +75,8 @@ private:
   /// The last moment each path had an event: an entry of a watched
   /// directory, or the directory itself.
   llvm::StringMap<Generation> Touched;
+  /// The last moment any path had one.
+  Generation LastTouched = 0;
 };
 
 } // namespace clang::dist
