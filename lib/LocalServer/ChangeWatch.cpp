@@ -85,8 +85,8 @@ void ChangeWatch::drainLocked() {
       if (It == Spellings.end())
         continue;
       std::vector<std::string> Dirs = It->second;
+      LastTouched = Now;
       for (const std::string &Dir : Dirs) {
-        LastTouched = Now;
         if (E->len == 0) {
           Touched[Dir] = Now;
           continue;
