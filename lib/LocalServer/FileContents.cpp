@@ -89,6 +89,7 @@ void findDirectiveHazards(llvm::StringRef Text, TextHazards &Hazards) {
     Line = Line.ltrim(" \t");
     if (!Line.empty() && llvm::isDigit(Line.front())) {
       SawLineDirective = true;
+      Hazards.LineMarker = true;
       continue;
     }
     llvm::StringRef Name = nextWord(Line);

@@ -36,6 +36,10 @@ struct TextHazards {
   /// each #include, #if, #elif, #else, #endif, #pragma once and
   /// system_header.
   bool LineDirective = false;
+  /// A GNU line marker of the user's: -Wgnu-line-marker warns of it, which
+  /// the slave cannot (the rewritten source is full of the rewriter's), and
+  /// the scanner drops it.
+  bool LineMarker = false;
   /// A diagnostic pragma that turns a warning on or makes it an error: the
   /// scanner drops it, and the warnings the server must notice depend on it.
   bool SeverityPragma = false;

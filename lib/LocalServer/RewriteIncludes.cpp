@@ -110,7 +110,7 @@ public:
     Out.MentionsTimestamp |= H->MentionsTimestamp;
     Out.LineDirective |= H->LineDirective;
     Out.DirectivesMissSomething |=
-        H->SeverityPragma ||
+        H->SeverityPragma || H->LineMarker ||
         (H->SystemHeaderPragma && FileType == SrcMgr::C_User);
   }
 

@@ -186,6 +186,19 @@ TEST_CASE("RewriteIncludes reads the files whole where the directives miss "
     CHECK(Prepared.RunLocallyReason ==
           "raises -Wnewline-eof, which the rewritten source cannot reproduce");
   }
+
+  SECTION("a line marker of the user's own, which -Wgnu-line-marker warns "
+          "of") {
+    // No directive follows it, so the rewriter's line markers keep it; but
+    // the slave ignores the warning, since the rewritten source is full of
+    // line markers of the rewriter's.
+    Dir.write("a.c", "int before;\n# 10 \"grammar.y\"\nint rule;\n");
+    Submit.Args = cc1Args(Dir, "a.c");
+    Submit.Args.insert(Submit.Args.begin() + 1, "-Wgnu-line-marker");
+    CHECK(prepareJob(Submit, DistributionMode::Preprocessed, Cache)
+              .RunLocallyReason == "raises -Wgnu-line-marker, which the "
+                                   "rewritten source cannot reproduce");
+  }
 }
 
 TEST_CASE("findTextHazards finds what the dependency directives drop",
@@ -202,6 +215,8 @@ TEST_CASE("findTextHazards finds what the dependency directives drop",
       findTextHazards("#if 1\n#endif\n#line 3\nint x;\n").LineDirective);
   CHECK(findTextHazards("int x;\n  #  line 3\n#if 1\n").LineDirective);
   CHECK(findTextHazards("# 12 \"gen.y\"\n#endif\n").LineDirective);
+  CHECK(findTextHazards("int x;\n# 12 \"gen.y\"\n").LineMarker);
+  CHECK_FALSE(findTextHazards("#line 12\n").LineMarker);
   CHECK(findTextHazards("#line 2\n#include <a.h>\n").LineDirective);
   CHECK(findTextHazards("#line 2\n#pragma once\n").LineDirective);
   CHECK(findTextHazards("#pragma clang diagnostic error \"-Wfoo\"\n")
