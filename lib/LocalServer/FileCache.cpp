@@ -61,17 +61,69 @@ llvm::vfs::Status regularFileStatus(llvm::StringRef Name,
       llvm::sys::fs::perms(St.st_mode & llvm::sys::fs::all_perms));
 }
 
-class CachingFileSystem : public llvm::vfs::ProxyFileSystem {
+/// A view: paths made absolute against its own working directory, and only
+/// absolute ones handed to the physical file system all views share. A
+/// physical file system of its own per view would resolve its working
+/// directory's real path when made, a readlink per component each time.
+class CachingFileSystem : public llvm::vfs::FileSystem {
 public:
-  CachingFileSystem(llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Real,
+  CachingFileSystem(llvm::vfs::FileSystem &Real, std::string WorkingDir,
                     SharedFileCache &Cache, OpenedFiles *Opened)
-      : ProxyFileSystem(std::move(Real)), Cache(Cache), Opened(Opened) {}
+      : Real(Real), WorkingDir(std::move(WorkingDir)), Cache(Cache),
+        Opened(Opened) {}
 
   llvm::ErrorOr<llvm::vfs::Status> status(const llvm::Twine &Path) override {
     llvm::SmallString<256> Absolute;
     if (std::error_code EC = resolve(Path, Absolute))
       return EC;
-    return ProxyFileSystem::status(Path);
+    llvm::ErrorOr<llvm::vfs::Status> St = Real.status(Absolute);
+    if (!St)
+      return St;
+    return llvm::vfs::Status::copyWithNewName(*St, Path.str());
+  }
+
+  llvm::vfs::directory_iterator dir_begin(const llvm::Twine &Dir,
+                                          std::error_code &EC) override {
+    llvm::SmallString<256> Absolute;
+    Dir.toVector(Absolute);
+    if ((EC = makeAbsolute(Absolute)))
+      return {};
+    return Real.dir_begin(Absolute, EC);
+  }
+
+  llvm::ErrorOr<std::string> getCurrentWorkingDirectory() const override {
+    return WorkingDir;
+  }
+
+  std::error_code setCurrentWorkingDirectory(const llvm::Twine &Path) override {
+    llvm::SmallString<256> Absolute;
+    Path.toVector(Absolute);
+    if (std::error_code EC = makeAbsolute(Absolute))
+      return EC;
+    llvm::ErrorOr<llvm::vfs::Status> St = Real.status(Absolute);
+    if (!St)
+      return St.getError();
+    if (!St->isDirectory())
+      return std::make_error_code(std::errc::not_a_directory);
+    WorkingDir = std::string(Absolute);
+    return {};
+  }
+
+  std::error_code getRealPath(const llvm::Twine &Path,
+                              llvm::SmallVectorImpl<char> &Output) const override {
+    llvm::SmallString<256> Absolute;
+    Path.toVector(Absolute);
+    if (std::error_code EC = makeAbsolute(Absolute))
+      return EC;
+    return Real.getRealPath(Absolute, Output);
+  }
+
+  std::error_code isLocal(const llvm::Twine &Path, bool &Result) override {
+    llvm::SmallString<256> Absolute;
+    Path.toVector(Absolute);
+    if (std::error_code EC = makeAbsolute(Absolute))
+      return EC;
+    return Real.isLocal(Absolute, Result);
   }
 
   llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
@@ -89,7 +141,7 @@ public:
       // such a job is the client's to run.
       if (S_ISFIFO(St.st_mode))
         return std::make_error_code(std::errc::operation_not_supported);
-      return ProxyFileSystem::openFileForRead(Path);
+      return Real.openFileForRead(Absolute);
     }
     if (auto Contents = Cache.lookup(Absolute, stampOf(St)))
       return open(Name, regularFileStatus(Name, St), std::move(Contents));
@@ -167,6 +219,8 @@ private:
       Opened->Contents[Absolute] = std::move(Contents);
   }
 
+  llvm::vfs::FileSystem &Real;
+  std::string WorkingDir;
   SharedFileCache &Cache;
   OpenedFiles *Opened;
   /// Directories by path as spelled: their stamp, or none if not one.
@@ -175,15 +229,17 @@ private:
 
 } // namespace
 
+SharedFileCache::SharedFileCache(uint64_t ByteLimit,
+                                 std::chrono::nanoseconds RacyWindow)
+    : Real(llvm::vfs::createPhysicalFileSystem()), Limit(ByteLimit),
+      RacyWindow(RacyWindow) {}
+
+SharedFileCache::~SharedFileCache() = default;
+
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>
 SharedFileCache::viewFor(llvm::StringRef WorkingDir, OpenedFiles *Opened) {
-  // A physical file system of its own tracks its working directory itself.
-  std::unique_ptr<llvm::vfs::FileSystem> Real =
-      llvm::vfs::createPhysicalFileSystem();
-  Real->setCurrentWorkingDirectory(WorkingDir);
-  return llvm::makeIntrusiveRefCnt<CachingFileSystem>(
-      llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(Real.release()), *this,
-      Opened);
+  return llvm::makeIntrusiveRefCnt<CachingFileSystem>(*Real, WorkingDir.str(),
+                                                      *this, Opened);
 }
 
 std::shared_ptr<FileContents>

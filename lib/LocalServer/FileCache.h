@@ -64,8 +64,8 @@ public:
   /// file system's timestamp granularity.
   explicit SharedFileCache(
       uint64_t ByteLimit = 1ull << 30,
-      std::chrono::nanoseconds RacyWindow = std::chrono::seconds(2))
-      : Limit(ByteLimit), RacyWindow(RacyWindow) {}
+      std::chrono::nanoseconds RacyWindow = std::chrono::seconds(2));
+  ~SharedFileCache();
 
   std::chrono::nanoseconds racyWindow() const { return RacyWindow; }
 
@@ -108,6 +108,9 @@ private:
     llvm::StringSet<> Names;
   };
 
+  /// The disk, asked only about absolute paths: shared by all views, which
+  /// resolve relative paths themselves.
+  std::unique_ptr<llvm::vfs::FileSystem> Real;
   mutable std::mutex Mutex;
   llvm::StringMap<Entry> Entries;
   llvm::StringMap<Listing> Listings;
