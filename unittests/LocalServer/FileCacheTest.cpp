@@ -52,6 +52,49 @@ TEST_CASE("FileCache serves a file read before from memory", "[FileCache]") {
   CHECK(Cache.statistics().Hits == 2);
 }
 
+TEST_CASE("FileCache views resolve relative paths against their own working "
+          "directory",
+          "[FileCache]") {
+  TempDir D;
+  REQUIRE(!llvm::sys::fs::create_directory(D.file("sub")));
+  D.write("sub/b.h", "int b;\n");
+  REQUIRE(!llvm::sys::fs::create_link(D.Path, D.file("link")));
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  auto FS = Cache.viewFor(D.Path);
+  CHECK(*FS->getCurrentWorkingDirectory() == D.Path);
+
+  // As clang's file manager asks: the status keeps the name asked for.
+  auto St = FS->status("sub/b.h");
+  REQUIRE(St);
+  CHECK(St->getName() == "sub/b.h");
+  CHECK(St->getSize() == 7);
+  CHECK_FALSE(FS->status("sub/missing.h"));
+
+  llvm::SmallString<256> Real;
+  REQUIRE(!FS->getRealPath("link/sub/b.h", Real));
+  CHECK(Real == D.file("sub/b.h"));
+
+  std::error_code EC;
+  auto It = FS->dir_begin("sub", EC);
+  REQUIRE(!EC);
+  REQUIRE(It != llvm::vfs::directory_iterator());
+  CHECK(llvm::sys::path::filename(It->path()) == "b.h");
+
+  REQUIRE(!FS->setCurrentWorkingDirectory("sub"));
+  CHECK(*FS->getCurrentWorkingDirectory() == D.file("sub"));
+  CHECK(read(*FS, "b.h") == "int b;\n");
+  CHECK(FS->setCurrentWorkingDirectory("b.h") ==
+        std::make_error_code(std::errc::not_a_directory));
+  CHECK(FS->setCurrentWorkingDirectory("nowhere"));
+  CHECK(*FS->getCurrentWorkingDirectory() == D.file("sub"));
+
+  // A working directory spelled through a link, as $PWD may give it.
+  auto Linked = Cache.viewFor(D.file("link"));
+  CHECK(read(*Linked, "sub/b.h") == "int b;\n");
+  // Other views are not moved by one's change of directory.
+  CHECK(*Cache.viewFor(D.Path)->getCurrentWorkingDirectory() == D.Path);
+}
+
 TEST_CASE("FileCache sees a header that changed", "[FileCache]") {
   TempDir D;
   D.write("a.h", "int a;\n");
