@@ -85,8 +85,7 @@ public:
   llvm::vfs::directory_iterator dir_begin(const llvm::Twine &Dir,
                                           std::error_code &EC) override {
     llvm::SmallString<256> Absolute;
-    Dir.toVector(Absolute);
-    if ((EC = makeAbsolute(Absolute)))
+    if ((EC = absolute(Dir, Absolute)))
       return {};
     return Real.dir_begin(Absolute, EC);
   }
@@ -97,8 +96,7 @@ public:
 
   std::error_code setCurrentWorkingDirectory(const llvm::Twine &Path) override {
     llvm::SmallString<256> Absolute;
-    Path.toVector(Absolute);
-    if (std::error_code EC = makeAbsolute(Absolute))
+    if (std::error_code EC = absolute(Path, Absolute))
       return EC;
     llvm::ErrorOr<llvm::vfs::Status> St = Real.status(Absolute);
     if (!St)
@@ -112,16 +110,14 @@ public:
   std::error_code getRealPath(const llvm::Twine &Path,
                               llvm::SmallVectorImpl<char> &Output) const override {
     llvm::SmallString<256> Absolute;
-    Path.toVector(Absolute);
-    if (std::error_code EC = makeAbsolute(Absolute))
+    if (std::error_code EC = absolute(Path, Absolute))
       return EC;
     return Real.getRealPath(Absolute, Output);
   }
 
   std::error_code isLocal(const llvm::Twine &Path, bool &Result) override {
     llvm::SmallString<256> Absolute;
-    Path.toVector(Absolute);
-    if (std::error_code EC = makeAbsolute(Absolute))
+    if (std::error_code EC = absolute(Path, Absolute))
       return EC;
     return Real.isLocal(Absolute, Result);
   }
@@ -173,12 +169,18 @@ public:
   }
 
 private:
+  /// \p Path made absolute against this view's working directory.
+  std::error_code absolute(const llvm::Twine &Path,
+                           llvm::SmallString<256> &Absolute) const {
+    Path.toVector(Absolute);
+    return makeAbsolute(Absolute);
+  }
+
   /// \p Path made absolute; or no_such_file_or_directory without asking the
   /// disk, when the listing of its directory says so.
   std::error_code resolve(const llvm::Twine &Path,
                           llvm::SmallString<256> &Absolute) {
-    Path.toVector(Absolute);
-    if (std::error_code EC = makeAbsolute(Absolute))
+    if (std::error_code EC = absolute(Path, Absolute))
       return EC;
     if (knownAbsent(Absolute))
       return std::make_error_code(std::errc::no_such_file_or_directory);
@@ -214,8 +216,8 @@ private:
 
   void record(const std::string &Name, std::shared_ptr<FileContents> Contents) {
     Opened->ByBuffer[Contents->bytes().data()] = Contents;
-    llvm::SmallString<256> Absolute(Name);
-    if (!makeAbsolute(Absolute))
+    llvm::SmallString<256> Absolute;
+    if (!absolute(Name, Absolute))
       Opened->Contents[Absolute] = std::move(Contents);
   }
 
