@@ -156,6 +156,23 @@ int main(int Argc, char **Argv) {
   writeSeed(Messages, "job-outcome", messageInput(S.Outcome));
   writeSeed(Messages, "compile-job-rewritten", messageInput(S.Rewritten));
   writeSeed(Messages, "compile-job-sources", messageInput(S.Sources));
+  // Jobs a crafted peer sent that made a slave write files of its choosing
+  // (issue 20), now refused by the slave's policy: their decoding stays
+  // fuzzed.
+  const std::vector<std::string> Crafted[] = {
+      {"-cc1", "-E", "-o", "/any/path", "x.c"},
+      {"-cc1", "-E", "-frewrite-includes", "-o", "/any/path", "x.c"},
+      {"-cc1", "-emit-pch", "-o", "/any/path", "x.h"},
+      {"-cc1", "-ast-print", "-o", "/any/path", "x.c"},
+      {"-cc1", "-fixit", "/any/path", "x.c"},
+      {"-cc1", "-fixit=.sfx", "x.c"},
+      {"-cc1", "-module-file-info", "x.pcm"},
+  };
+  for (const std::vector<std::string> &Args : Crafted) {
+    CompileJob Job = S.Sources;
+    Job.Args = Args;
+    writeSeed(Messages, "compile-job-crafted" + Args[1], messageInput(Job));
+  }
   writeSeed(Messages, "compile-result", messageInput(S.Result));
   writeSeed(Messages, "need-blobs", messageInput(S.Need));
   writeSeed(Messages, "blobs", messageInput(S.Contents));

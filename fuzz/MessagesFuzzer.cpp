@@ -70,7 +70,7 @@ auto fields(const CompileJob &M) {
 auto fields(const CompileResult &M) {
   return std::make_tuple(std::tie(M.Id, M.ExitCode, M.Diagnostics),
                          fieldsOfEach(M.Outputs),
-                         std::tie(M.Consulted, M.Unanswerable));
+                         std::tie(M.Consulted, M.Unanswerable, M.Refused));
 }
 auto fields(const Lookup &M) { return std::tie(M.Id, M.Path); }
 auto fields(const LookupReply &M) {

@@ -41,14 +41,14 @@ std::optional<FrameSocket> sendRequest(const ServerTarget &Target,
 
 /// The outcome, or an error if the server went away before answering.
 llvm::Expected<JobOutcome> awaitOutcome(FrameSocket &Socket) {
-  llvm::Expected<HelloReply> Reply = Socket.read<HelloReply>(decodeHelloReply);
+  llvm::Expected<HelloReply> Reply = Socket.read<HelloReply>();
   if (!Reply)
     return Reply.takeError();
   if (!Reply->Accepted)
     return llvm::createStringError(
         std::make_error_code(std::errc::protocol_error),
         "local server refused: %s", Reply->Reason.c_str());
-  return Socket.read<JobOutcome>(decodeJobOutcome);
+  return Socket.read<JobOutcome>();
 }
 
 void writeToStderr(llvm::StringRef Text) {

@@ -25,15 +25,10 @@ void ClientSession::start() {
       Self->drop("no request within " + llvm::Twine(RequestTimeout.count()) +
                  "s");
   });
-  asyncReadFrame(S, [Self = shared_from_this()](llvm::Expected<Frame> F) {
-    if (!F)
-      return Self->drop(llvm::toString(F.takeError()));
-    if (F->Type != MessageType::Hello)
-      return Self->drop(
-          llvm::toString(unexpectedFrame(MessageType::Hello, F->Type)));
-    llvm::Expected<Hello> H = decodeHello(F->Payload);
+  asyncReadMessage<Hello>(S, [Self =
+                                  shared_from_this()](llvm::Expected<Hello> H) {
     if (!H)
-      return Self->drop(llvm::toString(H.takeError()));
+      return Self->drop(describeUnlessClosed(H.takeError()));
     HelloReply Reply;
     Reply.ClangVersion = clang::getClangFullVersion();
     if (H->Version != ProtocolVersion || H->ClangVersion != Reply.ClangVersion)
@@ -52,16 +47,11 @@ void ClientSession::start() {
 }
 
 void ClientSession::readJob() {
-  asyncReadFrame(S, [Self = shared_from_this()](llvm::Expected<Frame> F) {
+  asyncReadMessage<SubmitJob>(S, [Self = shared_from_this()](
+                                     llvm::Expected<SubmitJob> Job) {
     Self->Timer.cancel();
-    if (!F)
-      return Self->drop(llvm::toString(F.takeError()));
-    if (F->Type != MessageType::SubmitJob)
-      return Self->drop(
-          llvm::toString(unexpectedFrame(MessageType::SubmitJob, F->Type)));
-    llvm::Expected<SubmitJob> Job = decodeSubmitJob(F->Payload);
     if (!Job)
-      return Self->drop(llvm::toString(Job.takeError()));
+      return Self->drop(describeUnlessClosed(Job.takeError()));
     Self->Cancel = Self->Runner.run(
         std::move(*Job), [Self](JobOutcome Outcome) { Self->finish(Outcome); });
     Self->watchClient();
@@ -72,8 +62,8 @@ void ClientSession::watchClient() {
   // The client sends nothing more; end of stream means it was killed (make
   // interrupted, Ctrl-C) and its job must leave nothing behind.
   asyncReadFrame(S, [Self = shared_from_this()](llvm::Expected<Frame> F) {
-    std::string Why =
-        F ? "unexpected frame after the job" : llvm::toString(F.takeError());
+    std::string Why = F ? "unexpected frame after the job"
+                        : describeUnlessClosed(F.takeError());
     if (Self->Cancel)
       std::exchange(Self->Cancel, nullptr)();
     Self->drop(Why);
@@ -91,7 +81,7 @@ void ClientSession::drop(const llvm::Twine &Why) {
   if (!S.is_open())
     return;
   std::string Reason = Why.str();
-  if (!Reason.empty() && Reason != "connection closed by peer")
+  if (!Reason.empty())
     Log.log("client connection dropped: " + Reason);
   Timer.cancel();
   boost::system::error_code Ignored;

@@ -2,6 +2,7 @@
 
 #include "LocalServer/JobPreparation.h"
 #include "LocalServer/RewriteIncludes.h"
+#include "Policy/Distributable.h"
 #include "Protocol/Compression.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Frontend/CompilerInvocation.h"
@@ -14,98 +15,11 @@ using namespace clang::dist;
 
 namespace {
 
-/// Why a job that clang can compile must still run on the client in either
-/// mode, or "". Everything listed writes a file besides the outputs a slave
-/// returns, prints besides diagnostics, depends on the client's file system
-/// beyond the files a compile reads, or loads code.
-std::string whyNotDistributable(const CompilerInvocation &Inv) {
-  const FrontendOptions &FO = Inv.getFrontendOpts();
-  switch (FO.ProgramAction) {
-  case frontend::EmitObj:
-  case frontend::EmitBC:
-  case frontend::EmitAssembly:
-  case frontend::EmitLLVM:
-    break;
-  default:
-    return "not a compile to an object, bitcode or assembly file";
-  }
-  if (FO.Inputs.size() != 1 || !FO.Inputs[0].isFile() ||
-      FO.Inputs[0].getFile() == "-")
-    return "input is not exactly one file";
-  InputKind Kind = FO.Inputs[0].getKind();
-  if (Kind.isPreprocessed() || Kind.getFormat() != InputKind::Source)
-    return "input is not C, C++ or Objective-C source";
-  switch (Kind.getLanguage()) {
-  case Language::C:
-  case Language::CXX:
-  case Language::ObjC:
-  case Language::ObjCXX:
-    break;
-  default:
-    return "input language is not C, C++ or Objective-C";
-  }
-  if (FO.OutputFile.empty() || FO.OutputFile == "-")
-    return "output goes to standard output";
-  if (!FO.Plugins.empty() || !FO.AddPluginActions.empty() ||
-      !FO.ActionName.empty() || !Inv.getCodeGenOpts().PassPlugins.empty())
-    return "loads a plugin";
-  // C++20 turns LangOpts.Modules on by itself; what the slave lacks are
-  // module maps, module files and precompiled headers.
-  const LangOptions &LO = *Inv.getLangOpts();
-  const HeaderSearchOptions &HS = Inv.getHeaderSearchOpts();
-  if ((LO.Modules && !LO.CPlusPlusModules) || HS.ImplicitModuleMaps ||
-      !HS.PrebuiltModulePaths.empty() || !HS.PrebuiltModuleFiles.empty() ||
-      !FO.ModuleFiles.empty() || !FO.ModuleMapFiles.empty() ||
-      !Inv.getPreprocessorOpts().ImplicitPCHInclude.empty())
-    return "uses modules or a precompiled header";
-  if (!HS.VFSOverlayFiles.empty())
-    return "uses a virtual file system overlay";
-  const CodeGenOptions &CG = Inv.getCodeGenOpts();
-  if (!CG.CoverageNotesFile.empty() || !CG.OptRecordFile.empty() ||
-      !CG.StackUsageOutput.empty() || FO.TimeTrace || !FO.StatsFile.empty())
-    return "writes a side output file";
-  const DiagnosticOptions &DO = Inv.getDiagnosticOpts();
-  if (!DO.DiagnosticSerializationFile.empty() ||
-      !DO.DiagnosticLogFile.empty() || DO.VerifyDiagnostics)
-    return "writes or checks diagnostics files";
-  // The real path of a header is the client's to resolve.
-  if (DO.AbsolutePath)
-    return "prints diagnostics with absolute paths";
-  // clang 16's SARIF writer crashes on the locations of rewritten source,
-  // and now and then in a compile from the sources too.
-  if (DO.getFormat() == DiagnosticOptions::SARIF)
-    return "prints diagnostics as SARIF";
-  // Text the slave would print to its own stdout or stderr, not into the
-  // diagnostics it returns.
-  if (LO.DumpRecordLayouts || LO.DumpRecordLayoutsSimple ||
-      LO.DumpRecordLayoutsCanonical || LO.DumpRecordLayoutsComplete ||
-      LO.DumpVTableLayouts || FO.ShowStats || FO.PrintSupportedCPUs ||
-      HS.Verbose || CG.TimePasses || CG.DebugPassManager ||
-      CG.DumpCoverageMapping)
-    return "prints reports besides diagnostics";
-  // -mllvm options set global state in the compiler that runs the job, and
-  // may print; the driver's own one is harmless.
-  if (llvm::any_of(FO.LLVMArgs, [](const std::string &A) {
-        return A != "-treat-scalable-fixed-error-as-warning";
-      }))
-    return "sets LLVM options (-mllvm)";
-  const DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
-  if (Deps.OutputFile == "-" || Deps.ShowHeaderIncludes ||
-      Deps.ShowIncludesDest != ShowIncludesDestination::None ||
-      !Deps.DOTOutputFile.empty() || !Deps.ModuleDependencyOutputDir.empty())
-    return "prints or writes include information";
-  return "";
-}
-
-/// Files other than the source that the compile reads.
+/// Files other than the source that the compile reads through its file
+/// system. (Those clang reads from the disk itself keep the job on the
+/// client: Policy/SlaveOptions.def.)
 std::vector<std::string> auxiliaryInputs(const CompilerInvocation &Inv) {
   std::vector<std::string> Files = Inv.getLangOpts()->NoSanitizeFiles;
-  const CodeGenOptions &CG = Inv.getCodeGenOpts();
-  for (const std::string *Path :
-       {&CG.ProfileInstrumentUsePath, &CG.SampleProfileFile,
-        &CG.ProfileRemappingFile})
-    if (!Path->empty())
-      Files.push_back(*Path);
   for (const std::vector<std::string> *List :
        {&Inv.getLangOpts()->ProfileListFiles,
         &Inv.getLangOpts()->XRayAlwaysInstrumentFiles,
@@ -154,7 +68,8 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
   PreparedJob Prepared;
   if (!Inv.getFrontendOpts().Inputs.empty())
     Prepared.MainFile = Inv.getFrontendOpts().Inputs[0].getFile().str();
-  std::string Why = whyNotDistributable(Inv);
+  std::string Why = whyNotDistributable(
+      Argv, Inv, /*SharesDisk=*/Mode == DistributionMode::LocalFiles);
   if (Why.empty() && Mode == DistributionMode::Preprocessed)
     Why = whyNotRewritable(Inv);
   if (!Why.empty())

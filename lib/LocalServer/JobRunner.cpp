@@ -268,6 +268,11 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                              SlaveAnswer Answer) {
+  // The slave and this server disagree on what a slave runs (another build
+  // of clang-dist): the client's clang runs it, as it would have run it.
+  if (Answer.Result.Refused)
+    return runLocally(R, "slave " + Clients[Slot]->endpoint().str() +
+                             " refused it: " + Answer.Result.Diagnostics);
   boost::asio::post(
       Pool, [this, R, Slot, Answer = std::move(Answer)]() mutable {
         CompileResult &Result = Answer.Result;

@@ -1,7 +1,8 @@
 //===- Protocol/AsyncFrame.h - Frames over Boost.Asio streams ---*- C++ -*-===//
 //
 // The local server and the slaves wait on one io_context each; these helpers
-// read frames from, and queue frames to, any Asio stream (TCP or UNIX).
+// read frames (or messages of one type) from, and queue frames to, any Asio
+// stream (TCP or UNIX).
 // Timeouts are the caller's: it arms a steady_timer and closes the socket.
 //
 //===----------------------------------------------------------------------===//
@@ -9,6 +10,7 @@
 #ifndef CLANG_DIST_PROTOCOL_ASYNCFRAME_H
 #define CLANG_DIST_PROTOCOL_ASYNCFRAME_H
 
+#include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
 #include "llvm/Support/Errc.h"
 #include <boost/asio.hpp>
@@ -17,45 +19,108 @@
 
 namespace clang::dist {
 
+/// End of stream is a PeerClosed; anything else an I/O error.
 inline llvm::Error asioError(const boost::system::error_code &EC) {
   if (EC == boost::asio::error::eof)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::connection_aborted),
-        "connection closed by peer");
+    return llvm::make_error<PeerClosed>();
   return llvm::createStringError(std::make_error_code(std::errc::io_error),
                                  "%s", EC.message().c_str());
 }
 
-/// Reads one frame from \p S and calls \p H with llvm::Expected<Frame>.
-/// \p S must outlive the operation.
+/// The frame types a read accepts: a header of another type fails the read
+/// after its 8 bytes, before any payload is read or reserved.
+class MessageTypeSet {
+public:
+  MessageTypeSet(std::initializer_list<MessageType> Types) {
+    for (MessageType T : Types)
+      Bits |= bit(T);
+    Named = *Types.begin();
+  }
+  static MessageTypeSet any() {
+    MessageTypeSet All({MessageType::Hello});
+    All.Bits = ~0ull;
+    return All;
+  }
+  bool contains(MessageType T) const { return Bits & bit(T); }
+  /// The type an error names as the one expected.
+  MessageType named() const { return Named; }
+
+private:
+  static uint64_t bit(MessageType T) {
+    return 1ull << static_cast<uint32_t>(T);
+  }
+  uint64_t Bits = 0;
+  MessageType Named;
+};
+
+namespace detail {
+struct FrameRead {
+  std::array<char, FrameHeaderSize> Header;
+  uint32_t Size = 0;
+  Frame F;
+};
+
+/// Reads the rest of \p St's payload in steps of FrameReadStep, so that the
+/// memory a peer makes us reserve follows the bytes it sends.
 template <typename Stream, typename Handler>
-void asyncReadFrame(Stream &S, Handler H) {
-  struct State {
-    std::array<char, FrameHeaderSize> Header;
-    Frame F;
-  };
-  auto St = std::make_shared<State>();
+void asyncReadPayload(Stream &S, std::shared_ptr<FrameRead> St, Handler H) {
+  size_t Have = St->F.Payload.size();
+  if (Have == St->Size)
+    return H(llvm::Expected<Frame>(std::move(St->F)));
+  St->F.Payload.resize(Have + std::min<size_t>(St->Size - Have, FrameReadStep));
   boost::asio::async_read(
-      S, boost::asio::buffer(St->Header),
+      S,
+      boost::asio::buffer(St->F.Payload.data() + Have,
+                          St->F.Payload.size() - Have),
       [&S, St, H = std::move(H)](const boost::system::error_code &EC,
                                  size_t) mutable {
+        if (EC)
+          return H(llvm::Expected<Frame>(asioError(EC)));
+        asyncReadPayload(S, std::move(St), std::move(H));
+      });
+}
+} // namespace detail
+
+/// Reads one frame of a type in \p Accepted from \p S and calls \p H with
+/// llvm::Expected<Frame>. \p S must outlive the operation.
+template <typename Stream, typename Handler>
+void asyncReadFrame(Stream &S, MessageTypeSet Accepted, Handler H) {
+  auto St = std::make_shared<detail::FrameRead>();
+  boost::asio::async_read(
+      S, boost::asio::buffer(St->Header),
+      [&S, St, Accepted, H = std::move(H)](const boost::system::error_code &EC,
+                                           size_t) mutable {
         if (EC)
           return H(llvm::Expected<Frame>(asioError(EC)));
         llvm::Expected<FrameHeader> Header = decodeFrameHeader(
             llvm::StringRef(St->Header.data(), St->Header.size()));
         if (!Header)
           return H(llvm::Expected<Frame>(Header.takeError()));
+        if (!Accepted.contains(Header->Type))
+          return H(llvm::Expected<Frame>(
+              unexpectedFrame(Accepted.named(), Header->Type)));
         St->F.Type = Header->Type;
-        St->F.Payload.resize(Header->PayloadSize);
-        boost::asio::async_read(
-            S, boost::asio::buffer(St->F.Payload),
-            [St, H = std::move(H)](const boost::system::error_code &EC,
-                                   size_t) mutable {
-              if (EC)
-                return H(llvm::Expected<Frame>(asioError(EC)));
-              H(llvm::Expected<Frame>(std::move(St->F)));
-            });
+        St->Size = Header->PayloadSize;
+        detail::asyncReadPayload(S, std::move(St), std::move(H));
       });
+}
+
+/// Reads one frame of any type.
+template <typename Stream, typename Handler>
+void asyncReadFrame(Stream &S, Handler H) {
+  asyncReadFrame(S, MessageTypeSet::any(), std::move(H));
+}
+
+/// Reads one message of type M and calls \p H with llvm::Expected<M>: a
+/// frame of another type, or one that does not decode, is a ProtocolError.
+template <typename M, typename Stream, typename Handler>
+void asyncReadMessage(Stream &S, Handler H) {
+  asyncReadFrame(S, {MessageTraits<M>::Type},
+                 [H = std::move(H)](llvm::Expected<Frame> F) mutable {
+                   if (!F)
+                     return H(llvm::Expected<M>(F.takeError()));
+                   H(MessageTraits<M>::decode(F->Payload));
+                 });
 }
 
 /// Writes queued frames one after another, so that frames queued by

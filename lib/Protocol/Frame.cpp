@@ -1,8 +1,10 @@
 //===- Protocol/Frame.cpp - Framing of messages on a byte stream ----------===//
 
 #include "Protocol/Frame.h"
+#include "Protocol/Errors.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/Errc.h"
+#include "llvm/Support/FormatVariadic.h"
 #include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,26 +25,22 @@ clang::dist::decodeFrameHeader(llvm::StringRef Bytes) {
   assert(Bytes.size() == FrameHeaderSize);
   uint32_t Type = endian::read32le(Bytes.data());
   uint32_t Size = endian::read32le(Bytes.data() + 4);
-  if (Type < static_cast<uint32_t>(MessageType::Hello) ||
-      Type > static_cast<uint32_t>(MessageType::Answers))
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "bad frame: unknown message type %u", Type);
-  if (Size > MaxFramePayload)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "bad frame: %s payload of %u bytes exceeds "
-        "the limit of %u",
-        messageTypeName(MessageType(Type)).data(), Size, MaxFramePayload);
+  if (!isMessageType(Type))
+    return protocolError("bad frame: unknown message type " +
+                         llvm::Twine(Type));
+  if (Size > maxPayload(MessageType(Type)))
+    return protocolError(
+        llvm::formatv("bad frame: {0} payload of {1} bytes exceeds the limit "
+                      "of {2}",
+                      messageTypeName(MessageType(Type)), Size,
+                      maxPayload(MessageType(Type))));
   return FrameHeader{MessageType(Type), Size};
 }
 
 llvm::Error clang::dist::unexpectedFrame(MessageType Expected,
                                          MessageType Got) {
-  return llvm::createStringError(
-      std::make_error_code(std::errc::protocol_error),
-      "protocol error: expected %s, got %s", messageTypeName(Expected).data(),
-      messageTypeName(Got).data());
+  return protocolError("protocol error: expected " + messageTypeName(Expected) +
+                       ", got " + messageTypeName(Got));
 }
 
 FrameSocket::~FrameSocket() {
@@ -78,9 +76,7 @@ llvm::Error FrameSocket::readExactly(char *Buffer, size_t Size) {
           std::error_code(errno, std::generic_category()));
     }
     if (N == 0)
-      return llvm::createStringError(
-          std::make_error_code(std::errc::connection_aborted),
-          "connection closed by peer");
+      return llvm::make_error<PeerClosed>();
     Buffer += N;
     Size -= N;
   }
@@ -95,8 +91,16 @@ llvm::Expected<Frame> FrameSocket::readFrame() {
       decodeFrameHeader(llvm::StringRef(HeaderBytes, sizeof(HeaderBytes)));
   if (!Header)
     return Header.takeError();
-  Frame F{Header->Type, std::string(Header->PayloadSize, '\0')};
-  if (llvm::Error E = readExactly(F.Payload.data(), F.Payload.size()))
-    return E;
+  // In steps, so that memory follows the bytes that arrive, not the size a
+  // header declares.
+  Frame F{Header->Type, {}};
+  while (F.Payload.size() < Header->PayloadSize) {
+    size_t Have = F.Payload.size();
+    F.Payload.resize(
+        Have + std::min<size_t>(Header->PayloadSize - Have, FrameReadStep));
+    if (llvm::Error E =
+            readExactly(F.Payload.data() + Have, F.Payload.size() - Have))
+      return E;
+  }
   return F;
 }

@@ -2,7 +2,9 @@
 //
 // A frame is an 8-byte header (u32 message type, u32 payload length, both
 // little-endian) followed by the payload. The header is checked before any
-// payload memory is allocated, so garbage costs at most 8 bytes of reading.
+// payload memory is allocated, so garbage costs at most 8 bytes of reading,
+// and the payload is read in steps, so that a peer that declares a large
+// payload and sends nothing holds one step's memory, not the declared size.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,8 +21,10 @@
 namespace clang::dist {
 
 inline constexpr size_t FrameHeaderSize = 8;
-/// The largest payload a peer may send; larger is a protocol error.
+/// The largest payload of any frame (MessageTypes.def has each type's).
 inline constexpr uint32_t MaxFramePayload = 1u << 30;
+/// How much payload memory a read reserves ahead of the bytes that arrived.
+inline constexpr size_t FrameReadStep = 256u << 10;
 
 struct FrameHeader {
   MessageType Type;
@@ -34,7 +38,8 @@ struct Frame {
 
 std::array<char, FrameHeaderSize> encodeFrameHeader(MessageType Type,
                                                     size_t PayloadSize);
-/// Rejects unknown message types and payloads over MaxFramePayload.
+/// Rejects unknown message types and payloads over their type's limit
+/// (ProtocolError).
 llvm::Expected<FrameHeader> decodeFrameHeader(llvm::StringRef Bytes);
 
 /// Header and payload of \p Message, ready to be written.
@@ -65,14 +70,13 @@ public:
   llvm::Error writeAll(llvm::StringRef Bytes);
   llvm::Expected<Frame> readFrame();
   /// Reads one frame of type M, skipping nothing: any other type is an error.
-  template <typename M>
-  llvm::Expected<M> read(llvm::Expected<M> (*Decode)(llvm::StringRef)) {
+  template <typename M> llvm::Expected<M> read() {
     llvm::Expected<Frame> F = readFrame();
     if (!F)
       return F.takeError();
     if (F->Type != MessageTraits<M>::Type)
       return unexpectedFrame(MessageTraits<M>::Type, F->Type);
-    return Decode(F->Payload);
+    return MessageTraits<M>::decode(F->Payload);
   }
 
 private:

@@ -7,8 +7,10 @@
 
 #include "Protocol/Messages.h"
 #include "Protocol/Compression.h"
+#include "Protocol/Errors.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/EndianStream.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstring>
@@ -18,34 +20,31 @@ using namespace clang::dist;
 
 llvm::StringRef clang::dist::messageTypeName(MessageType Type) {
   switch (Type) {
-  case MessageType::Hello:
-    return "Hello";
-  case MessageType::HelloReply:
-    return "HelloReply";
-  case MessageType::SubmitJob:
-    return "SubmitJob";
-  case MessageType::JobOutcome:
-    return "JobOutcome";
-  case MessageType::CompileJob:
-    return "CompileJob";
-  case MessageType::CompileResult:
-    return "CompileResult";
-  case MessageType::Heartbeat:
-    return "Heartbeat";
-  case MessageType::NeedBlobs:
-    return "NeedBlobs";
-  case MessageType::Blobs:
-    return "Blobs";
-  case MessageType::Authenticate:
-    return "Authenticate";
-  case MessageType::Lookup:
-    return "Lookup";
-  case MessageType::LookupReply:
-    return "LookupReply";
-  case MessageType::Answers:
-    return "Answers";
+#define MESSAGE(Name, Number, MaxPayload)                                      \
+  case MessageType::Name:                                                      \
+    return #Name;
+#include "Protocol/MessageTypes.def"
   }
   return "unknown";
+}
+
+uint32_t clang::dist::maxPayload(MessageType Type) {
+  switch (Type) {
+#define MESSAGE(Name, Number, MaxPayload)                                      \
+  case MessageType::Name:                                                      \
+    return MaxPayload;
+#include "Protocol/MessageTypes.def"
+  }
+  return 0;
+}
+
+bool clang::dist::isMessageType(uint32_t Number) {
+  switch (Number) {
+#define MESSAGE(Name, Number, MaxPayload) case Number:
+#include "Protocol/MessageTypes.def"
+    return true;
+  }
+  return false;
 }
 
 namespace {
@@ -153,9 +152,9 @@ public:
 
   template <typename T> llvm::Expected<T> finish(T Value) {
     if (FailedField)
-      return makeError("truncated or malformed field '%s'", FailedField);
+      return makeError("truncated or malformed field '{0}'", FailedField);
     if (Pos != Data.size())
-      return makeError("%zu trailing bytes", Data.size() - Pos);
+      return makeError("{0} trailing bytes", Data.size() - Pos);
     return Value;
   }
 
@@ -175,8 +174,7 @@ private:
   template <typename... Ts>
   llvm::Error makeError(const char *Format, Ts... Vals) {
     std::string What = llvm::formatv("malformed {0} message: ", Message).str();
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   (What + Format).c_str(), Vals...);
+    return protocolError(What + llvm::formatv(Format, Vals...).str());
   }
 
   llvm::StringRef Data;
@@ -212,8 +210,7 @@ std::string clang::dist::encode(const Hello &M) {
 llvm::Expected<Hello> clang::dist::decodeHello(llvm::StringRef Payload) {
   Reader R(Payload, "Hello");
   if (R.u32("magic") != ProtocolMagic)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "peer is not a clang-dist peer (bad magic)");
+    return protocolError("peer is not a clang-dist peer (bad magic)");
   Hello M;
   M.Version = R.u32("version");
   // Another version's Hello may be laid out differently; its version is
@@ -277,9 +274,9 @@ clang::dist::decodeSubmitJob(llvm::StringRef Payload) {
   M.Umask = R.u32("umask");
   llvm::Expected<SubmitJob> Result = R.finish(std::move(M));
   if (Result && Result->Umask > 0777)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed SubmitJob message: umask %o",
-                                   Result->Umask);
+    return protocolError(llvm::formatv("malformed SubmitJob message: umask {0}",
+                                       llvm::format("%o", Result->Umask))
+                             .str());
   return Result;
 }
 
@@ -301,9 +298,10 @@ clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
   M.Diagnostics = R.str("diagnostics");
   M.Reason = R.str("reason");
   if (Kind > static_cast<uint8_t>(JobOutcome::Disposition::RunLocally))
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "malformed JobOutcome message: disposition %u", Kind);
+    return protocolError(
+        llvm::formatv("malformed JobOutcome message: disposition {0}",
+                      unsigned(Kind))
+            .str());
   M.Kind = static_cast<JobOutcome::Disposition>(Kind);
   return R.finish(std::move(M));
 }
@@ -333,8 +331,7 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   if (!Result)
     return Result;
   auto Malformed = [](const char *What) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed CompileJob message: %s", What);
+    return protocolError(llvm::Twine("malformed CompileJob message: ") + What);
   };
   switch (Kind) {
   case static_cast<uint8_t>(SourceKind::RewrittenIncludes):
@@ -350,10 +347,10 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
       return Malformed("files with a job that reads local files");
     break;
   default:
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed CompileJob message: unknown "
-                                   "source kind %u",
-                                   Kind);
+    return protocolError(
+        llvm::formatv("malformed CompileJob message: unknown source kind {0}",
+                      unsigned(Kind))
+            .str());
   }
   Result->Kind = static_cast<SourceKind>(Kind);
   return Result;
@@ -368,7 +365,7 @@ std::string clang::dist::encode(const CompileResult &M) {
   W.u32(static_cast<uint32_t>(M.Consulted.size()));
   for (uint32_t Index : M.Consulted)
     W.u32(Index);
-  W.u8(M.Unanswerable);
+  W.u8(M.Unanswerable).u8(M.Refused);
   return W.take();
 }
 
@@ -393,19 +390,25 @@ clang::dist::decodeCompileResult(llvm::StringRef Payload) {
   for (uint32_t &Index : M.Consulted)
     Index = R.u32("consulted index");
   uint8_t Unanswerable = R.u8("unanswerable");
-  BadKind |= Unanswerable > 1;
+  uint8_t Refused = R.u8("refused");
+  BadKind |= Unanswerable > 1 || Refused > 1;
   M.Unanswerable = Unanswerable;
+  M.Refused = Refused;
   llvm::Expected<CompileResult> Result = R.finish(std::move(M));
   if (!Result)
     return Result;
   if (BadKind)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "malformed CompileResult message: unknown "
-                                   "output kind or flag");
+    return protocolError(
+        "malformed CompileResult message: unknown output kind or flag");
   return Result;
 }
 
 std::string clang::dist::encode(const Heartbeat &) { return {}; }
+
+llvm::Expected<Heartbeat>
+clang::dist::decodeHeartbeat(llvm::StringRef Payload) {
+  return Reader(Payload, "Heartbeat").finish(Heartbeat());
+}
 
 std::string clang::dist::encode(const NeedBlobs &M) {
   Writer W;
@@ -489,9 +492,10 @@ bool isPathKind(uint8_t Kind) {
 }
 
 llvm::Error unknownPathKind(const char *Message, uint8_t Kind) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "malformed %s message: unknown path kind %u",
-                                 Message, Kind);
+  return protocolError(
+      llvm::formatv("malformed {0} message: unknown path kind {1}", Message,
+                    unsigned(Kind))
+          .str());
 }
 
 } // namespace

@@ -25,25 +25,18 @@ namespace clang::dist {
 /// "CDST" read as a little-endian u32: the first field of every Hello.
 inline constexpr uint32_t ProtocolMagic = 0x54534443;
 /// Bumped on every incompatible change; peers must match exactly.
-inline constexpr uint32_t ProtocolVersion = 3;
+inline constexpr uint32_t ProtocolVersion = 4;
 
 enum class MessageType : uint32_t {
-  Hello = 1,
-  HelloReply = 2,
-  SubmitJob = 3,
-  JobOutcome = 4,
-  CompileJob = 5,
-  CompileResult = 6,
-  Heartbeat = 7,
-  NeedBlobs = 8,
-  Blobs = 9,
-  Authenticate = 10,
-  Lookup = 11,
-  LookupReply = 12,
-  Answers = 13,
+#define MESSAGE(Name, Number, MaxPayload) Name = Number,
+#include "Protocol/MessageTypes.def"
 };
 
 llvm::StringRef messageTypeName(MessageType Type);
+/// The largest payload a frame of \p Type may carry (MessageTypes.def).
+uint32_t maxPayload(MessageType Type);
+/// Whether \p Number is a message type of this protocol version.
+bool isMessageType(uint32_t Number);
 
 /// First frame in each direction of every connection.
 struct Hello {
@@ -249,58 +242,32 @@ struct CompileResult {
   /// Sources: the compile asked what no Lookup answers (a directory's
   /// listing); the server runs the job locally.
   bool Unanswerable = false;
+  /// The slave runs no such job (Policy/Distributable.h), and Diagnostics
+  /// says why: the server runs it on the client, whose clang-16 compiles it
+  /// as it would have anyway.
+  bool Refused = false;
 };
 
 /// Slave -> local server while a job of the connection is queued or running,
 /// so that a slow compile is not mistaken for a dead peer.
 struct Heartbeat {};
 
-std::string encode(const Hello &M);
-std::string encode(const HelloReply &M);
-std::string encode(const SubmitJob &M);
-std::string encode(const JobOutcome &M);
-std::string encode(const CompileJob &M);
-std::string encode(const CompileResult &M);
-std::string encode(const Heartbeat &M);
-std::string encode(const NeedBlobs &M);
-std::string encode(const Blobs &M);
-std::string encode(const Authenticate &M);
-std::string encode(const Lookup &M);
-std::string encode(const LookupReply &M);
-std::string encode(const Answers &M);
-
-llvm::Expected<Hello> decodeHello(llvm::StringRef Payload);
-llvm::Expected<HelloReply> decodeHelloReply(llvm::StringRef Payload);
-llvm::Expected<SubmitJob> decodeSubmitJob(llvm::StringRef Payload);
-llvm::Expected<JobOutcome> decodeJobOutcome(llvm::StringRef Payload);
-llvm::Expected<CompileJob> decodeCompileJob(llvm::StringRef Payload);
-llvm::Expected<CompileResult> decodeCompileResult(llvm::StringRef Payload);
-llvm::Expected<NeedBlobs> decodeNeedBlobs(llvm::StringRef Payload);
-llvm::Expected<Blobs> decodeBlobs(llvm::StringRef Payload);
-llvm::Expected<Authenticate> decodeAuthenticate(llvm::StringRef Payload);
-llvm::Expected<Lookup> decodeLookup(llvm::StringRef Payload);
-llvm::Expected<LookupReply> decodeLookupReply(llvm::StringRef Payload);
-llvm::Expected<Answers> decodeAnswers(llvm::StringRef Payload);
+// The encoder and the decoder of each message: encode(const Hello &),
+// decodeHello(StringRef), ...
+#define MESSAGE(Name, Number, MaxPayload)                                      \
+  std::string encode(const Name &M);                                           \
+  llvm::Expected<Name> decode##Name(llvm::StringRef Payload);
+#include "Protocol/MessageTypes.def"
 
 template <typename M> struct MessageTraits;
-#define CLANG_DIST_MESSAGE(Name)                                               \
+#define MESSAGE(Name, Number, MaxPayload)                                      \
   template <> struct MessageTraits<Name> {                                     \
     static constexpr MessageType Type = MessageType::Name;                     \
+    static llvm::Expected<Name> decode(llvm::StringRef Payload) {              \
+      return decode##Name(Payload);                                            \
+    }                                                                          \
   };
-CLANG_DIST_MESSAGE(Hello)
-CLANG_DIST_MESSAGE(HelloReply)
-CLANG_DIST_MESSAGE(SubmitJob)
-CLANG_DIST_MESSAGE(JobOutcome)
-CLANG_DIST_MESSAGE(CompileJob)
-CLANG_DIST_MESSAGE(CompileResult)
-CLANG_DIST_MESSAGE(Heartbeat)
-CLANG_DIST_MESSAGE(NeedBlobs)
-CLANG_DIST_MESSAGE(Blobs)
-CLANG_DIST_MESSAGE(Authenticate)
-CLANG_DIST_MESSAGE(Lookup)
-CLANG_DIST_MESSAGE(LookupReply)
-CLANG_DIST_MESSAGE(Answers)
-#undef CLANG_DIST_MESSAGE
+#include "Protocol/MessageTypes.def"
 
 } // namespace clang::dist
 

@@ -1,13 +1,15 @@
 //===- SlaveNode/Compiler.cpp - One compile job, in process ---------------===//
 //
 // Mirrors clang's cc1_main and ExecuteCompilerInvocation, with three changes:
-// the input and every file it reads come from the job or the client, not the
-// disk (unless the slave shares the client's disk); the object goes to
-// memory; and nothing that loads code (plugins) is honoured.
+// it runs only the jobs a local server sends (Policy/Distributable.h); the
+// input and every file it reads come from the job or the client, not the
+// disk (unless the slave shares the client's disk); and the outputs go to
+// memory, or to the slave's temporary files and back.
 //
 //===----------------------------------------------------------------------===//
 
 #include "SlaveNode/Compiler.h"
+#include "Policy/Distributable.h"
 #include "Protocol/Compression.h"
 #include "clang/Basic/DiagnosticLex.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -39,57 +41,20 @@ void clang::dist::initializeCompiler() {
 
 namespace {
 
-/// The -mllvm option the driver adds to every job. Setting it again is
-/// harmless; any other option would change global state for later jobs.
-constexpr llvm::StringLiteral DriverLLVMArg =
-    "-treat-scalable-fixed-error-as-warning";
-
-/// The option of a job that would load code into the slave or write a file
-/// outside its temporary directory, spelled as cc1 spells it, or "". A local
-/// server never sends such a job (JobPreparation.cpp keeps it on the client);
-/// whoever does is refused. Outputs the slave redirects (-o, the .dwo, the
-/// dependency file) and inputs (read from the job's files only) are safe.
-std::string refusedOption(const CompilerInvocation &Inv) {
-  const FrontendOptions &FO = Inv.getFrontendOpts();
-  const CodeGenOptions &CG = Inv.getCodeGenOpts();
-  const DiagnosticOptions &DO = Inv.getDiagnosticOpts();
-  const DependencyOutputOptions &Deps = Inv.getDependencyOutputOpts();
-  if (!FO.Plugins.empty())
-    return "-load " + FO.Plugins.front();
-  if (!FO.AddPluginActions.empty())
-    return "-add-plugin " + FO.AddPluginActions.front();
-  if (!FO.ActionName.empty())
-    return "-plugin " + FO.ActionName;
-  if (!CG.PassPlugins.empty())
-    return "-fpass-plugin=" + CG.PassPlugins.front();
-  const std::pair<const std::string *, const char *> Writes[] = {
-      {&DO.DiagnosticSerializationFile, "-serialize-diagnostic-file"},
-      {&DO.DiagnosticLogFile, "-diagnostic-log-file"},
-      {&CG.OptRecordFile, "-opt-record-file"},
-      {&CG.StackUsageOutput, "-stack-usage-file"},
-      {&CG.CoverageNotesFile, "-coverage-notes-file"},
-      {&Deps.HeaderIncludeOutputFile, "-header-include-file"},
-      {&Deps.DOTOutputFile, "-dependency-dot"},
-      {&Deps.ModuleDependencyOutputDir, "-module-dependency-dir"},
-      {&FO.StatsFile, "-stats-file"},
-      {&FO.TimeTracePath, "-ftime-trace="},
-  };
-  for (auto [Path, Flag] : Writes)
-    if (!Path->empty())
-      return std::string(Flag) + " " + *Path;
-  if (FO.TimeTrace)
-    return "-ftime-trace";
-  if (Inv.getLangOpts()->Modules || Inv.getLangOpts()->CPlusPlusModules)
-    if (!Inv.getHeaderSearchOpts().ModuleCachePath.empty())
-      return "-fmodules-cache-path=" + Inv.getHeaderSearchOpts().ModuleCachePath;
-  return "";
-}
-
 CompileResult failure(uint64_t Id, std::string Diagnostics) {
   CompileResult R;
   R.Id = Id;
   R.ExitCode = 1;
   R.Diagnostics = std::move(Diagnostics);
+  return R;
+}
+
+/// A job no local server sends (Policy/Distributable.h): its server runs it
+/// on the client instead.
+CompileResult refusal(uint64_t Id, const std::string &Why) {
+  CompileResult R =
+      failure(Id, "error: clangd-slave refuses the job: " + Why + "\n");
+  R.Refused = true;
   return R;
 }
 
@@ -167,10 +132,10 @@ CompileResult clang::dist::compile(
     bool LocalFilesAllowed) {
   CompileResult Result;
   if (Job.Args.empty() || Job.Args[0] != "-cc1")
-    return failure(Job.Id, "error: job is not a cc1 command\n");
+    return refusal(Job.Id, "not a cc1 command");
   if (Job.Kind == SourceKind::LocalFiles && !LocalFilesAllowed)
-    return failure(Job.Id, "error: clangd-slave does not read its own files "
-                           "(it was started without --local-files)\n");
+    return refusal(Job.Id, "it would read this machine's files (clangd-slave "
+                           "was started without --local-files)");
 
   auto FS =
       Job.Kind == SourceKind::Sources
@@ -196,8 +161,18 @@ CompileResult clang::dist::compile(
   DiagnosticsEngine ParseDiags(DiagIDs, &*ParseDiagOpts, ParseBuffer);
   bool Parsed = CompilerInvocation::CreateFromArgs(Clang->getInvocation(), Argv,
                                                    ParseDiags, "clang");
-
   CompilerInvocation &Inv = Clang->getInvocation();
+  // Exactly what a local server sends, nothing else: code from the network
+  // must not load code into the slave, write where it should not, or change
+  // the process for later jobs. (Arguments clang rejects are the client's
+  // clang's to report.)
+  if (!Parsed || ParseDiags.hasErrorOccurred())
+    return refusal(Job.Id, "clang rejects its arguments");
+  if (std::string Why = whyNotDistributable(
+          Argv, Inv, /*SharesDisk=*/Job.Kind == SourceKind::LocalFiles);
+      !Why.empty())
+    return refusal(Job.Id, Why);
+
   FrontendOptions &FrontendOpts = Inv.getFrontendOpts();
   // A long-lived compiler must free what it allocates.
   FrontendOpts.DisableFree = false;
@@ -209,13 +184,6 @@ CompileResult clang::dist::compile(
     Inv.getPreprocessorOpts().Includes.clear();
     Inv.getPreprocessorOpts().MacroIncludes.clear();
   }
-  // Code from the network must not load code into the slave, nor make it
-  // write where it should not.
-  if (Parsed)
-    if (std::string Option = refusedOption(Inv); !Option.empty())
-      return failure(Job.Id, "error: clangd-slave refuses '" + Option +
-                                 "': it would load code or write a file "
-                                 "outside the slave's temporary directory\n");
   // The compile unit's file is the rewritten source here, whose MD5 would
   // stand beside the line markers' files (which have none) and so list the
   // main file twice. With no MD5 anywhere, the DWARF 5 line table differs from
@@ -227,12 +195,6 @@ CompileResult clang::dist::compile(
   llvm::raw_string_ostream DiagOS(Diagnostics);
   DiagnosticOptions &DiagOpts = Inv.getDiagnosticOpts();
   DiagOS.enable_colors(DiagOpts.ShowColors);
-  // Local servers compile SARIF jobs themselves: clang 16's SARIF writer
-  // crashes on the line-marker locations of rewritten source, and now and
-  // then on others.
-  if (DiagOpts.getFormat() == DiagnosticOptions::SARIF)
-    return failure(Job.Id, "error: clangd-slave does not run jobs with SARIF "
-                           "diagnostics\n");
   auto *Printer = new TextDiagnosticPrinter(DiagOS, &DiagOpts);
   Clang->createDiagnostics(Printer, /*ShouldOwnClient=*/true);
   // The rewritten source is full of GNU line markers of the server's making;
@@ -254,40 +216,32 @@ CompileResult clang::dist::compile(
   for (auto [Out, Path, Suffix] :
        {std::tuple(&Dwo, &CodeGen.SplitDwarfOutput, "dwo"),
         std::tuple(&Deps, &DepOpts.OutputFile, "d")}) {
-    if (!Parsed || Path->empty())
+    if (Path->empty())
       continue;
     Out->choose(Suffix);
     *Path = Out->path();
   }
-  if (Parsed) {
-    Clang->createFileManager(*FS);
-    Clang->setOutputStream(std::make_unique<llvm::raw_svector_ostream>(Object));
+  Clang->createFileManager(*FS);
+  Clang->setOutputStream(std::make_unique<llvm::raw_svector_ostream>(Object));
 
-    for (const std::string &A : FrontendOpts.LLVMArgs)
-      if (A != DriverLLVMArg)
-        return failure(Job.Id, "error: clangd-slave does not run jobs with "
-                               "-mllvm " +
-                                   A + "\n");
-    if (!FrontendOpts.LLVMArgs.empty()) {
-      const char *LLVMArgv[] = {"clang (LLVM option parsing)",
-                                DriverLLVMArg.data()};
-      llvm::cl::ParseCommandLineOptions(2, LLVMArgv);
-    }
-    if (!Clang->getDiagnostics().hasErrorOccurred()) {
-      std::unique_ptr<FrontendAction> Act = CreateFrontendAction(*Clang);
-      Success = Act && Clang->ExecuteAction(*Act);
-    }
-    // clang keeps the dependency file of a failed compile, as it wrote it.
-    if (Success)
-      Result.Outputs.push_back(
-          {OutputKind::Primary, Object.size(), compress(Object)});
-    for (auto [Out, Kind] : {std::pair(&Dwo, OutputKind::SplitDwarf),
-                             std::pair(&Deps, OutputKind::Dependencies)})
-      if (Success || Kind == OutputKind::Dependencies)
-        if (llvm::Error E = Out->collect(Kind, Result.Outputs))
-          return failure(Job.Id,
-                         "error: " + llvm::toString(std::move(E)) + "\n");
+  if (!FrontendOpts.LLVMArgs.empty()) {
+    const char *LLVMArgv[] = {"clang (LLVM option parsing)",
+                              DriverLLVMArg.data()};
+    llvm::cl::ParseCommandLineOptions(2, LLVMArgv);
   }
+  if (!Clang->getDiagnostics().hasErrorOccurred()) {
+    std::unique_ptr<FrontendAction> Act = CreateFrontendAction(*Clang);
+    Success = Act && Clang->ExecuteAction(*Act);
+  }
+  // clang keeps the dependency file of a failed compile, as it wrote it.
+  if (Success)
+    Result.Outputs.push_back(
+        {OutputKind::Primary, Object.size(), compress(Object)});
+  for (auto [Out, Kind] : {std::pair(&Dwo, OutputKind::SplitDwarf),
+                           std::pair(&Deps, OutputKind::Dependencies)})
+    if (Success || Kind == OutputKind::Dependencies)
+      if (llvm::Error E = Out->collect(Kind, Result.Outputs))
+        return failure(Job.Id, "error: " + llvm::toString(std::move(E)) + "\n");
   Clang->getDiagnosticClient().finish();
   DiagOS.flush();
 

@@ -19,9 +19,8 @@ namespace clang::dist {
 void initializeCompiler();
 
 /// Never fails as a call: a job clang cannot run is a result with a non-zero
-/// exit code and clang's own error text. Jobs that would set global LLVM
-/// options (-mllvm, other than the one the driver always adds) are refused:
-/// they would change every later job of this process.
+/// exit code and clang's own error text, and a job no local server sends
+/// (Policy/Distributable.h) a refusal (CompileResult::Refused) that says why.
 /// A Sources job reads \p ClientFiles. A LocalFiles job reads the disk, and
 /// is refused unless \p LocalFilesAllowed (clangd-slave --local-files).
 CompileResult

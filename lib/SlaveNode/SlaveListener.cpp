@@ -30,6 +30,9 @@ struct QueuedJob {
   std::vector<Answers::Entry> Learned;
 };
 
+/// Handshakes a slot runs at once (Slot::Handshakes).
+constexpr unsigned MaxHandshakes = 32;
+
 /// How long a compile waits for its local server to answer a question.
 constexpr std::chrono::seconds AnswerTimeout(60);
 
@@ -94,6 +97,9 @@ private:
   void readHello();
   void readAuthenticate(const Nonce &Peer, const Nonce &Ours);
   void refuse(const std::string &Reason);
+  /// Once the peer is known: from now on it may send jobs.
+  void serve();
+  void leaveHandshake();
   void readJobs();
   void accept(CompileJob Job);
   /// On the io thread: hands \p F to the compile thread that asked for it.
@@ -107,6 +113,8 @@ private:
   Slot &Owner;
   std::string PeerName;
   unsigned Outstanding = 0;
+  /// Counted in the slot's handshakes; the io thread's.
+  bool InHandshake = true;
   /// Answers that arrived for the next job; the io thread's.
   std::vector<Answers::Entry> Learned;
   std::atomic<bool> Open{true};
@@ -124,6 +132,8 @@ public:
   }
 
   int run();
+  /// A connection finished its handshake, or closed during it.
+  void handshakeEnded();
 
   boost::asio::io_context IO;
   const ListenerOptions &Options;
@@ -140,6 +150,12 @@ private:
   tcp::acceptor Acceptor;
   boost::asio::signal_set Signals;
   uint64_t Compiled = 0;
+  /// Connections accepted whose peer has not proved itself yet. Each holds
+  /// at most one handshake frame (a 64 KiB Hello), so a peer without the
+  /// secret makes the slot hold at most MaxHandshakes of them; later
+  /// connections wait in the listen backlog until one ends.
+  unsigned Handshakes = 0;
+  bool AcceptPaused = false;
 };
 
 Connection::Connection(tcp::socket S, Slot &Owner)
@@ -167,14 +183,9 @@ void Connection::start() {
 }
 
 void Connection::readHello() {
-  asyncReadFrame(Socket, [Self = shared_from_this()](llvm::Expected<Frame> F) {
+  asyncReadMessage<Hello>(Socket, [Self = shared_from_this()](
+                                      llvm::Expected<Hello> H) {
     Self->Timer.cancel();
-    if (!F)
-      return Self->close("handshake: " + llvm::toString(F.takeError()));
-    if (F->Type != MessageType::Hello)
-      return Self->close("handshake: " + llvm::toString(unexpectedFrame(
-                                             MessageType::Hello, F->Type)));
-    llvm::Expected<Hello> H = decodeHello(F->Payload);
     if (!H)
       return Self->close("handshake: " + llvm::toString(H.takeError()));
 
@@ -201,7 +212,7 @@ void Connection::readHello() {
     Self->Writer->push(Reply);
     if (Secret)
       return Self->readAuthenticate(H->Challenge, Reply.Challenge);
-    Self->readJobs();
+    Self->serve();
   });
 }
 
@@ -212,22 +223,25 @@ void Connection::readAuthenticate(const Nonce &Peer, const Nonce &Ours) {
     if (!EC)
       Self->close("no Authenticate within the handshake timeout");
   });
-  asyncReadFrame(Socket, [Self = shared_from_this(), Peer,
-                          Ours](llvm::Expected<Frame> F) {
-    Self->Timer.cancel();
-    if (!F)
-      return Self->close("handshake: " + llvm::toString(F.takeError()));
-    if (F->Type != MessageType::Authenticate)
-      return Self->refuse("not authenticated (expected Authenticate, got " +
-                          messageTypeName(F->Type).str() + ")");
-    llvm::Expected<Authenticate> A = decodeAuthenticate(F->Payload);
-    if (!A)
-      return Self->close("handshake: " + llvm::toString(A.takeError()));
-    if (!Self->Owner.Options.Secret->verify(
-            A->Proof, SharedSecret::Role::Server, Peer, Ours))
-      return Self->refuse("wrong shared secret");
-    Self->readJobs();
-  });
+  asyncReadFrame(
+      Socket, {MessageType::Authenticate},
+      [Self = shared_from_this(), Peer, Ours](llvm::Expected<Frame> F) {
+        Self->Timer.cancel();
+        if (!F) {
+          // A peer that sends anything else first is told why it is refused.
+          if (F.errorIsA<ProtocolError>())
+            return Self->refuse("not authenticated (" +
+                                llvm::toString(F.takeError()) + ")");
+          return Self->close("handshake: " + llvm::toString(F.takeError()));
+        }
+        llvm::Expected<Authenticate> A = decodeAuthenticate(F->Payload);
+        if (!A)
+          return Self->close("handshake: " + llvm::toString(A.takeError()));
+        if (!Self->Owner.Options.Secret->verify(
+                A->Proof, SharedSecret::Role::Server, Peer, Ours))
+          return Self->refuse("wrong shared secret");
+        Self->serve();
+      });
 }
 
 void Connection::refuse(const std::string &Reason) {
@@ -238,34 +252,44 @@ void Connection::refuse(const std::string &Reason) {
   Owner.Log.log("refused " + PeerName + ": " + Reason);
   // Close once the refusal is on its way.
   Open = false;
-  Writer->whenIdle([Self = shared_from_this()] { Self->close("refused"); });
+  Writer->whenIdle([Self = shared_from_this()] { Self->close(""); });
+}
+
+void Connection::serve() {
+  leaveHandshake();
+  readJobs();
+}
+
+void Connection::leaveHandshake() {
+  if (std::exchange(InHandshake, false))
+    Owner.handshakeEnded();
 }
 
 void Connection::readJobs() {
-  asyncReadFrame(Socket, [Self = shared_from_this()](llvm::Expected<Frame> F) {
-    if (!F)
-      return Self->close(llvm::toString(F.takeError()));
-    if (F->Type == MessageType::CompileJob) {
-      llvm::Expected<CompileJob> Job = decodeCompileJob(F->Payload);
-      if (!Job)
-        return Self->close(llvm::toString(Job.takeError()));
-      Self->accept(std::move(*Job));
-    } else if (F->Type == MessageType::Answers) {
-      llvm::Expected<Answers> A = decodeAnswers(F->Payload);
-      if (!A)
-        return Self->close(llvm::toString(A.takeError()));
-      for (Answers::Entry &E : A->Entries)
-        Self->Learned.push_back(std::move(E));
-    } else if (F->Type == MessageType::LookupReply ||
-               F->Type == MessageType::Blobs) {
-      if (llvm::Error E = Self->answer(std::move(*F)))
-        return Self->close(llvm::toString(std::move(E)));
-    } else {
-      return Self->close(
-          llvm::toString(unexpectedFrame(MessageType::CompileJob, F->Type)));
-    }
-    Self->readJobs();
-  });
+  asyncReadFrame(Socket,
+                 {MessageType::CompileJob, MessageType::Answers,
+                  MessageType::LookupReply, MessageType::Blobs},
+                 [Self = shared_from_this()](llvm::Expected<Frame> F) {
+                   if (!F)
+                     return Self->close(describeUnlessClosed(F.takeError()));
+                   if (F->Type == MessageType::CompileJob) {
+                     llvm::Expected<CompileJob> Job =
+                         decodeCompileJob(F->Payload);
+                     if (!Job)
+                       return Self->close(llvm::toString(Job.takeError()));
+                     Self->accept(std::move(*Job));
+                   } else if (F->Type == MessageType::Answers) {
+                     llvm::Expected<Answers> A = decodeAnswers(F->Payload);
+                     if (!A)
+                       return Self->close(llvm::toString(A.takeError()));
+                     for (Answers::Entry &E : A->Entries)
+                       Self->Learned.push_back(std::move(E));
+                   } else {
+                     if (llvm::Error E = Self->answer(std::move(*F)))
+                       return Self->close(llvm::toString(std::move(E)));
+                   }
+                   Self->readJobs();
+                 });
 }
 
 void Connection::accept(CompileJob Job) {
@@ -339,10 +363,9 @@ void Connection::deliver(CompileResult Result) {
 
 void Connection::close(const llvm::Twine &Why) {
   if (Socket.is_open()) {
-    std::string Reason = Why.str();
-    // A peer that simply went away is not news.
-    if (Reason != "connection closed by peer" && Reason != "refused")
-      Owner.Log.log(PeerName + ": " + Reason);
+    leaveHandshake();
+    if (!Why.isTriviallyEmpty() && !Why.str().empty())
+      Owner.Log.log(PeerName + ": " + Why);
   }
   {
     std::lock_guard<std::mutex> Lock(AskMutex);
@@ -385,7 +408,20 @@ int Slot::run() {
   return 0;
 }
 
+void Slot::handshakeEnded() {
+  --Handshakes;
+  if (std::exchange(AcceptPaused, false))
+    accept();
+}
+
 void Slot::accept() {
+  if (Handshakes == MaxHandshakes) {
+    AcceptPaused = true;
+    Log.log(llvm::formatv("{0} connections in their handshake: the next waits "
+                          "until one ends",
+                          MaxHandshakes));
+    return;
+  }
   Acceptor.async_accept([this](boost::system::error_code EC, tcp::socket S) {
     if (EC) {
       if (EC != boost::asio::error::operation_aborted)
@@ -395,6 +431,7 @@ void Slot::accept() {
       return;
     }
     S.set_option(tcp::no_delay(true));
+    ++Handshakes;
     std::make_shared<Connection>(std::move(S), *this)->start();
     accept();
   });

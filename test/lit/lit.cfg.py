@@ -5,6 +5,7 @@
 # it stops itself. Reference results come from the real clang-16.
 import hashlib
 import os
+import re
 import lit.formats
 
 config.test_format = lit.formats.ShTest(execute_external=False)
@@ -54,6 +55,10 @@ config.substitutions += [
     ("%dist", config.python + " " + dist),
     ("%python", config.python),
     ("%mode", mode),
+    ("%protocol-version", str(int(re.search(
+        r"ProtocolVersion = (\d+);",
+        open(os.path.join(config.clang_dist_test_source, "..", "..", "lib",
+                          "Protocol", "Messages.h")).read()).group(1)))),
     # DWARF 5 objects: byte-identical from the sources; from preprocessed
     # text identical but for the line table's MD5 checksums.
     ("%cmp-dwarf5", "cmp" if mode == "sources" else

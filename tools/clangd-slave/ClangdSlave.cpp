@@ -69,7 +69,10 @@ static int usageError(const llvm::Twine &Problem) {
 }
 
 int main(int Argc, char **Argv) {
-  // A slot that crashes prints a stack trace into the slave's log.
+  // A slot that crashes prints a stack trace into the slave's log, with
+  // addresses only: symbolizing them would start llvm-symbolizer, and a slave
+  // starts no program, whatever a job does to it.
+  ::setenv("LLVM_DISABLE_SYMBOLIZATION", "1", /*overwrite=*/1);
   llvm::InitLLVM X(Argc, Argv);
   std::signal(SIGPIPE, SIG_IGN);
   SupervisorOptions Options;

@@ -7,9 +7,11 @@
 
 #include "Protocol/Frame.h"
 #include "ExpectedMatchers.h"
+#include "Protocol/Errors.h"
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -63,12 +65,13 @@ TEST_CASE("Frame header layout is little-endian type then size", "[Frame]") {
 }
 
 TEST_CASE("Frame header round trip for every type", "[Frame]") {
-  for (uint32_t Type = 1; Type <= 7; ++Type) {
+  for (uint32_t Type = 1; isMessageType(Type); ++Type) {
     INFO("type " << Type);
-    auto Header = decodeFrameHeader(header(Type, 1234));
+    uint32_t Size = std::min(1234u, maxPayload(MessageType(Type)));
+    auto Header = decodeFrameHeader(header(Type, Size));
     REQUIRE(succeeded(Header));
     CHECK(Header->Type == MessageType(Type));
-    CHECK(Header->PayloadSize == 1234);
+    CHECK(Header->PayloadSize == Size);
   }
 }
 
@@ -80,16 +83,23 @@ TEST_CASE("Unknown frame types are rejected", "[Frame]") {
   }
 }
 
-TEST_CASE("Oversized payloads are rejected before allocation", "[Frame]") {
-  auto Header = decodeFrameHeader(header(3, MaxFramePayload));
-  REQUIRE(succeeded(Header));
-  CHECK(Header->PayloadSize == MaxFramePayload);
-
-  for (uint32_t Size : {MaxFramePayload + 1, 0xFFFFFFFFu}) {
-    INFO("size " << Size);
-    CHECK_THAT(errorText(decodeFrameHeader(header(3, Size))),
-               Contains("SubmitJob payload") && Contains("exceeds"));
+TEST_CASE("Each type's payload limit is checked before allocation", "[Frame]") {
+  for (uint32_t Type = 1; isMessageType(Type); ++Type) {
+    MessageType T = MessageType(Type);
+    INFO(messageTypeName(T).str());
+    CHECK(maxPayload(T) <= MaxFramePayload);
+    auto Header = decodeFrameHeader(header(Type, maxPayload(T)));
+    REQUIRE(succeeded(Header));
+    CHECK(Header->PayloadSize == maxPayload(T));
+    for (uint32_t Size : {maxPayload(T) + 1, 0xFFFFFFFFu})
+      CHECK_THAT(errorText(decodeFrameHeader(header(Type, Size))),
+                 Contains(messageTypeName(T).str() + " payload") &&
+                     Contains("exceeds"));
   }
+  // What a peer may send before it has proved the shared secret is small.
+  CHECK(maxPayload(MessageType::Hello) == 64u << 10);
+  CHECK(maxPayload(MessageType::Authenticate) == 32);
+  CHECK(maxPayload(MessageType::Heartbeat) == 0);
 }
 
 TEST_CASE("encodeFrame is the header followed by the payload", "[Frame]") {
@@ -115,7 +125,7 @@ TEST_CASE("FrameSocket reads back what was written", "[Frame]") {
   REQUIRE(succeeded(P.A.writeAll(encodeFrame(In) + encodeFrame(Heartbeat{}) +
                                  encodeFrame(Greeting))));
 
-  llvm::Expected<SubmitJob> Out = P.B.read<SubmitJob>(decodeSubmitJob);
+  llvm::Expected<SubmitJob> Out = P.B.read<SubmitJob>();
   REQUIRE(succeeded(Out));
   CHECK(Out->WorkingDir == In.WorkingDir);
   CHECK(Out->Args == In.Args);
@@ -125,7 +135,7 @@ TEST_CASE("FrameSocket reads back what was written", "[Frame]") {
   CHECK(Beat->Type == MessageType::Heartbeat);
   CHECK(Beat->Payload.empty());
 
-  llvm::Expected<Hello> H = P.B.read<Hello>(decodeHello);
+  llvm::Expected<Hello> H = P.B.read<Hello>();
   REQUIRE(succeeded(H));
   CHECK(H->ClangVersion == "clang 16");
   CHECK(H->Peer == "test");
@@ -142,8 +152,7 @@ TEST_CASE("FrameSocket reads a frame larger than the socket buffer",
   // The writer blocks until the reader drains the socket.
   llvm::Error WriteError = llvm::Error::success();
   std::thread Writer([&] { WriteError = P.A.writeAll(encodeFrame(In)); });
-  llvm::Expected<CompileResult> Out =
-      P.B.read<CompileResult>(decodeCompileResult);
+  llvm::Expected<CompileResult> Out = P.B.read<CompileResult>();
   // Should the read have failed early, the writer must not block forever.
   P.B = FrameSocket(-1);
   Writer.join();
@@ -166,15 +175,35 @@ TEST_CASE("FrameSocket reports a peer that closes", "[Frame]") {
 
   REQUIRE(succeeded(P.A.writeAll(llvm::StringRef(Bytes).take_front(Sent))));
   P.A = FrameSocket(-1);
-  CHECK_THAT(errorText(P.B.read<SubmitJob>(decodeSubmitJob)),
-             Contains("connection closed by peer"));
+  llvm::Expected<SubmitJob> Out = P.B.read<SubmitJob>();
+  REQUIRE(!Out);
+  CHECK(Out.errorIsA<PeerClosed>());
+  CHECK_THAT(errorText(Out.takeError()), Contains("connection closed by peer"));
+}
+
+TEST_CASE("A declared payload reserves memory as its bytes arrive", "[Frame]") {
+  // Before, a reader reserved (and zeroed) the declared size first: a peer
+  // that sent 8 bytes held a gigabyte until it closed.
+  SocketPair P;
+  rusage Before;
+  ::getrusage(RUSAGE_SELF, &Before);
+  REQUIRE(succeeded(P.A.writeAll(header(5, MaxFramePayload) + "a few bytes")));
+  P.A = FrameSocket(-1);
+  CHECK(P.B.readFrame().errorIsA<PeerClosed>());
+  rusage After;
+  ::getrusage(RUSAGE_SELF, &After);
+  // Peak resident sizes in KiB; the step is 256 KiB.
+  CHECK(After.ru_maxrss - Before.ru_maxrss < 64 * 1024);
 }
 
 TEST_CASE("FrameSocket rejects a frame of another type", "[Frame]") {
   SocketPair P;
   Hello Greeting;
   REQUIRE(succeeded(P.A.writeAll(encodeFrame(Greeting))));
-  CHECK_THAT(errorText(P.B.read<SubmitJob>(decodeSubmitJob)),
+  llvm::Expected<SubmitJob> Out = P.B.read<SubmitJob>();
+  REQUIRE(!Out);
+  CHECK(Out.errorIsA<ProtocolError>());
+  CHECK_THAT(errorText(Out.takeError()),
              Contains("expected SubmitJob") && Contains("got Hello"));
 }
 

@@ -209,12 +209,15 @@ TEST_CASE("CompileResult carries a dependency file and the answers it used",
   CHECK(!Out.Unanswerable);
 }
 
-TEST_CASE("A CompileResult's flag is 0 or 1", "[Messages]") {
-  std::string Encoded = encode(makeSourcesResult());
-  Encoded.back() = 2;
-  CHECK_THAT(errorText(decodeCompileResult(Encoded)),
-             Contains("malformed CompileResult message: unknown output kind "
-                      "or flag"));
+TEST_CASE("A CompileResult's flags are 0 or 1", "[Messages]") {
+  for (size_t FromEnd : {1, 2}) {
+    INFO("flag " << FromEnd << " from the end");
+    std::string Encoded = encode(makeSourcesResult());
+    Encoded[Encoded.size() - FromEnd] = 2;
+    CHECK_THAT(errorText(decodeCompileResult(Encoded)),
+               Contains("malformed CompileResult message: unknown output "
+                        "kind or flag"));
+  }
 }
 
 TEST_CASE("Every truncation of a sources mode message is an error",

@@ -208,6 +208,15 @@ TEST_CASE("CompileResult round trip", "[Messages]") {
   Out = unwrap(decodeCompileResult(encode(In)));
   CHECK(Out.Diagnostics.empty());
   CHECK(Out.Outputs.empty());
+  CHECK(!Out.Refused);
+
+  // A refusal says why.
+  In.Refused = true;
+  In.ExitCode = 1;
+  In.Diagnostics = "option '-load x.so' is not one a slave runs";
+  Out = unwrap(decodeCompileResult(encode(In)));
+  CHECK(Out.Refused);
+  CHECK(Out.Diagnostics == In.Diagnostics);
 }
 
 TEST_CASE("Heartbeat has an empty payload", "[Messages]") {

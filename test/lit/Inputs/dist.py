@@ -75,6 +75,10 @@
       Compares each file of DIR with the file of the same name in REF;
       prints "N files, each the same as in REF" or fails naming those that
       differ or that REF lacks.
+  flood-handshakes SLAVES_DIR
+      Floods the one slot of the slave in SLAVES_DIR with handshakes of a
+      peer without the secret (frames declaring 1 GiB, a hundred half-sent
+      Hellos) and fails if the slot's peak resident size grew by 16 MiB.
   count-lines GLOB TEXT MAX
       Prints how many lines of the files matching GLOB contain TEXT, and
       fails if there are more than MAX.
@@ -184,6 +188,7 @@
 import fcntl
 import os
 import signal
+import re
 import socket
 import struct
 import subprocess
@@ -441,6 +446,14 @@ def closed_port(args):
                 f.write(line + "\n")
 
 
+def protocol_version():
+    """ProtocolVersion of lib/Protocol/Messages.h, the one place it is set."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                          "..", "lib", "Protocol", "Messages.h")
+    with open(header) as f:
+        return int(re.search(r"ProtocolVersion = (\d+);", f.read()).group(1))
+
+
 def frame(msg_type, payload):
     return struct.pack("<II", msg_type, len(payload)) + payload
 
@@ -536,7 +549,8 @@ def send_job(args):
            files)
     clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
                                    text=True).stdout.splitlines()[0]
-    hello_payload = (struct.pack("<II", 0x54534443, 3) + string(clang_version) +
+    hello_payload = (struct.pack("<II", 0x54534443, protocol_version()) +
+                     string(clang_version) +
                      string("lit test") + os.urandom(32))
     with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as s:
         s.sendall(frame(1, hello_payload))
@@ -555,6 +569,63 @@ def send_job(args):
     sys.stdout.write(body[16:16 + n].decode())
     (outputs,) = struct.unpack("<I", body[16 + n:20 + n])
     print("outputs: %d" % outputs)
+    # The last field: the slave refused the job (Policy/Distributable.h).
+    print("refused: %d" % body[-1])
+
+
+def flood_handshakes(args):
+    """flood-handshakes SLAVES_DIR: what a peer without the secret can do to
+    the one slot of the slave start-slaves started in SLAVES_DIR. Sends
+    frames that declare far more than they carry (three Hellos of 1 GiB; three
+    Hellos followed by an Authenticate of 1 GiB) and waits until the slot has
+    closed each; then opens a hundred connections that each send a Hello
+    header of 64 KiB and most of its payload, and waits for the slot's log to
+    say it stopped accepting. Prints how much the slot's peak resident size
+    grew and fails if that is 16 MiB or more."""
+    out_dir = args[0]
+    holders, limit_kib = 100, 16 * 1024
+    slot = slave_processes(out_dir)[1]
+    conf = os.path.join(out_dir, "dist.conf")
+    port = first_slave_port(conf)
+    before = proc_status(slot, "VmHWM")
+    clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
+                                   text=True).stdout.splitlines()[0]
+    hello = frame(1, struct.pack("<II", 0x54534443, protocol_version()) +
+                  string(clang_version) + string("lit test") + os.urandom(32))
+    oversized = []
+    for _ in range(3):
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        s.sendall(struct.pack("<II", 1, 1 << 30) + b"x" * 100)
+        oversized.append(s)
+    for _ in range(3):
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        s.sendall(hello)
+        read_frame(s, b"")
+        s.sendall(struct.pack("<II", 10, 1 << 30) + b"x" * 100)
+        oversized.append(s)
+    for s in oversized:
+        # The slot closes each (a refusing HelloReply may come first; the
+        # bytes it did not read make it a reset).
+        try:
+            while s.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+        s.close()
+    held = []
+    for _ in range(holders):
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        s.sendall(struct.pack("<II", 1, 64 << 10) + b"h" * 60000)
+        held.append(s)
+    wait_log([os.path.join(out_dir, "slaves.log"),
+              "connections in their handshake", "--timeout", "120"])
+    grown = proc_status(slot, "VmHWM") - before
+    for s in held:
+        s.close()
+    print("peak resident size grew by %s KiB" %
+          ("less than %d" % limit_kib if grown < limit_kib else grown))
+    if grown >= limit_kib:
+        sys.exit("the slot's peak resident size grew by %d KiB" % grown)
 
 
 def process_name(pid):
@@ -1279,8 +1350,9 @@ def proxy_serve(args):
         if fault_arg == "blobs" and msg_type == 11:
             return frame(8, job_id + struct.pack("<I", 1) + bytes(range(32)))
         if fault_arg == "result" and msg_type == 6:
+            # Neither unanswerable nor refused.
             return frame(6, job_id + struct.pack("<iIII", 0, 0, 0, 1) +
-                         struct.pack("<I", 0xFFFFFFF0) + b"\0")
+                         struct.pack("<I", 0xFFFFFFF0) + b"\0\0")
         return None
 
     def slave_to_server(src, dst):
@@ -1443,6 +1515,7 @@ COMMANDS = {
     "signal": signal_processes,
     "cont-guard": cont_guard,
     "wait-log": wait_log,
+    "flood-handshakes": flood_handshakes,
     "wait-new-server": wait_new_server,
     "wait-clients": wait_clients,
     "unmount-under": unmount_under,
