@@ -11,7 +11,20 @@ namespace {
 struct Answer {
   PathInfo Info;
   std::shared_ptr<FileContents> Contents;
+  /// Unavailable only for now (GivenAnswer::Transient).
+  bool Transient = false;
 };
+
+/// Errors that say nothing about the path, only about this moment: the
+/// server ran out of descriptors or memory under a burst of clients.
+bool isTransient(std::error_code EC) {
+  return EC == std::errc::too_many_files_open ||
+         EC == std::errc::too_many_files_open_in_system ||
+         EC == std::errc::not_enough_memory ||
+         EC == std::errc::no_buffer_space ||
+         EC == std::errc::resource_unavailable_try_again ||
+         EC == std::errc::interrupted;
+}
 
 /// What \p Path is now, as \p View (which records in \p Opened) sees it.
 Answer lookUp(llvm::vfs::FileSystem &View, OpenedFiles &Opened,
@@ -40,6 +53,7 @@ Answer lookUp(llvm::vfs::FileSystem &View, OpenedFiles &Opened,
         File.getError() == std::errc::no_such_file_or_directory ? Kind::Missing
         : File.getError() == std::errc::not_a_directory ? Kind::NotADirectory
                                                         : Kind::Unavailable;
+    A.Transient = isTransient(File.getError());
     return A;
   }
   // The stamp of the read that gave the contents.
@@ -82,6 +96,14 @@ clang::dist::checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
   AnswerCheck Check;
   for (size_t I = 0; I != Answers.size(); ++I) {
     const GivenAnswer &G = *Answers[I];
+    // The compile saw a moment's failure, not the path: it runs again, with
+    // the path answered anew.
+    if (G.Transient) {
+      Check.Outcome = AnswerCheck::Verdict::Changed;
+      Check.Transient |= Check.Paths.empty();
+      Check.Paths.push_back(G.Path);
+      continue;
+    }
     if (G.Info.Kind == PathInfo::PathKind::Unavailable)
       return {AnswerCheck::Verdict::Unavailable, {G.Path}};
     if (MayHaveChanged[I] && !(lookUp(*View, Opened, G.Path).Info == G.Info)) {
@@ -144,7 +166,7 @@ void AnswerBook::write(const std::string &Path, llvm::vfs::FileSystem &From,
   if (A.Contents)
     Contents.try_emplace(A.Info.Digest, A.Contents);
   Latest[Path] = static_cast<uint32_t>(Given.size());
-  Given.push_back({Path, A.Info, Since});
+  Given.push_back({Path, A.Info, Since, A.Transient});
 }
 
 Answers AnswerBook::since(size_t Start) const {

@@ -35,6 +35,11 @@ struct GivenAnswer {
   PathInfo Info;
   /// Since when a change to the path would have been seen (ChangeWatch.h).
   ChangeWatch::Generation Watched = 0;
+  /// Unavailable because the server was out of descriptors or memory when
+  /// it looked: a compile that used it runs again, with the path answered
+  /// anew, so that a burst of clients never makes a path unavailable for
+  /// the rest of the build.
+  bool Transient = false;
 };
 
 /// What the answers a compile used say now.
@@ -50,6 +55,9 @@ struct AnswerCheck {
   };
   Verdict Outcome = Verdict::True;
   std::vector<std::string> Paths;
+  /// Changed: Paths[0] was a moment's failure (GivenAnswer::Transient), not
+  /// a change of the disk.
+  bool Transient = false;
 };
 
 /// Checks \p Answers against the disk, through \p Cache: those \p Watch

@@ -292,9 +292,15 @@ bool SharedFileCache::knownAbsent(llvm::StringRef Dir,
   DIR *D = ::opendir(Path.c_str());
   if (!D)
     return false;
+  // readdir ends a failed listing as it ends a complete one: only errno
+  // tells them apart, and a partial listing must not be kept.
+  errno = 0;
   while (const dirent *E = ::readdir(D))
     Read.Names.insert(E->d_name);
+  int ListError = errno;
   ::closedir(D);
+  if (ListError)
+    return false;
   // The listing belongs to the stamp only if nothing changed meanwhile.
   struct stat After;
   if (::stat(Path.c_str(), &After) != 0 || !(stampOf(After) == DirStamp))

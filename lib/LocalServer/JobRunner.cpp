@@ -297,8 +297,12 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
             // Every slave gets the new answers with its next job.
             for (const std::string &Path : Check.Paths)
               Book.reanswer(Path);
-            std::string Why = "'" + Check.Paths.front() +
-                              "' changed since a slave was told of it";
+            std::string Why =
+                "'" + Check.Paths.front() +
+                (Check.Transient ? "' could not be looked up when a slave "
+                                   "asked (the server was out of "
+                                   "descriptors or memory)"
+                                 : "' changed since a slave was told of it");
             if (++R->StaleCompiles == MaxAttempts)
               return runLocally(R, Why);
             Log.log(R->Source + ": " + Why + "; compiling it again");

@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <fstream>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 using namespace clang::dist;
@@ -155,6 +156,41 @@ TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
     AnswerCheck Check = checkAnswers(Cache, Watch, used(Book, {0, 2}));
     CHECK(Check.Outcome == AnswerCheck::Verdict::Unavailable);
   }
+}
+
+TEST_CASE("An answer given while out of descriptors is answered again",
+          "[AnswerBook]") {
+  // Issue 20: under a burst of clients an open failed with EMFILE, the book
+  // kept "unavailable" for '/', and every later job of the server ran
+  // locally.
+  TempDir D;
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  ChangeWatch Watch;
+  AnswerBook Book(Cache, Watch);
+  rlimit Old;
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &Old) == 0);
+  // No descriptor left to open the directory with: the lowest free one is
+  // at or above the new limit.
+  int Probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  REQUIRE(Probe >= 0);
+  ::close(Probe);
+  rlimit Starved = Old;
+  Starved.rlim_cur = Probe;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &Starved) == 0);
+  llvm::Expected<LookupReply> During = Book.answer({1, D.Path});
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &Old) == 0);
+  CHECK(unwrap(std::move(During)).Info.Kind == Kind::Unavailable);
+
+  // The compile that used it runs again, not locally ...
+  AnswerCheck Check = checkAnswers(Cache, Watch, used(Book, {0}));
+  CHECK(Check.Outcome == AnswerCheck::Verdict::Changed);
+  CHECK(Check.Transient);
+  CHECK(Check.Paths == std::vector<std::string>{D.Path});
+  // ... after the path is answered anew.
+  Book.reanswer(D.Path);
+  CHECK(Book.since(1).Entries.at(0).Info.Kind == Kind::Directory);
+  CHECK(checkAnswers(Cache, Watch, used(Book, {1})).Outcome ==
+        AnswerCheck::Verdict::True);
 }
 
 TEST_CASE("AnswerBook answers a job's source anew only if it changed",
