@@ -1,6 +1,7 @@
 //===- Config/Config.cpp - dist.conf: where the slaves are ----------------===//
 
 #include "Config/Config.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Errc.h"
@@ -8,6 +9,9 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace clang::dist;
 
@@ -183,12 +187,38 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
   return Config;
 }
 
-llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
-  auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+/// The contents of the regular file \p Path. Anything else is refused
+/// without waiting: a FIFO would block the client, and the server it starts,
+/// until someone writes to it.
+static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readConfigFile(llvm::StringRef Path) {
+  auto Failed = [&](std::error_code EC, llvm::StringRef Why) {
+    return llvm::createStringError(EC, "cannot read config file '%s': %s",
+                                   Path.str().c_str(), Why.str().c_str());
+  };
+  int Fd = ::open(Path.str().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  auto Close = llvm::make_scope_exit([Fd] {
+    if (Fd >= 0)
+      ::close(Fd);
+  });
+  struct stat Status;
+  if (Fd < 0 || ::fstat(Fd, &Status) != 0) {
+    std::error_code EC(errno, std::generic_category());
+    return Failed(EC, EC.message());
+  }
+  if (!S_ISREG(Status.st_mode))
+    return Failed(std::make_error_code(std::errc::invalid_argument),
+                  "not a regular file");
+  auto Buffer = llvm::MemoryBuffer::getOpenFile(Fd, Path, Status.st_size);
   if (!Buffer)
-    return llvm::createStringError(
-        Buffer.getError(), "cannot read config file '%s': %s",
-        Path.str().c_str(), Buffer.getError().message().c_str());
+    return Failed(Buffer.getError(), Buffer.getError().message());
+  return std::move(*Buffer);
+}
+
+llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
+  auto Buffer = readConfigFile(Path);
+  if (!Buffer)
+    return Buffer.takeError();
   auto Config = parseConfig((*Buffer)->getBuffer(), Path);
   if (!Config)
     return Config.takeError();

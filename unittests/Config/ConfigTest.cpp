@@ -254,6 +254,16 @@ TEST_CASE("loadConfig", "[Config]") {
                Contains("cannot read config file '" + Missing + "'"));
   }
 
+  SECTION("only a regular file is read, and nothing waits for a FIFO") {
+    std::string Fifo = Dir.file("fifo.conf");
+    REQUIRE(::mkfifo(Fifo.c_str(), 0600) == 0);
+    CHECK(loadError(Fifo) ==
+          "cannot read config file '" + Fifo + "': not a regular file");
+    CHECK(loadError(Dir.Path.str().str()) == "cannot read config file '" +
+                                                 Dir.Path.str().str() +
+                                                 "': not a regular file");
+  }
+
   SECTION("errors name the file as given") {
     std::string Path = Dir.file("bad.conf");
     writeFile(Path, "slave a:1\nnonsense 3\n");

@@ -122,6 +122,10 @@
       writes it) runs a program with ARG among its arguments (so after its
       exec, not just its fork) and prints "PID NAME" of it; fails after
       SECONDS (default 30).
+  kill-with-arg ARG
+      Prints "PID NAME" of each process that runs with ARG among its
+      arguments, and kills it (SIGKILL), so that a failing test leaves no
+      such process behind.
   wait-gone FILE [--timeout SECONDS]
       Waits until no process of FILE's "PID NAME" lines (as wait-child,
       slave-pids and server-descendants print them) runs any more; fails
@@ -996,6 +1000,15 @@ def wait_child(args):
         time.sleep(0.05)
 
 
+def kill_with_arg(args):
+    for pid, name in with_arg(args[0], parents()):
+        print("%d %s" % (pid, name))
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def wait_gone(args):
     path, seconds = args[0], 30.0
     if args[1:3] and args[1] == "--timeout":
@@ -1508,6 +1521,7 @@ COMMANDS = {
     "wait-busy": wait_busy,
     "wait-child": wait_child,
     "wait-gone": wait_gone,
+    "kill-with-arg": kill_with_arg,
     "signal": signal_processes,
     "cont-guard": cont_guard,
     "wait-log": wait_log,
