@@ -1,6 +1,7 @@
 //===- Config/Config.cpp - dist.conf: where the slaves are ----------------===//
 
 #include "Config/Config.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Errc.h"
@@ -8,6 +9,10 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace clang::dist;
 
@@ -21,6 +26,28 @@ namespace {
 
 /// A dist.conf has at most this many slots: more is a typo in a port range.
 constexpr unsigned MaxSlots = 65536;
+/// Bounds far above any real config, so that a file that is not one (a
+/// binary, a log) is refused before its bytes reach an error or a log line.
+constexpr size_t MaxFileSize = 1 << 20;
+constexpr size_t MaxLineLength = 4096;
+/// The longest DNS name.
+constexpr size_t MaxHostLength = 253;
+/// A value quoted in an error is cut to this many bytes.
+constexpr size_t MaxQuotedLength = 80;
+
+/// \p Value in quotes for an error message: escaped, so that a binary file
+/// puts no raw bytes on the user's terminal and a NUL cuts nothing short,
+/// and cut, so that a huge word does not flood it.
+std::string quote(llvm::StringRef Value) {
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  OS << '\'';
+  OS.write_escaped(Value.take_front(MaxQuotedLength), /*UseHexEscapes=*/true);
+  if (Value.size() > MaxQuotedLength)
+    OS << "...";
+  OS << '\'';
+  return OS.str();
+}
 
 class LineParser {
 public:
@@ -36,7 +63,7 @@ public:
   llvm::Expected<uint16_t> port(llvm::StringRef Text) const {
     unsigned V;
     if (Text.getAsInteger(10, V) || V == 0 || V > 65535)
-      return error("invalid port '" + Text + "' (expected 1-65535)");
+      return error("invalid port " + quote(Text) + " (expected 1-65535)");
     return static_cast<uint16_t>(V);
   }
 
@@ -44,9 +71,8 @@ public:
                                   unsigned Min, unsigned Max) const {
     unsigned V;
     if (Text.getAsInteger(10, V) || V < Min || V > Max)
-      return error(llvm::formatv("invalid value '{0}' for {1} (expected "
-                                 "{2}-{3})",
-                                 Text, Key, Min, Max));
+      return error(llvm::formatv("invalid value {0} for {1} (expected {2}-{3})",
+                                 quote(Text), Key, Min, Max));
     return V;
   }
 
@@ -60,16 +86,20 @@ public:
     if (Spec.startswith("[")) {
       size_t Close = Spec.find("]:");
       if (Close == llvm::StringRef::npos)
-        return error("invalid slave address '" + Spec + "'");
+        return error("invalid slave address " + quote(Spec));
       Host = Spec.slice(1, Close);
       Ports = Spec.drop_front(Close + 2);
     } else {
       std::tie(Host, Ports) = Spec.rsplit(':');
       if (Ports.empty() || Host.contains(':'))
-        return error("slave '" + Spec + "' has no port (expected HOST:PORT)");
+        return error("slave " + quote(Spec) +
+                     " has no port (expected HOST:PORT)");
     }
     if (Host.empty())
-      return error("slave '" + Spec + "' has no host");
+      return error("slave " + quote(Spec) + " has no host");
+    if (Host.size() > MaxHostLength)
+      return error("host name " + quote(Host) + " is longer than " +
+                   llvm::Twine(MaxHostLength) + " bytes");
     auto [FirstText, LastText] = Ports.split('-');
     // "7000-" is a range missing its end, not port 7000.
     bool IsRange = Ports.contains('-');
@@ -82,7 +112,7 @@ public:
       if (!L)
         return L.takeError();
       if (*L < *First)
-        return error("port range '" + Ports + "' ends before it starts");
+        return error("port range " + quote(Ports) + " ends before it starts");
       Last = *L;
     }
     if (Words.size() == 2) {
@@ -90,7 +120,7 @@ public:
         return error("give a port range or cores=N, not both");
       llvm::StringRef Cores = Words[1];
       if (!Cores.consume_front("cores="))
-        return error("unexpected '" + Words[1] + "' (expected cores=N)");
+        return error("unexpected " + quote(Words[1]) + " (expected cores=N)");
       auto N = number("cores", Cores, 1, 4096);
       if (!N)
         return N.takeError();
@@ -118,10 +148,13 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
   llvm::SmallVector<llvm::StringRef, 0> Lines;
   Text.split(Lines, '\n');
   for (unsigned I = 0; I < Lines.size(); ++I) {
+    LineParser P(FileName, I + 1);
+    if (Lines[I].size() > MaxLineLength)
+      return P.error("line is longer than " + llvm::Twine(MaxLineLength) +
+                     " bytes");
     llvm::StringRef Line = Lines[I].split('#').first.trim();
     if (Line.empty())
       continue;
-    LineParser P(FileName, I + 1);
     llvm::SmallVector<llvm::StringRef, 4> Words;
     llvm::SplitString(Line, Words);
     llvm::StringRef Key = Words[0];
@@ -176,19 +209,48 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       else
         E = P.error("expected 'mode sources' or 'mode preprocessed'");
     } else
-      E = P.error("unknown setting '" + Key + "'");
+      E = P.error("unknown setting " + quote(Key));
     if (E)
       return E;
   }
   return Config;
 }
 
-llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
-  auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/true);
+/// The contents of the regular file \p Path. Anything else is refused
+/// without waiting: a FIFO would block the client, and the server it starts,
+/// until someone writes to it.
+static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readConfigFile(llvm::StringRef Path) {
+  auto Failed = [&](std::error_code EC, llvm::StringRef Why) {
+    return llvm::createStringError(EC, "cannot read config file '%s': %s",
+                                   Path.str().c_str(), Why.str().c_str());
+  };
+  int Fd = ::open(Path.str().c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  auto Close = llvm::make_scope_exit([Fd] {
+    if (Fd >= 0)
+      ::close(Fd);
+  });
+  struct stat Status;
+  if (Fd < 0 || ::fstat(Fd, &Status) != 0) {
+    std::error_code EC(errno, std::generic_category());
+    return Failed(EC, EC.message());
+  }
+  if (!S_ISREG(Status.st_mode))
+    return Failed(std::make_error_code(std::errc::invalid_argument),
+                  "not a regular file");
+  if (static_cast<uint64_t>(Status.st_size) > MaxFileSize)
+    return Failed(std::make_error_code(std::errc::file_too_large),
+                  "larger than 1 MiB");
+  auto Buffer = llvm::MemoryBuffer::getOpenFile(Fd, Path, Status.st_size);
   if (!Buffer)
-    return llvm::createStringError(
-        Buffer.getError(), "cannot read config file '%s': %s",
-        Path.str().c_str(), Buffer.getError().message().c_str());
+    return Failed(Buffer.getError(), Buffer.getError().message());
+  return std::move(*Buffer);
+}
+
+llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
+  auto Buffer = readConfigFile(Path);
+  if (!Buffer)
+    return Buffer.takeError();
   auto Config = parseConfig((*Buffer)->getBuffer(), Path);
   if (!Config)
     return Config.takeError();

@@ -18,6 +18,11 @@ namespace {
 /// A job is offered to at most this many slots before it runs locally.
 constexpr unsigned MaxAttempts = 3;
 
+llvm::Error cannotWrite(const std::string &Path, std::error_code EC) {
+  return llvm::createStringError(EC, "cannot write '%s': %s", Path.c_str(),
+                                 EC.message().c_str());
+}
+
 /// As clang writes an output: into a temporary file beside the target, then
 /// renamed over it, so that nobody ever sees half an object, and with the mode
 /// clang would give a new file under the client's umask.
@@ -30,16 +35,13 @@ llvm::Error writeOutputFile(const std::string &Path, llvm::StringRef Bytes,
       !llvm::sys::fs::is_regular_file(Status)) {
     std::error_code EC;
     llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_None);
-    if (!EC)
-      OS << Bytes;
+    if (EC)
+      return cannotWrite(Path, EC);
+    OS << Bytes;
     OS.close();
-    if (EC || OS.has_error()) {
-      OS.clear_error();
-      return llvm::createStringError(
-          EC ? EC : std::make_error_code(std::errc::io_error),
-          "cannot write '%s'", Path.c_str());
-    }
-    return llvm::Error::success();
+    EC = OS.error();
+    OS.clear_error();
+    return EC ? cannotWrite(Path, EC) : llvm::Error::success();
   }
   int Fd;
   llvm::SmallString<256> TempPath;
@@ -47,20 +49,20 @@ llvm::Error writeOutputFile(const std::string &Path, llvm::StringRef Bytes,
           Path + "-%%%%%%%%.tmp", Fd, TempPath, llvm::sys::fs::OF_None, 0600))
     return llvm::createStringError(EC, "cannot create a file beside '%s': %s",
                                    Path.c_str(), EC.message().c_str());
-  bool Ok = ::fchmod(Fd, 0666 & ~Umask) == 0;
+  std::error_code EC;
+  if (::fchmod(Fd, 0666 & ~Umask) != 0)
+    EC = std::error_code(errno, std::generic_category());
   {
     llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
     OS << Bytes;
     OS.close();
-    Ok = Ok && !OS.has_error();
+    if (!EC)
+      EC = OS.error();
     OS.clear_error();
   }
-  std::error_code EC;
-  if (!Ok || (EC = llvm::sys::fs::rename(TempPath, Path))) {
+  if (EC || (EC = llvm::sys::fs::rename(TempPath, Path))) {
     llvm::sys::fs::remove(TempPath);
-    return llvm::createStringError(
-        EC ? EC : std::make_error_code(std::errc::io_error),
-        "cannot write '%s'", Path.c_str());
+    return cannotWrite(Path, EC);
   }
   return llvm::Error::success();
 }

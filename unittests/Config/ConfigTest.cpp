@@ -245,6 +245,44 @@ TEST_CASE("Too many slots are refused", "[Config]") {
              IsErrorAt("dist.conf:2", "too many slots"));
 }
 
+TEST_CASE("Errors quote the file's words escaped and cut", "[Config]") {
+  // A binary file's bytes, a NUL among them, reach no terminal raw.
+  const char Binary[] = "\177ELF\x02\0\x01\xff x\n";
+  CHECK_THAT(parseError(llvm::StringRef(Binary, sizeof(Binary) - 1)),
+             IsErrorAt("dist.conf:1",
+                       "unknown setting '\\x7FELF\\x02\\x00\\x01\\xFF'"));
+  CHECK_THAT(parseError("slave \"a\\b\"\n"),
+             IsErrorAt("dist.conf:1", "slave '\\\"a\\\\b\\\"' has no port"));
+  // A long word is cut to its first 80 bytes.
+  std::string Long(300, 'k');
+  CHECK(parseError(Long) ==
+        "dist.conf:1: unknown setting '" + Long.substr(0, 80) + "...'");
+  CHECK(parseError(std::string(80, 'k')) ==
+        "dist.conf:1: unknown setting '" + std::string(80, 'k') + "'");
+}
+
+TEST_CASE("Lines are at most 4096 bytes long", "[Config]") {
+  std::string Longest = "slave a:1 # " + std::string(4096 - 12, '.');
+  REQUIRE(Longest.size() == 4096);
+  CHECK(parse("\n" + Longest + "\n").Slaves.size() == 1);
+  // Comments too: every line is bounded, whatever it holds.
+  CHECK_THAT(parseError("slave a:1\n" + Longest + ".\n"),
+             IsErrorAt("dist.conf:2", "line is longer than 4096 bytes"));
+  CHECK_THAT(parseError("slave a:1\n\n# " + std::string(10 << 20, 'x')),
+             IsErrorAt("dist.conf:3", "line is longer than 4096 bytes"));
+}
+
+TEST_CASE("Host names are at most 253 bytes long", "[Config]") {
+  std::string Longest(253, 'h');
+  CHECK(parse("slave " + Longest + ":1").Slaves == ports(Longest, 1, 1));
+  CHECK(parse("slave [" + Longest + "]:1").Slaves == ports(Longest, 1, 1));
+  CHECK_THAT(parseError("\nslave " + Longest + "h:1"),
+             IsErrorAt("dist.conf:2", "host name '" + std::string(80, 'h') +
+                                          "...' is longer than 253 bytes"));
+  CHECK_THAT(parseError("slave [" + Longest + "h]:1"),
+             IsErrorAt("dist.conf:1", "is longer than 253 bytes"));
+}
+
 TEST_CASE("loadConfig", "[Config]") {
   TempDir Dir;
 
@@ -252,6 +290,30 @@ TEST_CASE("loadConfig", "[Config]") {
     std::string Missing = Dir.file("missing.conf");
     CHECK_THAT(loadError(Missing),
                Contains("cannot read config file '" + Missing + "'"));
+  }
+
+  SECTION("only a regular file is read, and nothing waits for a FIFO") {
+    std::string Fifo = Dir.file("fifo.conf");
+    REQUIRE(::mkfifo(Fifo.c_str(), 0600) == 0);
+    CHECK(loadError(Fifo) ==
+          "cannot read config file '" + Fifo + "': not a regular file");
+    CHECK(loadError(Dir.Path.str().str()) == "cannot read config file '" +
+                                                 Dir.Path.str().str() +
+                                                 "': not a regular file");
+  }
+
+  SECTION("a file larger than 1 MiB is refused") {
+    std::string Line = std::string(4095, '#') + "\n";
+    std::string Text;
+    while (Text.size() < (1 << 20))
+      Text += Line;
+    REQUIRE(Text.size() == 1 << 20);
+    std::string Path = Dir.file("big.conf");
+    writeFile(Path, Text);
+    CHECK(unwrap(loadConfig(Path)).Slaves.empty());
+    writeFile(Path, Text + "\n");
+    CHECK(loadError(Path) ==
+          "cannot read config file '" + Path + "': larger than 1 MiB");
   }
 
   SECTION("errors name the file as given") {

@@ -121,6 +121,19 @@
       start-slaves started in DIR, or those of the running local server's
       own slaves (whichever server runs). Prints "PID NAME" of each; fails
       after SECONDS (default 30).
+  wait-child PID_FILE ARG [--timeout SECONDS]
+      Waits until a child of the process whose pid PID_FILE holds (as spawn
+      writes it) runs a program with ARG among its arguments (so after its
+      exec, not just its fork) and prints "PID NAME" of it; fails after
+      SECONDS (default 30).
+  kill-with-arg ARG
+      Prints "PID NAME" of each process that runs with ARG among its
+      arguments, and kills it (SIGKILL), so that a failing test leaves no
+      such process behind.
+  wait-gone FILE [--timeout SECONDS]
+      Waits until no process of FILE's "PID NAME" lines (as wait-child,
+      slave-pids and server-descendants print them) runs any more; fails
+      after SECONDS (default 30), printing those still running.
   signal SIGNAL FILE... [--cont-after SECONDS]
       Sends SIGNAL (KILL, STOP, CONT, TERM or a number) to each process
       named by the first word of each line of the FILEs (as slave-pids,
@@ -654,11 +667,19 @@ def server_descendants(runtime_dir):
             print("%d %s" % (pid, name))
 
 
-def still_running(path):
+def running(path):
+    """The "PID NAME" lines of the file PATH whose process still runs."""
+    left = []
     for line in open(path):
         pid, name = line.split()
         if process_name(int(pid)) == name:
-            print(line.rstrip())
+            left.append(line.rstrip())
+    return left
+
+
+def still_running(path):
+    for line in running(path):
+        print(line)
 
 
 def exit_code(args):
@@ -1014,6 +1035,64 @@ def wait_busy(args):
         time.sleep(0.05)
     sys.exit("fewer than %d slot processes were busy within %g seconds" %
              (count, seconds))
+
+
+def with_arg(arg, pids):
+    """(PID, NAME) of each process of PIDS that runs with ARG among its
+    arguments (so after its exec, not just its fork); this one excepted."""
+    found = []
+    for pid in pids:
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        name = process_name(pid)
+        if name and pid != os.getpid() and arg.encode() in argv[1:]:
+            found.append((pid, name))
+    return found
+
+
+def wait_child(args):
+    pid_file, arg, seconds = args[0], args[1], 30.0
+    if args[2:4] and args[2] == "--timeout":
+        seconds = float(args[3])
+    parent = int(open(pid_file).read())
+    deadline = time.time() + seconds
+    while True:
+        found = with_arg(arg, [p for p, pp in parents().items()
+                               if pp == parent])
+        if found:
+            print("%d %s" % found[0])
+            return
+        if time.time() > deadline:
+            sys.exit("no child of %d runs with %s after %g seconds" %
+                     (parent, arg, seconds))
+        time.sleep(0.05)
+
+
+def kill_with_arg(args):
+    for pid, name in with_arg(args[0], parents()):
+        print("%d %s" % (pid, name))
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def wait_gone(args):
+    path, seconds = args[0], 30.0
+    if args[1:3] and args[1] == "--timeout":
+        seconds = float(args[2])
+    deadline = time.time() + seconds
+    while True:
+        left = running(path)
+        if not left:
+            return
+        if time.time() > deadline:
+            sys.exit("still running after %g seconds:\n%s" %
+                     (seconds, "\n".join(left)))
+        time.sleep(0.05)
 
 
 def signal_number(name):
@@ -1512,6 +1591,9 @@ COMMANDS = {
     "wait-spawned": wait_spawned,
     "slave-pids": slave_pids,
     "wait-busy": wait_busy,
+    "wait-child": wait_child,
+    "wait-gone": wait_gone,
+    "kill-with-arg": kill_with_arg,
     "signal": signal_processes,
     "cont-guard": cont_guard,
     "wait-log": wait_log,
