@@ -55,6 +55,8 @@ class RewriteHazards : public DiagnosticConsumer {
 public:
   std::string Hazard;
   bool CounterInIf = false;
+  /// The preprocessor whose diagnostics come here, once it exists.
+  const Preprocessor *PP = nullptr;
 
   void note(std::string Why) {
     if (Hazard.empty())
@@ -64,10 +66,20 @@ public:
   void HandleDiagnostic(DiagnosticsEngine::Level Level,
                         const Diagnostic &Info) override {
     DiagnosticConsumer::HandleDiagnostic(Level, Info);
-    if (Level >= DiagnosticsEngine::Warning && isLostInRewriting(Info.getID()))
-      note("raises -W" +
-           DiagnosticIDs::getWarningOptionForDiag(Info.getID()).str() +
+    if (Level < DiagnosticsEngine::Warning)
+      return;
+    std::string Option =
+        DiagnosticIDs::getWarningOptionForDiag(Info.getID()).str();
+    if (isLostInRewriting(Info.getID()))
+      note("raises -W" + Option +
            ", which the rewritten source cannot reproduce");
+    // The rewritten source has each #if and #elif evaluated already, so the
+    // slave never sees what evaluating one warned of (-Wundef,
+    // -Wexpansion-to-defined). An error fails the preprocessing anyway.
+    else if (PP && PP->isParsingIfOrElifDirective())
+      note("raises " + (Option.empty() ? "a warning" : "-W" + Option) +
+           " in a preprocessor condition, which the rewritten source no "
+           "longer evaluates");
   }
 };
 
@@ -134,6 +146,7 @@ public:
 protected:
   bool BeginSourceFileAction(CompilerInstance &CI) override {
     Preprocessor &PP = CI.getPreprocessor();
+    Hazards.PP = &PP;
     PP.addPPCallbacks(
         std::make_unique<CounterInCondition>(PP, Hazards.CounterInIf));
     PP.addPPCallbacks(

@@ -201,6 +201,38 @@ TEST_CASE("RewriteIncludes reads the files whole where the directives miss "
   }
 }
 
+TEST_CASE("RewriteIncludes keeps on the client the warnings of its "
+          "evaluation of conditions",
+          "[RewriteIncludes]") {
+  TempDir Dir;
+  makeIncludeDirs(Dir);
+  SharedFileCache Cache(1ull << 30, std::chrono::nanoseconds(0));
+  SubmitJob Submit;
+  Submit.WorkingDir = Dir.Path;
+  auto WhyLocal = [&](std::vector<std::string> Flags) {
+    Submit.Args = cc1Args(Dir, "a.c");
+    Submit.Args.insert(Submit.Args.begin() + 1, Flags.begin(), Flags.end());
+    return prepareJob(Submit, DistributionMode::Preprocessed, Cache)
+        .RunLocallyReason;
+  };
+
+  Dir.write("a.c", "#if UNDEFINED\n#endif\nint x;\n");
+  CHECK(WhyLocal({"-Wundef"}) ==
+        "raises -Wundef in a preprocessor condition, which the rewritten "
+        "source no longer evaluates");
+  CHECK(WhyLocal({}).empty());
+  CHECK(WhyLocal({"-Wundef", "-Werror"}) == "preprocessing failed");
+  // On by default.
+  Dir.write("a.c", "#define HAVE_BAR defined(BAR)\n#if HAVE_BAR\n#endif\n");
+  CHECK(WhyLocal({}) == "raises -Wexpansion-to-defined in a preprocessor "
+                        "condition, which the rewritten source no longer "
+                        "evaluates");
+  // The warnings of a system header's conditions are not shown anyway.
+  Dir.write("sys/sys.h", "#if UNDEFINED\n#endif\n");
+  Dir.write("a.c", "#include <sys.h>\nint x;\n");
+  CHECK(WhyLocal({"-Wundef"}).empty());
+}
+
 TEST_CASE("findTextHazards finds what the dependency directives drop",
           "[RewriteIncludes]") {
   TextHazards None =
