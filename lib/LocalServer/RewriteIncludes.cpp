@@ -291,3 +291,25 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
       {Prepared.MainFile, Rewritten.size(), compress(Rewritten)});
   return "";
 }
+
+std::string clang::dist::whyDiagnosticsDiffer(llvm::StringRef Diagnostics) {
+  // Each token that a paste, a stringizing or a builtin macro makes gets a
+  // line of its own in scratch space. The rewritten source evaluates no #if
+  // or #elif and takes no #include by name, so the tokens those made are
+  // missing on the slave, and every later one is on another line. glibc's
+  // headers do that in the conditions of nearly every translation unit (50
+  // of zstd's 51), so such a job runs on the client only when a diagnostic
+  // shows the line.
+  if (Diagnostics.contains("<scratch space>"))
+    return "its diagnostics point into scratch space, whose lines the "
+           "rewritten source numbers differently";
+  // -Wunused-macros: a macro that only #if, #elif or #include used is
+  // unused in the rewritten source, and clang lists the unused ones in the
+  // order of a hash set of their positions, which the rewritten source
+  // moves. No macro is used there that the files do not use, so a compile
+  // that calls none unused is right.
+  if (Diagnostics.contains("macro is not used"))
+    return "its diagnostics call a macro unused, which the rewritten source "
+           "may call wrongly or in another order";
+  return "";
+}

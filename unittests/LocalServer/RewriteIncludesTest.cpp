@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LocalServer/RewriteIncludes.h"
 #include "ExpectedMatchers.h"
 #include "LocalServer/FileContents.h"
 #include "LocalServer/JobPreparation.h"
@@ -231,6 +232,20 @@ TEST_CASE("RewriteIncludes keeps on the client the warnings of its "
   Dir.write("sys/sys.h", "#if UNDEFINED\n#endif\n");
   Dir.write("a.c", "#include <sys.h>\nint x;\n");
   CHECK(WhyLocal({"-Wundef"}).empty());
+}
+
+TEST_CASE("whyDiagnosticsDiffer spots what the rewritten source may have "
+          "changed",
+          "[RewriteIncludes]") {
+  CHECK(whyDiagnosticsDiffer("a.c:5:7: warning: unused variable 'unused'\n"
+                             "<scratch space>:2:1: note: expanded from here\n")
+            .find("scratch space") != std::string::npos);
+  CHECK(whyDiagnosticsDiffer(
+            "a.c:1:9: error: macro is not used [-Werror,-Wunused-macros]\n")
+            .find("unused") != std::string::npos);
+  CHECK(
+      whyDiagnosticsDiffer("a.c:5:7: warning: unused variable 'x'\n").empty());
+  CHECK(whyDiagnosticsDiffer("").empty());
 }
 
 TEST_CASE("findTextHazards finds what the dependency directives drop",
