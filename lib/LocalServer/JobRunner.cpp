@@ -2,6 +2,7 @@
 
 #include "LocalServer/JobRunner.h"
 #include "LocalServer/JobPreparation.h"
+#include "LocalServer/RewriteIncludes.h"
 #include "Protocol/Compression.h"
 #include "Protocol/Frame.h"
 #include "llvm/Support/CrashRecoveryContext.h"
@@ -279,15 +280,21 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
       Pool, [this, R, Slot, Answer = std::move(Answer)]() mutable {
         CompileResult &Result = Answer.Result;
         AnswerCheck Check = checkAnswers(Cache, Watch, Answer.Consulted);
+        std::string Unfaithful;
+        if (R->Prepared.Job.Kind == SourceKind::RewrittenIncludes)
+          Unfaithful = whyDiagnosticsDiffer(Result.Diagnostics);
         std::string WriteError;
-        if (Check.Outcome == AnswerCheck::Verdict::True && !Result.Unanswerable)
+        if (Check.Outcome == AnswerCheck::Verdict::True &&
+            !Result.Unanswerable && Unfaithful.empty())
           if (llvm::Error E = storeOutputs(R->Prepared, Result, R->Umask))
             WriteError = llvm::toString(std::move(E));
-        boost::asio::post(IO, [this, R, Slot, Check, WriteError,
+        boost::asio::post(IO, [this, R, Slot, Check, Unfaithful, WriteError,
                                Unanswerable = Result.Unanswerable,
                                Result = std::move(Result)]() mutable {
           if (R->Cancelled)
             return;
+          if (!Unfaithful.empty())
+            return runLocally(R, Unfaithful);
           if (Unanswerable)
             return runLocally(R, "the compile lists a directory, which a "
                                  "slave cannot");

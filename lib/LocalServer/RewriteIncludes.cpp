@@ -55,6 +55,8 @@ class RewriteHazards : public DiagnosticConsumer {
 public:
   std::string Hazard;
   bool CounterInIf = false;
+  /// The preprocessor whose diagnostics come here, once it exists.
+  const Preprocessor *PP = nullptr;
 
   void note(std::string Why) {
     if (Hazard.empty())
@@ -64,10 +66,20 @@ public:
   void HandleDiagnostic(DiagnosticsEngine::Level Level,
                         const Diagnostic &Info) override {
     DiagnosticConsumer::HandleDiagnostic(Level, Info);
-    if (Level >= DiagnosticsEngine::Warning && isLostInRewriting(Info.getID()))
-      note("raises -W" +
-           DiagnosticIDs::getWarningOptionForDiag(Info.getID()).str() +
+    if (Level < DiagnosticsEngine::Warning)
+      return;
+    std::string Option =
+        DiagnosticIDs::getWarningOptionForDiag(Info.getID()).str();
+    if (isLostInRewriting(Info.getID()))
+      note("raises -W" + Option +
            ", which the rewritten source cannot reproduce");
+    // The rewritten source has each #if and #elif evaluated already, so the
+    // slave never sees what evaluating one warned of (-Wundef,
+    // -Wexpansion-to-defined). An error fails the preprocessing anyway.
+    else if (PP && PP->isParsingIfOrElifDirective())
+      note("raises " + (Option.empty() ? "a warning" : "-W" + Option) +
+           " in a preprocessor condition, which the rewritten source no "
+           "longer evaluates");
   }
 };
 
@@ -134,6 +146,7 @@ public:
 protected:
   bool BeginSourceFileAction(CompilerInstance &CI) override {
     Preprocessor &PP = CI.getPreprocessor();
+    Hazards.PP = &PP;
     PP.addPPCallbacks(
         std::make_unique<CounterInCondition>(PP, Hazards.CounterInIf));
     PP.addPPCallbacks(
@@ -276,5 +289,27 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
   Prepared.Job.Kind = SourceKind::RewrittenIncludes;
   Prepared.Job.Files.push_back(
       {Prepared.MainFile, Rewritten.size(), compress(Rewritten)});
+  return "";
+}
+
+std::string clang::dist::whyDiagnosticsDiffer(llvm::StringRef Diagnostics) {
+  // Each token that a paste, a stringizing or a builtin macro makes gets a
+  // line of its own in scratch space. The rewritten source evaluates no #if
+  // or #elif and takes no #include by name, so the tokens those made are
+  // missing on the slave, and every later one is on another line. glibc's
+  // headers do that in the conditions of nearly every translation unit (50
+  // of zstd's 51), so such a job runs on the client only when a diagnostic
+  // shows the line.
+  if (Diagnostics.contains("<scratch space>"))
+    return "its diagnostics point into scratch space, whose lines the "
+           "rewritten source numbers differently";
+  // -Wunused-macros: a macro that only #if, #elif or #include used is
+  // unused in the rewritten source, and clang lists the unused ones in the
+  // order of a hash set of their positions, which the rewritten source
+  // moves. No macro is used there that the files do not use, so a compile
+  // that calls none unused is right.
+  if (Diagnostics.contains("macro is not used"))
+    return "its diagnostics call a macro unused, which the rewritten source "
+           "may call wrongly or in another order";
   return "";
 }

@@ -2,7 +2,8 @@
 //
 // Preprocesses a job in process the way -frewrite-includes does (includes
 // inlined, macros kept, so that the slave's diagnostics are clang's own) and
-// writes its dependency file, as the local compile would have.
+// writes its dependency file, as the local compile would have; and says
+// which of a slave's diagnostics the rewritten source may have changed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,7 +11,12 @@
 #define CLANG_DIST_LOCALSERVER_REWRITEINCLUDES_H
 
 #include "LocalServer/JobPreparation.h"
-#include "clang/Frontend/CompilerInvocation.h"
+
+namespace clang {
+// Only declared: the job runner asks about a result, and clang's Frontend
+// headers cost each file that includes them ~30 s of compile time.
+class CompilerInvocation;
+} // namespace clang
 
 namespace clang::dist {
 
@@ -22,6 +28,10 @@ std::string whyNotRewritable(const CompilerInvocation &Inv);
 /// must run locally after all, or "".
 std::string rewriteIncludes(CompilerInvocation Inv, const SubmitJob &Submit,
                             SharedFileCache &Cache, PreparedJob &Prepared);
+
+/// Why the diagnostics a slave printed for the rewritten source may not be
+/// clang-16's, or "": the job runs locally after all then.
+std::string whyDiagnosticsDiffer(llvm::StringRef Diagnostics);
 
 } // namespace clang::dist
 

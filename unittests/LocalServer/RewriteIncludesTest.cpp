@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LocalServer/RewriteIncludes.h"
 #include "ExpectedMatchers.h"
 #include "LocalServer/FileContents.h"
 #include "LocalServer/JobPreparation.h"
@@ -41,10 +42,25 @@ std::vector<std::string> cc1Args(const TempDir &Dir, llvm::StringRef Main) {
           Main.str()};
 }
 
-void makeIncludeDirs(const TempDir &Dir) {
-  REQUIRE(!llvm::sys::fs::create_directory(Dir.file("inc")));
-  REQUIRE(!llvm::sys::fs::create_directory(Dir.file("sys")));
-}
+/// A job of the preprocessed mode on a.c, in a directory of its own with
+/// the include directories that cc1Args names.
+class RewriteFixture {
+protected:
+  RewriteFixture() {
+    REQUIRE(!llvm::sys::fs::create_directory(Dir.file("inc")));
+    REQUIRE(!llvm::sys::fs::create_directory(Dir.file("sys")));
+    Submit.WorkingDir = Dir.Path;
+    Submit.Args = cc1Args(Dir, "a.c");
+  }
+
+  PreparedJob prepare() {
+    return prepareJob(Submit, DistributionMode::Preprocessed, Cache);
+  }
+
+  TempDir Dir;
+  SharedFileCache Cache{1ull << 30, std::chrono::nanoseconds(0)};
+  SubmitJob Submit;
+};
 
 /// What clang's own rewriter prints for the job, reading the disk itself.
 std::string clangsRewrite(const SubmitJob &Submit) {
@@ -86,10 +102,9 @@ std::string serversRewrite(const PreparedJob &Prepared) {
 
 } // namespace
 
-TEST_CASE("RewriteIncludes prints what clang's rewriter prints",
-          "[RewriteIncludes]") {
-  TempDir Dir;
-  makeIncludeDirs(Dir);
+TEST_CASE_METHOD(RewriteFixture,
+                 "RewriteIncludes prints what clang's rewriter prints",
+                 "[RewriteIncludes]") {
   // Guards, #pragma once, conditions on macros the headers define,
   // __has_include, #include_next, a computed #include, skipped blocks with
   // directives in them, code between the directives that looks like one, a
@@ -113,53 +128,35 @@ TEST_CASE("RewriteIncludes prints what clang's rewriter prints",
                    "#endif\n"
                    "#define HEADER <stdio.h>\n#include HEADER\n"
                    "int main(void) { return guarded + once; }\n");
-  SubmitJob Submit;
-  Submit.WorkingDir = Dir.Path;
-  Submit.Args = cc1Args(Dir, "a.c");
-  SharedFileCache Cache(1ull << 30, std::chrono::nanoseconds(0));
   std::string Expected = clangsRewrite(Submit);
   CHECK(Expected.find("int crlf;") != std::string::npos);
   CHECK(Expected.find("int level2;") != std::string::npos);
-  CHECK(serversRewrite(prepareJob(Submit, DistributionMode::Preprocessed,
-                                  Cache)) == Expected);
+  CHECK(serversRewrite(prepare()) == Expected);
   // Again, with every file's directives from the cache.
-  CHECK(serversRewrite(prepareJob(Submit, DistributionMode::Preprocessed,
-                                  Cache)) == Expected);
+  CHECK(serversRewrite(prepare()) == Expected);
 }
 
-TEST_CASE("RewriteIncludes leaves #error to the slave", "[RewriteIncludes]") {
+TEST_CASE_METHOD(RewriteFixture, "RewriteIncludes leaves #error to the slave",
+                 "[RewriteIncludes]") {
   // A run over the dependency directives does not see #error, which they
   // leave out; the slave's compile of the rewritten source reports it.
-  TempDir Dir;
-  makeIncludeDirs(Dir);
   Dir.write("inc/old.h", "#error this header is too old\n");
   Dir.write("a.c", "#include \"old.h\"\n");
-  SubmitJob Submit;
-  Submit.WorkingDir = Dir.Path;
-  Submit.Args = cc1Args(Dir, "a.c");
-  SharedFileCache Cache(1ull << 30, std::chrono::nanoseconds(0));
-  std::string Text =
-      serversRewrite(prepareJob(Submit, DistributionMode::Preprocessed, Cache));
+  std::string Text = serversRewrite(prepare());
   CHECK(Text.find("#error this header is too old") != std::string::npos);
 }
 
-TEST_CASE("RewriteIncludes reads the files whole where the directives miss "
-          "something",
-          "[RewriteIncludes]") {
-  TempDir Dir;
-  makeIncludeDirs(Dir);
-  SharedFileCache Cache(1ull << 30, std::chrono::nanoseconds(0));
-  SubmitJob Submit;
-  Submit.WorkingDir = Dir.Path;
-
+TEST_CASE_METHOD(RewriteFixture,
+                 "RewriteIncludes reads the files whole where the directives "
+                 "miss something",
+                 "[RewriteIncludes]") {
   SECTION("a #line directive, which the rewriter's line markers undo") {
     Dir.write("inc/generated.h",
               "#line 100 \"grammar.y\"\n#ifdef RULE\nint rule;\n#endif\n");
     Dir.write("a.c", "#include \"generated.h\"\n");
-    Submit.Args = cc1Args(Dir, "a.c");
-    CHECK(prepareJob(Submit, DistributionMode::Preprocessed, Cache)
-              .RunLocallyReason == "uses #line or line markers, which the "
-                                   "rewritten source's own line markers undo");
+    CHECK(prepare().RunLocallyReason == "uses #line or line markers, which "
+                                        "the rewritten source's own line "
+                                        "markers undo");
   }
 
   SECTION("#pragma GCC system_header makes what a user header includes next "
@@ -168,9 +165,7 @@ TEST_CASE("RewriteIncludes reads the files whole where the directives miss "
               "#pragma GCC system_header\n#include \"loud.h\"\n");
     Dir.write("inc/loud.h", "int loud;\n");
     Dir.write("a.c", "#include \"quiet.h\"\n");
-    Submit.Args = cc1Args(Dir, "a.c");
-    std::string Text = serversRewrite(
-        prepareJob(Submit, DistributionMode::Preprocessed, Cache));
+    std::string Text = serversRewrite(prepare());
     CHECK(Text == clangsRewrite(Submit));
     CHECK(Text.find("loud.h\" 1 3") != std::string::npos);
   }
@@ -180,9 +175,7 @@ TEST_CASE("RewriteIncludes reads the files whole where the directives miss "
               "#pragma clang diagnostic warning \"-Wnewline-eof\"\n");
     Dir.write("inc/last.h", "int last;");
     Dir.write("a.c", "#include \"strict.h\"\n#include \"last.h\"\n");
-    Submit.Args = cc1Args(Dir, "a.c");
-    PreparedJob Prepared =
-        prepareJob(Submit, DistributionMode::Preprocessed, Cache);
+    PreparedJob Prepared = prepare();
     CHECK(Prepared.RunLocallyReason ==
           "raises -Wnewline-eof, which the rewritten source cannot reproduce");
   }
@@ -193,12 +186,51 @@ TEST_CASE("RewriteIncludes reads the files whole where the directives miss "
     // the slave ignores the warning, since the rewritten source is full of
     // line markers of the rewriter's.
     Dir.write("a.c", "int before;\n# 10 \"grammar.y\"\nint rule;\n");
-    Submit.Args = cc1Args(Dir, "a.c");
     Submit.Args.insert(Submit.Args.begin() + 1, "-Wgnu-line-marker");
-    CHECK(prepareJob(Submit, DistributionMode::Preprocessed, Cache)
-              .RunLocallyReason == "raises -Wgnu-line-marker, which the "
-                                   "rewritten source cannot reproduce");
+    CHECK(prepare().RunLocallyReason == "raises -Wgnu-line-marker, which the "
+                                        "rewritten source cannot reproduce");
   }
+}
+
+TEST_CASE_METHOD(RewriteFixture,
+                 "RewriteIncludes keeps on the client the warnings of its "
+                 "evaluation of conditions",
+                 "[RewriteIncludes]") {
+  auto WhyLocal = [&](std::vector<std::string> Flags) {
+    Submit.Args = cc1Args(Dir, "a.c");
+    Submit.Args.insert(Submit.Args.begin() + 1, Flags.begin(), Flags.end());
+    return prepare().RunLocallyReason;
+  };
+
+  Dir.write("a.c", "#if UNDEFINED\n#endif\nint x;\n");
+  CHECK(WhyLocal({"-Wundef"}) ==
+        "raises -Wundef in a preprocessor condition, which the rewritten "
+        "source no longer evaluates");
+  CHECK(WhyLocal({}).empty());
+  CHECK(WhyLocal({"-Wundef", "-Werror"}) == "preprocessing failed");
+  // On by default.
+  Dir.write("a.c", "#define HAVE_BAR defined(BAR)\n#if HAVE_BAR\n#endif\n");
+  CHECK(WhyLocal({}) == "raises -Wexpansion-to-defined in a preprocessor "
+                        "condition, which the rewritten source no longer "
+                        "evaluates");
+  // The warnings of a system header's conditions are not shown anyway.
+  Dir.write("sys/sys.h", "#if UNDEFINED\n#endif\n");
+  Dir.write("a.c", "#include <sys.h>\nint x;\n");
+  CHECK(WhyLocal({"-Wundef"}).empty());
+}
+
+TEST_CASE("whyDiagnosticsDiffer spots what the rewritten source may have "
+          "changed",
+          "[RewriteIncludes]") {
+  CHECK(whyDiagnosticsDiffer("a.c:5:7: warning: unused variable 'unused'\n"
+                             "<scratch space>:2:1: note: expanded from here\n")
+            .find("scratch space") != std::string::npos);
+  CHECK(whyDiagnosticsDiffer(
+            "a.c:1:9: error: macro is not used [-Werror,-Wunused-macros]\n")
+            .find("unused") != std::string::npos);
+  CHECK(
+      whyDiagnosticsDiffer("a.c:5:7: warning: unused variable 'x'\n").empty());
+  CHECK(whyDiagnosticsDiffer("").empty());
 }
 
 TEST_CASE("findTextHazards finds what the dependency directives drop",
