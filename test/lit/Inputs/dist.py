@@ -42,6 +42,13 @@
   closed-port [CONFIG [LINE]...]
       Prints a loopback port nobody listens on; with CONFIG, also writes a
       config naming it ("slave 127.0.0.1:PORT"), then each LINE.
+  blackhole DIR N [--lifetime SECONDS]
+      Listens on N loopback ports the system chooses and never accepts a
+      connection (the kernel completes TCP's handshake, then nothing answers:
+      a slave whose host stopped without closing anything), and writes
+      DIR/dist.conf naming them, one slave line each. Its pid goes to
+      DIR/blackhole.pid (for signal); it exits after SECONDS (default 60).
+      (blackhole-serve is its background half.)
   hello PORT VERSION CLANG_VERSION [--bad-proof]
       Sends a Hello with the given protocol and clang version to a slave and
       prints its HelloReply (the first frame it answers with). PORT may also
@@ -127,6 +134,12 @@
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
+  log-interval GLOB FROM TO MAX
+      In the first file matching GLOB (a server log, say) with a line
+      containing FROM, takes the first such line and the first after it
+      containing TO, and prints the seconds between their timestamps and
+      whether that is at most MAX ("yes" or "NO"); fails if there are no
+      such lines.
   wait-new-server RUNTIME_DIR PID_FILE [--timeout SECONDS]
       Waits until a local server of RUNTIME_DIR runs whose pid is not in
       PID_FILE (as server-pids wrote it) and prints its pid; fails after
@@ -439,6 +452,35 @@ def closed_port(args):
             f.write("slave 127.0.0.1:%d\n" % port)
             for line in args[1:]:
                 f.write(line + "\n")
+
+
+def blackhole(args):
+    out_dir, n, lifetime = args[0], int(args[1]), 60
+    if args[2:3] == ["--lifetime"]:
+        lifetime = float(args[3])
+    os.makedirs(out_dir, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "blackhole-serve", str(n),
+         str(lifetime)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    ports = [int(proc.stdout.readline()) for _ in range(n)]
+    with open(os.path.join(out_dir, "blackhole.pid"), "w") as f:
+        f.write("%d\n" % proc.pid)
+    with open(os.path.join(out_dir, "dist.conf"), "w") as f:
+        for port in ports:
+            f.write("slave 127.0.0.1:%d\n" % port)
+
+
+def blackhole_serve(args):
+    sockets = []
+    for _ in range(int(args[0])):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        sockets.append(s)
+        print(s.getsockname()[1], flush=True)
+    time.sleep(float(args[1]))
 
 
 def frame(msg_type, payload):
@@ -1011,6 +1053,31 @@ def wait_log(args):
         time.sleep(0.05)
 
 
+def log_interval(args):
+    import datetime
+    import glob
+    pattern, start, end, most = args[0], args[1], args[2], float(args[3])
+    for path in sorted(glob.glob(pattern)):
+        with open(path, errors="replace") as f:
+            lines = f.read().splitlines()
+        first = next((i for i, l in enumerate(lines) if start in l), None)
+        if first is None:
+            continue
+        last = next((i for i in range(first + 1, len(lines))
+                     if end in lines[i]), None)
+        if last is None:
+            break
+        # Each line starts with "YYYY-MM-DD HH:MM:SS.mmm".
+        at = [datetime.datetime.strptime(lines[i][:23], "%Y-%m-%d %H:%M:%S.%f")
+              for i in (first, last)]
+        seconds = (at[1] - at[0]).total_seconds()
+        print("from '%s' to '%s': %.1f seconds (at most %g: %s)" %
+              (start, end, seconds, most, "yes" if seconds <= most else "NO"))
+        return
+    sys.exit("no line with '%s' followed by one with '%s' in %s" %
+             (start, end, pattern))
+
+
 def wait_new_server(args):
     runtime_dir, old_file, seconds = args[0], args[1], 30.0
     if args[2:4] and args[2] == "--timeout":
@@ -1424,6 +1491,9 @@ COMMANDS = {
     "server-pids": lambda args: [print(pid) for pid in server_pids(args[0])],
     "wait-no-server": lambda args: wait_no_server(args[0], float(args[1])),
     "closed-port": closed_port,
+    "blackhole": blackhole,
+    "blackhole-serve": blackhole_serve,
+    "log-interval": log_interval,
     "hello": hello,
     "server-descendants": lambda args: server_descendants(args[0]),
     "still-running": lambda args: still_running(args[0]),
