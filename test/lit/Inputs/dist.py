@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
 """Helpers for clang-dist's lit tests: real processes, real sockets.
 
+Every wait below that fails a test after SECONDS (spawn, wait-spawned,
+wait-busy, wait-log, wait-no-server, wait-new-server, wait-clients) counts
+them as an idle machine would: while more threads are runnable than there
+are cores, a second counts for the share of a core each gets, and each
+counts for less again in a sanitizer build ($CLANG_DIST_TEST_SLOWDOWN, which
+lit sets). A loaded machine makes the tests slower, not red; a hang leaves
+the cores idle and fails in about SECONDS all the same.
+
   start-slaves DIR [--cores N] [--cache-size SIZE] [--secret FILE]
                [--config-line LINE]... [--bind ADDRESS] [--netns NAME]
                [--host HOSTS_DIR K]
@@ -260,6 +268,30 @@ def start_slaves(args):
             f.write(line + "\n")
 
 
+def core_share():
+    """The share of a core that a runnable thread gets right now."""
+    with open("/proc/stat") as f:
+        running = next(int(l.split()[1]) for l in f
+                       if l.startswith("procs_running "))
+    # This process is one of them.
+    return min(1.0, os.cpu_count() / max(1, running - 1))
+
+
+class Deadline:
+    """SECONDS of waiting, counted as the module's docstring says."""
+
+    def __init__(self, seconds):
+        self.left = seconds * float(
+            os.environ.get("CLANG_DIST_TEST_SLOWDOWN", "1"))
+        self.last = time.monotonic()
+
+    def passed(self):
+        now = time.monotonic()
+        self.left -= (now - self.last) * core_share()
+        self.last = now
+        return self.left <= 0
+
+
 def host_names(hosts_dir, k):
     import hashlib
     key = hashlib.sha1(os.path.abspath(hosts_dir).encode()).hexdigest()
@@ -425,9 +457,9 @@ def server_pids(runtime_dir):
 
 
 def wait_no_server(runtime_dir, seconds):
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     while server_pids(runtime_dir):
-        if time.time() > deadline:
+        if deadline.passed():
             sys.exit("a local server still runs after %s seconds" % seconds)
         time.sleep(0.1)
 
@@ -858,9 +890,12 @@ def spawn_run(args):
         proc = subprocess.Popen(args[4:], stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=err, start_new_session=True)
     write_atomically(base + ".pid", "%d\n" % proc.pid)
-    try:
-        text = "exit code: %d\n" % proc.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
+    deadline = Deadline(seconds)
+    while proc.poll() is None and not deadline.passed():
+        time.sleep(0.05)
+    if proc.returncode is not None:
+        text = "exit code: %d\n" % proc.returncode
+    else:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -874,10 +909,10 @@ def wait_spawned(args):
     out_dir, seconds, names = args[0], 60.0, args[1:]
     if names[0] == "--timeout":
         seconds, names = float(names[1]), names[2:]
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     for name in names:
         base = os.path.join(out_dir, name)
-        while not os.path.exists(base + ".rc") and time.time() < deadline:
+        while not os.path.exists(base + ".rc") and not deadline.passed():
             time.sleep(0.05)
         if os.path.exists(base + ".rc"):
             sys.stdout.write("%s: %s" % (name, open(base + ".rc").read()))
@@ -963,8 +998,8 @@ def wait_busy(args):
         rest = rest[2:]
     threshold = 0.3 * os.sysconf("SC_CLK_TCK")
     start = {}
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    deadline = Deadline(seconds)
+    while not deadline.passed():
         if slaves_dir:
             slots = slave_processes(slaves_dir)
         else:
@@ -1039,7 +1074,7 @@ def wait_log(args):
     pattern, text, seconds = args[0], args[1], 30.0
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     while True:
         for path in sorted(glob.glob(pattern)):
             with open(path, errors="replace") as f:
@@ -1047,7 +1082,7 @@ def wait_log(args):
                     if text in line:
                         print(line.rstrip("\n"))
                         return
-        if time.time() > deadline:
+        if deadline.passed():
             sys.exit("no line with '%s' in %s within %g seconds" %
                      (text, pattern, seconds))
         time.sleep(0.05)
@@ -1083,8 +1118,8 @@ def wait_new_server(args):
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
     old = {int(l) for l in open(old_file) if l.strip()}
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    deadline = Deadline(seconds)
+    while not deadline.passed():
         new = [p for p in server_pids(runtime_dir) if p not in old]
         if new:
             print(new[0])
@@ -1112,7 +1147,7 @@ def wait_clients(args):
     runtime_dir, wanted, seconds = args[0], int(args[1]), 30.0
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     while True:
         # Connections the running servers hold: not those of a killed one
         # whose descriptors the kernel has not closed yet.
@@ -1133,7 +1168,7 @@ def wait_clients(args):
                     connected += 1
         if connected >= wanted:
             return
-        if time.time() > deadline:
+        if deadline.passed():
             sys.exit("%d client connections, not %d, after %g seconds" %
                      (connected, wanted, seconds))
         time.sleep(0.05)
