@@ -142,6 +142,12 @@ the cores idle and fails in about SECONDS all the same.
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
+  rewrite-backoffs RUNTIME_DIR PORTS_FILE TEXT
+      Replaces the contents of the backoff file of RUNTIME_DIR (a local
+      server's server-<hash>.backoff) that names the first port of
+      PORTS_FILE (one a line, as closed-port prints them) with TEXT, in
+      which {1}, {2}... stand for the ports of PORTS_FILE and \n for a line
+      break.
   log-interval GLOB FROM TO MAX
       In the first file matching GLOB (a server log, say) with a line
       containing FROM, takes the first such line and the first after it
@@ -1088,6 +1094,19 @@ def wait_log(args):
         time.sleep(0.05)
 
 
+def rewrite_backoffs(args):
+    import glob
+    runtime_dir, ports, text = args[0], open(args[1]).read().split(), args[2]
+    text = text.replace("\\n", "\n")
+    for i, port in enumerate(ports, 1):
+        text = text.replace("{%d}" % i, port)
+    for path in glob.glob(os.path.join(runtime_dir, "server-*.backoff")):
+        if (":%s " % ports[0]) in open(path).read():
+            write_atomically(path, text)
+            return
+    sys.exit("no backoff file in %s names port %s" % (runtime_dir, ports[0]))
+
+
 def log_interval(args):
     import datetime
     import glob
@@ -1529,6 +1548,7 @@ COMMANDS = {
     "blackhole": blackhole,
     "blackhole-serve": blackhole_serve,
     "log-interval": log_interval,
+    "rewrite-backoffs": rewrite_backoffs,
     "hello": hello,
     "server-descendants": lambda args: server_descendants(args[0]),
     "still-running": lambda args: still_running(args[0]),
