@@ -36,7 +36,7 @@ clang::dist::serverPaths(llvm::StringRef RuntimeDir,
                          llvm::StringRef ConfigPath) {
   std::string Base = (RuntimeDir + "/server-" + configHash(ConfigPath)).str();
   ServerPaths P{Base + ".sock", Base + ".lock", Base + ".start", Base + ".log",
-               Base + ".secret"};
+               Base + ".secret", Base + ".backoff"};
   if (P.Socket.size() >= sizeof(sockaddr_un::sun_path))
     return llvm::createStringError(llvm::errc::filename_too_long,
                                    "socket path '%s' is longer than %zu bytes; "

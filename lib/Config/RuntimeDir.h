@@ -32,6 +32,8 @@ struct ServerPaths {
   std::string Log;
   /// The secret between the server and the slaves it starts on this machine.
   std::string SlaveSecret;
+  /// The slots backed off after failures, for the config's next server.
+  std::string Backoffs;
 };
 
 /// 16 hex digits naming the server of \p ConfigPath ("" is the built-in

@@ -8,6 +8,7 @@
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include <atomic>
 #include <ctime>
@@ -141,12 +142,89 @@ struct JobRunner::Running {
 
 JobRunner::JobRunner(boost::asio::io_context &IO,
                      boost::asio::thread_pool &Pool, const DistConfig &Config,
-                     std::vector<SlaveEndpoint> Slaves, Logger &Log)
+                     std::vector<SlaveEndpoint> Slaves,
+                     std::string BackoffsPath, Logger &Log)
     : IO(IO), Pool(Pool), Config(Config), Log(Log),
-      Slots(Slaves.size(), Config.SlaveBackoff) {
+      Slots(Slaves.size(), Config.SlaveBackoff),
+      BackoffsPath(std::move(BackoffsPath)) {
   for (SlaveEndpoint &E : Slaves)
     Clients.push_back(
         std::make_unique<SlaveClient>(IO, std::move(E), Config, Book));
+  if (!this->BackoffsPath.empty())
+    restoreBackoffs();
+}
+
+void JobRunner::restoreBackoffs() {
+  auto Buffer = llvm::MemoryBuffer::getFile(BackoffsPath);
+  if (!Buffer) {
+    if (Buffer.getError() != std::errc::no_such_file_or_directory)
+      Log.log("cannot read '" + BackoffsPath +
+              "': " + Buffer.getError().message());
+    return;
+  }
+  llvm::Expected<std::vector<SlotBackoff>> Read =
+      parseSlotBackoffs((*Buffer)->getBuffer());
+  if (!Read)
+    return Log.log("ignoring '" + BackoffsPath +
+                   "': " + llvm::toString(Read.takeError()));
+  int64_t Now = std::time(nullptr);
+  auto SteadyNow = std::chrono::steady_clock::now();
+  for (SlotBackoff &B : *Read) {
+    // The file may come from a config with a longer backoff, or from before
+    // the clock was set back.
+    int64_t Left =
+        std::min<int64_t>(B.Until - Now, Config.SlaveBackoff.count());
+    if (Left <= 0)
+      continue;
+    bool Listed = false;
+    for (size_t Slot = 0; Slot != Clients.size(); ++Slot)
+      if (Clients[Slot]->endpoint().str() == B.Slot) {
+        Slots.backOff(Slot, SteadyNow + std::chrono::seconds(Left), SteadyNow);
+        Listed = true;
+      }
+    if (!Listed)
+      continue;
+    Log.log(llvm::formatv("slave {0} backed off for {1}s more: an earlier "
+                          "server found: {2}",
+                          B.Slot, Left, B.Reason));
+    B.Until = Now + Left;
+    Backoffs.push_back(std::move(B));
+  }
+}
+
+void JobRunner::rememberBackoff(size_t Slot, std::string Reason) {
+  if (BackoffsPath.empty() || Config.SlaveBackoff.count() == 0)
+    return;
+  int64_t Now = std::time(nullptr);
+  std::string Name = Clients[Slot]->endpoint().str();
+  llvm::erase_if(Backoffs, [&](const SlotBackoff &B) {
+    return B.Until <= Now || B.Slot == Name;
+  });
+  Backoffs.push_back(
+      {std::move(Name), Now + Config.SlaveBackoff.count(), std::move(Reason)});
+  if (llvm::Error E = writeSlotBackoffs(BackoffsPath, Backoffs))
+    Log.log("cannot write '" + BackoffsPath +
+            "': " + llvm::toString(std::move(E)));
+}
+
+std::string JobRunner::backedOff() const {
+  return llvm::formatv(" (backed off for {0}s)", Config.SlaveBackoff.count());
+}
+
+void JobRunner::probeSlots() {
+  auto Now = std::chrono::steady_clock::now();
+  for (size_t Slot = 0; Slot != Clients.size(); ++Slot) {
+    if (Slots.isBusy(Slot) || Slots.isBackedOff(Slot, Now))
+      continue;
+    Clients[Slot]->probe([this, Slot](llvm::Expected<SlaveAnswer> Result) {
+      std::string Message = llvm::toString(Result.takeError());
+      Log.log("slave " + Clients[Slot]->endpoint().str() +
+              " failed: " + Message + backedOff());
+      rememberBackoff(Slot, Message);
+      auto Now = std::chrono::steady_clock::now();
+      Slots.backOff(Slot, Now + Config.SlaveBackoff, Now);
+    });
+  }
 }
 
 JobRunner::~JobRunner() = default;
@@ -208,6 +286,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
 void JobRunner::attempt(std::shared_ptr<Running> R) {
   if (Clients.empty())
     return runLocally(R, "no slaves configured");
+  probeSlots();
   Slots.acquire(
       [this, R](std::optional<size_t> Slot) {
         if (R->Cancelled) {
@@ -254,10 +333,9 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
               R->LastError =
                   llvm::formatv("slave {0} failed: {1}", Where.str(), Message);
               Log.log(R->Source + ": " + R->LastError +
-                      (BackOff ? llvm::formatv(" (backed off for {0}s)",
-                                               Config.SlaveBackoff.count())
-                                     .str()
-                               : std::string()));
+                      (BackOff ? backedOff() : std::string()));
+              if (BackOff)
+                rememberBackoff(Slot, Message);
               if (Kind == SlaveFailure::Lost && ++R->SlotsLost == 2)
                 return runLocally(R, "the job ended two slave processes; it "
                                      "probably crashes clang");

@@ -16,6 +16,7 @@
 #include "LocalServer/FileCache.h"
 #include "LocalServer/Scheduler.h"
 #include "LocalServer/SlaveClient.h"
+#include "LocalServer/SlotBackoffs.h"
 #include "Protocol/Messages.h"
 #include "Support/Log.h"
 #include <boost/asio.hpp>
@@ -30,10 +31,13 @@ class JobRunner {
 public:
   using DoneFn = std::function<void(JobOutcome)>;
 
-  /// All calls on \p IO's thread; blocking work goes to \p Pool.
+  /// All calls on \p IO's thread; blocking work goes to \p Pool. The slots
+  /// that \p BackoffsPath says an earlier server backed off start backed off,
+  /// and every backoff is written there for the next server; no path: none
+  /// (the server's own slaves, on new ports each time).
   JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
             const DistConfig &Config, std::vector<SlaveEndpoint> Slaves,
-            Logger &Log);
+            std::string BackoffsPath, Logger &Log);
   ~JobRunner();
 
   /// Cancels the job it was returned for: nothing more is written for it and
@@ -57,6 +61,17 @@ public:
 private:
   struct Running;
   void attempt(std::shared_ptr<Running> R);
+  /// Connects to every idle slot that is neither connected nor backed off,
+  /// all at once: a job that finds its slot down then finds the others
+  /// tried already, instead of trying them one connect timeout after another.
+  void probeSlots();
+  /// Backs off the slots an earlier server of the config backed off, for
+  /// the time it had left, at most our own backoff.
+  void restoreBackoffs();
+  /// Writes \p Slot's backoff down for the next server.
+  void rememberBackoff(size_t Slot, std::string Reason);
+  /// What a log line about a failed slot that was backed off ends with.
+  std::string backedOff() const;
   /// On the pool: checks the answers the compile used, then stores its
   /// outputs.
   void finishRemote(std::shared_ptr<Running> R, size_t Slot,
@@ -72,6 +87,9 @@ private:
   AnswerBook Book{Cache, Watch};
   std::vector<std::unique_ptr<SlaveClient>> Clients;
   Scheduler Slots;
+  std::string BackoffsPath;
+  /// The backoffs written to BackoffsPath, some perhaps expired.
+  std::vector<SlotBackoff> Backoffs;
   uint64_t NextJobId = 1;
   std::atomic<int64_t> PreparationCpu{0};
   std::map<std::string, uint64_t> Compiled;

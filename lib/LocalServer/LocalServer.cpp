@@ -241,8 +241,10 @@ int Server::run() {
                         Config.Path.empty() ? "built-in default config"
                                             : Config.Path,
                         Slaves.size()));
-  Runner =
-      std::make_unique<JobRunner>(IO, Pool, Config, std::move(Slaves), Log);
+  Runner = std::make_unique<JobRunner>(
+      IO, Pool, Config, std::move(Slaves),
+      Options.Config.Slaves.empty() ? std::string() : Options.Paths.Backoffs,
+      Log);
 
   Signals.async_wait([this](boost::system::error_code EC, int Sig) {
     if (!EC)

@@ -1,6 +1,7 @@
 //===- LocalServer/Scheduler.cpp - Which slave slot gets the next job -----===//
 
 #include "LocalServer/Scheduler.h"
+#include <algorithm>
 #include <cassert>
 
 using namespace clang::dist;
@@ -42,6 +43,13 @@ void Scheduler::release(size_t Slot, bool Failed, Clock::time_point Now) {
   States[Slot].Busy = false;
   if (Failed)
     States[Slot].BackedOffUntil = Now + Backoff;
+  dispatch(Now);
+}
+
+void Scheduler::backOff(size_t Slot, Clock::time_point Until,
+                        Clock::time_point Now) {
+  States[Slot].BackedOffUntil = std::max(States[Slot].BackedOffUntil, Until);
+  // The waiting jobs may have had no other slot left.
   dispatch(Now);
 }
 

@@ -37,6 +37,10 @@ public:
   void acquire(ReadyFn Ready, Clock::time_point Now);
   /// Ends the job on \p Slot. A failed slot is backed off until Now + Backoff.
   void release(size_t Slot, bool Failed, Clock::time_point Now);
+  /// Backs off \p Slot, busy or not, until \p Until at least: a slot found
+  /// down without a job (a connection made ahead of one, an earlier server's
+  /// word).
+  void backOff(size_t Slot, Clock::time_point Until, Clock::time_point Now);
 
   size_t waiting() const { return Waiting.size(); }
   bool isBusy(size_t Slot) const { return States[Slot].Busy; }

@@ -3,6 +3,7 @@
 #include "LocalServer/SlaveClient.h"
 #include "Protocol/AsyncFrame.h"
 #include "clang/Basic/Version.h"
+#include <cassert>
 
 using namespace clang::dist;
 
@@ -16,7 +17,8 @@ static llvm::Error wrongJob(uint64_t Got, uint64_t Expected) {
       (unsigned long long)Expected);
 }
 
-/// One job's passage through the connection. Handlers hold it; Done runs once.
+/// One job's passage through the connection, or a probe's (no JobFrame) until
+/// a job takes it over. Handlers hold it; Done runs once.
 struct SlaveClient::Attempt {
   std::shared_ptr<const std::string> JobFrame;
   uint64_t JobId;
@@ -47,6 +49,13 @@ SlaveClient::~SlaveClient() = default;
 
 void SlaveClient::run(std::shared_ptr<const std::string> JobFrame,
                       uint64_t JobId, DoneFn Done) {
+  if (Connecting) {
+    assert(!Connecting->JobFrame && "a job is connecting already");
+    Connecting->JobFrame = std::move(JobFrame);
+    Connecting->JobId = JobId;
+    Connecting->Done = std::move(Done);
+    return;
+  }
   auto A = std::make_shared<Attempt>();
   A->JobFrame = std::move(JobFrame);
   A->JobId = JobId;
@@ -54,6 +63,14 @@ void SlaveClient::run(std::shared_ptr<const std::string> JobFrame,
   A->Reused = Connected;
   if (Connected)
     return send(A);
+  connect(A);
+}
+
+void SlaveClient::probe(DoneFn Failed) {
+  if (Connected || Connecting)
+    return;
+  auto A = std::make_shared<Attempt>();
+  A->Done = std::move(Failed);
   connect(A);
 }
 
@@ -77,6 +94,8 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
   A->Finished = true;
   Timer.cancel();
   Connected = false;
+  if (Connecting == A)
+    Connecting.reset();
   if (Socket) {
     boost::system::error_code Ignored;
     Socket->close(Ignored);
@@ -108,6 +127,7 @@ void SlaveClient::failGarbage(std::shared_ptr<Attempt> A, llvm::Error E) {
 }
 
 void SlaveClient::connect(std::shared_ptr<Attempt> A) {
+  Connecting = A;
   Socket = std::make_unique<tcp::socket>(IO);
   // The slave keeps the answers it had with the connection.
   Told = 0;
@@ -165,17 +185,26 @@ void SlaveClient::handshake(std::shared_ptr<Attempt> A) {
             return fail(A, Auth.takeError());
           Connected = true;
           if (!*Auth)
-            return send(A);
+            return connected(A);
           BytesSent += (*Auth)->size();
           boost::asio::async_write(
               *Socket, boost::asio::buffer(**Auth),
               [this, A, Bytes = *Auth](boost::system::error_code EC, size_t) {
                 if (EC)
                   return fail(A, asioError(EC));
-                send(A);
+                connected(A);
               });
         });
       });
+}
+
+void SlaveClient::connected(std::shared_ptr<Attempt> A) {
+  Connecting.reset();
+  if (A->JobFrame)
+    return send(A);
+  // A probe's connection waits for its first job.
+  A->Finished = true;
+  Timer.cancel();
 }
 
 llvm::Expected<std::shared_ptr<const std::string>>

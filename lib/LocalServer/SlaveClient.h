@@ -79,6 +79,14 @@ public:
   void run(std::shared_ptr<const std::string> JobFrame, uint64_t JobId,
            DoneFn Done);
 
+  /// Connects now, ahead of any job, so that the slots a job may need are
+  /// tried at once, not one after another as each fails it. Does nothing
+  /// while connected or connecting. \p Failed is called with the
+  /// SlaveFailure if the connection fails before a job comes to use it; a
+  /// job that run() is given meanwhile takes the connection over, and hears
+  /// of its failure through its own DoneFn instead.
+  void probe(DoneFn Failed);
+
   /// Bytes of frames written to and read from the slave, for the log.
   uint64_t bytesSent() const { return BytesSent; }
   uint64_t bytesReceived() const { return BytesReceived; }
@@ -87,6 +95,8 @@ private:
   struct Attempt;
   void connect(std::shared_ptr<Attempt> A);
   void handshake(std::shared_ptr<Attempt> A);
+  /// The handshake is done: sends the job, if one came.
+  void connected(std::shared_ptr<Attempt> A);
   /// Checks the slave's proof of the shared secret; returns the Authenticate
   /// frame to send, or null when neither side has a secret.
   llvm::Expected<std::shared_ptr<const std::string>>
@@ -112,6 +122,8 @@ private:
   boost::asio::ip::tcp::resolver Resolver;
   boost::asio::steady_timer Timer;
   bool Connected = false;
+  /// The attempt whose connect and handshake are under way.
+  std::shared_ptr<Attempt> Connecting;
   AnswerBook &Book;
   /// The answers of the book this connection has had.
   size_t Told = 0;

@@ -39,6 +39,10 @@ for var in ["CLANG_DIST_CONFIG", "CLANG_DIST_RUNTIME_DIR", "CPATH",
 config.environment["LC_ALL"] = "C"
 config.environment["CLANGD_SLAVE"] = os.path.join(config.clang_dist_bin_dir, "clangd-slave")
 config.environment["CLANG_DIST_TEST_MODE"] = mode
+# How much slower than the usual build the programs under test are, so that
+# dist.py's waits allow for it (its docstring).
+config.environment["CLANG_DIST_TEST_SLOWDOWN"] = (
+    "2" if config.clang_dist_sanitize else "1")
 
 # Every clang-dist of a test talks to the test's own local server (%t.rt is
 # the test's private runtime directory; lit substitutes %t afterwards).

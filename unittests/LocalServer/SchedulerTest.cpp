@@ -135,3 +135,23 @@ TEST_CASE("Scheduler with a zero backoff retries a failed slot at once",
   S.acquire(R.callback(), T0);
   CHECK(R.Given.back() == std::optional<size_t>(0));
 }
+
+TEST_CASE("Scheduler backs off a slot that has no job", "[Scheduler]") {
+  Scheduler S(2, 30s);
+  Recorder R;
+  S.backOff(1, T0 + 10s, T0);
+  // A shorter backoff does not cut a longer one short.
+  S.backOff(1, T0 + 5s, T0);
+  CHECK(S.isBackedOff(1, T0 + 9s));
+  CHECK_FALSE(S.isBackedOff(1, T0 + 10s));
+  CHECK_FALSE(S.isBusy(1));
+
+  S.acquire(R.callback(), T0); // slot 0
+  S.acquire(R.callback(), T0); // waits for slot 0
+  CHECK(S.waiting() == 1);
+  // Slot 0, busy, is found down: the waiting job has nowhere to go.
+  S.backOff(0, T0 + 30s, T0);
+  REQUIRE(R.Given.size() == 2);
+  CHECK(R.Given[1] == std::nullopt);
+  CHECK(S.waiting() == 0);
+}

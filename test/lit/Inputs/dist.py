@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
 """Helpers for clang-dist's lit tests: real processes, real sockets.
 
+Every wait below that fails a test after SECONDS (spawn, wait-spawned,
+wait-busy, wait-log, wait-no-server, wait-new-server, wait-clients) counts
+them as an idle machine would: while more threads are runnable than there
+are cores, a second counts for the share of a core each gets, and each
+counts for less again in a sanitizer build ($CLANG_DIST_TEST_SLOWDOWN, which
+lit sets). A loaded machine makes the tests slower, not red; a hang leaves
+the cores idle and fails in about SECONDS all the same.
+
   start-slaves DIR [--cores N] [--cache-size SIZE] [--secret FILE]
                [--config-line LINE]... [--bind ADDRESS] [--netns NAME]
                [--host HOSTS_DIR K]
@@ -42,6 +50,13 @@
   closed-port [CONFIG [LINE]...]
       Prints a loopback port nobody listens on; with CONFIG, also writes a
       config naming it ("slave 127.0.0.1:PORT"), then each LINE.
+  blackhole DIR N [--lifetime SECONDS]
+      Listens on N loopback ports the system chooses and never accepts a
+      connection (the kernel completes TCP's handshake, then nothing answers:
+      a slave whose host stopped without closing anything), and writes
+      DIR/dist.conf naming them, one slave line each. Its pid goes to
+      DIR/blackhole.pid (for signal); it exits after SECONDS (default 60).
+      (blackhole-serve is its background half.)
   hello PORT VERSION CLANG_VERSION [--bad-proof]
       Sends a Hello with the given protocol and clang version to a slave and
       prints its HelloReply (the first frame it answers with). PORT may also
@@ -144,6 +159,18 @@
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
+  rewrite-backoffs RUNTIME_DIR PORTS_FILE TEXT
+      Replaces the contents of the backoff file of RUNTIME_DIR (a local
+      server's server-<hash>.backoff) that names the first port of
+      PORTS_FILE (one a line, as closed-port prints them) with TEXT, in
+      which {1}, {2}... stand for the ports of PORTS_FILE and \n for a line
+      break.
+  log-interval GLOB FROM TO MAX
+      In the first file matching GLOB (a server log, say) with a line
+      containing FROM, takes the first such line and the first after it
+      containing TO, and prints the seconds between their timestamps and
+      whether that is at most MAX ("yes" or "NO"); fails if there are no
+      such lines.
   wait-new-server RUNTIME_DIR PID_FILE [--timeout SECONDS]
       Waits until a local server of RUNTIME_DIR runs whose pid is not in
       PID_FILE (as server-pids wrote it) and prints its pid; fails after
@@ -263,6 +290,30 @@ def start_slaves(args):
         f.write("mode %s\n" % os.environ["CLANG_DIST_TEST_MODE"])
         for line in extra:
             f.write(line + "\n")
+
+
+def core_share():
+    """The share of a core that a runnable thread gets right now."""
+    with open("/proc/stat") as f:
+        running = next(int(l.split()[1]) for l in f
+                       if l.startswith("procs_running "))
+    # This process is one of them.
+    return min(1.0, os.cpu_count() / max(1, running - 1))
+
+
+class Deadline:
+    """SECONDS of waiting, counted as the module's docstring says."""
+
+    def __init__(self, seconds):
+        self.left = seconds * float(
+            os.environ.get("CLANG_DIST_TEST_SLOWDOWN", "1"))
+        self.last = time.monotonic()
+
+    def passed(self):
+        now = time.monotonic()
+        self.left -= (now - self.last) * core_share()
+        self.last = now
+        return self.left <= 0
 
 
 def host_names(hosts_dir, k):
@@ -430,9 +481,9 @@ def server_pids(runtime_dir):
 
 
 def wait_no_server(runtime_dir, seconds):
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     while server_pids(runtime_dir):
-        if time.time() > deadline:
+        if deadline.passed():
             sys.exit("a local server still runs after %s seconds" % seconds)
         time.sleep(0.1)
 
@@ -457,6 +508,35 @@ def closed_port(args):
             f.write("slave 127.0.0.1:%d\n" % port)
             for line in args[1:]:
                 f.write(line + "\n")
+
+
+def blackhole(args):
+    out_dir, n, lifetime = args[0], int(args[1]), 60
+    if args[2:3] == ["--lifetime"]:
+        lifetime = float(args[3])
+    os.makedirs(out_dir, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "blackhole-serve", str(n),
+         str(lifetime)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    ports = [int(proc.stdout.readline()) for _ in range(n)]
+    with open(os.path.join(out_dir, "blackhole.pid"), "w") as f:
+        f.write("%d\n" % proc.pid)
+    with open(os.path.join(out_dir, "dist.conf"), "w") as f:
+        for port in ports:
+            f.write("slave 127.0.0.1:%d\n" % port)
+
+
+def blackhole_serve(args):
+    sockets = []
+    for _ in range(int(args[0])):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        sockets.append(s)
+        print(s.getsockname()[1], flush=True)
+    time.sleep(float(args[1]))
 
 
 def protocol_version():
@@ -908,9 +988,12 @@ def spawn_run(args):
         proc = subprocess.Popen(args[4:], stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=err, start_new_session=True)
     write_atomically(base + ".pid", "%d\n" % proc.pid)
-    try:
-        text = "exit code: %d\n" % proc.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
+    deadline = Deadline(seconds)
+    while proc.poll() is None and not deadline.passed():
+        time.sleep(0.05)
+    if proc.returncode is not None:
+        text = "exit code: %d\n" % proc.returncode
+    else:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -924,10 +1007,10 @@ def wait_spawned(args):
     out_dir, seconds, names = args[0], 60.0, args[1:]
     if names[0] == "--timeout":
         seconds, names = float(names[1]), names[2:]
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     for name in names:
         base = os.path.join(out_dir, name)
-        while not os.path.exists(base + ".rc") and time.time() < deadline:
+        while not os.path.exists(base + ".rc") and not deadline.passed():
             time.sleep(0.05)
         if os.path.exists(base + ".rc"):
             sys.stdout.write("%s: %s" % (name, open(base + ".rc").read()))
@@ -1013,8 +1096,8 @@ def wait_busy(args):
         rest = rest[2:]
     threshold = 0.3 * os.sysconf("SC_CLK_TCK")
     start = {}
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    deadline = Deadline(seconds)
+    while not deadline.passed():
         if slaves_dir:
             slots = slave_processes(slaves_dir)
         else:
@@ -1147,7 +1230,7 @@ def wait_log(args):
     pattern, text, seconds = args[0], args[1], 30.0
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     while True:
         for path in sorted(glob.glob(pattern)):
             with open(path, errors="replace") as f:
@@ -1155,10 +1238,48 @@ def wait_log(args):
                     if text in line:
                         print(line.rstrip("\n"))
                         return
-        if time.time() > deadline:
+        if deadline.passed():
             sys.exit("no line with '%s' in %s within %g seconds" %
                      (text, pattern, seconds))
         time.sleep(0.05)
+
+
+def rewrite_backoffs(args):
+    import glob
+    runtime_dir, ports, text = args[0], open(args[1]).read().split(), args[2]
+    text = text.replace("\\n", "\n")
+    for i, port in enumerate(ports, 1):
+        text = text.replace("{%d}" % i, port)
+    for path in glob.glob(os.path.join(runtime_dir, "server-*.backoff")):
+        if (":%s " % ports[0]) in open(path).read():
+            write_atomically(path, text)
+            return
+    sys.exit("no backoff file in %s names port %s" % (runtime_dir, ports[0]))
+
+
+def log_interval(args):
+    import datetime
+    import glob
+    pattern, start, end, most = args[0], args[1], args[2], float(args[3])
+    for path in sorted(glob.glob(pattern)):
+        with open(path, errors="replace") as f:
+            lines = f.read().splitlines()
+        first = next((i for i, l in enumerate(lines) if start in l), None)
+        if first is None:
+            continue
+        last = next((i for i in range(first + 1, len(lines))
+                     if end in lines[i]), None)
+        if last is None:
+            break
+        # Each line starts with "YYYY-MM-DD HH:MM:SS.mmm".
+        at = [datetime.datetime.strptime(lines[i][:23], "%Y-%m-%d %H:%M:%S.%f")
+              for i in (first, last)]
+        seconds = (at[1] - at[0]).total_seconds()
+        print("from '%s' to '%s': %.1f seconds (at most %g: %s)" %
+              (start, end, seconds, most, "yes" if seconds <= most else "NO"))
+        return
+    sys.exit("no line with '%s' followed by one with '%s' in %s" %
+             (start, end, pattern))
 
 
 def wait_new_server(args):
@@ -1166,8 +1287,8 @@ def wait_new_server(args):
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
     old = {int(l) for l in open(old_file) if l.strip()}
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    deadline = Deadline(seconds)
+    while not deadline.passed():
         new = [p for p in server_pids(runtime_dir) if p not in old]
         if new:
             print(new[0])
@@ -1195,7 +1316,7 @@ def wait_clients(args):
     runtime_dir, wanted, seconds = args[0], int(args[1]), 30.0
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
-    deadline = time.time() + seconds
+    deadline = Deadline(seconds)
     while True:
         # Connections the running servers hold: not those of a killed one
         # whose descriptors the kernel has not closed yet.
@@ -1216,7 +1337,7 @@ def wait_clients(args):
                     connected += 1
         if connected >= wanted:
             return
-        if time.time() > deadline:
+        if deadline.passed():
             sys.exit("%d client connections, not %d, after %g seconds" %
                      (connected, wanted, seconds))
         time.sleep(0.05)
@@ -1575,6 +1696,10 @@ COMMANDS = {
     "server-pids": lambda args: [print(pid) for pid in server_pids(args[0])],
     "wait-no-server": lambda args: wait_no_server(args[0], float(args[1])),
     "closed-port": closed_port,
+    "blackhole": blackhole,
+    "blackhole-serve": blackhole_serve,
+    "log-interval": log_interval,
+    "rewrite-backoffs": rewrite_backoffs,
     "hello": hello,
     "server-descendants": lambda args: server_descendants(args[0]),
     "still-running": lambda args: still_running(args[0]),
