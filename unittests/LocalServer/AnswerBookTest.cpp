@@ -167,6 +167,13 @@ TEST_CASE("An answer given while out of descriptors is answered again",
   SharedFileCache Cache(1ull << 30, NoRacyWindow);
   ChangeWatch Watch;
   AnswerBook Book(Cache, Watch);
+  // The same kinds of lookup once with descriptors to spare (a directory,
+  // and an open that fails): UBSan checks the object of a virtual call the
+  // first time with a pipe, which it could not open below.
+  REQUIRE(llvm::sys::fs::create_directory(D.file("warm")) ==
+          std::error_code());
+  CHECK(unwrap(Book.answer({1, D.file("warm")})).Info.Kind == Kind::Directory);
+  CHECK(unwrap(Book.answer({1, D.file("absent")})).Info.Kind == Kind::Missing);
   rlimit Old;
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &Old) == 0);
   // No descriptor left to open the directory with: the lowest free one is
@@ -182,14 +189,14 @@ TEST_CASE("An answer given while out of descriptors is answered again",
   CHECK(unwrap(std::move(During)).Info.Kind == Kind::Unavailable);
 
   // The compile that used it runs again, not locally ...
-  AnswerCheck Check = checkAnswers(Cache, Watch, used(Book, {0}));
+  AnswerCheck Check = checkAnswers(Cache, Watch, used(Book, {2}));
   CHECK(Check.Outcome == AnswerCheck::Verdict::Changed);
   CHECK(Check.Transient);
   CHECK(Check.Paths == std::vector<std::string>{D.Path});
   // ... after the path is answered anew.
   Book.reanswer(D.Path);
-  CHECK(Book.since(1).Entries.at(0).Info.Kind == Kind::Directory);
-  CHECK(checkAnswers(Cache, Watch, used(Book, {1})).Outcome ==
+  CHECK(Book.since(3).Entries.at(0).Info.Kind == Kind::Directory);
+  CHECK(checkAnswers(Cache, Watch, used(Book, {3})).Outcome ==
         AnswerCheck::Verdict::True);
 }
 
