@@ -2,7 +2,6 @@
 
 #include "LocalServer/ClientSession.h"
 #include "clang/Basic/Version.h"
-#include "llvm/Support/FormatVariadic.h"
 
 using namespace clang::dist;
 
@@ -31,11 +30,7 @@ void ClientSession::start() {
       return Self->drop(describeUnlessClosed(H.takeError()));
     HelloReply Reply;
     Reply.ClangVersion = clang::getClangFullVersion();
-    if (H->Version != ProtocolVersion || H->ClangVersion != Reply.ClangVersion)
-      Reply.Reason = llvm::formatv("client speaks protocol {0} with '{1}', "
-                                   "server speaks protocol {2} with '{3}'",
-                                   H->Version, H->ClangVersion, ProtocolVersion,
-                                   Reply.ClangVersion);
+    Reply.Reason = whyRefuseHello(*H, Reply.ClangVersion, "this server");
     Reply.Accepted = Reply.Reason.empty();
     Self->Writer->push(Reply);
     if (!Reply.Accepted) {

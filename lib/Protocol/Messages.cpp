@@ -223,6 +223,20 @@ llvm::Expected<Hello> clang::dist::decodeHello(llvm::StringRef Payload) {
   return R.finish(std::move(M));
 }
 
+std::string clang::dist::whyRefuseHello(const Hello &H,
+                                        llvm::StringRef OurClangVersion,
+                                        llvm::StringRef Self) {
+  if (H.Version != ProtocolVersion)
+    return llvm::formatv("protocol version mismatch: peer speaks version {0}, "
+                         "{1} speaks version {2}",
+                         H.Version, Self, ProtocolVersion);
+  if (H.ClangVersion != OurClangVersion)
+    return llvm::formatv("clang version mismatch: peer has '{0}', {1} has "
+                         "'{2}'",
+                         H.ClangVersion, Self, OurClangVersion);
+  return "";
+}
+
 std::string clang::dist::encode(const HelloReply &M) {
   return Writer()
       .u8(M.Accepted)

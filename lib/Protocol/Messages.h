@@ -50,6 +50,13 @@ struct Hello {
   Nonce Challenge{};
 };
 
+/// Why the side that got \p H refuses the peer, or "" to accept it: an
+/// object compiled by another clang would differ from a local compile, so the
+/// protocol and the clang version must both match exactly. \p Self names
+/// this side in the reason ("this slave"); the protocol is named first.
+std::string whyRefuseHello(const Hello &H, llvm::StringRef OurClangVersion,
+                           llvm::StringRef Self);
+
 struct HelloReply {
   bool Accepted = false;
   uint32_t Version = ProtocolVersion;

@@ -191,14 +191,7 @@ void Connection::readHello() {
 
     HelloReply Reply;
     Reply.ClangVersion = clang::getClangFullVersion();
-    if (H->Version != ProtocolVersion)
-      Reply.Reason = llvm::formatv("protocol version mismatch: peer speaks "
-                                   "version {0}, this slave speaks version {1}",
-                                   H->Version, ProtocolVersion);
-    else if (H->ClangVersion != Reply.ClangVersion)
-      Reply.Reason = llvm::formatv("clang version mismatch: peer has '{0}', "
-                                   "this slave has '{1}'",
-                                   H->ClangVersion, Reply.ClangVersion);
+    Reply.Reason = whyRefuseHello(*H, Reply.ClangVersion, "this slave");
     if (!Reply.Reason.empty())
       return Self->refuse(Reply.Reason);
     Reply.Accepted = true;

@@ -219,6 +219,23 @@ TEST_CASE("CompileResult round trip", "[Messages]") {
   CHECK(Out.Diagnostics == In.Diagnostics);
 }
 
+TEST_CASE("A Hello is accepted only with the same protocol and clang",
+          "[Messages]") {
+  Hello H;
+  H.ClangVersion = "clang 16";
+  CHECK(whyRefuseHello(H, "clang 16", "this slave").empty());
+  CHECK(whyRefuseHello(H, "clang 17", "this slave") ==
+        "clang version mismatch: peer has 'clang 16', this slave has "
+        "'clang 17'");
+  H.Version = 999;
+  // The protocol is named first: another version may lay out the rest
+  // differently.
+  CHECK(whyRefuseHello(H, "clang 17", "this server") ==
+        "protocol version mismatch: peer speaks version 999, this server "
+        "speaks version " +
+            std::to_string(ProtocolVersion));
+}
+
 TEST_CASE("Heartbeat has an empty payload", "[Messages]") {
   CHECK(encode(Heartbeat{}).empty());
 }
