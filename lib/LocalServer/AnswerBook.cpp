@@ -1,7 +1,7 @@
 //===- LocalServer/AnswerBook.cpp - What slaves were told of the files ----===//
 
 #include "LocalServer/AnswerBook.h"
-#include "llvm/Support/Errc.h"
+#include "Protocol/Errors.h"
 #include "llvm/Support/Path.h"
 
 using namespace clang::dist;
@@ -75,11 +75,6 @@ Answer lookUp(llvm::vfs::FileSystem &View, OpenedFiles &Opened,
   return A;
 }
 
-llvm::Error garbage(const llvm::Twine &Why) {
-  return llvm::createStringError(
-      std::make_error_code(std::errc::protocol_error), Why);
-}
-
 } // namespace
 
 AnswerCheck
@@ -117,9 +112,10 @@ clang::dist::checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
 llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
   if (!llvm::sys::path::is_absolute(Ask.Path) ||
       Ask.Path.find('\0') != std::string::npos)
-    return garbage("Lookup of a path that is not absolute: '" + Ask.Path + "'");
+    return protocolError("Lookup of a path that is not absolute: '" + Ask.Path +
+                         "'");
   if (Given.size() == std::numeric_limits<uint32_t>::max())
-    return garbage("too many Lookups");
+    return protocolError("too many Lookups");
   if (!View || ViewJob != Ask.Id) {
     ViewJob = Ask.Id;
     ViewMade = Watch.now();
@@ -183,8 +179,8 @@ llvm::Expected<Blobs> AnswerBook::contents(const NeedBlobs &Need) const {
   for (const ContentDigest &D : Need.Digests) {
     auto It = Contents.find(D);
     if (It == Contents.end())
-      return garbage("slave asked for contents " + toHex(D) +
-                     ", of no file it was told of");
+      return protocolError("slave asked for contents " + toHex(D) +
+                           ", of no file it was told of");
     Reply.Contents.push_back(
         {D, It->second->bytes().size(), It->second->compressed()});
   }
@@ -198,8 +194,8 @@ AnswerBook::consulted(llvm::ArrayRef<uint32_t> Indices) const {
   std::vector<bool> Seen(Given.size());
   for (uint32_t I : Indices) {
     if (I >= Given.size() || Seen[I])
-      return garbage("result names answer " + llvm::Twine(I) +
-                     ", which was not given or is named twice");
+      return protocolError("result names answer " + llvm::Twine(I) +
+                           ", which was not given or is named twice");
     Seen[I] = true;
     Answers.push_back(&Given[I]);
   }

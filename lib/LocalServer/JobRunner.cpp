@@ -4,6 +4,7 @@
 #include "LocalServer/JobPreparation.h"
 #include "LocalServer/RewriteIncludes.h"
 #include "Protocol/Compression.h"
+#include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
@@ -97,10 +98,9 @@ llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
         ++Matched;
       }
   if (Matched != Result.Outputs.size() || (!Failed && Matched != Expected))
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "slave sent %zu outputs, not the %u expected", Result.Outputs.size(),
-        Expected);
+    return protocolError(llvm::formatv("slave sent {0} outputs, not the {1} "
+                                       "expected",
+                                       Result.Outputs.size(), Expected));
   // All or none: the client's clang runs the job again after a failure (a
   // full disk), and must not find a dependency file this attempt wrote.
   for (unsigned I = 0; I != 3; ++I) {

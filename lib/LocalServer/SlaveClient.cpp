@@ -11,10 +11,8 @@ char SlaveFailure::ID;
 using boost::asio::ip::tcp;
 
 static llvm::Error wrongJob(uint64_t Got, uint64_t Expected) {
-  return llvm::createStringError(
-      std::make_error_code(std::errc::protocol_error),
-      "answer for job %llu, expected job %llu", (unsigned long long)Got,
-      (unsigned long long)Expected);
+  return protocolError("answer for job " + llvm::Twine(Got) +
+                       ", expected job " + llvm::Twine(Expected));
 }
 
 /// One job's passage through the connection, or a probe's (no JobFrame) until
@@ -276,14 +274,8 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
     if (!F) {
       // A frame header that does not decode is garbage; any other error is
       // the connection's.
-      bool Protocol = false;
-      llvm::Error E = llvm::handleErrors(
-          F.takeError(), [&](std::unique_ptr<llvm::StringError> SE) {
-            Protocol = SE->convertToErrorCode() ==
-                       std::make_error_code(std::errc::protocol_error);
-            return llvm::Error(std::move(SE));
-          });
-      return Protocol ? failGarbage(A, std::move(E)) : fail(A, std::move(E));
+      bool Garbage = F.errorIsA<ProtocolError>();
+      return Garbage ? failGarbage(A, F.takeError()) : fail(A, F.takeError());
     }
     A->Answered = true;
     BytesReceived += FrameHeaderSize + F->Payload.size();

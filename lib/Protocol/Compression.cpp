@@ -1,8 +1,9 @@
 //===- Protocol/Compression.cpp - zstd for blobs on the wire --------------===//
 
 #include "Protocol/Compression.h"
+#include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
-#include "llvm/Support/Errc.h"
+#include "llvm/Support/FormatVariadic.h"
 #include <zstd.h>
 
 using namespace clang::dist;
@@ -41,34 +42,29 @@ llvm::Expected<std::string> clang::dist::decompress(llvm::StringRef Compressed,
   constexpr uint64_t MaxExpansion = 32768;
   if (RawSize > MaxFramePayload * 16ull ||
       RawSize > Compressed.size() * MaxExpansion)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "compressed blob of %zu bytes declares %llu bytes", Compressed.size(),
-        (unsigned long long)RawSize);
+    return protocolError(
+        llvm::formatv("compressed blob of {0} bytes declares {1} bytes",
+                      Compressed.size(), RawSize));
   unsigned long long Declared =
       ZSTD_getFrameContentSize(Compressed.data(), Compressed.size());
   if (Declared != RawSize)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "compressed blob size mismatch: header "
-        "says %llu, message says %llu",
-        Declared, (unsigned long long)RawSize);
+    return protocolError(
+        llvm::formatv("compressed blob size mismatch: header says {0}, "
+                      "message says {1}",
+                      Declared, RawSize));
   // zstd would decode, and so accept, an empty or skippable frame after ours.
   size_t FrameSize =
       ZSTD_findFrameCompressedSize(Compressed.data(), Compressed.size());
   if (ZSTD_isError(FrameSize) || FrameSize != Compressed.size())
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "corrupt compressed blob: %s",
-        ZSTD_isError(FrameSize) ? ZSTD_getErrorName(FrameSize)
-                                : "bytes after the frame");
+    return protocolError(llvm::Twine("corrupt compressed blob: ") +
+                         (ZSTD_isError(FrameSize) ? ZSTD_getErrorName(FrameSize)
+                                                  : "bytes after the frame"));
   std::string Out(RawSize, '\0');
   size_t N = ZSTD_decompressDCtx(contexts().D, Out.data(), Out.size(),
                                  Compressed.data(), Compressed.size());
   if (ZSTD_isError(N) || N != RawSize)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "corrupt compressed blob: %s",
-        ZSTD_isError(N) ? ZSTD_getErrorName(N) : "short output");
+    return protocolError(
+        llvm::Twine("corrupt compressed blob: ") +
+        (ZSTD_isError(N) ? ZSTD_getErrorName(N) : "short output"));
   return Out;
 }

@@ -296,9 +296,8 @@ llvm::Error Connection::answer(Frame F) {
   {
     std::lock_guard<std::mutex> Lock(AskMutex);
     if (Awaited != F.Type)
-      return llvm::createStringError(
-          std::make_error_code(std::errc::protocol_error),
-          "%s that answers no question", messageTypeName(F.Type).data());
+      return protocolError(messageTypeName(F.Type) +
+                           " that answers no question");
     Awaited.reset();
     Answered = std::move(F);
   }
@@ -450,7 +449,7 @@ public:
     if (!Reply)
       return fail(Reply.takeError());
     if (Reply->Id != JobId)
-      return fail(garbage("LookupReply for another job"));
+      return fail(protocolError("LookupReply for another job"));
     return Reply;
   }
 
@@ -471,15 +470,15 @@ public:
       return fail(B.takeError());
     if (B->Id != JobId || B->Contents.size() != 1 ||
         B->Contents[0].Digest != Digest)
-      return fail(garbage("Blobs that were not asked for"));
+      return fail(protocolError("Blobs that were not asked for"));
     llvm::Expected<std::string> Data =
         decompress(B->Contents[0].Compressed, B->Contents[0].RawSize);
     if (!Data)
       return fail(Data.takeError());
     if (digestContents(*Data) != Digest)
-      return fail(garbage("blob " + toHex(Digest) +
-                          " was damaged in transit (its contents have "
-                          "another digest)"));
+      return fail(protocolError("blob " + toHex(Digest) +
+                                " was damaged in transit (its contents have "
+                                "another digest)"));
     // A cache that cannot keep it costs the next job a transfer, not this one.
     if (llvm::Error E = Store.store(Digest, *Data))
       Log.log("blob cache: " + llvm::toString(std::move(E)));
@@ -488,16 +487,12 @@ public:
   }
 
 private:
-  static llvm::Error garbage(const llvm::Twine &Why) {
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error), Why);
-  }
   /// A bad answer ends the connection, and the job with it: the server
   /// tries it on another slot.
   llvm::Error fail(llvm::Error E) {
     std::string Why = llvm::toString(std::move(E));
     Conn.abandon(Why);
-    return lost(garbage(Why));
+    return lost(protocolError(Why));
   }
   llvm::Error lost(llvm::Error E) {
     Failed = true;
