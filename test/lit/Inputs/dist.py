@@ -183,7 +183,7 @@ the cores idle and fails in about SECONDS all the same.
       Unmounts every file system mounted at or below DIR (a test's left-over
       tmpfs, say); succeeds if there is none.
   proxy DIR CONFIG [--lifetime SECONDS]
-        [--cut-frame TYPE | --cut-after N | --forge lookup|blobs|result]
+        [--cut-frame TYPE | --cut-after N | --forge lookup|blobs|result|header]
       Starts a TCP proxy on a loopback port the system chooses, forwarding
       to the first slave of CONFIG (a dist.conf). In the first Blobs frame
       (type 9) the server sends through it, it flips one byte of a blob's
@@ -201,8 +201,9 @@ the cores idle and fails in about SECONDS all the same.
       later connections are forwarded untouched. With --forge KIND it plays a
       rogue slave once, in the first frame of the kind it forges: "lookup"
       asks about a relative path instead of the first Lookup, "blobs" asks
-      for contents of no file instead of it (a NeedBlobs), and "result"
-      names an answer never given in place of the first CompileResult; it
+      for contents of no file instead of it (a NeedBlobs), "result" names
+      an answer never given in place of the first CompileResult, and
+      "header" sends a frame header of no known type in its place; it
       logs "forged a frame of type T in place of one of type U". (proxy-serve
       is its background half.)
   stop-proxy DIR
@@ -1379,7 +1380,7 @@ def proxy(args):
         elif rest[0] == "--cut-after":
             fault = ["cut-after", str(int(rest[1]))]
         elif rest[0] == "--forge":
-            if rest[1] not in ("lookup", "blobs", "result"):
+            if rest[1] not in ("lookup", "blobs", "result", "header"):
                 sys.exit("unknown forgery " + rest[1])
             fault = ["forge", rest[1]]
         else:
@@ -1549,6 +1550,9 @@ def proxy_serve(args):
             return frame(11, job_id + string("etc/passwd"))
         if fault_arg == "blobs" and msg_type == 11:
             return frame(8, job_id + struct.pack("<I", 1) + bytes(range(32)))
+        if fault_arg == "header" and msg_type == 6:
+            # A frame header of a type no protocol version has.
+            return struct.pack("<II", 99, 0)
         if fault_arg == "result" and msg_type == 6:
             # Neither unanswerable nor refused.
             return frame(6, job_id + struct.pack("<iIII", 0, 0, 0, 1) +
