@@ -5,7 +5,8 @@
 // The cache keeps their contents in memory, shared by all threads; each
 // translation unit gets a FileManager of its own over a view of it, because
 // one shared FileManager serves grown headers truncated, never sees new ones
-// and spells paths by whoever saw them first (FIELD-NOTES).
+// and spells paths by whoever saw them first (docs/ARCHITECTURE.md, "Why
+// it is built this way").
 //
 // Invalidation: every open stats the file (one syscall, where a plain read
 // costs open, fstat, read and close) and uses the cached contents only if

@@ -52,8 +52,9 @@ public:
   }
   /// Bytes sent to and received from all slaves, for the log.
   std::pair<uint64_t, uint64_t> traffic() const;
-  /// CPU time the pool spent deciding and preparing jobs (the scan or the
-  /// preprocessing), for the log and the benchmarks.
+  /// CPU time spent deciding and preparing jobs (parsing the arguments, and
+  /// in the preprocessed mode the preprocessing), for the log and the
+  /// benchmarks.
   std::chrono::nanoseconds preparationCpu() const {
     return std::chrono::nanoseconds(PreparationCpu.load());
   }
