@@ -12,7 +12,6 @@
 
 #include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
-#include "llvm/Support/Errc.h"
 #include <boost/asio.hpp>
 #include <deque>
 #include <memory>
@@ -60,18 +59,14 @@ struct FrameRead {
   Frame F;
 };
 
-/// Reads the rest of \p St's payload in steps of FrameReadStep, so that the
-/// memory a peer makes us reserve follows the bytes it sends.
+/// Reads the rest of \p St's payload, a step at a time (growPayload).
 template <typename Stream, typename Handler>
 void asyncReadPayload(Stream &S, std::shared_ptr<FrameRead> St, Handler H) {
-  size_t Have = St->F.Payload.size();
-  if (Have == St->Size)
+  llvm::MutableArrayRef<char> Room = growPayload(St->F.Payload, St->Size);
+  if (Room.empty())
     return H(llvm::Expected<Frame>(std::move(St->F)));
-  St->F.Payload.resize(Have + std::min<size_t>(St->Size - Have, FrameReadStep));
   boost::asio::async_read(
-      S,
-      boost::asio::buffer(St->F.Payload.data() + Have,
-                          St->F.Payload.size() - Have),
+      S, boost::asio::buffer(Room.data(), Room.size()),
       [&S, St, H = std::move(H)](const boost::system::error_code &EC,
                                  size_t) mutable {
         if (EC)

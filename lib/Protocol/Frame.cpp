@@ -3,7 +3,6 @@
 #include "Protocol/Frame.h"
 #include "Protocol/Errors.h"
 #include "llvm/Support/Endian.h"
-#include "llvm/Support/Errc.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <cerrno>
 #include <sys/socket.h>
@@ -35,6 +34,14 @@ clang::dist::decodeFrameHeader(llvm::StringRef Bytes) {
                       messageTypeName(MessageType(Type)), Size,
                       maxPayload(MessageType(Type))));
   return FrameHeader{MessageType(Type), Size};
+}
+
+llvm::MutableArrayRef<char> clang::dist::growPayload(std::string &Payload,
+                                                     uint32_t Size) {
+  size_t Have = Payload.size();
+  Payload.resize(Have + std::min<size_t>(Size - Have, FrameReadStep));
+  return llvm::MutableArrayRef<char>(Payload.data(), Payload.size())
+      .drop_front(Have);
 }
 
 llvm::Error clang::dist::unexpectedFrame(MessageType Expected,
@@ -91,15 +98,11 @@ llvm::Expected<Frame> FrameSocket::readFrame() {
       decodeFrameHeader(llvm::StringRef(HeaderBytes, sizeof(HeaderBytes)));
   if (!Header)
     return Header.takeError();
-  // In steps, so that memory follows the bytes that arrive, not the size a
-  // header declares.
   Frame F{Header->Type, {}};
   while (F.Payload.size() < Header->PayloadSize) {
-    size_t Have = F.Payload.size();
-    F.Payload.resize(
-        Have + std::min<size_t>(Header->PayloadSize - Have, FrameReadStep));
-    if (llvm::Error E =
-            readExactly(F.Payload.data() + Have, F.Payload.size() - Have))
+    llvm::MutableArrayRef<char> Room =
+        growPayload(F.Payload, Header->PayloadSize);
+    if (llvm::Error E = readExactly(Room.data(), Room.size()))
       return E;
   }
   return F;

@@ -12,6 +12,7 @@
 #define CLANG_DIST_PROTOCOL_FRAME_H
 
 #include "Protocol/Messages.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include <array>
@@ -41,6 +42,12 @@ std::array<char, FrameHeaderSize> encodeFrameHeader(MessageType Type,
 /// Rejects unknown message types and payloads over their type's limit
 /// (ProtocolError).
 llvm::Expected<FrameHeader> decodeFrameHeader(llvm::StringRef Bytes);
+
+/// Makes room in \p Payload, which holds the first bytes of a payload of
+/// \p Size, for the next ones: at most FrameReadStep more, so that memory
+/// follows the bytes that arrive, not the size a header declares. Returns the
+/// room to read into; empty once the payload is whole.
+llvm::MutableArrayRef<char> growPayload(std::string &Payload, uint32_t Size);
 
 /// Header and payload of \p Message, ready to be written.
 template <typename M> std::string encodeFrame(const M &Message) {

@@ -137,14 +137,6 @@ CompileResult clang::dist::compile(
     return refusal(Job.Id, "it would read this machine's files (clangd-slave "
                            "was started without --local-files)");
 
-  auto FS =
-      Job.Kind == SourceKind::Sources
-          ? llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>(
-                std::move(ClientFiles))
-          : buildFileSystem(Job);
-  if (!FS)
-    return failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n");
-
   std::vector<const char *> Argv;
   for (const std::string &A : llvm::ArrayRef(Job.Args).drop_front())
     Argv.push_back(A.c_str());
@@ -172,6 +164,14 @@ CompileResult clang::dist::compile(
           Argv, Inv, /*SharesDisk=*/Job.Kind == SourceKind::LocalFiles);
       !Why.empty())
     return refusal(Job.Id, Why);
+  // Only now: a refused job's files are not even decompressed.
+  auto FS =
+      Job.Kind == SourceKind::Sources
+          ? llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>(
+                std::move(ClientFiles))
+          : buildFileSystem(Job);
+  if (!FS)
+    return failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n");
 
   FrontendOptions &FrontendOpts = Inv.getFrontendOpts();
   // A long-lived compiler must free what it allocates.

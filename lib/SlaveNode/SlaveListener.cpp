@@ -356,8 +356,8 @@ void Connection::deliver(CompileResult Result) {
 void Connection::close(const llvm::Twine &Why) {
   if (Socket.is_open()) {
     leaveHandshake();
-    if (!Why.isTriviallyEmpty() && !Why.str().empty())
-      Owner.Log.log(PeerName + ": " + Why);
+    if (std::string Reason = Why.str(); !Reason.empty())
+      Owner.Log.log(PeerName + ": " + Reason);
   }
   {
     std::lock_guard<std::mutex> Lock(AskMutex);
