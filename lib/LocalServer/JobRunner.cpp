@@ -2,6 +2,7 @@
 
 #include "LocalServer/JobRunner.h"
 #include "LocalServer/JobPreparation.h"
+#include "LocalServer/OutputFiles.h"
 #include "LocalServer/RewriteIncludes.h"
 #include "Protocol/Compression.h"
 #include "Protocol/Errors.h"
@@ -20,101 +21,6 @@ using namespace clang::dist;
 namespace {
 /// A job is offered to at most this many slots before it runs locally.
 constexpr unsigned MaxAttempts = 3;
-
-llvm::Error cannotWrite(const std::string &Path, std::error_code EC) {
-  return llvm::createStringError(EC, "cannot write '%s': %s", Path.c_str(),
-                                 EC.message().c_str());
-}
-
-/// As clang writes an output: into a temporary file beside the target, then
-/// renamed over it, so that nobody ever sees half an object, and with the mode
-/// clang would give a new file under the client's umask.
-llvm::Error writeOutputFile(const std::string &Path, llvm::StringRef Bytes,
-                            uint32_t Umask) {
-  // As clang does, write a special file (-o /dev/null) directly: renaming a
-  // temporary over it would replace the device.
-  llvm::sys::fs::file_status Status;
-  if (!llvm::sys::fs::status(Path, Status) && llvm::sys::fs::exists(Status) &&
-      !llvm::sys::fs::is_regular_file(Status)) {
-    std::error_code EC;
-    llvm::raw_fd_ostream OS(Path, EC, llvm::sys::fs::OF_None);
-    if (EC)
-      return cannotWrite(Path, EC);
-    OS << Bytes;
-    OS.close();
-    EC = OS.error();
-    OS.clear_error();
-    return EC ? cannotWrite(Path, EC) : llvm::Error::success();
-  }
-  int Fd;
-  llvm::SmallString<256> TempPath;
-  if (std::error_code EC = llvm::sys::fs::createUniqueFile(
-          Path + "-%%%%%%%%.tmp", Fd, TempPath, llvm::sys::fs::OF_None, 0600))
-    return llvm::createStringError(EC, "cannot create a file beside '%s': %s",
-                                   Path.c_str(), EC.message().c_str());
-  std::error_code EC;
-  if (::fchmod(Fd, 0666 & ~Umask) != 0)
-    EC = std::error_code(errno, std::generic_category());
-  {
-    llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
-    OS << Bytes;
-    OS.close();
-    if (!EC)
-      EC = OS.error();
-    OS.clear_error();
-  }
-  if (EC || (EC = llvm::sys::fs::rename(TempPath, Path))) {
-    llvm::sys::fs::remove(TempPath);
-    return cannotWrite(Path, EC);
-  }
-  return llvm::Error::success();
-}
-/// Writes what a remote compile produced where the client's clang would
-/// have: the dependency file and the .dwo first, so that the object, renamed
-/// into place last, is never older than them and never refers to a .dwo that
-/// is not there yet. A failed compile leaves only its dependency file, as
-/// clang does, and that only if clang wrote one (not after a missing header).
-llvm::Error storeOutputs(const PreparedJob &Job, const CompileResult &Result,
-                         uint32_t Umask) {
-  const std::string *Paths[] = {&Job.DependencyPath, &Job.SplitDwarfPath,
-                                &Job.ObjectPath};
-  const OutputKind Kinds[] = {OutputKind::Dependencies, OutputKind::SplitDwarf,
-                              OutputKind::Primary};
-  bool Failed = Result.ExitCode != 0;
-  // The preprocessed mode's dependency file is the server's own.
-  std::optional<std::string> Contents[3] = {Job.Dependencies};
-  unsigned Expected = 0;
-  for (unsigned I = 0; I != 3; ++I)
-    Expected += !Paths[I]->empty() && !Failed && !Contents[I];
-  unsigned Matched = 0;
-  for (const OutputBlob &B : Result.Outputs)
-    for (unsigned I = 0; I != 3; ++I)
-      if (B.Kind == Kinds[I] && !Paths[I]->empty() && !Contents[I] &&
-          (!Failed || B.Kind == OutputKind::Dependencies)) {
-        llvm::Expected<std::string> Bytes = decompress(B.Compressed, B.RawSize);
-        if (!Bytes)
-          return Bytes.takeError();
-        Contents[I] = std::move(*Bytes);
-        ++Matched;
-      }
-  if (Matched != Result.Outputs.size() || (!Failed && Matched != Expected))
-    return protocolError(llvm::formatv("slave sent {0} outputs, not the {1} "
-                                       "expected",
-                                       Result.Outputs.size(), Expected));
-  // All or none: the client's clang runs the job again after a failure (a
-  // full disk), and must not find a dependency file this attempt wrote.
-  for (unsigned I = 0; I != 3; ++I) {
-    if (!Contents[I])
-      continue;
-    if (llvm::Error E = writeOutputFile(*Paths[I], *Contents[I], Umask)) {
-      for (unsigned J = 0; J != I; ++J)
-        if (Contents[J])
-          llvm::sys::fs::remove(*Paths[J]);
-      return E;
-    }
-  }
-  return llvm::Error::success();
-}
 
 std::chrono::nanoseconds threadCpuTime() {
   timespec T;
@@ -136,7 +42,7 @@ struct JobRunner::Running {
   unsigned StaleCompiles = 0;
   std::string LastError;
   uint32_t Umask = 022;
-  /// Set on the io thread, read on the pool before outputs are written.
+  /// Set on the io thread, read on the pool before each output appears.
   std::atomic<bool> Cancelled{false};
 };
 
@@ -364,8 +270,12 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
         std::string WriteError;
         if (Check.Outcome == AnswerCheck::Verdict::True &&
             !Result.Unanswerable && Unfaithful.empty())
-          if (llvm::Error E = storeOutputs(R->Prepared, Result, R->Umask))
-            WriteError = llvm::toString(std::move(E));
+          llvm::handleAllErrors(
+              storeOutputs(R->Prepared, Result, R->Umask,
+                           [&] { return R->Cancelled.load(); }),
+              // The io thread drops a cancelled job.
+              [](const StoreCancelled &) {},
+              [&](const llvm::ErrorInfoBase &E) { WriteError = E.message(); });
         boost::asio::post(IO, [this, R, Slot, Check, Unfaithful, WriteError,
                                Unanswerable = Result.Unanswerable,
                                Result = std::move(Result)]() mutable {

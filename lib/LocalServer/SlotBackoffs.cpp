@@ -1,9 +1,9 @@
 //===- LocalServer/SlotBackoffs.cpp - Failed slots, for the next server ---===//
 
 #include "LocalServer/SlotBackoffs.h"
+#include "Support/AtomicFile.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/raw_ostream.h"
 #include <algorithm>
 
 using namespace clang::dist;
@@ -44,8 +44,5 @@ clang::dist::formatSlotBackoffs(llvm::ArrayRef<SlotBackoff> Backoffs) {
 llvm::Error
 clang::dist::writeSlotBackoffs(llvm::StringRef Path,
                                llvm::ArrayRef<SlotBackoff> Backoffs) {
-  return llvm::writeToOutput(Path, [&](llvm::raw_ostream &OS) {
-    OS << formatSlotBackoffs(Backoffs);
-    return llvm::Error::success();
-  });
+  return writeFileAtomically(Path, formatSlotBackoffs(Backoffs), 0600);
 }

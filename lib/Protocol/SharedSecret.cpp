@@ -1,6 +1,7 @@
 //===- Protocol/SharedSecret.cpp - Who may talk to a slave ----------------===//
 
 #include "Protocol/SharedSecret.h"
+#include "Support/AtomicFile.h"
 #include "llvm-c/blake3.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Errc.h"
@@ -75,19 +76,14 @@ llvm::Expected<SharedSecret> SharedSecret::load(llvm::StringRef PathRef) {
 llvm::Expected<SharedSecret> SharedSecret::create(llvm::StringRef PathRef) {
   std::string Path = PathRef.str();
   std::string Text = llvm::toHex(freshNonce(), /*LowerCase=*/true) + "\n";
-  // A new file, so that nobody holds it open from before and its mode is
-  // ours from the start.
-  ::unlink(Path.c_str());
-  int Fd = ::open(Path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  bool Written = Fd >= 0 && ::write(Fd, Text.data(), Text.size()) ==
-                                static_cast<ssize_t>(Text.size());
-  int Errno = errno;
-  if (Fd >= 0)
-    ::close(Fd);
-  if (!Written)
-    return llvm::createStringError(std::error_code(Errno, std::generic_category()),
-                                   "cannot write secret file '%s': %s",
-                                   Path.c_str(), std::strerror(Errno));
+  // A new file, whose mode is ours from the start, replacing any old one at
+  // once: a server that reads it meanwhile finds the old secret or the new,
+  // never an empty file.
+  if (llvm::Error E = writeFileAtomically(Path, Text, 0600)) {
+    std::error_code EC = llvm::errorToErrorCode(std::move(E));
+    return llvm::createStringError(EC, "cannot write secret file '%s': %s",
+                                   Path.c_str(), EC.message().c_str());
+  }
   return load(Path);
 }
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "SlaveNode/BlobStore.h"
+#include "Support/AtomicFile.h"
 #include "Support/PrivateDirectory.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
@@ -127,31 +128,19 @@ llvm::Error BlobStore::store(const ContentDigest &D,
     return llvm::createStringError(
         std::error_code(errno, std::generic_category()),
         "cannot create '%s': %s", Parent.c_str(), std::strerror(errno));
-  // Written beside, then renamed: a reader sees all of a blob or none.
-  int Fd;
-  llvm::SmallString<256> Temp;
-  if (std::error_code EC = llvm::sys::fs::createUniqueFile(
-          Dir + "/tmp-%%%%%%%%", Fd, Temp, llvm::sys::fs::OF_None, 0600))
-    return llvm::createStringError(EC, "cannot create a file in '%s': %s",
-                                   Dir.c_str(), EC.message().c_str());
-  bool Ok;
-  {
-    llvm::raw_fd_ostream OS(Fd, /*shouldClose=*/true);
-    OS << Contents;
-    OS.close();
-    Ok = !OS.has_error();
-    OS.clear_error();
-  }
+  // A reader sees all of a blob or none.
+  llvm::Expected<AtomicFile> File = AtomicFile::create(Path, 0600, Dir);
+  if (!File)
+    return File.takeError();
+  if (llvm::Error E = File->write(Contents))
+    return E;
   // Under the lock, so that the count follows what the directory holds: two
   // slots that store one blob replace one file.
   LockedFile Lock(Dir + "/lock");
   struct stat Old;
   int64_t Replaced = ::stat(Path.c_str(), &Old) == 0 ? Old.st_size : 0;
-  if (!Ok || llvm::sys::fs::rename(Temp, Path)) {
-    llvm::sys::fs::remove(Temp);
-    return llvm::createStringError(llvm::errc::io_error, "cannot write '%s'",
-                                   Path.c_str());
-  }
+  if (llvm::Error E = File->commit())
+    return E;
   if (Lock.fd() < 0)
     return llvm::Error::success();
   if (addToCount(Lock.fd(), static_cast<int64_t>(Contents.size()) - Replaced) >

@@ -159,6 +159,13 @@ the cores idle and fails in about SECONDS all the same.
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
+  stall-pipe FIFO PID_FILE GLOB TEXT [--timeout SECONDS]
+      Opens the named pipe FIFO for reading, shrinks its buffer to one page
+      and reads nothing until a writer has filled it (the writer then waits
+      in its write); then sends SIGTERM to the process whose pid PID_FILE
+      holds (as spawn writes it), waits until a line of a file matching GLOB
+      contains TEXT, and then drains the pipe until the writer closes it.
+      Fails after SECONDS (default 30) at any step.
   rewrite-backoffs RUNTIME_DIR PORTS_FILE TEXT
       Replaces the contents of the backoff file of RUNTIME_DIR (a local
       server's server-<hash>.backoff) that names the first port of
@@ -1245,6 +1252,48 @@ def wait_log(args):
         time.sleep(0.05)
 
 
+def stall_pipe(args):
+    import fcntl
+    import glob
+    import termios
+    fifo, pid_file, pattern, text = args[:4]
+    seconds = float(args[5]) if args[4:5] == ["--timeout"] else 30.0
+    deadline = Deadline(seconds)
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    page = os.sysconf("SC_PAGE_SIZE")
+    fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, page)
+    queued = bytearray(4)
+    while True:
+        fcntl.ioctl(fd, termios.FIONREAD, queued)
+        if int.from_bytes(queued, sys.byteorder) >= page:
+            break
+        if deadline.passed():
+            sys.exit("nobody filled %s within %g seconds" % (fifo, seconds))
+        time.sleep(0.01)
+    os.kill(int(open(pid_file).read()), signal.SIGTERM)
+    while not any(text in line for path in glob.glob(pattern)
+                  for line in open(path, errors="replace")):
+        if deadline.passed():
+            sys.exit("no line with '%s' in %s within %g seconds" %
+                     (text, pattern, seconds))
+        time.sleep(0.05)
+    drained = 0
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            if deadline.passed():
+                sys.exit("the writer of %s did not close it within %g seconds"
+                         % (fifo, seconds))
+            time.sleep(0.01)
+            continue
+        if not chunk:
+            break
+        drained += len(chunk)
+    os.close(fd)
+    print("drained %d bytes" % drained)
+
+
 def rewrite_backoffs(args):
     import glob
     runtime_dir, ports, text = args[0], open(args[1]).read().split(), args[2]
@@ -1726,6 +1775,7 @@ COMMANDS = {
     "signal": signal_processes,
     "cont-guard": cont_guard,
     "wait-log": wait_log,
+    "stall-pipe": stall_pipe,
     "flood-handshakes": flood_handshakes,
     "wait-new-server": wait_new_server,
     "wait-clients": wait_clients,
