@@ -1,7 +1,7 @@
 //===- LocalServer/JobPreparation.cpp - Turn a cc1 job into a CompileJob --===//
 
 #include "LocalServer/JobPreparation.h"
-#include "LocalServer/RewriteIncludes.h"
+#include "LocalServer/Preprocessed/RewriteIncludes.h"
 #include "Policy/Distributable.h"
 #include "Protocol/Compression.h"
 #include "clang/Basic/DiagnosticOptions.h"

@@ -3,7 +3,7 @@
 #include "LocalServer/JobRunner.h"
 #include "LocalServer/JobPreparation.h"
 #include "LocalServer/OutputFiles.h"
-#include "LocalServer/RewriteIncludes.h"
+#include "LocalServer/Preprocessed/RewriteIncludes.h"
 #include "Protocol/Compression.h"
 #include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
@@ -53,9 +53,11 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
     : IO(IO), Pool(Pool), Config(Config), Log(Log),
       Slots(Slaves.size(), Config.SlaveBackoff),
       BackoffsPath(std::move(BackoffsPath)) {
+  if (Config.Mode == DistributionMode::Sources)
+    Sources = std::make_unique<SourcesMode>(Cache);
   for (SlaveEndpoint &E : Slaves)
     Clients.push_back(
-        std::make_unique<SlaveClient>(IO, std::move(E), Config, Book));
+        std::make_unique<SlaveClient>(IO, std::move(E), Config, Sources.get()));
   if (!this->BackoffsPath.empty())
     restoreBackoffs();
 }
@@ -122,7 +124,7 @@ void JobRunner::probeSlots() {
   for (size_t Slot = 0; Slot != Clients.size(); ++Slot) {
     if (Slots.isBusy(Slot) || Slots.isBackedOff(Slot, Now))
       continue;
-    Clients[Slot]->probe([this, Slot](llvm::Expected<SlaveAnswer> Result) {
+    Clients[Slot]->probe([this, Slot](llvm::Expected<RemoteResult> Result) {
       std::string Message = llvm::toString(Result.takeError());
       Log.log("slave " + Clients[Slot]->endpoint().str() +
               " failed: " + Message + backedOff());
@@ -205,16 +207,12 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
                                    ? "every slave is backed off after failures"
                                    : R->LastError);
         ++R->Attempts;
-        if (R->Prepared.Job.Kind == SourceKind::Sources) {
-          // Spelled as the slave's compile spells it.
-          llvm::SmallString<256> Main(R->Prepared.MainFile);
-          llvm::sys::fs::make_absolute(R->Prepared.Job.WorkingDir, Main);
-          Book.refresh(Main);
-        }
+        if (Sources)
+          Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile);
         SlaveClient &Client = *Clients[*Slot];
         Client.run(
             R->Frame, R->Prepared.Job.Id,
-            [this, R, Slot = *Slot](llvm::Expected<SlaveAnswer> Result) {
+            [this, R, Slot = *Slot](llvm::Expected<RemoteResult> Result) {
               const SlaveEndpoint &Where = Clients[Slot]->endpoint();
               if (Result) {
                 Slots.release(Slot, false, std::chrono::steady_clock::now());
@@ -254,16 +252,18 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
 }
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
-                             SlaveAnswer Answer) {
+                             RemoteResult Remote) {
   // The slave and this server disagree on what a slave runs (another build
   // of clang-dist): the client's clang runs it, as it would have run it.
-  if (Answer.Result.Refused)
+  if (Remote.Result.Refused)
     return runLocally(R, "slave " + Clients[Slot]->endpoint().str() +
-                             " refused it: " + Answer.Result.Diagnostics);
+                             " refused it: " + Remote.Result.Diagnostics);
   boost::asio::post(
-      Pool, [this, R, Slot, Answer = std::move(Answer)]() mutable {
-        CompileResult &Result = Answer.Result;
-        AnswerCheck Check = checkAnswers(Cache, Watch, Answer.Consulted);
+      Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
+        CompileResult &Result = Remote.Result;
+        AnswerCheck Check;
+        if (Sources)
+          Check = Sources->check(Remote.Consulted);
         std::string Unfaithful;
         if (R->Prepared.Job.Kind == SourceKind::RewrittenIncludes)
           Unfaithful = whyDiagnosticsDiffer(Result.Diagnostics);
@@ -291,9 +291,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                                      "' is not a file or directory a slave "
                                      "can be sent");
           if (Check.Outcome == AnswerCheck::Verdict::Changed) {
-            // Every slave gets the new answers with its next job.
-            for (const std::string &Path : Check.Paths)
-              Book.reanswer(Path);
+            Sources->reanswer(Check.Paths);
             std::string Why =
                 "'" + Check.Paths.front() +
                 (Check.Transient ? "' could not be looked up when a slave "

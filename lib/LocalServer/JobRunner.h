@@ -17,10 +17,11 @@
 #include "LocalServer/Scheduler.h"
 #include "LocalServer/SlaveClient.h"
 #include "LocalServer/SlotBackoffs.h"
+#include "LocalServer/Sources/SourcesMode.h"
 #include "Protocol/Messages.h"
 #include "Support/Log.h"
-#include <boost/asio.hpp>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <map>
 
 namespace clang::dist {
@@ -76,7 +77,7 @@ private:
   /// On the pool: checks the answers the compile used, then stores its
   /// outputs.
   void finishRemote(std::shared_ptr<Running> R, size_t Slot,
-                    SlaveAnswer Answer);
+                    RemoteResult Remote);
   void runLocally(std::shared_ptr<Running> R, const std::string &Reason);
 
   boost::asio::io_context &IO;
@@ -84,8 +85,8 @@ private:
   const DistConfig &Config;
   Logger &Log;
   SharedFileCache Cache;
-  ChangeWatch Watch;
-  AnswerBook Book{Cache, Watch};
+  /// The sources mode's, in that mode.
+  std::unique_ptr<SourcesMode> Sources;
   std::vector<std::unique_ptr<SlaveClient>> Clients;
   Scheduler Slots;
   std::string BackoffsPath;

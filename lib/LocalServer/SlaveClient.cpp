@@ -25,8 +25,8 @@ struct SlaveClient::Attempt {
   const char *TimedOut = nullptr;
   /// Sent on a connection kept from an earlier job.
   bool Reused = false;
-  /// The slave answered something for this job.
-  bool Answered = false;
+  /// The slave sent something for this job.
+  bool HeardFrom = false;
   /// The job frame went out: failures from now on are the job's slot's.
   bool Sent = false;
   /// What arrived was not a valid answer.
@@ -39,9 +39,9 @@ struct SlaveClient::Attempt {
 };
 
 SlaveClient::SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-                         const DistConfig &Config, AnswerBook &Book)
+                         const DistConfig &Config, SlaveQuestions *Questions)
     : IO(IO), Endpoint(std::move(Endpoint)), Config(Config), Resolver(IO),
-      Timer(IO), Book(Book) {}
+      Timer(IO), Questions(Questions) {}
 
 SlaveClient::~SlaveClient() = default;
 
@@ -100,7 +100,7 @@ void SlaveClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
   }
   // A slot process that was restarted (after a crash) closed the connection
   // we kept; that is no failure of the slave. Connect again, once.
-  if (A->Reused && !A->Answered && !A->TimedOut && !A->Garbage) {
+  if (A->Reused && !A->HeardFrom && !A->TimedOut && !A->Garbage) {
     llvm::consumeError(std::move(E));
     auto Fresh = std::make_shared<Attempt>();
     Fresh->JobFrame = std::move(A->JobFrame);
@@ -234,12 +234,14 @@ SlaveClient::authenticate(const HelloReply &Reply, const Nonce &Ours) {
 void SlaveClient::send(std::shared_ptr<Attempt> A) {
   A->Sent = true;
   armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
-  if (Told == Book.size())
+  std::optional<Answers> News;
+  if (Questions)
+    News = Questions->answersSince(Told);
+  if (!News)
     return write(A, A->JobFrame);
   // Only sources jobs ask, so only their (small) frames are copied.
-  auto Bytes = std::make_shared<std::string>(encodeFrame(Book.since(Told)));
+  auto Bytes = std::make_shared<std::string>(encodeFrame(*News));
   *Bytes += *A->JobFrame;
-  Told = Book.size();
   write(A, std::move(Bytes));
 }
 
@@ -277,7 +279,7 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       bool Garbage = F.errorIsA<ProtocolError>();
       return Garbage ? failGarbage(A, F.takeError()) : fail(A, F.takeError());
     }
-    A->Answered = true;
+    A->HeardFrom = true;
     BytesReceived += FrameHeaderSize + F->Payload.size();
     // A slave that found our proof wrong refuses us instead of answering.
     if (F->Type == MessageType::HelloReply) {
@@ -293,12 +295,20 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       armTimer(A, Config.HeartbeatTimeout, "slave stopped answering");
       return awaitResult(A);
     }
+    bool Question =
+        F->Type == MessageType::Lookup || F->Type == MessageType::NeedBlobs;
+    if (Question && !Questions)
+      return failGarbage(
+          A, protocolError("protocol error: " + messageTypeName(F->Type) +
+                           " in a mode that sends all a job "
+                           "reads with the job"));
     if (F->Type == MessageType::Lookup)
       return reply(A, decodeLookup(F->Payload),
-                   [this](const Lookup &Q) { return Book.answer(Q); });
+                   [this](const Lookup &Q) { return Questions->lookup(Q); });
     if (F->Type == MessageType::NeedBlobs)
-      return reply(A, decodeNeedBlobs(F->Payload),
-                   [this](const NeedBlobs &Q) { return Book.contents(Q); });
+      return reply(A, decodeNeedBlobs(F->Payload), [this](const NeedBlobs &Q) {
+        return Questions->contents(Q);
+      });
     if (F->Type != MessageType::CompileResult)
       return failGarbage(A,
                          unexpectedFrame(MessageType::CompileResult, F->Type));
@@ -307,12 +317,18 @@ void SlaveClient::awaitResult(std::shared_ptr<Attempt> A) {
       return failGarbage(A, R.takeError());
     if (R->Id != A->JobId)
       return failGarbage(A, wrongJob(R->Id, A->JobId));
-    llvm::Expected<std::vector<const GivenAnswer *>> Consulted =
-        Book.consulted(R->Consulted);
-    if (!Consulted)
-      return failGarbage(A, Consulted.takeError());
+    std::vector<const GivenAnswer *> Consulted;
+    if (Questions) {
+      auto Named = Questions->consulted(R->Consulted);
+      if (!Named)
+        return failGarbage(A, Named.takeError());
+      Consulted = std::move(*Named);
+    } else if (!R->Consulted.empty()) {
+      return failGarbage(A, protocolError("a result that names answers in a "
+                                          "mode that gives none"));
+    }
     A->Finished = true;
     Timer.cancel();
-    A->Done(SlaveAnswer{std::move(*R), std::move(*Consulted)});
+    A->Done(RemoteResult{std::move(*R), std::move(Consulted)});
   });
 }

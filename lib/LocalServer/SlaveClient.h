@@ -13,7 +13,7 @@
 #define CLANG_DIST_LOCALSERVER_SLAVECLIENT_H
 
 #include "Config/Config.h"
-#include "LocalServer/AnswerBook.h"
+#include "LocalServer/SlaveQuestions.h"
 #include "Protocol/Messages.h"
 #include "llvm/Support/Error.h"
 #include <boost/asio.hpp>
@@ -55,18 +55,19 @@ private:
 
 /// A slave's result, with the answers about the client's files that its
 /// compile used (sources mode), for the caller to check.
-struct SlaveAnswer {
+struct RemoteResult {
   CompileResult Result;
   std::vector<const GivenAnswer *> Consulted;
 };
 
 class SlaveClient {
 public:
-  using DoneFn = std::function<void(llvm::Expected<SlaveAnswer>)>;
+  using DoneFn = std::function<void(llvm::Expected<RemoteResult>)>;
 
-  /// The slave's questions about files are answered into \p Book.
+  /// \p Questions answers the slave's questions; none: the mode sends all
+  /// a job reads with the job, and a question is garbage.
   SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-              const DistConfig &Config, AnswerBook &Book);
+              const DistConfig &Config, SlaveQuestions *Questions);
   ~SlaveClient();
 
   const SlaveEndpoint &endpoint() const { return Endpoint; }
@@ -124,8 +125,8 @@ private:
   bool Connected = false;
   /// The attempt whose connect and handshake are under way.
   std::shared_ptr<Attempt> Connecting;
-  AnswerBook &Book;
-  /// The answers of the book this connection has had.
+  SlaveQuestions *Questions;
+  /// How many answers this connection has had (SlaveQuestions::answersSince).
   size_t Told = 0;
   uint64_t BytesSent = 0;
   uint64_t BytesReceived = 0;

@@ -8,8 +8,8 @@
 // once per build, not once per translation unit. Contents come from the blob
 // store, or from the server when the store lacks them. Every answer the
 // compile used is recorded: the server checks them against its disk before it
-// keeps the result (LocalServer/AnswerBook.h), so an answer kept from an
-// earlier job never makes a wrong object.
+// keeps the result (LocalServer/Sources/AnswerBook.h), so an answer kept from
+// an earlier job never makes a wrong object.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,5 +1,4 @@
-//===- LocalServer/AnswerBook.h - What slaves were told of the files -*- C++
-//-*-===//
+//===- LocalServer/Sources/AnswerBook.h - Told to slaves --------*- C++ -*-===//
 //
 // The sources mode scans nothing on the client. A slave's compile asks the
 // server what each path it looks at is (Lookup); the server answers from the
@@ -19,8 +18,8 @@
 #ifndef CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
 #define CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
 
-#include "LocalServer/ChangeWatch.h"
 #include "LocalServer/FileCache.h"
+#include "LocalServer/Sources/ChangeWatch.h"
 #include "Protocol/Messages.h"
 #include "llvm/ADT/StringMap.h"
 #include <deque>

@@ -1,6 +1,6 @@
-//===- LocalServer/AnswerBook.cpp - What slaves were told of the files ----===//
+//===- LocalServer/Sources/AnswerBook.cpp - What slaves were told ---------===//
 
-#include "LocalServer/AnswerBook.h"
+#include "LocalServer/Sources/AnswerBook.h"
 #include "Protocol/Errors.h"
 #include "llvm/Support/Path.h"
 

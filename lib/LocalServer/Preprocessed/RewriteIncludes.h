@@ -1,4 +1,4 @@
-//===- LocalServer/RewriteIncludes.h - The preprocessed mode ----*- C++ -*-===//
+//===- LocalServer/Preprocessed/RewriteIncludes.h - Rewriting ---*- C++ -*-===//
 //
 // Preprocesses a job in process the way -frewrite-includes does (includes
 // inlined, macros kept, so that the slave's diagnostics are clang's own) and

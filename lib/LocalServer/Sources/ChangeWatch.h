@@ -1,4 +1,4 @@
-//===- LocalServer/ChangeWatch.h - Which paths may have changed -*- C++ -*-===//
+//===- LocalServer/Sources/ChangeWatch.h - Changed paths --------*- C++ -*-===//
 //
 // An answer about a path, once checked against the disk, stays true until
 // something happens to the path: to the file, or to a directory on the way

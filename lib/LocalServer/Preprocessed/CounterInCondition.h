@@ -1,4 +1,4 @@
-//===- LocalServer/CounterInCondition.h - __COUNTER__ in #if ----*- C++ -*-===//
+//===- LocalServer/Preprocessed/CounterInCondition.h - #if ------*- C++ -*-===//
 //
 // A preprocessing on the server that evaluates #if without the code between
 // the directives (the include rewriter, a scan of directives) advances

@@ -1,4 +1,4 @@
-//===- unittests/LocalServer/RewriteIncludesTest.cpp - The preprocessed mode =//
+//===- unittests/LocalServer/Preprocessed/RewriteIncludesTest.cpp - Mode --===//
 //
 // The server rewrites includes over the files' dependency directives, not
 // their every token. Its text must be byte for byte what clang's own
@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LocalServer/RewriteIncludes.h"
+#include "LocalServer/Preprocessed/RewriteIncludes.h"
 #include "ExpectedMatchers.h"
 #include "LocalServer/FileContents.h"
 #include "LocalServer/JobPreparation.h"

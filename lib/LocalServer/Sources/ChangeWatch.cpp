@@ -1,6 +1,6 @@
-//===- LocalServer/ChangeWatch.cpp - Which paths may have changed ---------===//
+//===- LocalServer/Sources/ChangeWatch.cpp - Paths that may have changed --===//
 
-#include "LocalServer/ChangeWatch.h"
+#include "LocalServer/Sources/ChangeWatch.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include <cerrno>

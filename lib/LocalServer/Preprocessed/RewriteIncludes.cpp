@@ -1,8 +1,8 @@
-//===- LocalServer/RewriteIncludes.cpp - The preprocessed mode ------------===//
+//===- LocalServer/Preprocessed/RewriteIncludes.cpp - Preprocessed mode ---===//
 
-#include "LocalServer/RewriteIncludes.h"
-#include "LocalServer/CounterInCondition.h"
+#include "LocalServer/Preprocessed/RewriteIncludes.h"
 #include "LocalServer/FileContents.h"
+#include "LocalServer/Preprocessed/CounterInCondition.h"
 #include "Protocol/Compression.h"
 #include "clang/Basic/DiagnosticLex.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -258,8 +258,7 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
   llvm::SmallString<128> DepTemp;
   if (!Deps.OutputFile.empty()) {
     int Fd;
-    if (llvm::sys::fs::createTemporaryFile("clang-dist-deps", "d", Fd,
-                                           DepTemp))
+    if (llvm::sys::fs::createTemporaryFile("clang-dist-deps", "d", Fd, DepTemp))
       return "cannot create a temporary dependency file";
     ::close(Fd);
     Deps.OutputFile = std::string(DepTemp);

@@ -1,4 +1,4 @@
-//===- unittests/LocalServer/AnswerBookTest.cpp - Answers to the slaves ---===//
+//===- unittests/LocalServer/Sources/AnswerBookTest.cpp - Answers ---------===//
 //
 // What the server tells slaves about the client's files, and the check of
 // the answers a result used: an answer nothing happened to is trusted
@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LocalServer/AnswerBook.h"
+#include "LocalServer/Sources/AnswerBook.h"
 #include "ExpectedMatchers.h"
 #include "TempDir.h"
 #include "llvm/Support/FileSystem.h"
@@ -170,8 +170,7 @@ TEST_CASE("An answer given while out of descriptors is answered again",
   // The same kinds of lookup once with descriptors to spare (a directory,
   // and an open that fails): UBSan checks the object of a virtual call the
   // first time with a pipe, which it could not open below.
-  REQUIRE(llvm::sys::fs::create_directory(D.file("warm")) ==
-          std::error_code());
+  REQUIRE(llvm::sys::fs::create_directory(D.file("warm")) == std::error_code());
   CHECK(unwrap(Book.answer({1, D.file("warm")})).Info.Kind == Kind::Directory);
   CHECK(unwrap(Book.answer({1, D.file("absent")})).Info.Kind == Kind::Missing);
   rlimit Old;
