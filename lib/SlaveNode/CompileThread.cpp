@@ -27,7 +27,17 @@ CompileThread::~CompileThread() {
     Thread.join();
 }
 
-void CompileThread::detach() { Thread.detach(); }
+bool CompileThread::finish(std::chrono::milliseconds Grace) {
+  if (!Thread.joinable())
+    return true;
+  {
+    std::unique_lock<std::mutex> Lock(M);
+    if (!Ended.wait_for(Lock, Grace, [&] { return Done; }))
+      return false;
+  }
+  Thread.join();
+  return true;
+}
 
 void CompileThread::run() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
@@ -52,4 +62,9 @@ void CompileThread::run() {
     Compiled += !Lost;
     Q->Conn->deliver(std::move(Result));
   }
+  {
+    std::lock_guard<std::mutex> Lock(M);
+    Done = true;
+  }
+  Ended.notify_all();
 }

@@ -15,7 +15,10 @@
 #include "Support/Log.h"
 #include "llvm/Support/VirtualFileSystem.h"
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 namespace clang::dist {
@@ -32,13 +35,15 @@ public:
   CompileThread(JobQueue &Queue, const BlobStore &Store, Logger &Log,
                 CompileFunction Compile)
       : Queue(Queue), Store(Store), Log(Log), Compile(std::move(Compile)) {}
-  /// Waits for the thread, unless detached: close the queue first.
+  /// Waits for the thread: close the queue first.
   ~CompileThread();
 
   /// Runs the queue's jobs until the queue is closed.
   void start();
-  /// The thread may be inside a long compile: nobody waits for it.
-  void detach();
+  /// Once the queue is closed: waits up to \p Grace for the job in flight,
+  /// and true if the thread has ended. A compile cannot be interrupted, so
+  /// false leaves it running, on everything the thread was given.
+  bool finish(std::chrono::milliseconds Grace);
   /// Compiles that ran to their end; a compile whose connection was lost
   /// while it asked about the client's files does not count.
   uint64_t compiled() const { return Compiled.load(); }
@@ -51,6 +56,9 @@ private:
   Logger &Log;
   CompileFunction Compile;
   std::atomic<uint64_t> Compiled{0};
+  std::mutex M;
+  std::condition_variable Ended;
+  bool Done = false;
   std::thread Thread;
 };
 

@@ -4,6 +4,7 @@
 #include "SlaveNode/BlobStore.h"
 #include "SlaveNode/Compiler.h"
 #include "SlaveNode/Connection.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +14,11 @@ using boost::asio::ip::tcp;
 
 /// Handshakes a slot runs at once (Slot::Handshakes).
 static constexpr unsigned MaxHandshakes = 32;
+
+/// How long a stopping slot waits for its compile thread: long enough for a
+/// compile that lost its connection to fail (every question fails at once),
+/// short enough not to hold up a slave's shutdown for one that does not ask.
+static constexpr std::chrono::seconds StopGrace(1);
 
 Slot::Slot(const SlotOptions &Options, Logger &Log, const BlobStore &Store,
            CompileFunction Compile)
@@ -41,7 +47,6 @@ int Slot::run() {
   Compiler.start();
   accept();
   IO.run();
-  Compiler.detach();
   std::string Summary = llvm::formatv("clangd-slave: {0} compiled {1} "
                                       "translation units\n",
                                       Name, Compiler.compiled());
@@ -77,15 +82,24 @@ void Slot::accept() {
     }
     S.set_option(tcp::no_delay(true));
     ++Handshakes;
-    std::make_shared<Connection>(std::move(S), Options, Log, Queue, [this] {
-      handshakeEnded();
-    })->start();
+    auto Conn = std::make_shared<Connection>(std::move(S), Options, Log, Queue,
+                                             [this] { handshakeEnded(); });
+    llvm::erase_if(Connections, [](const std::weak_ptr<Connection> &C) {
+      return C.expired();
+    });
+    Connections.push_back(Conn);
+    Conn->start();
     accept();
   });
 }
 
 void Slot::shutdown() {
   Queue.close();
+  // A compile waiting for a reply fails at once, and the servers move the
+  // jobs on without waiting for the compile thread or this process to end.
+  for (const std::weak_ptr<Connection> &C : Connections)
+    if (std::shared_ptr<Connection> Conn = C.lock())
+      Conn->close("");
   IO.stop();
 }
 
@@ -101,5 +115,10 @@ int clang::dist::runSlot(const SlotOptions &Options, Logger &Log) {
                     llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Files) {
            return compile(Job, std::move(Files), Options.LocalFiles);
          });
-  return S.run();
+  int Code = S.run();
+  // clang cannot be interrupted: a compile still running ends with the
+  // process, before anything it uses is destroyed.
+  if (!S.finish(StopGrace))
+    ::_exit(Code);
+  return Code;
 }

@@ -42,8 +42,11 @@ struct SlotOptions {
   bool LocalFiles = false;
 };
 
-/// Serves until SIGTERM/SIGINT; then writes "compiled N translation units"
-/// to stderr. Returns the process exit code: 1 if the socket is unusable.
+/// Serves until SIGTERM/SIGINT; then closes its connections, writes
+/// "compiled N translation units" to stderr, and returns the process exit
+/// code (1 if the socket is unusable) once the compile thread has ended. A
+/// compile that goes on for a second more is not waited for: the process
+/// ends with it, here (_exit), before anything it uses is destroyed.
 int runSlot(const SlotOptions &Options, Logger &Log);
 
 class Connection;
@@ -58,8 +61,15 @@ public:
   /// Serves on Options.ListenFd until stopped, then writes the summary line.
   /// Returns the process exit code: 1 if the socket is unusable.
   int run();
-  /// From any thread, as SIGTERM and SIGINT do.
+  /// From any thread, as SIGTERM and SIGINT do: no more jobs are taken,
+  /// and every connection is closed, with the jobs it submitted.
   void stop();
+  /// After run: waits up to \p Grace for the compile thread, and true if it
+  /// has ended. False leaves a compile running on the slot, which then must
+  /// not be destroyed.
+  bool finish(std::chrono::milliseconds Grace) {
+    return Compiler.finish(Grace);
+  }
 
 private:
   void accept();
@@ -79,6 +89,9 @@ private:
   /// connections wait in the listen backlog until one ends.
   unsigned Handshakes = 0;
   bool AcceptPaused = false;
+  /// Closed at shutdown; expired ones are dropped as connections come.
+  std::vector<std::weak_ptr<Connection>> Connections;
+  /// Destroyed first: it waits for the thread, which uses the rest.
   CompileThread Compiler;
 };
 
