@@ -23,7 +23,7 @@ public:
              Logger &Log)
       : Conn(Conn), JobId(JobId), Store(Store), Log(Log) {}
 
-  /// Some question went unanswered: the job was lost with its connection.
+  /// Some question got no reply: the job was lost with its connection.
   bool failed() const { return Failed; }
 
   llvm::Expected<LookupReply> lookup(llvm::StringRef Path) override;

@@ -1,5 +1,4 @@
-//===- SlaveNode/SlaveSupervisor.h - clangd-slave's parent process -*- C++
-//-*-===//
+//===- SlaveNode/SlaveSupervisor.h - clangd-slave's parent ------*- C++ -*-===//
 //
 // Binds one listening socket per core, then runs each slot in a process of
 // its own and starts it again when it dies: process isolation is the safety
