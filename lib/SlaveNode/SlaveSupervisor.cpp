@@ -77,7 +77,7 @@ public:
     // with an error instead of every slot; and recounted, since the slave that
     // used it last may have been killed between a write and its accounting.
     auto Store =
-        BlobStore::open(Options.Listener.CacheDir, Options.Listener.CacheLimit);
+        BlobStore::open(Options.EachSlot.CacheDir, Options.EachSlot.CacheLimit);
     if (!Store) {
       llvm::errs() << "clangd-slave: error: "
                    << llvm::toString(Store.takeError()) << "\n";
@@ -143,10 +143,10 @@ private:
       for (const SlotProcess &Other : Slots)
         if (Other.ListenFd != S.ListenFd)
           ::close(Other.ListenFd);
-      ListenerOptions LO = Options.Listener;
-      LO.ListenFd = S.ListenFd;
+      SlotOptions SO = Options.EachSlot;
+      SO.ListenFd = S.ListenFd;
       Log.setComponent(llvm::formatv("clangd-slave:{0}", S.Port).str());
-      ::_exit(runSlaveListener(LO, Log));
+      ::_exit(runSlot(SO, Log));
     }
     S.Pid = Pid;
   }

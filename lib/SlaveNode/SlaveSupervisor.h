@@ -1,5 +1,4 @@
-//===- SlaveNode/SlaveSupervisor.h - clangd-slave's parent process -*- C++
-//-*-===//
+//===- SlaveNode/SlaveSupervisor.h - clangd-slave's parent ------*- C++ -*-===//
 //
 // Binds one listening socket per core, then runs each slot in a process of
 // its own and starts it again when it dies: process isolation is the safety
@@ -11,7 +10,7 @@
 #ifndef CLANG_DIST_SLAVENODE_SLAVESUPERVISOR_H
 #define CLANG_DIST_SLAVENODE_SLAVESUPERVISOR_H
 
-#include "SlaveNode/SlaveListener.h"
+#include "SlaveNode/Slot.h"
 #include "Support/Log.h"
 #include <string>
 
@@ -22,7 +21,8 @@ struct SupervisorOptions {
   /// Slot I listens on FirstPort + I; 0 lets the system choose each port.
   uint16_t FirstPort = 63000;
   std::string BindAddress = "127.0.0.1";
-  ListenerOptions Listener;
+  /// Every slot's, but for the listening socket, which is its own.
+  SlotOptions EachSlot;
 };
 
 /// Prints "clangd-slave: listening on ADDR:PORT" on stdout for each slot once

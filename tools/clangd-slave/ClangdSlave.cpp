@@ -89,7 +89,7 @@ int main(int Argc, char **Argv) {
       return 0;
     }
     if (Arg == "--local-files") {
-      Options.Listener.LocalFiles = true;
+      Options.EachSlot.LocalFiles = true;
       continue;
     }
     auto [Name, Inline] = Arg.split('=');
@@ -112,8 +112,8 @@ int main(int Argc, char **Argv) {
         return usageError("invalid --port '" + Value + "' (expected 0-65535)");
       Options.FirstPort = N;
     } else if (Name == "--cache-size") {
-      Options.Listener.CacheLimit = parseSize(Value);
-      if (!Options.Listener.CacheLimit)
+      Options.EachSlot.CacheLimit = parseSize(Value);
+      if (!Options.EachSlot.CacheLimit)
         return usageError("invalid --cache-size '" + Value +
                           "' (expected a byte count, with K, M or G)");
     } else if (Name == "--secret") {
@@ -123,30 +123,30 @@ int main(int Argc, char **Argv) {
                      << llvm::toString(Secret.takeError()) << "\n";
         return 1;
       }
-      Options.Listener.Secret = std::move(*Secret);
+      Options.EachSlot.Secret = std::move(*Secret);
     } else if (Name == "--cache-dir") {
-      Options.Listener.CacheDir = Value.str();
+      Options.EachSlot.CacheDir = Value.str();
     } else {
       Options.BindAddress = Value.str();
     }
   }
   // A slave compiles what it is sent: on an address others can reach, only
   // for those who know the secret.
-  if (!Options.Listener.Secret && !isLoopback(Options.BindAddress))
+  if (!Options.EachSlot.Secret && !isLoopback(Options.BindAddress))
     return usageError("listening on '" + Options.BindAddress +
                       "' needs --secret FILE: without it anyone who can "
                       "connect could use this machine");
   // It reads any of the user's files on request: for their own server only.
-  if (Options.Listener.LocalFiles &&
-      (!Options.Listener.Secret || !isLoopback(Options.BindAddress)))
+  if (Options.EachSlot.LocalFiles &&
+      (!Options.EachSlot.Secret || !isLoopback(Options.BindAddress)))
     return usageError("--local-files needs --secret FILE and a loopback "
                       "--bind address: it lets peers read this machine's "
                       "files");
-  if (Options.Listener.CacheDir.empty()) {
+  if (Options.EachSlot.CacheDir.empty()) {
     llvm::SmallString<128> Dir;
     llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Dir);
     llvm::sys::path::append(Dir, "clangd-slave-" + llvm::Twine(::getuid()));
-    Options.Listener.CacheDir = std::string(Dir);
+    Options.EachSlot.CacheDir = std::string(Dir);
   }
   if (Options.FirstPort != 0 && Options.FirstPort + Options.Slots - 1 > 65535)
     return usageError("--port plus --cores runs past port 65535");
