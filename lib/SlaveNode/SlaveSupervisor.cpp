@@ -2,6 +2,7 @@
 
 #include "SlaveNode/SlaveSupervisor.h"
 #include "SlaveNode/BlobStore.h"
+#include "Support/Subprocess.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <arpa/inet.h>
@@ -10,7 +11,6 @@
 #include <csignal>
 #include <cstring>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -128,27 +128,29 @@ public:
 private:
   void spawn(SlotProcess &S) {
     S.Started = std::chrono::steady_clock::now();
-    pid_t Pid = ::fork();
-    if (Pid < 0) {
-      Log.log("cannot fork slot for port " + llvm::Twine(S.Port) + ": " +
-              std::strerror(errno));
-      return;
-    }
-    if (Pid == 0) {
-      sigprocmask(SIG_SETMASK, &OldMask, nullptr);
-      // A slot must not outlive its supervisor.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() == 1)
-        ::_exit(0);
-      for (const SlotProcess &Other : Slots)
-        if (Other.ListenFd != S.ListenFd)
-          ::close(Other.ListenFd);
+    std::string Name = llvm::formatv("clangd-slave:{0}", S.Port).str();
+    ProcessOptions Slot;
+    Slot.Argv = {Name};
+    // A fork, not a program: the slot is this program's code, and the
+    // supervisor has one thread.
+    Slot.Run = [this, &S, Name] {
       ListenerOptions LO = Options.Listener;
       LO.ListenFd = S.ListenFd;
-      Log.setComponent(llvm::formatv("clangd-slave:{0}", S.Port).str());
-      ::_exit(runSlaveListener(LO, Log));
+      Log.setComponent(Name);
+      return runSlaveListener(LO, Log);
+    };
+    // Not the other slots' sockets: a slot that dies must free its port.
+    Slot.KeepFds = {S.ListenFd};
+    Slot.SignalMask = OldMask;
+    // A slot must not outlive its supervisor.
+    Slot.ParentDeathSignal = SIGTERM;
+    llvm::Expected<pid_t> Pid = startProcess(Slot);
+    if (!Pid) {
+      Log.log("cannot start the slot for port " + llvm::Twine(S.Port) + ": " +
+              llvm::toString(Pid.takeError()));
+      return;
     }
-    S.Pid = Pid;
+    S.Pid = *Pid;
   }
 
   void reap() {
