@@ -2,6 +2,7 @@
 
 #include "Driver/LocalCC1.h"
 #include "Support/Subprocess.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include <atomic>
 #include <cerrno>

@@ -146,8 +146,7 @@ private:
     Slot.ParentDeathSignal = SIGTERM;
     llvm::Expected<pid_t> Pid = startProcess(Slot);
     if (!Pid) {
-      Log.log("cannot start the slot for port " + llvm::Twine(S.Port) + ": " +
-              llvm::toString(Pid.takeError()));
+      Log.log(llvm::toString(Pid.takeError()));
       return;
     }
     S.Pid = *Pid;
