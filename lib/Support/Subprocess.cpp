@@ -41,6 +41,7 @@ struct ChildPlan {
   /// Descriptors that survive the closing (KeepFds and the report pipe),
   /// sorted.
   std::vector<int> Survivors;
+  /// IgnoredSignals, as a set the child can test.
   sigset_t Ignored;
   int ReportFd = -1;
   pid_t Parent = 0;
@@ -54,7 +55,7 @@ struct ChildPlan {
   ::_exit(127);
 }
 
-void closeFrom(unsigned First, unsigned Last, const ChildPlan &Plan) {
+void closeBetween(unsigned First, unsigned Last, const ChildPlan &Plan) {
   if (First > Last || ::close_range(First, Last, 0) == 0)
     return;
   for (unsigned Fd = First; Fd <= Last && Fd < Plan.MaxFds; ++Fd)
@@ -122,10 +123,10 @@ void closeFrom(unsigned First, unsigned Last, const ChildPlan &Plan) {
       fail(Plan, Step::Descriptors);
   unsigned First = 3;
   for (int Fd : Plan.Survivors) {
-    closeFrom(First, static_cast<unsigned>(Fd) - 1, Plan);
+    closeBetween(First, static_cast<unsigned>(Fd) - 1, Plan);
     First = static_cast<unsigned>(Fd) + 1;
   }
-  closeFrom(First, UINT_MAX, Plan);
+  closeBetween(First, UINT_MAX, Plan);
 
   ::sigprocmask(SIG_SETMASK, &Options.SignalMask, nullptr);
   if (Options.Run) {
