@@ -1,17 +1,16 @@
 //===- Driver/LocalCC1.cpp - Running a cc1 job on this machine ------------===//
 
 #include "Driver/LocalCC1.h"
+#include "Support/Subprocess.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <iterator>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 namespace {
 
@@ -34,32 +33,30 @@ void forwardToChild(int Signal) {
     ::kill(Pid, Signal);
 }
 
-/// In the forked child: the signal dispositions and mask clang-16 itself
-/// would have had, and death with the client, whatever kills it (SIGKILL
-/// cannot be forwarded). SIGTERM lets clang's own handlers remove the
-/// temporary output, as they do when a clang-16 is terminated.
-[[noreturn]] void execChild(char *const *Args, pid_t Parent,
-                            const struct sigaction *CallerActions,
-                            const sigset_t &CallerMask) {
-  for (size_t I = 0; I != std::size(ForwardedSignals); ++I)
-    ::sigaction(ForwardedSignals[I], &CallerActions[I], nullptr);
-  // The client may have died before the death signal was armed.
-  if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != Parent)
-    ::_exit(1);
-  ::sigprocmask(SIG_SETMASK, &CallerMask, nullptr);
-  ::execve(Args[0], Args, environ);
-  std::fprintf(stderr, "error: cannot run '%s': %s\n", Args[0],
-               std::strerror(errno));
-  ::_exit(1);
+/// The descriptors a command line names (/dev/fd/N, /proc/self/fd/N): a
+/// shell's process substitution, `clang -x c <(gen)`, or `-o /dev/fd/3`.
+/// clang-16 in process would open them; nothing else of the client's is the
+/// cc1's business (make's jobserver pipe, for one, is not).
+std::vector<int> namedDescriptors(llvm::ArrayRef<const char *> Argv) {
+  std::vector<int> Fds;
+  for (llvm::StringRef Arg : Argv)
+    for (llvm::StringRef Prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+      size_t At = Arg.find(Prefix);
+      unsigned Fd;
+      if (At != llvm::StringRef::npos &&
+          !Arg.substr(At + Prefix.size()).getAsInteger(10, Fd) && Fd <= INT_MAX)
+        Fds.push_back(static_cast<int>(Fd));
+    }
+  return Fds;
 }
 
 } // namespace
 
 int clang::dist::runCC1(llvm::SmallVectorImpl<const char *> &Argv) {
-  llvm::SmallVector<char *, 256> Args;
-  for (const char *A : Argv)
-    Args.push_back(const_cast<char *>(A));
-  Args.push_back(nullptr);
+  ProcessOptions Options;
+  Options.Argv.assign(Argv.begin(), Argv.end());
+  Options.KeepFds = namedDescriptors(Argv);
+  Options.ParentDeathSignal = SIGTERM;
 
   // Blocked from before the fork until Child is set, so that no signal finds
   // the handler without a child to forward to.
@@ -74,20 +71,22 @@ int clang::dist::runCC1(llvm::SmallVectorImpl<const char *> &Argv) {
   for (size_t I = 0; I != std::size(ForwardedSignals); ++I)
     ::sigaction(ForwardedSignals[I], &Forward, &CallerActions[I]);
 
-  pid_t Parent = ::getpid();
-  pid_t Pid = ::fork();
-  if (Pid == 0)
-    execChild(Args.data(), Parent, CallerActions, CallerMask);
-  if (Pid < 0) {
-    std::fprintf(stderr, "error: cannot run '%s': %s\n", Args[0],
-                 std::strerror(errno));
-  } else {
-    Child = Pid;
+  // The signal dispositions and mask clang-16 itself would have had: the
+  // caller's, not the forwarding ones.
+  Options.SignalMask = CallerMask;
+  Options.ResetIgnoredSignals = false;
+  for (size_t I = 0; I != std::size(ForwardedSignals); ++I)
+    if (CallerActions[I].sa_handler == SIG_IGN)
+      Options.IgnoredSignals.push_back(ForwardedSignals[I]);
+  llvm::Expected<pid_t> Pid = startProcess(Options);
+  if (Pid) {
+    Child = *Pid;
     ::sigprocmask(SIG_SETMASK, &CallerMask, nullptr);
     // Not reaped yet: until Child is reset the handler may signal this pid,
     // which must not be another process's by then.
     siginfo_t Info;
-    while (::waitid(P_PID, Pid, &Info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+    while (::waitid(P_PID, *Pid, &Info, WEXITED | WNOWAIT) < 0 &&
+           errno == EINTR)
       ;
     ::sigprocmask(SIG_BLOCK, &Forwarded, nullptr);
     Child = 0;
@@ -95,20 +94,24 @@ int clang::dist::runCC1(llvm::SmallVectorImpl<const char *> &Argv) {
   for (size_t I = 0; I != std::size(ForwardedSignals); ++I)
     ::sigaction(ForwardedSignals[I], &CallerActions[I], nullptr);
   ::sigprocmask(SIG_SETMASK, &CallerMask, nullptr);
-  if (Pid < 0)
+  if (!Pid) {
+    std::fprintf(stderr, "error: %s\n",
+                 llvm::toString(Pid.takeError()).c_str());
     return 1;
+  }
 
-  int Status;
-  while (::waitpid(Pid, &Status, 0) < 0)
-    if (errno != EINTR)
-      return 1;
+  llvm::Expected<ProcessExit> Exit = waitProcess(*Pid);
+  if (!Exit) {
+    llvm::consumeError(Exit.takeError());
+    return 1;
+  }
   if (int Signal = Received) {
     // What make sees of a clang-16 that the signal ended.
     ::signal(Signal, SIG_DFL);
     ::raise(Signal);
   }
   // What llvm::CrashRecoveryContext reports for a crash in process.
-  if (WIFSIGNALED(Status))
-    return 128 + WTERMSIG(Status);
-  return WEXITSTATUS(Status);
+  if (Exit->Signal)
+    return 128 + Exit->Signal;
+  return Exit->Code;
 }

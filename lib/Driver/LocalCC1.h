@@ -20,8 +20,9 @@ namespace clang::dist {
 /// returns its exit code, or 128 + the signal that killed it. A SIGTERM,
 /// SIGINT, SIGHUP or SIGQUIT meanwhile goes on to the child, and once it is
 /// gone the client dies of that signal; the child gets SIGTERM if the client
-/// dies of anything else. Needs a client of one thread (the parent-death
-/// signal is tied to the thread that forked).
+/// dies of anything else. The child has the client's descriptors 0-2 and
+/// those its arguments name (/dev/fd/N), no other. Needs a client of one
+/// thread (the parent-death signal is tied to the thread that forked).
 int runCC1(llvm::SmallVectorImpl<const char *> &Argv);
 
 } // namespace clang::dist

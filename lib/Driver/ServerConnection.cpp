@@ -1,17 +1,17 @@
-//===- Driver/ServerConnection.cpp - Reach the local server, start it if need be
-//-===//
+//===- Driver/ServerConnection.cpp - Reach the local server, or start it --===//
 
 #include "Driver/ServerConnection.h"
+#include "Support/Subprocess.h"
 #include "llvm/ADT/ScopeExit.h"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <iterator>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace clang::dist;
@@ -51,36 +51,38 @@ llvm::Expected<std::optional<FrameSocket>> tryConnect(const std::string &Path) {
   return std::optional<FrameSocket>(std::move(Socket));
 }
 
-/// Starts the server as a grandchild in a session of its own, so that it
-/// outlives this client and make's process group, and waits for "ready".
+/// The first client's make hands its jobserver to its jobs in these, naming
+/// descriptors the server does not have: none of the server's business, nor
+/// of whatever it starts.
+constexpr const char *BuildOnlyVariables[] = {"MAKEFLAGS", "MFLAGS"};
+
+/// Starts the server detached, so that it outlives this client and make's
+/// process group, with none of the client's descriptors but the ready pipe,
+/// and waits for "ready".
 llvm::Error startServer(const ServerTarget &Target) {
   int Pipe[2];
   if (::pipe2(Pipe, O_CLOEXEC) != 0)
     return systemError("cannot create a pipe");
-  std::string ReadyFd = std::to_string(Pipe[1]);
-  const char *Argv[] = {Target.ServerExecutable.c_str(),
-                        Target.ConfigPath.c_str(), ReadyFd.c_str(), nullptr};
-  pid_t Child = ::fork();
-  if (Child < 0)
-    return systemError("cannot fork");
-  if (Child == 0) {
-    ::setsid();
-    if (::fork() != 0)
-      ::_exit(0);
-    int Null = ::open("/dev/null", O_RDWR);
-    int Log =
-        ::open(Target.Paths.Log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ::dup2(Null, STDIN_FILENO);
-    ::dup2(Log >= 0 ? Log : Null, STDOUT_FILENO);
-    ::dup2(Log >= 0 ? Log : Null, STDERR_FILENO);
-    ::fcntl(Pipe[1], F_SETFD, 0);
-    ::execv(Argv[0], const_cast<char **>(Argv));
-    ::_exit(127);
-  }
+  int Log = ::open(Target.Paths.Log.c_str(),
+                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  ProcessOptions Options;
+  Options.Argv = {Target.ServerExecutable, Target.ConfigPath,
+                  std::to_string(Pipe[1])};
+  Options.Stdin = ChildStdio::null();
+  Options.Stdout = Options.Stderr =
+      Log >= 0 ? ChildStdio::fd(Log) : ChildStdio::null();
+  Options.KeepFds = {Pipe[1]};
+  Options.Detach = true;
+  Options.UnsetEnvironment.assign(std::begin(BuildOnlyVariables),
+                                  std::end(BuildOnlyVariables));
+  llvm::Expected<pid_t> Started = startProcess(Options);
   ::close(Pipe[1]);
-  int Status;
-  while (::waitpid(Child, &Status, 0) < 0 && errno == EINTR)
-    ;
+  if (Log >= 0)
+    ::close(Log);
+  if (!Started) {
+    ::close(Pipe[0]);
+    return Started.takeError();
+  }
   std::string Answer;
   while (Answer.find('\n') == std::string::npos) {
     pollfd P{Pipe[0], POLLIN, 0};

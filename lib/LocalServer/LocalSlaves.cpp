@@ -1,14 +1,13 @@
 //===- LocalServer/LocalSlaves.cpp - Slaves on this machine ---------------===//
 
 #include "LocalServer/LocalSlaves.h"
+#include "Support/Subprocess.h"
 #include "llvm/ADT/StringExtras.h"
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace clang::dist;
@@ -25,29 +24,25 @@ LocalSlaves::start(llvm::StringRef Executable, unsigned Slots,
     return llvm::createStringError(
         std::error_code(errno, std::generic_category()),
         "cannot create a pipe: %s", std::strerror(errno));
-  std::string Exe = Executable.str(), Cores = std::to_string(Slots),
-              Secret = SecretPath.str();
-  const char *Argv[] = {Exe.c_str(),      "--cores",  Cores.c_str(),
-                        "--port",         "0",        "--bind",
-                        "127.0.0.1",      "--secret", Secret.c_str(),
-                        "--local-files",  nullptr};
-  pid_t Pid = ::fork();
-  if (Pid < 0)
-    return llvm::createStringError(
-        std::error_code(errno, std::generic_category()), "cannot fork: %s",
-        std::strerror(errno));
-  if (Pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    ::dup2(Pipe[1], STDOUT_FILENO);
-    ::dup2(LogFd, STDERR_FILENO);
-    // Nothing else of the server's: its listening socket, inherited, would
-    // outlive a server that dies and queue (then reset) its clients' retries.
-    ::close_range(3, ~0U, 0);
-    ::execv(Argv[0], const_cast<char **>(Argv));
-    ::_exit(127);
-  }
+  ProcessOptions Options;
+  Options.Argv = {Executable.str(), "--cores",  std::to_string(Slots),
+                  "--port",         "0",        "--bind",
+                  "127.0.0.1",      "--secret", SecretPath.str(),
+                  "--local-files"};
+  Options.Stdin = ChildStdio::null();
+  Options.Stdout = ChildStdio::fd(Pipe[1]);
+  Options.Stderr = ChildStdio::fd(LogFd);
+  Options.ParentDeathSignal = SIGTERM;
+  // Nothing else of the server's: its listening socket, inherited, would
+  // outlive a server that dies and queue (then reset) its clients' retries.
+  llvm::Expected<pid_t> Pid = startProcess(Options);
   ::close(Pipe[1]);
-  std::unique_ptr<LocalSlaves> Result(new LocalSlaves(Pid));
+  if (!Pid) {
+    ::close(Pipe[0]);
+    return Pid.takeError();
+  }
+  const std::string &Exe = Options.Argv[0];
+  std::unique_ptr<LocalSlaves> Result(new LocalSlaves(*Pid));
 
   std::string Output;
   auto Fail = [&](llvm::StringRef Why) {
@@ -91,7 +86,5 @@ LocalSlaves::start(llvm::StringRef Executable, unsigned Slots,
 
 LocalSlaves::~LocalSlaves() {
   ::kill(Pid, SIGTERM);
-  int Status;
-  while (::waitpid(Pid, &Status, 0) < 0 && errno == EINTR)
-    ;
+  llvm::consumeError(waitProcess(Pid).takeError());
 }

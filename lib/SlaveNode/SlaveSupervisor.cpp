@@ -2,6 +2,7 @@
 
 #include "SlaveNode/SlaveSupervisor.h"
 #include "SlaveNode/BlobStore.h"
+#include "Support/Subprocess.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <arpa/inet.h>
@@ -10,7 +11,6 @@
 #include <csignal>
 #include <cstring>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -102,7 +102,7 @@ public:
     sigemptyset(&Set);
     for (int Sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP})
       sigaddset(&Set, Sig);
-    sigprocmask(SIG_BLOCK, &Set, &OldMask);
+    sigprocmask(SIG_BLOCK, &Set, nullptr);
 
     std::string Ready;
     for (SlotProcess &S : Slots) {
@@ -128,27 +128,30 @@ public:
 private:
   void spawn(SlotProcess &S) {
     S.Started = std::chrono::steady_clock::now();
-    pid_t Pid = ::fork();
-    if (Pid < 0) {
-      Log.log("cannot fork slot for port " + llvm::Twine(S.Port) + ": " +
-              std::strerror(errno));
-      return;
-    }
-    if (Pid == 0) {
-      sigprocmask(SIG_SETMASK, &OldMask, nullptr);
-      // A slot must not outlive its supervisor.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() == 1)
-        ::_exit(0);
-      for (const SlotProcess &Other : Slots)
-        if (Other.ListenFd != S.ListenFd)
-          ::close(Other.ListenFd);
+    std::string Name = llvm::formatv("clangd-slave:{0}", S.Port).str();
+    ProcessOptions Slot;
+    Slot.Argv = {Name};
+    // A fork, not a program: the slot is this program's code, and the
+    // supervisor has one thread.
+    Slot.Run = [this, &S, Name] {
       SlotOptions SO = Options.EachSlot;
       SO.ListenFd = S.ListenFd;
-      Log.setComponent(llvm::formatv("clangd-slave:{0}", S.Port).str());
-      ::_exit(runSlot(SO, Log));
+      Log.setComponent(Name);
+      return runSlot(SO, Log);
+    };
+    // Not the other slots' sockets: a slot that dies must free its port.
+    Slot.KeepFds = {S.ListenFd};
+    // Blocked until the slot's own handlers are in place (Slot.cpp): a
+    // SIGTERM that came first would end it without its summary line.
+    ::sigprocmask(SIG_SETMASK, nullptr, &Slot.SignalMask);
+    // A slot must not outlive its supervisor.
+    Slot.ParentDeathSignal = SIGTERM;
+    llvm::Expected<pid_t> Pid = startProcess(Slot);
+    if (!Pid) {
+      Log.log(llvm::toString(Pid.takeError()));
+      return;
     }
-    S.Pid = Pid;
+    S.Pid = *Pid;
   }
 
   void reap() {
@@ -189,7 +192,6 @@ private:
   const SupervisorOptions &Options;
   Logger &Log;
   std::vector<SlotProcess> Slots;
-  sigset_t OldMask;
 };
 
 } // namespace

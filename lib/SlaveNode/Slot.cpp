@@ -6,6 +6,7 @@
 #include "SlaveNode/Connection.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,7 +24,15 @@ static constexpr std::chrono::seconds StopGrace(1);
 Slot::Slot(const SlotOptions &Options, Logger &Log, const BlobStore &Store,
            CompileFunction Compile)
     : Options(Options), Log(Log), Acceptor(IO), Signals(IO, SIGTERM, SIGINT),
-      Compiler(Queue, Store, Log, std::move(Compile)) {}
+      Compiler(Queue, Store, Log, std::move(Compile)) {
+  // The supervisor starts a slot with them blocked, so that none arrives
+  // before Signals handles it.
+  sigset_t Handled;
+  sigemptyset(&Handled);
+  sigaddset(&Handled, SIGTERM);
+  sigaddset(&Handled, SIGINT);
+  ::pthread_sigmask(SIG_UNBLOCK, &Handled, nullptr);
+}
 
 int Slot::run() {
   sockaddr_storage Addr;

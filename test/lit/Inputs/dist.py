@@ -86,6 +86,21 @@ the cores idle and fails in about SECONDS all the same.
   server-fd-limit RUNTIME_DIR
       Prints "soft S hard H": the descriptor limits of the running local
       server of RUNTIME_DIR.
+  hold-fds RUNTIME_DIR FILE -- COMMAND...
+      Runs COMMAND as make runs a job: with an inheritable pipe (make's
+      jobserver, which MAKEFLAGS names as make 4.3 does) and FILE open for
+      reading and writing, inheritable too ({fd} in COMMAND stands for its
+      descriptor). While COMMAND runs it looks at the processes descended
+      from it every 10 ms, and once it exited at each running local server
+      of RUNTIME_DIR and the processes descended from that, and prints for
+      each "NAME: pipe P, file F, MAKEFLAGS M" (yes or no: whether the
+      process holds that end of the pipe or FILE, whether its environment has
+      MAKEFLAGS; NAME is "cc1" for a process with -cc1 among its arguments),
+      as last seen; a fork of the client not yet running its program is no
+      such process.
+      Last, whether the pipe's reader saw its end within 2 seconds of
+      COMMAND's exit ("pipe: end of file" or "pipe: still held open"), as
+      make and `ninja | tee` wait for it. Exits with COMMAND's code.
   same-files REF DIR
       Compares each file of DIR with the file of the same name in REF;
       prints "N files, each the same as in REF" or fails naming those that
@@ -801,6 +816,73 @@ def server_fd_limit(args):
         for line in f:
             if line.startswith("Max open files"):
                 print("soft %s hard %s" % tuple(line.split()[3:5]))
+
+
+def holds(pid, targets):
+    """Which of the (device, inode) pairs TARGETS process PID holds open."""
+    held = set()
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                st = os.stat("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            held.add((st.st_dev, st.st_ino))
+    except OSError:
+        return None
+    return {name for name, key in targets.items() if key in held}
+
+
+def hold_fds(args):
+    runtime_dir, path = args[0], args[1]
+    assert args[2] == "--"
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, True)
+    held = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.set_inheritable(held, True)
+    targets = {"pipe": (os.fstat(write_end).st_dev, os.fstat(write_end).st_ino),
+               "file": (os.fstat(held).st_dev, os.fstat(held).st_ino)}
+    env = dict(os.environ)
+    env["MAKEFLAGS"] = " -j2 --jobserver-auth=%d,%d" % (read_end, write_end)
+    cmd = [c.replace("{fd}", str(held)) for c in args[3:]]
+    seen = {}
+
+    def look(pids):
+        for pid in pids:
+            name = process_name(pid)
+            found = holds(pid, targets)
+            # A fork of the client before its exec holds everything still.
+            if name in (None, "clang-dist", "clang-dist++") or found is None:
+                continue
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if b"-cc1" in f.read().split(b"\0")[1:]:
+                        name = "cc1"
+                with open("/proc/%d/environ" % pid, "rb") as f:
+                    env_names = [v.split(b"=")[0] for v in f.read().split(b"\0")]
+            except OSError:
+                continue
+            seen[pid] = "%s: pipe %s, file %s, MAKEFLAGS %s" % (
+                name, "yes" if "pipe" in found else "no",
+                "yes" if "file" in found else "no",
+                "yes" if b"MAKEFLAGS" in env_names else "no")
+
+    proc = subprocess.Popen(cmd, env=env, pass_fds=(read_end, write_end, held))
+    while proc.poll() is None:
+        look(descendants([proc.pid]))
+        time.sleep(0.01)
+    os.close(write_end)
+    os.close(held)
+    servers = server_pids(runtime_dir)
+    look(servers)
+    look(descendants(servers))
+    for pid in seen:
+        print(seen[pid])
+    import select
+    ready, _, _ = select.select([read_end], [], [], 2)
+    print("pipe: end of file" if ready and os.read(read_end, 1) == b""
+          else "pipe: still held open")
+    sys.exit(proc.returncode)
 
 
 def same_files(args):
@@ -1765,6 +1847,7 @@ COMMANDS = {
     "count-lines": count_lines,
     "parallel": parallel,
     "spawn": spawn,
+    "hold-fds": hold_fds,
     "spawn-run": spawn_run,
     "wait-spawned": wait_spawned,
     "slave-pids": slave_pids,
