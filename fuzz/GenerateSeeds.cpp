@@ -77,14 +77,14 @@ struct Samples {
 
     std::string Main = "int main(void) { return 0; }\n";
     Rewritten.Id = 7;
-    Rewritten.Kind = SourceKind::RewrittenIncludes;
+    Rewritten.Mode = DistributionMode::Preprocessed;
     Rewritten.WorkingDir = Submit.WorkingDir;
     Rewritten.Args = Submit.Args;
     Rewritten.Files = {{"main.c", Main.size(), compress(Main)},
                        {"ignore.txt", 0, compress("")}};
 
     Sources.Id = 8;
-    Sources.Kind = SourceKind::Sources;
+    Sources.Mode = DistributionMode::Sources;
     Sources.WorkingDir = Submit.WorkingDir;
     Sources.Args = Submit.Args;
 

@@ -8,6 +8,7 @@
 #ifndef CLANG_DIST_CONFIG_CONFIG_H
 #define CLANG_DIST_CONFIG_CONFIG_H
 
+#include "Protocol/DistributionMode.h"
 #include "Protocol/SharedSecret.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -27,19 +28,6 @@ struct SlaveEndpoint {
   std::string str() const;
   friend bool operator==(const SlaveEndpoint &,
                          const SlaveEndpoint &) = default;
-};
-
-/// What travels to a slave for each translation unit.
-enum class DistributionMode {
-  /// The files themselves, by content digest; the slave preprocesses and
-  /// compiles, and caches the contents.
-  Sources,
-  /// One -frewrite-includes text, preprocessed by the local server.
-  Preprocessed,
-  /// Nothing but the arguments: the slave reads the files from its own disk.
-  /// Never set by a config: only for the slaves a local server starts on its
-  /// own machine, which share the client's file system (LocalSlaves.h).
-  LocalFiles,
 };
 
 struct DistConfig {

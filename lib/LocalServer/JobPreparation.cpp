@@ -90,11 +90,11 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
   // The slave reads what the compile reads: from the disk it shares with the
   // client, or by asking this server about each path (AnswerBook.h).
   if (Mode == DistributionMode::LocalFiles) {
-    Prepared.Job.Kind = SourceKind::LocalFiles;
+    Prepared.Job.Mode = DistributionMode::LocalFiles;
     return Prepared;
   }
   if (Mode == DistributionMode::Sources) {
-    Prepared.Job.Kind = SourceKind::Sources;
+    Prepared.Job.Mode = DistributionMode::Sources;
     return Prepared;
   }
   std::vector<std::string> Extra = auxiliaryInputs(Inv);

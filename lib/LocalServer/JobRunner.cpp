@@ -48,32 +48,31 @@ struct JobRunner::Running {
 
 JobRunner::JobRunner(boost::asio::io_context &IO,
                      boost::asio::thread_pool &Pool, const DistConfig &Config,
-                     std::vector<SlaveEndpoint> Slaves,
-                     std::string BackoffsPath, Logger &Log)
+                     Farm TheSlaves, Logger &Log)
     : IO(IO), Pool(Pool), Config(Config), Log(Log),
-      Slots(Slaves.size(), Config.SlaveBackoff),
-      BackoffsPath(std::move(BackoffsPath)) {
-  if (Config.Mode == DistributionMode::Sources)
+      Slaves(std::move(TheSlaves)),
+      Slots(Slaves.Slots.size(), Config.SlaveBackoff) {
+  if (Slaves.Mode == DistributionMode::Sources)
     Sources = std::make_unique<SourcesMode>(Cache);
-  for (SlaveEndpoint &E : Slaves)
-    Clients.push_back(
-        std::make_unique<SlaveClient>(IO, std::move(E), Config, Sources.get()));
-  if (!this->BackoffsPath.empty())
+  for (const SlaveEndpoint &E : Slaves.Slots)
+    Clients.push_back(std::make_unique<SlaveClient>(
+        IO, E, Config, Slaves.Secret, Sources.get()));
+  if (!Slaves.BackoffsPath.empty())
     restoreBackoffs();
 }
 
 void JobRunner::restoreBackoffs() {
-  auto Buffer = llvm::MemoryBuffer::getFile(BackoffsPath);
+  auto Buffer = llvm::MemoryBuffer::getFile(Slaves.BackoffsPath);
   if (!Buffer) {
     if (Buffer.getError() != std::errc::no_such_file_or_directory)
-      Log.log("cannot read '" + BackoffsPath +
+      Log.log("cannot read '" + Slaves.BackoffsPath +
               "': " + Buffer.getError().message());
     return;
   }
   llvm::Expected<std::vector<SlotBackoff>> Read =
       parseSlotBackoffs((*Buffer)->getBuffer());
   if (!Read)
-    return Log.log("ignoring '" + BackoffsPath +
+    return Log.log("ignoring '" + Slaves.BackoffsPath +
                    "': " + llvm::toString(Read.takeError()));
   int64_t Now = std::time(nullptr);
   auto SteadyNow = std::chrono::steady_clock::now();
@@ -101,7 +100,7 @@ void JobRunner::restoreBackoffs() {
 }
 
 void JobRunner::rememberBackoff(size_t Slot, std::string Reason) {
-  if (BackoffsPath.empty() || Config.SlaveBackoff.count() == 0)
+  if (Slaves.BackoffsPath.empty() || Config.SlaveBackoff.count() == 0)
     return;
   int64_t Now = std::time(nullptr);
   std::string Name = Clients[Slot]->endpoint().str();
@@ -110,8 +109,8 @@ void JobRunner::rememberBackoff(size_t Slot, std::string Reason) {
   });
   Backoffs.push_back(
       {std::move(Name), Now + Config.SlaveBackoff.count(), std::move(Reason)});
-  if (llvm::Error E = writeSlotBackoffs(BackoffsPath, Backoffs))
-    Log.log("cannot write '" + BackoffsPath +
+  if (llvm::Error E = writeSlotBackoffs(Slaves.BackoffsPath, Backoffs))
+    Log.log("cannot write '" + Slaves.BackoffsPath +
             "': " + llvm::toString(std::move(E)));
 }
 
@@ -153,7 +152,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     llvm::CrashRecoveryContext CRC;
     auto Start = threadCpuTime();
     bool Survived = CRC.RunSafely(
-        [&] { R->Prepared = prepareJob(Submit, Config.Mode, Cache); });
+        [&] { R->Prepared = prepareJob(Submit, Slaves.Mode, Cache); });
     PreparationCpu += (threadCpuTime() - Start).count();
     if (!Survived) {
       R->Prepared = PreparedJob();
@@ -179,7 +178,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   // Only the preprocessed mode reads files to prepare a job; the others
   // parse its arguments (0.3 ms), less than two hand-offs to the pool and
   // back would cost.
-  if (Config.Mode == DistributionMode::Preprocessed)
+  if (Slaves.Mode == DistributionMode::Preprocessed)
     boost::asio::post(Pool, std::move(Prepare));
   else
     boost::asio::post(IO, std::move(Prepare));
@@ -265,7 +264,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
         if (Sources)
           Check = Sources->check(Remote.Consulted);
         std::string Unfaithful;
-        if (R->Prepared.Job.Kind == SourceKind::RewrittenIncludes)
+        if (R->Prepared.Job.Mode == DistributionMode::Preprocessed)
           Unfaithful = whyDiagnosticsDiffer(Result.Diagnostics);
         std::string WriteError;
         if (Check.Outcome == AnswerCheck::Verdict::True &&

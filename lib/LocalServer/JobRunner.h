@@ -13,6 +13,7 @@
 #define CLANG_DIST_LOCALSERVER_JOBRUNNER_H
 
 #include "Config/Config.h"
+#include "LocalServer/Farm.h"
 #include "LocalServer/FileCache.h"
 #include "LocalServer/Scheduler.h"
 #include "LocalServer/SlaveClient.h"
@@ -33,12 +34,10 @@ public:
   using DoneFn = std::function<void(JobOutcome)>;
 
   /// All calls on \p IO's thread; blocking work goes to \p Pool. The slots
-  /// that \p BackoffsPath says an earlier server backed off start backed off,
-  /// and every backoff is written there for the next server; no path: none
-  /// (the server's own slaves, on new ports each time).
+  /// that the farm's backoffs file says an earlier server backed off start
+  /// backed off, and every backoff is written there for the next server.
   JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
-            const DistConfig &Config, std::vector<SlaveEndpoint> Slaves,
-            std::string BackoffsPath, Logger &Log);
+            const DistConfig &Config, Farm Slaves, Logger &Log);
   ~JobRunner();
 
   /// Cancels the job it was returned for: nothing more is written for it and
@@ -88,9 +87,9 @@ private:
   /// The sources mode's, in that mode.
   std::unique_ptr<SourcesMode> Sources;
   std::vector<std::unique_ptr<SlaveClient>> Clients;
+  Farm Slaves;
   Scheduler Slots;
-  std::string BackoffsPath;
-  /// The backoffs written to BackoffsPath, some perhaps expired.
+  /// The backoffs written to the farm's file, some perhaps expired.
   std::vector<SlotBackoff> Backoffs;
   uint64_t NextJobId = 1;
   std::atomic<int64_t> PreparationCpu{0};

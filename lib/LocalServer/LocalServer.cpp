@@ -26,7 +26,7 @@ namespace {
 class Server {
 public:
   Server(const LocalServerOptions &Options, Logger &Log)
-      : Options(Options), Log(Log),
+      : Options(Options), Config(Options.Config), Log(Log),
         Pool(std::max(2u, std::thread::hardware_concurrency())), Acceptor(IO),
         Signals(IO, SIGTERM, SIGINT, SIGHUP), IdleTimer(IO), AcceptRetry(IO) {}
 
@@ -34,8 +34,8 @@ public:
 
 private:
   llvm::Error listen();
-  /// Starts the slaves of a config without any, and sets Config up for them.
-  llvm::Error startOwnSlaves(std::vector<SlaveEndpoint> &Slaves);
+  /// Starts the slaves of a config without any.
+  llvm::Expected<Farm> startOwnSlaves();
   void accept();
   std::shared_ptr<void> activityToken();
   void becameIdle();
@@ -44,8 +44,7 @@ private:
   void retire();
 
   const LocalServerOptions &Options;
-  /// Options.Config, or with the server's own slaves, their mode and secret.
-  DistConfig Config;
+  const DistConfig &Config;
   Logger &Log;
   boost::asio::io_context IO;
   boost::asio::thread_pool Pool;
@@ -162,7 +161,7 @@ void Server::retire() {
   ::unlink(Options.Paths.Socket.c_str());
 }
 
-llvm::Error Server::startOwnSlaves(std::vector<SlaveEndpoint> &Slaves) {
+llvm::Expected<Farm> Server::startOwnSlaves() {
   // Not the farm's secret: whoever else knows that must not get a slave
   // that reads this user's files.
   auto Secret = SharedSecret::create(Options.Paths.SlaveSecret);
@@ -176,14 +175,15 @@ llvm::Error Server::startOwnSlaves(std::vector<SlaveEndpoint> &Slaves) {
   if (!Started)
     return Started.takeError();
   OwnSlaves = std::move(*Started);
-  Slaves = OwnSlaves->endpoints();
+  Farm Own;
+  Own.Slots = OwnSlaves->endpoints();
+  Own.Mode = DistributionMode::LocalFiles;
+  Own.Secret = std::move(*Secret);
   std::string Where;
-  for (const SlaveEndpoint &E : Slaves)
+  for (const SlaveEndpoint &E : Own.Slots)
     Where += " " + E.str();
   Log.log("started local slaves, which read this machine's files:" + Where);
-  Config.Secret = std::move(*Secret);
-  Config.Mode = DistributionMode::LocalFiles;
-  return llvm::Error::success();
+  return std::move(Own);
 }
 
 void Server::shutdown(const llvm::Twine &Why) {
@@ -230,21 +230,22 @@ int Server::run() {
     return 1;
   }
 
-  Config = Options.Config;
-  std::vector<SlaveEndpoint> Slaves = Config.Slaves;
-  if (Slaves.empty()) {
-    if (llvm::Error E = startOwnSlaves(Slaves))
+  Farm Slaves{Config.Slaves, Config.Mode, Config.Secret,
+              Config.Slaves.empty() ? std::string() : Options.Paths.Backoffs};
+  if (Slaves.Slots.empty()) {
+    llvm::Expected<Farm> Own = startOwnSlaves();
+    if (Own)
+      Slaves = std::move(*Own);
+    else
       Log.log("no local slaves, every job runs on the client: " +
-              llvm::toString(std::move(E)));
+              llvm::toString(Own.takeError()));
   }
   Log.log(llvm::formatv("serving '{0}' with {1} slave slots",
                         Config.Path.empty() ? "built-in default config"
                                             : Config.Path,
-                        Slaves.size()));
-  Runner = std::make_unique<JobRunner>(
-      IO, Pool, Config, std::move(Slaves),
-      Options.Config.Slaves.empty() ? std::string() : Options.Paths.Backoffs,
-      Log);
+                        Slaves.Slots.size()));
+  Runner =
+      std::make_unique<JobRunner>(IO, Pool, Config, std::move(Slaves), Log);
 
   Signals.async_wait([this](boost::system::error_code EC, int Sig) {
     if (!EC)

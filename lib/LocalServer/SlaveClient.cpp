@@ -39,9 +39,11 @@ struct SlaveClient::Attempt {
 };
 
 SlaveClient::SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-                         const DistConfig &Config, SlaveQuestions *Questions)
-    : IO(IO), Endpoint(std::move(Endpoint)), Config(Config), Resolver(IO),
-      Timer(IO), Questions(Questions) {}
+                         const DistConfig &Config,
+                         const std::optional<SharedSecret> &Secret,
+                         SlaveQuestions *Questions)
+    : IO(IO), Endpoint(std::move(Endpoint)), Config(Config), Secret(Secret),
+      Resolver(IO), Timer(IO), Questions(Questions) {}
 
 SlaveClient::~SlaveClient() = default;
 
@@ -211,7 +213,6 @@ SlaveClient::authenticate(const HelloReply &Reply, const Nonce &Ours) {
     return llvm::createStringError(
         std::make_error_code(std::errc::permission_denied), Why);
   };
-  const std::optional<SharedSecret> &Secret = Config.Secret;
   if (!Reply.AuthRequired) {
     if (Secret)
       return Refuse("slave does not authenticate itself; the config has a "

@@ -64,10 +64,13 @@ class SlaveClient {
 public:
   using DoneFn = std::function<void(llvm::Expected<RemoteResult>)>;
 
+  /// The config's timeouts apply; \p Secret is proved, and asked for.
   /// \p Questions answers the slave's questions; none: the mode sends all
   /// a job reads with the job, and a question is garbage.
   SlaveClient(boost::asio::io_context &IO, SlaveEndpoint Endpoint,
-              const DistConfig &Config, SlaveQuestions *Questions);
+              const DistConfig &Config,
+              const std::optional<SharedSecret> &Secret,
+              SlaveQuestions *Questions);
   ~SlaveClient();
 
   const SlaveEndpoint &endpoint() const { return Endpoint; }
@@ -119,6 +122,7 @@ private:
   boost::asio::io_context &IO;
   SlaveEndpoint Endpoint;
   const DistConfig &Config;
+  const std::optional<SharedSecret> &Secret;
   std::unique_ptr<boost::asio::ip::tcp::socket> Socket;
   boost::asio::ip::tcp::resolver Resolver;
   boost::asio::steady_timer Timer;

@@ -33,7 +33,7 @@ inline constexpr llvm::StringLiteral DriverLLVMArg =
 /// may run exactly the jobs whose every option SlaveOptions.def lists, that
 /// generate code for one C, C++ or Objective-C source file into outputs the
 /// slave sends back, and that print nothing but diagnostics. \p SharesDisk:
-/// the slave reads the client's disk (SourceKind::LocalFiles), so options
+/// the slave reads the client's disk (DistributionMode::LocalFiles), so options
 /// that make clang read a file past the compile's file system are allowed.
 /// Safe to call from many threads at once.
 std::string whyNotDistributable(llvm::ArrayRef<const char *> Args,

@@ -322,7 +322,7 @@ clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
 
 std::string clang::dist::encode(const CompileJob &M) {
   Writer W;
-  W.u64(M.Id).u8(static_cast<uint8_t>(M.Kind)).str(M.WorkingDir).strs(M.Args);
+  W.u64(M.Id).u8(static_cast<uint8_t>(M.Mode)).str(M.WorkingDir).strs(M.Args);
   W.u32(static_cast<uint32_t>(M.Files.size()));
   for (const FileBlob &B : M.Files)
     writeBlob(W, B);
@@ -334,7 +334,7 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   Reader R(Payload, "CompileJob");
   CompileJob M;
   M.Id = R.u64("id");
-  uint8_t Kind = R.u8("source kind");
+  uint8_t Mode = R.u8("mode");
   M.WorkingDir = R.str("working directory");
   M.Args = R.strs("arguments");
   M.Files.resize(R.count("files"));
@@ -347,26 +347,26 @@ clang::dist::decodeCompileJob(llvm::StringRef Payload) {
   auto Malformed = [](const char *What) {
     return protocolError(llvm::Twine("malformed CompileJob message: ") + What);
   };
-  switch (Kind) {
-  case static_cast<uint8_t>(SourceKind::RewrittenIncludes):
+  switch (Mode) {
+  case static_cast<uint8_t>(DistributionMode::Preprocessed):
     if (Result->Files.empty())
       return Malformed("no main file");
     break;
-  case static_cast<uint8_t>(SourceKind::Sources):
+  case static_cast<uint8_t>(DistributionMode::Sources):
     if (!Result->Files.empty())
       return Malformed("files with a sources job, which asks for them");
     break;
-  case static_cast<uint8_t>(SourceKind::LocalFiles):
+  case static_cast<uint8_t>(DistributionMode::LocalFiles):
     if (!Result->Files.empty())
       return Malformed("files with a job that reads local files");
     break;
   default:
     return protocolError(
-        llvm::formatv("malformed CompileJob message: unknown source kind {0}",
-                      unsigned(Kind))
+        llvm::formatv("malformed CompileJob message: unknown mode {0}",
+                      unsigned(Mode))
             .str());
   }
-  Result->Kind = static_cast<SourceKind>(Kind);
+  Result->Mode = static_cast<DistributionMode>(Mode);
   return Result;
 }
 

@@ -13,6 +13,7 @@
 #define CLANG_DIST_PROTOCOL_MESSAGES_H
 
 #include "Protocol/ContentDigest.h"
+#include "Protocol/DistributionMode.h"
 #include "Protocol/SharedSecret.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -111,21 +112,6 @@ struct FileBlob {
   std::string Compressed;
 };
 
-/// What the source of a CompileJob is.
-enum class SourceKind : uint8_t {
-  /// The main file as -frewrite-includes produced it: includes inlined,
-  /// macros kept. Files[0] is the main file at the path the client named it.
-  RewrittenIncludes = 1,
-  /// The files themselves: the slave preprocesses too, and asks the local
-  /// server about every path the compile looks at (Lookup) and for the
-  /// contents its cache lacks (NeedBlobs).
-  Sources = 2,
-  /// Nothing: the slave shares the client's file system and reads the files
-  /// from its own disk. Only slaves started with --local-files take it, which
-  /// only the local server that started them may use (LocalSlaves.h).
-  LocalFiles = 3,
-};
-
 /// What one path is on the client's machine, as the local server answers a
 /// slave's Lookup in the sources mode.
 struct PathInfo {
@@ -160,12 +146,12 @@ struct PathInfo {
 /// Local server -> slave.
 struct CompileJob {
   uint64_t Id = 0;
-  SourceKind Kind = SourceKind::RewrittenIncludes;
+  DistributionMode Mode = DistributionMode::Preprocessed;
   std::string WorkingDir;
   /// cc1 arguments, starting with "-cc1"; the slave replaces input, outputs
   /// and dependency options itself.
   std::vector<std::string> Args;
-  /// RewrittenIncludes: Files[0] is the main file; the rest are other inputs
+  /// Preprocessed: Files[0] is the main file; the rest are other inputs
   /// the compile reads (sanitizer ignore lists, ...), at the paths the
   /// arguments name. Sources, LocalFiles: empty.
   std::vector<FileBlob> Files;

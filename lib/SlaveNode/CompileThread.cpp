@@ -45,7 +45,7 @@ void CompileThread::run() {
       continue;
     CompileResult Result;
     bool Lost = false;
-    if (Q->Job.Kind == SourceKind::Sources) {
+    if (Q->Job.Mode == DistributionMode::Sources) {
       ClientAnswers &Known = Q->Conn->answers();
       learn(Known, std::move(Q->Learned));
       JobChannel Channel(*Q->Conn, Q->Job.Id, Store, Log);

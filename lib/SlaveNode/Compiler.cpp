@@ -58,12 +58,12 @@ CompileResult refusal(uint64_t Id, const std::string &Why) {
   return R;
 }
 
-/// A RewrittenIncludes job's files at their absolute paths under the
+/// A preprocessed job's files at their absolute paths under the
 /// client's working directory; nothing else exists for the compile. A
 /// LocalFiles job sees the disk, which is the client's.
 llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>
 buildFileSystem(const CompileJob &Job) {
-  if (Job.Kind == SourceKind::LocalFiles) {
+  if (Job.Mode == DistributionMode::LocalFiles) {
     // Its own working directory: the process's is shared by nobody's job.
     llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> Disk(
         llvm::vfs::createPhysicalFileSystem().release());
@@ -133,7 +133,7 @@ CompileResult clang::dist::compile(
   CompileResult Result;
   if (Job.Args.empty() || Job.Args[0] != "-cc1")
     return refusal(Job.Id, "not a cc1 command");
-  if (Job.Kind == SourceKind::LocalFiles && !LocalFilesAllowed)
+  if (Job.Mode == DistributionMode::LocalFiles && !LocalFilesAllowed)
     return refusal(Job.Id, "it would read this machine's files (clangd-slave "
                            "was started without --local-files)");
 
@@ -161,12 +161,12 @@ CompileResult clang::dist::compile(
   if (!Parsed || ParseDiags.hasErrorOccurred())
     return refusal(Job.Id, "clang rejects its arguments");
   if (std::string Why = whyNotDistributable(
-          Argv, Inv, /*SharesDisk=*/Job.Kind == SourceKind::LocalFiles);
+          Argv, Inv, /*SharesDisk=*/Job.Mode == DistributionMode::LocalFiles);
       !Why.empty())
     return refusal(Job.Id, Why);
   // Only now: a refused job's files are not even decompressed.
   auto FS =
-      Job.Kind == SourceKind::Sources
+      Job.Mode == DistributionMode::Sources
           ? llvm::Expected<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>>(
                 std::move(ClientFiles))
           : buildFileSystem(Job);
@@ -176,7 +176,7 @@ CompileResult clang::dist::compile(
   FrontendOptions &FrontendOpts = Inv.getFrontendOpts();
   // A long-lived compiler must free what it allocates.
   FrontendOpts.DisableFree = false;
-  bool Rewritten = Job.Kind == SourceKind::RewrittenIncludes;
+  bool Rewritten = Job.Mode == DistributionMode::Preprocessed;
   // Preprocessed mode: the local server writes the dependency file, and the
   // rewritten source already holds the -include'd files.
   if (Rewritten) {

@@ -110,10 +110,10 @@ llvm::Expected<RemoteResult> runJob(ScriptedSlot &Slot,
   boost::asio::io_context IO;
   DistConfig Config;
   SlaveClient Client(IO, SlaveEndpoint{"127.0.0.1", Slot.Port}, Config,
-                     Questions);
+                     Config.Secret, Questions);
   CompileJob Job;
   Job.Id = 7;
-  Job.Kind = SourceKind::Sources;
+  Job.Mode = DistributionMode::Sources;
   std::optional<llvm::Expected<RemoteResult>> Result;
   Client.run(
       std::make_shared<const std::string>(encodeFrame(Job)), Job.Id,

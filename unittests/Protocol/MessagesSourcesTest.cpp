@@ -40,7 +40,7 @@ ContentDigest digestOf(char Seed) {
 CompileJob makeSourcesJob() {
   CompileJob M;
   M.Id = 0xfedcba9876543210ull;
-  M.Kind = SourceKind::Sources;
+  M.Mode = DistributionMode::Sources;
   M.WorkingDir = "/home/u/src" + Binary;
   M.Args = {"-cc1", "-emit-obj", "-dependency-file", "x.d", "", Binary};
   return M;
@@ -106,7 +106,7 @@ TEST_CASE("CompileJob of the sources mode round trip", "[Messages]") {
   CompileJob In = makeSourcesJob();
   CompileJob Out = unwrap(decodeCompileJob(encode(In)));
   CHECK(Out.Id == In.Id);
-  CHECK(Out.Kind == SourceKind::Sources);
+  CHECK(Out.Mode == DistributionMode::Sources);
   CHECK(Out.WorkingDir == In.WorkingDir);
   CHECK(Out.Args == In.Args);
   CHECK(Out.Files.empty());

@@ -66,7 +66,7 @@ JobOutcome makeJobOutcome() {
 CompileJob makeCompileJob() {
   CompileJob M;
   M.Id = 0x0123456789abcdefull;
-  M.Kind = SourceKind::RewrittenIncludes;
+  M.Mode = DistributionMode::Preprocessed;
   M.WorkingDir = "/w" + Binary;
   M.Args = {"-cc1", "-emit-obj", "", Binary};
   M.Files = {{"a.c", 3, Binary}, {"", 0, ""}, {"ignore.txt", 1ull << 40, "x"}};
@@ -176,7 +176,7 @@ TEST_CASE("CompileJob round trip", "[Messages]") {
   CompileJob In = makeCompileJob();
   CompileJob Out = unwrap(decodeCompileJob(encode(In)));
   CHECK(Out.Id == In.Id);
-  CHECK(Out.Kind == In.Kind);
+  CHECK(Out.Mode == In.Mode);
   CHECK(Out.WorkingDir == In.WorkingDir);
   CHECK(Out.Args == In.Args);
   REQUIRE(Out.Files.size() == In.Files.size());
@@ -370,13 +370,13 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
     CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("disposition 2"));
   }
 
-  SECTION("CompileJob source kind") {
+  SECTION("CompileJob mode") {
     std::string Encoded = encode(makeCompileJob());
     // After the u64 id.
     for (char Kind : {0, 4, -1}) {
       Encoded[8] = Kind;
       CHECK_THAT(errorText(decodeCompileJob(Encoded)),
-                 Contains("unknown source kind"));
+                 Contains("unknown mode"));
     }
   }
 
@@ -396,12 +396,12 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
 
 TEST_CASE("A CompileJob that reads local files carries none", "[Messages]") {
   CompileJob M = makeCompileJob();
-  M.Kind = SourceKind::LocalFiles;
+  M.Mode = DistributionMode::LocalFiles;
   CHECK_THAT(errorText(decodeCompileJob(encode(M))),
              Contains("files with a job that reads local files"));
   M.Files.clear();
   CompileJob Out = unwrap(decodeCompileJob(encode(M)));
-  CHECK(Out.Kind == SourceKind::LocalFiles);
+  CHECK(Out.Mode == DistributionMode::LocalFiles);
   CHECK(Out.WorkingDir == M.WorkingDir);
   CHECK(Out.Args == M.Args);
   CHECK(Out.Files.empty());

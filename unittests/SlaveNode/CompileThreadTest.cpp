@@ -61,11 +61,11 @@ private:
 };
 
 QueuedJob job(std::shared_ptr<FakeConnection> Conn, uint64_t Id,
-              SourceKind Kind = SourceKind::RewrittenIncludes) {
+              DistributionMode Mode = DistributionMode::Preprocessed) {
   QueuedJob Q;
   Q.Conn = std::move(Conn);
   Q.Job.Id = Id;
-  Q.Job.Kind = Kind;
+  Q.Job.Mode = Mode;
   Q.Job.WorkingDir = "/src";
   return Q;
 }
@@ -117,13 +117,13 @@ TEST_CASE("CompileThread gives a sources compile its connection's answers",
 
   // What the server sent with the job is known without asking; the later of
   // two answers about a path holds.
-  QueuedJob First = job(Conn, 1, SourceKind::Sources);
+  QueuedJob First = job(Conn, 1, DistributionMode::Sources);
   PathInfo File;
   File.Kind = Kind::File;
   First.Learned = {{4, "/src/a.h", PathInfo()}, {5, "/src/a.h", File}};
   F.Queue.push(std::move(First));
   // The next job knows what the first asked about.
-  F.Queue.push(job(Conn, 2, SourceKind::Sources));
+  F.Queue.push(job(Conn, 2, DistributionMode::Sources));
   std::vector<CompileResult> Results = Conn->results(2);
   F.Queue.close();
   CHECK(Conn->Asked == 0);
@@ -144,7 +144,7 @@ TEST_CASE("CompileThread does not count a compile that lost its connection",
       };
   CompileThread Thread(F.Queue, F.Store, F.Log, LosesConnection);
   Thread.start();
-  F.Queue.push(job(Conn, 1, SourceKind::Sources));
+  F.Queue.push(job(Conn, 1, DistributionMode::Sources));
   std::vector<CompileResult> Results = Conn->results(1);
   F.Queue.close();
   CHECK(Results[0].ExitCode == 1);

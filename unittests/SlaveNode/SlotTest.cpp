@@ -35,7 +35,7 @@ int listenOnLoopback(uint16_t &Port) {
 }
 
 /// A local server that has sent the slot one job.
-FrameSocket submit(uint16_t Port, SourceKind Kind) {
+FrameSocket submit(uint16_t Port, DistributionMode Mode) {
   int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in Addr{};
   Addr.sin_family = AF_INET;
@@ -53,7 +53,7 @@ FrameSocket submit(uint16_t Port, SourceKind Kind) {
   REQUIRE(Reply->Accepted);
   CompileJob Job;
   Job.Id = 1;
-  Job.Kind = Kind;
+  Job.Mode = Mode;
   Job.WorkingDir = "/src";
   Job.Args = {"-cc1"};
   REQUIRE(!Server.writeAll(encodeFrame(Job)));
@@ -93,7 +93,7 @@ TEST_CASE("Slot is destroyed only after its compile thread is done with it",
   };
   auto S = std::make_unique<Slot>(F.Options, F.Log, F.Store, Slow);
   std::thread Io([&] { S->run(); });
-  FrameSocket Server = submit(F.Port, SourceKind::LocalFiles);
+  FrameSocket Server = submit(F.Port, DistributionMode::LocalFiles);
   waitFor(Started);
   S->stop();
   Io.join();
@@ -117,7 +117,7 @@ TEST_CASE("Slot stopped while a compile waits for a reply ends that compile",
       };
   auto S = std::make_unique<Slot>(F.Options, F.Log, F.Store, Asking);
   std::thread Io([&] { S->run(); });
-  FrameSocket Server = submit(F.Port, SourceKind::Sources);
+  FrameSocket Server = submit(F.Port, DistributionMode::Sources);
   // The question comes (after heartbeats, maybe), and no reply goes back.
   llvm::Expected<Frame> Question = Server.readFrame();
   while (Question && Question->Type == MessageType::Heartbeat)
@@ -146,7 +146,7 @@ TEST_CASE("Slot does not wait past its grace for a compile", "[Slot]") {
   };
   auto S = std::make_unique<Slot>(F.Options, F.Log, F.Store, Long);
   std::thread Io([&] { S->run(); });
-  FrameSocket Server = submit(F.Port, SourceKind::LocalFiles);
+  FrameSocket Server = submit(F.Port, DistributionMode::LocalFiles);
   waitFor(Started);
   S->stop();
   Io.join();

@@ -285,7 +285,7 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
       return "cannot read the dependency file back";
     Prepared.Dependencies = (*Buffer)->getBuffer().str();
   }
-  Prepared.Job.Kind = SourceKind::RewrittenIncludes;
+  Prepared.Job.Mode = DistributionMode::Preprocessed;
   Prepared.Job.Files.push_back(
       {Prepared.MainFile, Rewritten.size(), compress(Rewritten)});
   return "";
