@@ -1,5 +1,4 @@
-//===- unittests/ExpectedMatchers.h - llvm::Expected in Catch2 tests -*- C++
-//-*-===//
+//===- unittests/ExpectedMatchers.h - llvm::Expected in Catch2 --*- C++ -*-===//
 
 #ifndef CLANG_DIST_UNITTESTS_EXPECTEDMATCHERS_H
 #define CLANG_DIST_UNITTESTS_EXPECTEDMATCHERS_H

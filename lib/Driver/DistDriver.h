@@ -1,5 +1,4 @@
-//===- Driver/DistDriver.h - clang's driver, with compiles distributed -*- C++
-//-*-===//
+//===- Driver/DistDriver.h - clang's driver, distributing -------*- C++ -*-===//
 
 #ifndef CLANG_DIST_DRIVER_DISTDRIVER_H
 #define CLANG_DIST_DRIVER_DISTDRIVER_H

@@ -1,4 +1,4 @@
-//===- Driver/DistributedCommand.cpp - A compile job run by the local server
+//===- Driver/DistributedCommand.cpp - A remote compile job ---------------===//
 //-===//
 
 #include "Driver/DistributedCommand.h"

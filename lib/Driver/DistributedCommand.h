@@ -1,4 +1,4 @@
-//===- Driver/DistributedCommand.h - A compile job run by the local server -*-
+//===- Driver/DistributedCommand.h - A remote compile job -------*- C++ -*-===//
 // C++ -*-===//
 //
 // Replaces a compile job in clang's own job list, so that clang's driver keeps

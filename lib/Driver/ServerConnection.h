@@ -1,5 +1,4 @@
-//===- Driver/ServerConnection.h - Reach the local server, start it if need be
-//-*- C++ -*-===//
+//===- Driver/ServerConnection.h - Reach the local server -------*- C++ -*-===//
 //
 // A client that finds no server takes the start lock, looks again, and only
 // then starts one and waits for it to say it is ready. Clients that race

@@ -1,5 +1,4 @@
-//===- LocalServer/ClientSession.h - One clang-dist client's connection -*- C++
-//-*-===//
+//===- LocalServer/ClientSession.h - One client -----------------*- C++ -*-===//
 //
 // A client sends Hello and SubmitJob back to back and waits for HelloReply
 // and JobOutcome. The session owns nothing of the job; it holds an activity

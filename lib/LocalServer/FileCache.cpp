@@ -1,4 +1,4 @@
-//===- LocalServer/FileCache.cpp - One file cache for all translation units
+//===- LocalServer/FileCache.cpp - The files, cached for a build ----------===//
 //-===//
 
 #include "LocalServer/FileCache.h"

@@ -1,4 +1,4 @@
-//===- LocalServer/FileCache.h - One file cache for all translation units -*-
+//===- LocalServer/FileCache.h - The files, cached --------------*- C++ -*-===//
 // C++ -*-===//
 //
 // Preprocessing reads the same headers for every translation unit of a build.

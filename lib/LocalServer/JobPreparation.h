@@ -1,5 +1,4 @@
-//===- LocalServer/JobPreparation.h - Turn a cc1 job into a CompileJob -*- C++
-//-*-===//
+//===- LocalServer/JobPreparation.h - A cc1 job, prepared -------*- C++ -*-===//
 //
 // Decides whether a job can run on a slave and, if so, makes the CompileJob
 // of the configured mode: one preprocessed text (RewriteIncludes.h), or

@@ -4,17 +4,12 @@
 #include "LocalServer/JobPreparation.h"
 #include "LocalServer/OutputFiles.h"
 #include "LocalServer/Preprocessed/RewriteIncludes.h"
-#include "Protocol/Compression.h"
-#include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
 #include "llvm/Support/CrashRecoveryContext.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include <atomic>
 #include <ctime>
-#include <sys/stat.h>
 
 using namespace clang::dist;
 
@@ -48,91 +43,12 @@ struct JobRunner::Running {
 
 JobRunner::JobRunner(boost::asio::io_context &IO,
                      boost::asio::thread_pool &Pool, const DistConfig &Config,
-                     Farm TheSlaves, Logger &Log)
-    : IO(IO), Pool(Pool), Config(Config), Log(Log),
-      Slaves(std::move(TheSlaves)),
-      Slots(Slaves.Slots.size(), Config.SlaveBackoff) {
-  if (Slaves.Mode == DistributionMode::Sources)
-    Sources = std::make_unique<SourcesMode>(Cache);
-  for (const SlaveEndpoint &E : Slaves.Slots)
-    Clients.push_back(std::make_unique<SlaveClient>(
-        IO, E, Config, Slaves.Secret, Sources.get()));
-  if (!Slaves.BackoffsPath.empty())
-    restoreBackoffs();
-}
-
-void JobRunner::restoreBackoffs() {
-  auto Buffer = llvm::MemoryBuffer::getFile(Slaves.BackoffsPath);
-  if (!Buffer) {
-    if (Buffer.getError() != std::errc::no_such_file_or_directory)
-      Log.log("cannot read '" + Slaves.BackoffsPath +
-              "': " + Buffer.getError().message());
-    return;
-  }
-  llvm::Expected<std::vector<SlotBackoff>> Read =
-      parseSlotBackoffs((*Buffer)->getBuffer());
-  if (!Read)
-    return Log.log("ignoring '" + Slaves.BackoffsPath +
-                   "': " + llvm::toString(Read.takeError()));
-  int64_t Now = std::time(nullptr);
-  auto SteadyNow = std::chrono::steady_clock::now();
-  for (SlotBackoff &B : *Read) {
-    // The file may come from a config with a longer backoff, or from before
-    // the clock was set back.
-    int64_t Left =
-        std::min<int64_t>(B.Until - Now, Config.SlaveBackoff.count());
-    if (Left <= 0)
-      continue;
-    bool Listed = false;
-    for (size_t Slot = 0; Slot != Clients.size(); ++Slot)
-      if (Clients[Slot]->endpoint().str() == B.Slot) {
-        Slots.backOff(Slot, SteadyNow + std::chrono::seconds(Left), SteadyNow);
-        Listed = true;
-      }
-    if (!Listed)
-      continue;
-    Log.log(llvm::formatv("slave {0} backed off for {1}s more: an earlier "
-                          "server found: {2}",
-                          B.Slot, Left, B.Reason));
-    B.Until = Now + Left;
-    Backoffs.push_back(std::move(B));
-  }
-}
-
-void JobRunner::rememberBackoff(size_t Slot, std::string Reason) {
-  if (Slaves.BackoffsPath.empty() || Config.SlaveBackoff.count() == 0)
-    return;
-  int64_t Now = std::time(nullptr);
-  std::string Name = Clients[Slot]->endpoint().str();
-  llvm::erase_if(Backoffs, [&](const SlotBackoff &B) {
-    return B.Until <= Now || B.Slot == Name;
-  });
-  Backoffs.push_back(
-      {std::move(Name), Now + Config.SlaveBackoff.count(), std::move(Reason)});
-  if (llvm::Error E = writeSlotBackoffs(Slaves.BackoffsPath, Backoffs))
-    Log.log("cannot write '" + Slaves.BackoffsPath +
-            "': " + llvm::toString(std::move(E)));
-}
-
-std::string JobRunner::backedOff() const {
-  return llvm::formatv(" (backed off for {0}s)", Config.SlaveBackoff.count());
-}
-
-void JobRunner::probeSlots() {
-  auto Now = std::chrono::steady_clock::now();
-  for (size_t Slot = 0; Slot != Clients.size(); ++Slot) {
-    if (Slots.isBusy(Slot) || Slots.isBackedOff(Slot, Now))
-      continue;
-    Clients[Slot]->probe([this, Slot](llvm::Expected<RemoteResult> Result) {
-      std::string Message = llvm::toString(Result.takeError());
-      Log.log("slave " + Clients[Slot]->endpoint().str() +
-              " failed: " + Message + backedOff());
-      rememberBackoff(Slot, Message);
-      auto Now = std::chrono::steady_clock::now();
-      Slots.backOff(Slot, Now + Config.SlaveBackoff, Now);
-    });
-  }
-}
+                     Farm Slaves, Logger &Log)
+    : IO(IO), Pool(Pool), Log(Log), Mode(Slaves.Mode),
+      Sources(Mode == DistributionMode::Sources
+                  ? std::make_unique<SourcesMode>(Cache)
+                  : nullptr),
+      Slots(IO, Config, std::move(Slaves), Sources.get(), Log) {}
 
 JobRunner::~JobRunner() = default;
 
@@ -151,8 +67,8 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     // then crashes on it and reports as clang does.
     llvm::CrashRecoveryContext CRC;
     auto Start = threadCpuTime();
-    bool Survived = CRC.RunSafely(
-        [&] { R->Prepared = prepareJob(Submit, Slaves.Mode, Cache); });
+    bool Survived =
+        CRC.RunSafely([&] { R->Prepared = prepareJob(Submit, Mode, Cache); });
     PreparationCpu += (threadCpuTime() - Start).count();
     if (!Survived) {
       R->Prepared = PreparedJob();
@@ -178,7 +94,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   // Only the preprocessed mode reads files to prepare a job; the others
   // parse its arguments (0.3 ms), less than two hand-offs to the pool and
   // back would cost.
-  if (Slaves.Mode == DistributionMode::Preprocessed)
+  if (Mode == DistributionMode::Preprocessed)
     boost::asio::post(Pool, std::move(Prepare));
   else
     boost::asio::post(IO, std::move(Prepare));
@@ -191,63 +107,57 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
 }
 
 void JobRunner::attempt(std::shared_ptr<Running> R) {
-  if (Clients.empty())
+  if (Slots.size() == 0)
     return runLocally(R, "no slaves configured");
-  probeSlots();
-  Slots.acquire(
-      [this, R](std::optional<size_t> Slot) {
-        if (R->Cancelled) {
-          if (Slot)
-            Slots.release(*Slot, false, std::chrono::steady_clock::now());
-          return;
-        }
-        if (!Slot)
-          return runLocally(R, R->LastError.empty()
-                                   ? "every slave is backed off after failures"
-                                   : R->LastError);
-        ++R->Attempts;
-        if (Sources)
-          Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile);
-        SlaveClient &Client = *Clients[*Slot];
-        Client.run(
-            R->Frame, R->Prepared.Job.Id,
-            [this, R, Slot = *Slot](llvm::Expected<RemoteResult> Result) {
-              const SlaveEndpoint &Where = Clients[Slot]->endpoint();
-              if (Result) {
-                Slots.release(Slot, false, std::chrono::steady_clock::now());
-                if (R->Cancelled)
-                  return;
-                return finishRemote(R, Slot, std::move(*Result));
-              }
-              SlaveFailure::Kind Kind = SlaveFailure::Unreachable;
-              std::string Message;
-              llvm::handleAllErrors(Result.takeError(),
-                                    [&](const SlaveFailure &F) {
-                                      Kind = F.kind();
-                                      Message = F.message();
-                                    });
-              // A slot process that died during the job was most likely
-              // killed by it, and is already restarted: only the others
-              // are backed off.
-              bool BackOff = Kind != SlaveFailure::Lost;
-              Slots.release(Slot, BackOff, std::chrono::steady_clock::now());
-              if (R->Cancelled)
-                return;
-              R->LastError =
-                  llvm::formatv("slave {0} failed: {1}", Where.str(), Message);
-              Log.log(R->Source + ": " + R->LastError +
-                      (BackOff ? backedOff() : std::string()));
-              if (BackOff)
-                rememberBackoff(Slot, Message);
-              if (Kind == SlaveFailure::Lost && ++R->SlotsLost == 2)
-                return runLocally(R, "the job ended two slave processes; it "
-                                     "probably crashes clang");
-              if (R->Attempts >= std::min<size_t>(MaxAttempts, Clients.size()))
-                return runLocally(R, R->LastError);
-              attempt(R);
-            });
-      },
-      std::chrono::steady_clock::now());
+  Slots.acquire([this, R](std::optional<size_t> Slot) {
+    if (R->Cancelled) {
+      if (Slot)
+        Slots.release(*Slot);
+      return;
+    }
+    if (!Slot)
+      return runLocally(R, R->LastError.empty()
+                               ? "every slave is backed off after failures"
+                               : R->LastError);
+    ++R->Attempts;
+    if (Sources)
+      Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile);
+    Slots.client(*Slot).run(
+        R->Frame, R->Prepared.Job.Id,
+        [this, R, Slot = *Slot](llvm::Expected<RemoteResult> Result) {
+          if (Result) {
+            Slots.release(Slot);
+            if (R->Cancelled)
+              return;
+            return finishRemote(R, Slot, std::move(*Result));
+          }
+          SlaveFailure::Kind Kind = SlaveFailure::Unreachable;
+          std::string Message;
+          llvm::handleAllErrors(Result.takeError(), [&](const SlaveFailure &F) {
+            Kind = F.kind();
+            Message = F.message();
+          });
+          // A slot process that died during the job was most likely killed
+          // by it, and is already restarted: only the others are backed off.
+          bool BackOff = Kind != SlaveFailure::Lost;
+          if (BackOff)
+            Slots.releaseFailed(Slot, Message);
+          else
+            Slots.release(Slot);
+          if (R->Cancelled)
+            return;
+          R->LastError =
+              llvm::formatv("slave {0} failed: {1}", Slots.name(Slot), Message);
+          Log.log(R->Source + ": " + R->LastError +
+                  (BackOff ? Slots.backedOff() : std::string()));
+          if (Kind == SlaveFailure::Lost && ++R->SlotsLost == 2)
+            return runLocally(R, "the job ended two slave processes; it "
+                                 "probably crashes clang");
+          if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.size()))
+            return runLocally(R, R->LastError);
+          attempt(R);
+        });
+  });
 }
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
@@ -255,7 +165,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
   // The slave and this server disagree on what a slave runs (another build
   // of clang-dist): the client's clang runs it, as it would have run it.
   if (Remote.Result.Refused)
-    return runLocally(R, "slave " + Clients[Slot]->endpoint().str() +
+    return runLocally(R, "slave " + Slots.name(Slot) +
                              " refused it: " + Remote.Result.Diagnostics);
   boost::asio::post(
       Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
@@ -302,7 +212,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
             Log.log(R->Source + ": " + Why + "; compiling it again");
             return attempt(R);
           }
-          ++Compiled[Clients[Slot]->endpoint().str()];
+          ++Compiled[Slots.name(Slot)];
           // The client's clang reports an unwritable output in its own words.
           if (!WriteError.empty())
             return runLocally(R, "cannot store the outputs: " + WriteError);
@@ -325,13 +235,4 @@ void JobRunner::runLocally(std::shared_ptr<Running> R,
   Outcome.Kind = JobOutcome::Disposition::RunLocally;
   Outcome.Reason = Reason;
   R->Done(std::move(Outcome));
-}
-
-std::pair<uint64_t, uint64_t> JobRunner::traffic() const {
-  std::pair<uint64_t, uint64_t> Total;
-  for (const std::unique_ptr<SlaveClient> &C : Clients) {
-    Total.first += C->bytesSent();
-    Total.second += C->bytesReceived();
-  }
-  return Total;
 }

@@ -1,5 +1,4 @@
-//===- LocalServer/JobRunner.h - One job from submission to object -*- C++
-//-*-===//
+//===- LocalServer/JobRunner.h - A job, submission to object ----*- C++ -*-===//
 //
 // The life of a job in the server: preprocess on the pool, wait for a slot,
 // compile on a slave (retrying on another slot if that one fails), write the
@@ -13,11 +12,8 @@
 #define CLANG_DIST_LOCALSERVER_JOBRUNNER_H
 
 #include "Config/Config.h"
-#include "LocalServer/Farm.h"
 #include "LocalServer/FileCache.h"
-#include "LocalServer/Scheduler.h"
-#include "LocalServer/SlaveClient.h"
-#include "LocalServer/SlotBackoffs.h"
+#include "LocalServer/SlotPool.h"
 #include "LocalServer/Sources/SourcesMode.h"
 #include "Protocol/Messages.h"
 #include "Support/Log.h"
@@ -33,9 +29,7 @@ class JobRunner {
 public:
   using DoneFn = std::function<void(JobOutcome)>;
 
-  /// All calls on \p IO's thread; blocking work goes to \p Pool. The slots
-  /// that the farm's backoffs file says an earlier server backed off start
-  /// backed off, and every backoff is written there for the next server.
+  /// All calls on \p IO's thread; blocking work goes to \p Pool.
   JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
             const DistConfig &Config, Farm Slaves, Logger &Log);
   ~JobRunner();
@@ -51,7 +45,7 @@ public:
     return Compiled;
   }
   /// Bytes sent to and received from all slaves, for the log.
-  std::pair<uint64_t, uint64_t> traffic() const;
+  std::pair<uint64_t, uint64_t> traffic() const { return Slots.traffic(); }
   /// CPU time spent deciding and preparing jobs (parsing the arguments, and
   /// in the preprocessed mode the preprocessing), for the log and the
   /// benchmarks.
@@ -62,17 +56,6 @@ public:
 private:
   struct Running;
   void attempt(std::shared_ptr<Running> R);
-  /// Connects to every idle slot that is neither connected nor backed off,
-  /// all at once: a job that finds its slot down then finds the others
-  /// tried already, instead of trying them one connect timeout after another.
-  void probeSlots();
-  /// Backs off the slots an earlier server of the config backed off, for
-  /// the time it had left, at most our own backoff.
-  void restoreBackoffs();
-  /// Writes \p Slot's backoff down for the next server.
-  void rememberBackoff(size_t Slot, std::string Reason);
-  /// What a log line about a failed slot that was backed off ends with.
-  std::string backedOff() const;
   /// On the pool: checks the answers the compile used, then stores its
   /// outputs.
   void finishRemote(std::shared_ptr<Running> R, size_t Slot,
@@ -81,16 +64,13 @@ private:
 
   boost::asio::io_context &IO;
   boost::asio::thread_pool &Pool;
-  const DistConfig &Config;
   Logger &Log;
+  DistributionMode Mode;
+  /// For the life of the server: what the files were found to be.
   SharedFileCache Cache;
   /// The sources mode's, in that mode.
   std::unique_ptr<SourcesMode> Sources;
-  std::vector<std::unique_ptr<SlaveClient>> Clients;
-  Farm Slaves;
-  Scheduler Slots;
-  /// The backoffs written to the farm's file, some perhaps expired.
-  std::vector<SlotBackoff> Backoffs;
+  SlotPool Slots;
   uint64_t NextJobId = 1;
   std::atomic<int64_t> PreparationCpu{0};
   std::map<std::string, uint64_t> Compiled;

@@ -1,5 +1,4 @@
-//===- LocalServer/Scheduler.h - Which slave slot gets the next job -*- C++
-//-*-===//
+//===- LocalServer/Scheduler.h - Which slot gets a job ----------*- C++ -*-===//
 //
 // One job per slot at a time; when every slot is busy, jobs wait here in
 // arrival order. A free slot is always preferred, and among free slots the

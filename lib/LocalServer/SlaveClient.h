@@ -1,5 +1,4 @@
-//===- LocalServer/SlaveClient.h - The server's link to one slave slot -*- C++
-//-*-===//
+//===- LocalServer/SlaveClient.h - The link to one slot ---------*- C++ -*-===//
 //
 // Keeps one connection to a slot open across jobs (connect and handshake once
 // per build, not per job) and runs one job at a time on it. A slow compile is

@@ -1,5 +1,4 @@
-//===- LocalServer/SlotBackoffs.h - Failed slots, for the next server -*- C++
-//-*-===//
+//===- LocalServer/SlotBackoffs.h - For the next server ---------*- C++ -*-===//
 //
 // A server that exits forgets which slots failed, and the next one, started
 // by the next build, would try each again at a connect timeout's cost. So the

@@ -1,5 +1,4 @@
-//===- Policy/Distributable.h - What a slave may run ---------- -*- C++ -*-===//
-//-*-===//
+//===- Policy/Distributable.h - What a slave may run ------------*- C++ -*-===//
 //
 // One policy for both ends: the local server sends a slave only the jobs it
 // allows, and a slave runs only those, so that a job either compiles the

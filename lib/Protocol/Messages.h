@@ -1,5 +1,4 @@
-//===- Protocol/Messages.h - The messages clang-dist processes exchange -*- C++
-//-*-===//
+//===- Protocol/Messages.h - The messages clang-dist processes --*- C++ -*-===//
 //
 // Every connection (client -> local server over a UNIX socket, local server ->
 // slave over TCP) carries frames; docs/PROTOCOL.md describes them byte by

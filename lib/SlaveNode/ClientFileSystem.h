@@ -1,5 +1,4 @@
-//===- SlaveNode/ClientFileSystem.h - The client's files, by asking -*- C++
-//-*-===//
+//===- SlaveNode/ClientFileSystem.h - The client's files --------*- C++ -*-===//
 //
 // A sources job carries no files. Its compile sees the client's file system
 // through this one, which answers from what the connection was told (the

@@ -1,5 +1,4 @@
-//===- unittests/Protocol/DecoderChecks.h - Checks of message decoders -*- C++
-//-*-===//
+//===- unittests/Protocol/DecoderChecks.h - Decoder checks ------*- C++ -*-===//
 
 #ifndef CLANG_DIST_UNITTESTS_PROTOCOL_DECODERCHECKS_H
 #define CLANG_DIST_UNITTESTS_PROTOCOL_DECODERCHECKS_H

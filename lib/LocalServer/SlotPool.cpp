@@ -1,0 +1,116 @@
+//===- LocalServer/SlotPool.cpp - The farm's slots for a server -----------===//
+
+#include "LocalServer/SlotPool.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <ctime>
+
+using namespace clang::dist;
+using Clock = std::chrono::steady_clock;
+
+SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
+                   Farm Slaves, SlaveQuestions *Questions, Logger &Log)
+    : Config(Config), Log(Log), BackoffsPath(std::move(Slaves.BackoffsPath)),
+      Secret(std::move(Slaves.Secret)),
+      Slots(Slaves.Slots.size(), Config.SlaveBackoff) {
+  for (const SlaveEndpoint &E : Slaves.Slots)
+    Clients.push_back(
+        std::make_unique<SlaveClient>(IO, E, Config, Secret, Questions));
+  if (!BackoffsPath.empty())
+    restoreBackoffs();
+}
+
+void SlotPool::acquire(Scheduler::ReadyFn Ready) {
+  probe();
+  Slots.acquire(std::move(Ready), Clock::now());
+}
+
+void SlotPool::release(size_t Slot) {
+  Slots.release(Slot, /*Failed=*/false, Clock::now());
+}
+
+void SlotPool::releaseFailed(size_t Slot, const std::string &Why) {
+  Slots.release(Slot, /*Failed=*/true, Clock::now());
+  remember(Slot, Why);
+}
+
+std::string SlotPool::backedOff() const {
+  return llvm::formatv(" (backed off for {0}s)", Config.SlaveBackoff.count());
+}
+
+std::pair<uint64_t, uint64_t> SlotPool::traffic() const {
+  std::pair<uint64_t, uint64_t> Total;
+  for (const std::unique_ptr<SlaveClient> &C : Clients) {
+    Total.first += C->bytesSent();
+    Total.second += C->bytesReceived();
+  }
+  return Total;
+}
+
+void SlotPool::probe() {
+  auto Now = Clock::now();
+  for (size_t Slot = 0; Slot != Clients.size(); ++Slot) {
+    if (Slots.isBusy(Slot) || Slots.isBackedOff(Slot, Now))
+      continue;
+    Clients[Slot]->probe([this, Slot](llvm::Expected<RemoteResult> Result) {
+      std::string Message = llvm::toString(Result.takeError());
+      Log.log("slave " + name(Slot) + " failed: " + Message + backedOff());
+      auto Now = Clock::now();
+      Slots.backOff(Slot, Now + Config.SlaveBackoff, Now);
+      remember(Slot, Message);
+    });
+  }
+}
+
+void SlotPool::restoreBackoffs() {
+  auto Buffer = llvm::MemoryBuffer::getFile(BackoffsPath);
+  if (!Buffer) {
+    if (Buffer.getError() != std::errc::no_such_file_or_directory)
+      Log.log("cannot read '" + BackoffsPath +
+              "': " + Buffer.getError().message());
+    return;
+  }
+  llvm::Expected<std::vector<SlotBackoff>> Read =
+      parseSlotBackoffs((*Buffer)->getBuffer());
+  if (!Read)
+    return Log.log("ignoring '" + BackoffsPath +
+                   "': " + llvm::toString(Read.takeError()));
+  int64_t Now = std::time(nullptr);
+  auto SteadyNow = Clock::now();
+  for (SlotBackoff &B : *Read) {
+    // The file may come from a config with a longer backoff, or from before
+    // the clock was set back.
+    int64_t Left =
+        std::min<int64_t>(B.Until - Now, Config.SlaveBackoff.count());
+    if (Left <= 0)
+      continue;
+    bool Listed = false;
+    for (size_t Slot = 0; Slot != Clients.size(); ++Slot)
+      if (name(Slot) == B.Slot) {
+        Slots.backOff(Slot, SteadyNow + std::chrono::seconds(Left), SteadyNow);
+        Listed = true;
+      }
+    if (!Listed)
+      continue;
+    Log.log(llvm::formatv("slave {0} backed off for {1}s more: an earlier "
+                          "server found: {2}",
+                          B.Slot, Left, B.Reason));
+    B.Until = Now + Left;
+    Backoffs.push_back(std::move(B));
+  }
+}
+
+void SlotPool::remember(size_t Slot, const std::string &Why) {
+  if (BackoffsPath.empty() || Config.SlaveBackoff.count() == 0)
+    return;
+  int64_t Now = std::time(nullptr);
+  std::string Name = name(Slot);
+  llvm::erase_if(Backoffs, [&](const SlotBackoff &B) {
+    return B.Until <= Now || B.Slot == Name;
+  });
+  Backoffs.push_back({std::move(Name), Now + Config.SlaveBackoff.count(), Why});
+  if (llvm::Error E = writeSlotBackoffs(BackoffsPath, Backoffs))
+    Log.log("cannot write '" + BackoffsPath +
+            "': " + llvm::toString(std::move(E)));
+}

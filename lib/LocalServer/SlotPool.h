@@ -1,0 +1,72 @@
+//===- LocalServer/SlotPool.h - The farm's slots for a server ---*- C++ -*-===//
+//
+// What a server keeps of each slot of its farm for as long as it lives: a
+// connection kept across jobs (SlaveClient), whether a job has it
+// (Scheduler), and whether it failed lately. A failed slot is backed off,
+// and the backoff written down for the next server of the config
+// (SlotBackoffs.h), which would otherwise try the dead slot again at once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_LOCALSERVER_SLOTPOOL_H
+#define CLANG_DIST_LOCALSERVER_SLOTPOOL_H
+
+#include "LocalServer/Farm.h"
+#include "LocalServer/Scheduler.h"
+#include "LocalServer/SlaveClient.h"
+#include "LocalServer/SlotBackoffs.h"
+#include "Support/Log.h"
+
+namespace clang::dist {
+
+/// All calls on the io thread.
+class SlotPool {
+public:
+  /// The slots that \p Slaves' backoffs file says an earlier server backed
+  /// off start backed off. \p Questions answers the slaves' questions.
+  SlotPool(boost::asio::io_context &IO, const DistConfig &Config, Farm Slaves,
+           SlaveQuestions *Questions, Logger &Log);
+
+  size_t size() const { return Clients.size(); }
+  /// Calls \p Ready with a free slot, now or when one is released, or with
+  /// none when every slot is backed off. Connects to every idle slot that is
+  /// neither connected nor backed off meanwhile, all at once: a job that
+  /// finds its slot down then finds the others tried already, instead of
+  /// trying them one connect timeout after another.
+  void acquire(Scheduler::ReadyFn Ready);
+  /// Ends the job on \p Slot.
+  void release(size_t Slot);
+  /// Ends the job on \p Slot, which failed for \p Why, and backs it off.
+  void releaseFailed(size_t Slot, const std::string &Why);
+
+  SlaveClient &client(size_t Slot) { return *Clients[Slot]; }
+  /// The slot's address, as logs name it.
+  std::string name(size_t Slot) const {
+    return Clients[Slot]->endpoint().str();
+  }
+  /// What a log line about a slot that was backed off ends with.
+  std::string backedOff() const;
+  /// Bytes sent to and received from all slots, for the log.
+  std::pair<uint64_t, uint64_t> traffic() const;
+
+private:
+  void probe();
+  /// Backs off the slots an earlier server backed off, for the time it had
+  /// left, at most our own backoff.
+  void restoreBackoffs();
+  /// Writes \p Slot's backoff down for the next server.
+  void remember(size_t Slot, const std::string &Why);
+
+  const DistConfig &Config;
+  Logger &Log;
+  std::string BackoffsPath;
+  std::optional<SharedSecret> Secret;
+  std::vector<std::unique_ptr<SlaveClient>> Clients;
+  Scheduler Slots;
+  /// The backoffs written to BackoffsPath, some perhaps expired.
+  std::vector<SlotBackoff> Backoffs;
+};
+
+} // namespace clang::dist
+
+#endif
