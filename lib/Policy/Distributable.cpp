@@ -78,6 +78,15 @@ std::string clang::dist::whyNotDistributable(llvm::ArrayRef<const char *> Args,
   static const OptionRules Options;
   if (std::string Why = Options.whyNot(Args, SharesDisk); !Why.empty())
     return Why;
+  // The client's own descriptors and process (`clang -c <(generate)`, `-o
+  // /dev/stdout`): no other process finds the same file at that path,
+  // neither a slave nor the server, even on the same machine.
+  for (llvm::StringRef Arg : Args)
+    for (llvm::StringRef Own :
+         {"/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/proc/self/",
+          "/proc/thread-self/"})
+      if (Arg.contains(Own))
+        return "'" + Arg.str() + "' names a file of the client's process";
   // What the options alone do not say.
   const FrontendOptions &FO = Inv.getFrontendOpts();
   switch (FO.ProgramAction) {

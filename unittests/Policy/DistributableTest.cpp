@@ -129,3 +129,18 @@ TEST_CASE("What the options alone do not say", "[Policy]") {
   CHECK_THAT(verdict(Job + " -x assembler-with-cpp"),
              Equals("input language is not C, C++ or Objective-C"));
 }
+
+TEST_CASE("A file of the client's process stays with the client", "[Policy]") {
+  std::string Job = DriverJob;
+  for (bool SharesDisk : {false, true}) {
+    CHECK_THAT(
+        verdict(std::string(DriverJob, sizeof(DriverJob) - 4) + "/dev/fd/63",
+                SharesDisk),
+        Equals("'/dev/fd/63' names a file of the client's process"));
+    CHECK_THAT(verdict(Job + " -include /proc/self/fd/3", SharesDisk),
+               Equals("'/proc/self/fd/3' names a file of the client's "
+                      "process"));
+    CHECK_THAT(verdict(Job + " -o /dev/stdout", SharesDisk),
+               Equals("'/dev/stdout' names a file of the client's process"));
+  }
+}
