@@ -5,9 +5,11 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
 
 namespace clang::dist::test {
 
@@ -30,6 +32,28 @@ public:
   }
   std::string Path;
 };
+
+/// The file's contents, or a marker no test expects.
+inline std::string readFile(const std::string &Path) {
+  auto Buffer = llvm::MemoryBuffer::getFile(Path);
+  return Buffer ? (*Buffer)->getBuffer().str() : "<unreadable>";
+}
+
+/// The file's permission bits, or ~0u.
+inline unsigned fileMode(const std::string &Path) {
+  struct stat St;
+  return ::stat(Path.c_str(), &St) == 0 ? St.st_mode & 07777 : ~0u;
+}
+
+/// How many entries \p Dir has: a temporary file left behind is one more.
+inline size_t countEntries(const std::string &Dir) {
+  std::error_code EC;
+  size_t N = 0;
+  for (llvm::sys::fs::directory_iterator I(Dir, EC), E; I != E && !EC;
+       I.increment(EC))
+    ++N;
+  return N;
+}
 
 } // namespace clang::dist::test
 

@@ -6,31 +6,13 @@
 #include "Protocol/Errors.h"
 #include "TempDir.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include <catch2/catch.hpp>
-#include <sys/stat.h>
 
 using namespace clang::dist;
 using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 
 namespace {
-std::string contents(const std::string &Path) {
-  auto Buffer = llvm::MemoryBuffer::getFile(Path);
-  return Buffer ? (*Buffer)->getBuffer().str() : "<missing>";
-}
-unsigned modeOf(const std::string &Path) {
-  struct stat St;
-  return ::stat(Path.c_str(), &St) == 0 ? St.st_mode & 07777 : ~0u;
-}
-size_t entries(const std::string &Dir) {
-  std::error_code EC;
-  size_t N = 0;
-  for (llvm::sys::fs::directory_iterator I(Dir, EC), E; I != E && !EC;
-       I.increment(EC))
-    ++N;
-  return N;
-}
 OutputBlob blob(OutputKind Kind, llvm::StringRef Bytes) {
   return OutputBlob{Kind, Bytes.size(), compress(Bytes)};
 }
@@ -55,12 +37,12 @@ TEST_CASE("storeOutputs writes each output where the job names it",
           "[OutputFiles]") {
   TempDir Dir;
   REQUIRE(!storeOutputs(jobIn(Dir), allThree(), 027, never));
-  CHECK(contents(Dir.file("a.o")) == "object");
-  CHECK(contents(Dir.file("a.d")) == "a.o: a.c\n");
-  CHECK(contents(Dir.file("a.dwo")) == "dwarf");
+  CHECK(readFile(Dir.file("a.o")) == "object");
+  CHECK(readFile(Dir.file("a.d")) == "a.o: a.c\n");
+  CHECK(readFile(Dir.file("a.dwo")) == "dwarf");
   // The client's umask, not the server's.
-  CHECK(modeOf(Dir.file("a.o")) == 0640);
-  CHECK(entries(Dir.Path) == 3);
+  CHECK(fileMode(Dir.file("a.o")) == 0640);
+  CHECK(countEntries(Dir.Path) == 3);
 }
 
 TEST_CASE("storeOutputs keeps a failed compile's dependency file only",
@@ -70,8 +52,8 @@ TEST_CASE("storeOutputs keeps a failed compile's dependency file only",
   Failed.ExitCode = 1;
   Failed.Outputs = {blob(OutputKind::Dependencies, "a.o: a.c\n")};
   REQUIRE(!storeOutputs(jobIn(Dir), Failed, 022, never));
-  CHECK(contents(Dir.file("a.d")) == "a.o: a.c\n");
-  CHECK(entries(Dir.Path) == 1);
+  CHECK(readFile(Dir.file("a.d")) == "a.o: a.c\n");
+  CHECK(countEntries(Dir.Path) == 1);
 
   // Nor an object it should not have.
   Failed.Outputs.push_back(blob(OutputKind::Primary, "object"));
@@ -94,7 +76,7 @@ TEST_CASE("storeOutputs writes nothing when outputs are missing or extra",
   E = storeOutputs(NoDwo, allThree(), 022, never);
   CHECK(E.isA<ProtocolError>());
   llvm::consumeError(std::move(E));
-  CHECK(entries(Dir.Path) == 0);
+  CHECK(countEntries(Dir.Path) == 0);
 }
 
 TEST_CASE("storeOutputs writes the preprocessed mode's own dependency file",
@@ -106,8 +88,8 @@ TEST_CASE("storeOutputs writes the preprocessed mode's own dependency file",
   CompileResult R;
   R.Outputs = {blob(OutputKind::Primary, "object")};
   REQUIRE(!storeOutputs(Job, R, 022, never));
-  CHECK(contents(Dir.file("a.d")) == "a.o: a.c a.h\n");
-  CHECK(contents(Dir.file("a.o")) == "object");
+  CHECK(readFile(Dir.file("a.d")) == "a.o: a.c a.h\n");
+  CHECK(readFile(Dir.file("a.o")) == "object");
 }
 
 TEST_CASE("storeOutputs writes a special file in place and never removes it",
@@ -121,7 +103,7 @@ TEST_CASE("storeOutputs writes a special file in place and never removes it",
   CHECK_THAT(llvm::toString(std::move(E)),
              Contains("cannot create a file beside '" +
                       Dir.file("missing/a.o") + "'"));
-  CHECK(entries(Dir.Path) == 0);
+  CHECK(countEntries(Dir.Path) == 0);
   llvm::sys::fs::file_status Null;
   REQUIRE(!llvm::sys::fs::status("/dev/null", Null));
   CHECK(Null.type() == llvm::sys::fs::file_type::character_file);
@@ -136,6 +118,6 @@ TEST_CASE("storeOutputs stops at a cancel and leaves nothing",
                                  [&] { return Asked++ == After; });
     CHECK(E.isA<StoreCancelled>());
     llvm::consumeError(std::move(E));
-    CHECK(entries(Dir.Path) == 0);
+    CHECK(countEntries(Dir.Path) == 0);
   }
 }

@@ -53,14 +53,7 @@ TEST_CASE("SlotBackoffs are written whole", "[SlotBackoffs]") {
   std::string Path = Dir.file("server-0123456789abcdef.backoff");
   Dir.write("server-0123456789abcdef.backoff", "an older list\n");
   REQUIRE(llvm::toString(writeSlotBackoffs(Path, {{"h:1", 42, "why"}})) == "");
-  auto Buffer = llvm::MemoryBuffer::getFile(Path);
-  REQUIRE(Buffer);
-  CHECK((*Buffer)->getBuffer() == "h:1 42 why\n");
+  CHECK(readFile(Path) == "h:1 42 why\n");
   // No temporary file is left beside it.
-  std::error_code EC;
-  unsigned Files = 0;
-  for (llvm::sys::fs::directory_iterator I(Dir.Path, EC), E; I != E && !EC;
-       I.increment(EC))
-    ++Files;
-  CHECK(Files == 1);
+  CHECK(countEntries(Dir.Path) == 1);
 }
