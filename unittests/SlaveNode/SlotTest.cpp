@@ -128,7 +128,8 @@ TEST_CASE("Slot stopped while a compile waits for a reply ends that compile",
   Io.join();
   auto Stopped = std::chrono::steady_clock::now();
   CHECK(S->finish(10s));
-  CHECK(std::chrono::steady_clock::now() - Stopped < 5s);
+  // Well before the reply timeout (60 s), however loaded the machine.
+  CHECK(std::chrono::steady_clock::now() - Stopped < 30s);
   CHECK(Seen == std::errc::io_error);
 }
 
