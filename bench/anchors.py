@@ -10,8 +10,8 @@ import time
 
 DISTCC_PORT = 3632
 ICE_SCHED_PORT = 8765
-ICE_SLAVE_PORT = 10246
-SLAVE_PORT = 63100
+ICE_WORKER_PORT = 10246
+WORKER_PORT = 63100
 
 
 def wait_until(pred, timeout, what):
@@ -26,7 +26,7 @@ def wait_until(pred, timeout, what):
 class Anchor:
     """Plain clang-16: the local baseline. Subclasses add daemons."""
     clang_dist = False
-    ports = []            # slave port ranges whose traffic is counted
+    ports = []            # worker port ranges whose traffic is counted
     build_prefix = []     # e.g. ['pump']
 
     def __init__(self, name, ctx):
@@ -101,11 +101,11 @@ class Icecream(Anchor):
     hands a loopback job back to its client, which then compiles locally; the
     second daemon and ICECC_TEST_REMOTEBUILD (icecream's own test-suite set-up)
     make every job travel over TCP to the compiling daemon."""
-    ports = [(ICE_SLAVE_PORT, ICE_SLAVE_PORT)]
+    ports = [(ICE_WORKER_PORT, ICE_WORKER_PORT)]
 
     def start(self):
         ctx = self.ctx
-        for d in ("env-local", "env-slave"):
+        for d in ("env-local", "env-worker"):
             os.makedirs(os.path.join(self.dir, d))
         # The daemons drop to user 'icecc' before touching these.
         shutil.chown(self.dir, "icecc", "icecc")
@@ -118,10 +118,10 @@ class Icecream(Anchor):
         self.spawn(["iceccd", "--no-remote", "-m", str(ctx.cores), "-s", sched, "-N", "benchlocal",
                     "-b", os.path.join(self.dir, "env-local"), "-l", os.path.join(self.dir, "local.log")],
                    ctx.clientd, env={"ICECC_TEST_SOCKET": self.socket("local")})
-        self.spawn(["iceccd", "-m", str(ctx.cores), "-s", sched, "-N", "benchslave",
-                    "-p", str(ICE_SLAVE_PORT), "-b", os.path.join(self.dir, "env-slave"),
-                    "-l", os.path.join(self.dir, "slave.log")],
-                   ctx.remote, env={"ICECC_TEST_SOCKET": self.socket("slave")})
+        self.spawn(["iceccd", "-m", str(ctx.cores), "-s", sched, "-N", "benchworker",
+                    "-p", str(ICE_WORKER_PORT), "-b", os.path.join(self.dir, "env-worker"),
+                    "-l", os.path.join(self.dir, "worker.log")],
+                   ctx.remote, env={"ICECC_TEST_SOCKET": self.socket("worker")})
         # Ready once a compile travels to the compiling daemon; that first
         # compile, outside the measurement, also ships the toolchain tarball.
         wait_until(self._warm_up, 60, "a compile to run on the compiling iceccd")
@@ -142,28 +142,28 @@ class Icecream(Anchor):
         if done.returncode != 0:
             return False
         with open(log, errors="replace") as f:
-            return f"Have to use host 127.0.0.1:{ICE_SLAVE_PORT}" in f.read().split("icecc /usr/bin")[-1]
+            return f"Have to use host 127.0.0.1:{ICE_WORKER_PORT}" in f.read().split("icecc /usr/bin")[-1]
 
     def env(self):
         return {"BENCH_CC": "icecc /usr/bin/clang-16", "BENCH_CXX": "icecc /usr/bin/clang++-16",
                 "ICECC_VERSION": self.ctx.icecc_env, "ICECC_TEST_SOCKET": self.socket("local"),
-                "ICECC_TEST_REMOTEBUILD": "1", "ICECC_PREFERRED_HOST": "benchslave"}
+                "ICECC_TEST_REMOTEBUILD": "1", "ICECC_PREFERRED_HOST": "benchworker"}
 
 
 class ClangDist(Anchor):
-    """clang-dist with a dist.conf: with slaves=False, no slave line (the built-in
-    local slave); else N clangd-slave slots on loopback. mode: None, 'sources'
+    """clang-dist with a dist.conf: with workers=False, no worker line (the built-in
+    local worker); else N clang-dist-worker slots on loopback. mode: None, 'sources'
     or 'preprocessed' (the `mode` line)."""
     clang_dist = True
 
-    def __init__(self, name, ctx, slaves, mode):
+    def __init__(self, name, ctx, workers, mode):
         super().__init__(name, ctx)
-        self.slaves, self.mode = slaves, mode
-        self.ports = [(SLAVE_PORT, SLAVE_PORT + ctx.cores - 1)] if slaves else []
+        self.workers, self.mode = workers, mode
+        self.ports = [(WORKER_PORT, WORKER_PORT + ctx.cores - 1)] if workers else []
         self.conf = os.path.join(self.dir, "dist.conf")
         lines = ["idle-timeout 2"]
-        if slaves:
-            lines.append(f"slave 127.0.0.1:{SLAVE_PORT}-{SLAVE_PORT + ctx.cores - 1}")
+        if workers:
+            lines.append(f"worker 127.0.0.1:{WORKER_PORT}-{WORKER_PORT + ctx.cores - 1}")
         if mode:
             lines.append(f"mode {mode}")
         with open(self.conf, "w") as f:
@@ -172,17 +172,17 @@ class ClangDist(Anchor):
 
     def start(self):
         # A blob cache of the anchor's own, empty at its start: its first
-        # build is cold, the next ones warm. The built-in local slaves take
+        # build is cold, the next ones warm. The built-in local worker takes
         # theirs from TMPDIR, which env() sets.
         self.tmp = os.path.join(self.dir, "tmp")
         shutil.rmtree(self.tmp, ignore_errors=True)
         os.makedirs(self.tmp)
-        if self.slaves:
-            self.spawn([os.path.join(self.ctx.bin, "clangd-slave"), "--cores", str(self.ctx.cores),
-                        "--port", str(SLAVE_PORT), "--bind", "127.0.0.1",
+        if self.workers:
+            self.spawn([os.path.join(self.ctx.bin, "clang-dist-worker"), "--cores", str(self.ctx.cores),
+                        "--port", str(WORKER_PORT), "--bind", "127.0.0.1",
                         "--cache-dir", os.path.join(self.tmp, "blobs")], self.ctx.remote)
-            wait_until(lambda: all(_listening(SLAVE_PORT + i) for i in range(self.ctx.cores)),
-                       10, "clangd-slave")
+            wait_until(lambda: all(_listening(WORKER_PORT + i) for i in range(self.ctx.cores)),
+                       10, "clang-dist-worker")
 
     def new_runtime_dir(self, tag):
         """A fresh runtime dir per build, so each build has its own server log."""
@@ -206,15 +206,15 @@ def _listening(port):
 
 
 def make_all(ctx):
-    """Every anchor, in the order of the report. cd-slaves uses the default
-    mode (sources); cd-local has no slave line, so no mode applies: its
-    slaves read the files from disk."""
+    """Every anchor, in the order of the report. cd-workers uses the default
+    mode (sources); cd-local has no worker line, so no mode applies: its
+    workers read the files from disk."""
     return {
         "clang": lambda: Anchor("clang", ctx),
         "distcc": lambda: Distcc("distcc", ctx, pump=False),
         "distcc-pump": lambda: Distcc("distcc-pump", ctx, pump=True),
         "icecc": lambda: Icecream("icecc", ctx),
-        "cd-local": lambda: ClangDist("cd-local", ctx, slaves=False, mode=None),
-        "cd-slaves": lambda: ClangDist("cd-slaves", ctx, slaves=True, mode=None),
-        "cd-slaves-preprocessed": lambda: ClangDist("cd-slaves-preprocessed", ctx, True, "preprocessed"),
+        "cd-local": lambda: ClangDist("cd-local", ctx, workers=False, mode=None),
+        "cd-workers": lambda: ClangDist("cd-workers", ctx, workers=True, mode=None),
+        "cd-workers-preprocessed": lambda: ClangDist("cd-workers-preprocessed", ctx, True, "preprocessed"),
     }

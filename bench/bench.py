@@ -122,8 +122,8 @@ def main():
                     save()
                     if r["exit_code"] != 0:
                         raise RuntimeError(f"build failed, see {r['log']}")
-                    if r.get("slave_tus") == 0:
-                        raise RuntimeError(f"no TU was compiled on a slave, see {r['log']}")
+                    if r.get("worker_tus") == 0:
+                        raise RuntimeError(f"no TU was compiled on a worker, see {r['log']}")
             except Exception as e:  # one broken anchor must not cost the others
                 traceback.print_exc()
                 data["errors"].append({"project": p.name, "anchor": name, "error": str(e)})

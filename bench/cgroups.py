@@ -6,8 +6,8 @@ puts there, and whatever they start (a clang-dist local server stays in its
 starter's group even though it double-forks out of make's tree; distcc's
 local preprocessor), and distcc-pump's include server; 'clientd' holds
 daemons that serve the build on the user's machine (icecream's local iceccd);
-'remote' holds the slave side (distccd, the compiling iceccd,
-icecc-scheduler, clangd-slave)."""
+'remote' holds the worker side (distccd, the compiling iceccd,
+icecc-scheduler, clang-dist-worker)."""
 import os
 import threading
 
@@ -45,7 +45,7 @@ class Mover:
     """Moves processes of the `sources` groups into other groups: each rule is
     (predicate on a pid's argv as bytes, target group).
 
-    The clang-dist local server starts its built-in clangd-slave itself, in
+    The clang-dist local server starts its built-in clang-dist-worker itself, in
     the compile group, and distcc-pump starts its include server in the
     client group; this puts them where they belong. CPU a process used before
     it was moved (its first few ms) stays where it was."""
@@ -64,7 +64,7 @@ class Mover:
         self.thread.join()
 
     def _run(self):
-        # Only processes of our own build: other clangd-slaves on this machine
+        # Only processes of our own build: other clang-dist-workers on this machine
         # (someone's tests) are none of our business.
         while not self.stop_event.wait(self.period):
             for source in self.sources:

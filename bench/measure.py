@@ -54,21 +54,21 @@ def _wait_gone(pid, timeout=30):
 
 
 def _server_log_summary(runtime):
-    """Jobs per slave, jobs that ran on the client and the CPU spent preparing
+    """Jobs per worker, jobs that ran on the client and the CPU spent preparing
     jobs (the scan or the preprocessing), from the server's log."""
-    slaves, local, prepare_ms = {}, 0, 0
+    workers, local, prepare_ms = {}, 0, 0
     for log in glob.glob(os.path.join(runtime, "server-*.log")):
         with open(log, errors="replace") as f:
             for line in f:
                 m = re.match(r".*\]   (\S+): (\d+) translation units", line)
                 if m:
-                    slaves[m.group(1)] = slaves.get(m.group(1), 0) + int(m.group(2))
+                    workers[m.group(1)] = workers.get(m.group(1), 0) + int(m.group(2))
                 elif "running locally" in line:
                     local += 1
                 m = re.match(r".*preparing jobs took (\d+) ms of CPU", line)
                 if m:
                     prepare_ms += int(m.group(1))
-    return {"slave_tus": sum(slaves.values()), "client_fallbacks": local,
+    return {"worker_tus": sum(workers.values()), "client_fallbacks": local,
             "prepare_cpu_s": prepare_ms / 1000}
 
 
@@ -86,7 +86,7 @@ def run(project, anchor, ctx, rep):
     jobs_before = anchor.remote_jobs() if hasattr(anchor, "remote_jobs") else 0
     log_path = os.path.join(anchor.dir, f"build-{project.name}-{rep}.log")
     env = {**os.environ, **anchor.env(), "BENCH_COMPILE_CGROUP": ctx.compile.path}
-    rules = [(lambda argv: os.path.basename(argv[0]) == b"clangd-slave", ctx.remote),
+    rules = [(lambda argv: os.path.basename(argv[0]) == b"clang-dist-worker", ctx.remote),
              (lambda argv: any(a.endswith(b"include_server.py") for a in argv), ctx.compile)]
     with cgroups.Mover(rules, [ctx.client, ctx.compile]), open(log_path, "w") as log:
         t0 = time.monotonic()
@@ -107,6 +107,6 @@ def run(project, anchor, ctx, rep):
         result.update({f"net_{k}": v for k, v in counter.read().items()})
         counter.remove()
     if hasattr(anchor, "remote_jobs"):
-        result["slave_tus"] = anchor.remote_jobs() - jobs_before
+        result["worker_tus"] = anchor.remote_jobs() - jobs_before
     result["objects"] = len(glob.glob(os.path.join(project.build, "**", "*.o"), recursive=True))
     return result

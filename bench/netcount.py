@@ -1,11 +1,11 @@
-"""Bytes between the build and the slave side on loopback.
+"""Bytes between the build and the worker side on loopback.
 
-nft counters in the output hook of lo, one pair per slave port range: 'sent'
-matches packets to the slave ports (client -> slave), 'received' packets from
+nft counters in the output hook of lo, one pair per worker port range: 'sent'
+matches packets to the worker ports (client -> worker), 'received' packets from
 them. They count whole IP packets (TCP/IP headers and ACKs included).
 For the clang-dist local server, whose connections to its slots live as long
 as it does, `ss` also gives the TCP payload of those connections; that is the
-only count for the built-in local slave, whose ports are chosen at start."""
+only count for the built-in local worker, whose ports are chosen at start."""
 import json
 import re
 import subprocess

@@ -22,16 +22,16 @@ NOTES = """\
   accepts no remote jobs; it only brokers the client's jobs, group `clientd`). The rest of the
   build (make, cmake's helpers, shells, the links, which every anchor runs locally) stays in
   group `client`, shown as *make, links CPU*. `distccd`, the compiling `iceccd`,
-  `icecc-scheduler` and `clangd-slave` run in `remote` (slave-side). The clangd-slave that a
-  clang-dist server with no `slave` line starts itself is moved to `remote` by the same
+  `icecc-scheduler` and `clang-dist-worker` run in `remote` (worker-side). The clang-dist-worker that a
+  clang-dist server with no `worker` line starts itself is moved to `remote` by the same
   watcher; the few ms it runs before the move stay client-side.
-  *Remote cores one client can feed* = slave CPU per TU / client CPU per TU.
-* **Bytes**: nftables counters in the output hook of `lo` on the slave ports (distccd 3632,
-  the compiling iceccd 10246, clangd-slave 63100+): whole IP packets, TCP/IP headers and ACKs
-  included. The built-in local slave of clang-dist picks its ports at start, so for it the bytes
+  *Remote cores one client can feed* = worker CPU per TU / client CPU per TU.
+* **Bytes**: nftables counters in the output hook of `lo` on the worker ports (distccd 3632,
+  the compiling iceccd 10246, clang-dist-worker 63100+): whole IP packets, TCP/IP headers and ACKs
+  included. The built-in local worker of clang-dist picks its ports at start, so for it the bytes
   are the TCP payload (`ss -ti` `bytes_acked`/`bytes_received`) of the server's connections to
   its slots, read after the build while the server idles; the same payload count is shown for
-  the clang-dist anchors with explicit slaves as a cross-check.
+  the clang-dist anchors with explicit workers as a cross-check.
 * **Server peak memory**: `VmHWM` of the clang-dist local server (pid from
   `server-*.lock`), read after the build, before it exits.
 * **Preprocessing micro-benchmark**: every compile command captured from the project's own
@@ -42,7 +42,7 @@ NOTES = """\
   sum of each job's thread CPU time), divided by the TUs: parsing the cc1 arguments and the
   rewriting. The sources mode preprocesses nothing on the client: its row is the server
   process's whole CPU time over the build (`/proc/PID/stat`), divided by the TUs: answering
-  the slaves' questions, checking the answers each result used, digests and zstd of new
+  the workers' questions, checking the answers each result used, digests and zstd of new
   files, sockets and writing objects.
 """
 
@@ -71,15 +71,15 @@ def _summaries(data, project, tus):
                           for b in builds])
         build = _median([b["cpu_client_s"] for b in builds if "cpu_compile_s" in b])
         remote = med("cpu_remote_s")
-        local_slave = anchor.startswith("cd-local")
-        # Each clang-dist anchor's slaves start with an empty blob cache: its
+        local_worker = anchor.startswith("cd-local")
+        # Each clang-dist anchor's workers start with an empty blob cache: its
         # first build is cold, the later ones warm.
         warm = [b for b in builds if b["rep"] > 0] or builds
         cold = [b for b in builds if b["rep"] == 0]
-        sent_key = "payload_sent" if local_slave else "net_sent"
+        sent_key = "payload_sent" if local_worker else "net_sent"
         sent = med(sent_key, warm)
         sent_cold = med(sent_key, cold) if cold else None
-        received = med("payload_received" if local_slave else "net_received", warm)
+        received = med("payload_received" if local_worker else "net_received", warm)
         out[anchor] = {
             "reps": len(builds), "wall": med("wall_s"),
             "wall_min": min(b["wall_s"] for b in builds), "wall_max": max(b["wall_s"] for b in builds),
@@ -93,7 +93,7 @@ def _summaries(data, project, tus):
             "hwm_mib": med("server_vmhwm_kib") / 1024 if med("server_vmhwm_kib") else None,
             "server_cpu": med("server_cpu_s"),
             "prepare_cpu": med("prepare_cpu_s"),
-            "slave_tus": med("slave_tus"), "fallbacks": med("client_fallbacks"),
+            "worker_tus": med("worker_tus"), "fallbacks": med("client_fallbacks"),
         }
     return out
 
@@ -102,8 +102,8 @@ def _table(summ, order):
     base = summ.get("clang", {}).get("wall")
     distcc = summ.get("distcc", {}).get("wall")
     lines = ["| anchor | reps | wall s (median; min-max) | vs clang | vs distcc | client CPU s | "
-             "client ms/TU | client vs distcc | slave CPU s | slave ms/TU | remote cores fed | "
-             "sent KiB/TU (warm; cold) | recv KiB/TU | server VmHWM MiB | TUs on slaves | "
+             "client ms/TU | client vs distcc | worker CPU s | worker ms/TU | remote cores fed | "
+             "sent KiB/TU (warm; cold) | recv KiB/TU | server VmHWM MiB | TUs on workers | "
              "ran on client | make, links CPU s |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     distcc_client = summ.get("distcc", {}).get("client_ms")
@@ -121,7 +121,7 @@ def _table(summ, order):
             f"{_fmt(s['feed'])} | {_fmt(s['sent_kib'])}{'*' if payload else ''}"
             f"{'; ' + _fmt(s['sent_cold_kib']) if s['sent_cold_kib'] is not None else ''} | "
             f"{_fmt(s['recv_kib'])}{'*' if payload else ''} | {_fmt(s['hwm_mib'], 0)} | "
-            f"{_fmt(s['slave_tus'], 0)} | {_fmt(s['fallbacks'], 0)} | {_fmt(s['build'])} |")
+            f"{_fmt(s['worker_tus'], 0)} | {_fmt(s['fallbacks'], 0)} | {_fmt(s['build'])} |")
     return "\n".join(lines)
 
 
@@ -153,34 +153,34 @@ def _targets(data):
     for name, p in data["projects"].items():
         summ = _summaries(data, name, p["tus"])
         cpp = p["lang"] == "C++"
-        client = get(summ, "cd-slaves", "client_ms")
+        client = get(summ, "cd-workers", "client_ms")
         row("client CPU/TU ≤ 1/3 of distcc's", name,
             ratio(client, get(summ, "distcc", "client_ms")), lambda v: v <= 1 / 3, "{:.2f}x distcc's")
         row("client CPU/TU below distcc-pump's", name,
             ratio(client, get(summ, "distcc-pump", "client_ms")), lambda v: v < 1, "{:.2f}x pump's")
         if cpp:
-            row("one client feeds ≥ 100 remote cores", name, get(summ, "cd-slaves", "feed"),
+            row("one client feeds ≥ 100 remote cores", name, get(summ, "cd-workers", "feed"),
                 lambda v: v >= 100, "{:.0f} cores")
         need = 2.0 if cpp else 3.3
         row(f"the server's whole CPU per TU ≥ {need}x below `clang -E` per file (sources mode)", name,
-            _prepare_speedup(p, summ, ("cd-slaves",), "server_cpu"), lambda v: v >= need,
+            _prepare_speedup(p, summ, ("cd-workers",), "server_cpu"), lambda v: v >= need,
             "{:.2f}x")
         row(f"in-process preprocessing ≥ {need}x faster than `clang -E` per file (preprocessed mode)",
-            name, _prepare_speedup(p, summ, ("cd-slaves-preprocessed",)),
+            name, _prepare_speedup(p, summ, ("cd-workers-preprocessed",)),
             lambda v: v >= need, "{:.2f}x")
         row("local default wall ≤ 0.95x plain clang", name,
             ratio(get(summ, "cd-local", "wall"), get(summ, "clang", "wall")), lambda v: v <= 0.95,
             "{:.2f}x")
         for other in ("distcc", "icecc"):
-            row(f"loopback slaves' wall below {other}'s", name,
-                ratio(get(summ, "cd-slaves", "wall"), get(summ, other, "wall")), lambda v: v < 1,
+            row(f"loopback workers' wall below {other}'s", name,
+                ratio(get(summ, "cd-workers", "wall"), get(summ, other, "wall")), lambda v: v < 1,
                 "{:.2f}x")
         if cpp:
             row("sources mode: client CPU/TU ≥ 3x lower than the preprocessed mode's", name,
-                ratio(get(summ, "cd-slaves-preprocessed", "client_ms"), client), lambda v: v >= 3,
+                ratio(get(summ, "cd-workers-preprocessed", "client_ms"), client), lambda v: v >= 3,
                 "{:.2f}x lower")
         row("sources mode, warm: bytes sent/TU ≤ 1/10 of the preprocessed mode's", name,
-            ratio(get(summ, "cd-slaves", "sent_kib"), get(summ, "cd-slaves-preprocessed", "sent_kib")),
+            ratio(get(summ, "cd-workers", "sent_kib"), get(summ, "cd-workers-preprocessed", "sent_kib")),
             lambda v: v <= 0.1, "{:.3f}x")
     return "\n".join(rows)
 
@@ -213,10 +213,10 @@ def write(data, path):
            f"clang-dist binary sha256 `{data.get('clang_dist_sha256', 'not recorded')}`.", "",
            _load(data), "", "## Machine", "", _machine(), "",
            f"{data['cores']} cores: `-j{data['cores']}` for every build, {data['cores']} slots for every "
-           "slave daemon, all on 127.0.0.1.", ""]
+           "worker daemon, all on 127.0.0.1.", ""]
     out += ["## Targets", "",
-            "Issue 5's and issue 6's targets, from this run (clang-dist: `cd-slaves`, the default "
-            "sources mode on loopback slaves, unless the target says otherwise). "
+            "Issue 5's and issue 6's targets, from this run (clang-dist: `cd-workers`, the default "
+            "sources mode on loopback workers, unless the target says otherwise). "
             "bench/ANALYSIS.md, linked at the end of this page, says why a target is missed.", "",
             _targets(data), ""]
     for e in data["errors"]:
@@ -229,7 +229,7 @@ def write(data, path):
                 "Configure: `" + " ".join(p["configure"]) + "`  ",
                 "Build: `" + " ".join(p["build"]) + "`", "", _table(summ, order), "",
                 "`*`: TCP payload of the server's slot connections (ss); other byte counts are "
-                "IP packets on the slave ports (nftables).", ""]
+                "IP packets on the worker ports (nftables).", ""]
         pp = p["preprocess"]
         out += ["Preprocessing, per TU:", "", "| path | wall ms/TU | CPU ms/TU | vs `clang -E` |",
                 "|---|---|---|---|",
@@ -237,13 +237,13 @@ def write(data, path):
                 f"{pp['cpu_s'] / tus * 1000:.1f} | 1.00 |"]
         # The server's own log: CPU of its pool in deciding and preparing jobs.
         for anchors, what, key in (
-                (("cd-slaves-preprocessed",),
+                (("cd-workers-preprocessed",),
                  "preprocessed mode: -frewrite-includes in process", "prepare_cpu"),
-                (("cd-slaves",),
+                (("cd-workers",),
                  "sources mode (the default): nothing preprocessed; all the server's CPU "
-                 "(answers to the slaves, their checks, sockets, outputs)", "server_cpu"),
+                 "(answers to the workers, their checks, sockets, outputs)", "server_cpu"),
                 (("cd-local",),
-                 "no slave line: the arguments parsed, nothing read", "prepare_cpu")):
+                 "no worker line: the arguments parsed, nothing read", "prepare_cpu")):
             a = next((a for a in anchors if a in summ and summ[a].get(key)), None)
             if a:
                 ms = summ[a][key] / tus * 1000

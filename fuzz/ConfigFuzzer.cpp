@@ -29,22 +29,22 @@ constexpr llvm::StringLiteral FileName = "fuzz.conf";
 std::string print(const DistConfig &Config) {
   std::string Text;
   llvm::raw_string_ostream OS(Text);
-  const std::vector<SlaveEndpoint> &Slaves = Config.Slaves;
-  for (size_t First = 0, Last; First != Slaves.size(); First = Last + 1) {
-    for (Last = First; Last + 1 != Slaves.size() &&
-                       Slaves[Last + 1].Host == Slaves[First].Host &&
-                       Slaves[Last + 1].Port == Slaves[Last].Port + 1;
+  const std::vector<SlotAddress> &Slots = Config.Slots;
+  for (size_t First = 0, Last; First != Slots.size(); First = Last + 1) {
+    for (Last = First; Last + 1 != Slots.size() &&
+                       Slots[Last + 1].Host == Slots[First].Host &&
+                       Slots[Last + 1].Port == Slots[Last].Port + 1;
          ++Last)
       ;
-    OS << "slave [" << Slaves[First].Host << "]:" << Slaves[First].Port << '-'
-       << Slaves[Last].Port << '\n';
+    OS << "worker [" << Slots[First].Host << "]:" << Slots[First].Port << '-'
+       << Slots[Last].Port << '\n';
   }
-  if (Config.LocalSlaves)
-    OS << "local-slaves " << Config.LocalSlaves << '\n';
+  if (Config.LocalSlots)
+    OS << "local-workers " << Config.LocalSlots << '\n';
   OS << "idle-timeout " << Config.IdleTimeout.count() << '\n';
   OS << "connect-timeout-ms " << Config.ConnectTimeout.count() << '\n';
   OS << "heartbeat-timeout-ms " << Config.HeartbeatTimeout.count() << '\n';
-  OS << "slave-backoff " << Config.SlaveBackoff.count() << '\n';
+  OS << "worker-backoff " << Config.SlotBackoff.count() << '\n';
   if (!Config.SecretPath.empty())
     OS << "secret " << Config.SecretPath << '\n';
   OS << "mode "
@@ -54,11 +54,11 @@ std::string print(const DistConfig &Config) {
 }
 
 bool sameConfig(const DistConfig &A, const DistConfig &B) {
-  return A.Path == B.Path && A.Slaves == B.Slaves &&
-         A.LocalSlaves == B.LocalSlaves && A.IdleTimeout == B.IdleTimeout &&
+  return A.Path == B.Path && A.Slots == B.Slots &&
+         A.LocalSlots == B.LocalSlots && A.IdleTimeout == B.IdleTimeout &&
          A.ConnectTimeout == B.ConnectTimeout &&
          A.HeartbeatTimeout == B.HeartbeatTimeout &&
-         A.SlaveBackoff == B.SlaveBackoff && A.Mode == B.Mode &&
+         A.SlotBackoff == B.SlotBackoff && A.Mode == B.Mode &&
          A.SecretPath == B.SecretPath && !A.Secret && !B.Secret;
 }
 
@@ -82,12 +82,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
     return 0;
   }
 
-  if (Config->Slaves.size() > 65536)
+  if (Config->Slots.size() > 65536)
     violated("more than 65536 slots");
-  for (const SlaveEndpoint &Slave : Config->Slaves)
-    if (Slave.Host.empty() || Slave.Port == 0 ||
-        llvm::any_of(Slave.Host, [](char C) { return llvm::isSpace(C); }))
-      violated("an invalid slot: '" + Slave.str() + "'");
+  for (const SlotAddress &Slot : Config->Slots)
+    if (Slot.Host.empty() || Slot.Port == 0 ||
+        llvm::any_of(Slot.Host, [](char C) { return llvm::isSpace(C); }))
+      violated("an invalid slot: '" + Slot.str() + "'");
 
   std::string Printed = print(*Config);
   llvm::Expected<DistConfig> Again = parseConfig(Printed, FileName);

@@ -156,8 +156,8 @@ int main(int Argc, char **Argv) {
   writeSeed(Messages, "job-outcome", messageInput(S.Outcome));
   writeSeed(Messages, "compile-job-rewritten", messageInput(S.Rewritten));
   writeSeed(Messages, "compile-job-sources", messageInput(S.Sources));
-  // Jobs a crafted peer sent that made a slave write files of its choosing
-  // (issue 20), now refused by the slave's policy: their decoding stays
+  // Jobs a crafted peer sent that made a worker write files of its choosing
+  // (issue 20), now refused by the worker's policy: their decoding stays
   // fuzzed.
   const std::vector<std::string> Crafted[] = {
       {"-cc1", "-E", "-o", "/any/path", "x.c"},
@@ -183,10 +183,10 @@ int main(int Argc, char **Argv) {
   writeSeed(Frames, "client", encodeFrame(S.H) + encodeFrame(S.Submit));
   writeSeed(Frames, "local-server",
             encodeFrame(S.Reply) + encodeFrame(S.Outcome));
-  writeSeed(Frames, "server-to-slave",
+  writeSeed(Frames, "server-to-worker",
             encodeFrame(S.H) + encodeFrame(S.Auth) + encodeFrame(S.Sources) +
                 encodeFrame(S.Contents));
-  writeSeed(Frames, "slave-to-server",
+  writeSeed(Frames, "worker-to-server",
             encodeFrame(S.Reply) + encodeFrame(S.Need) +
                 encodeFrame(Heartbeat()) + encodeFrame(S.Result));
 

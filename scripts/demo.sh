@@ -1,38 +1,38 @@
 #!/usr/bin/env bash
 # demo.sh - the clang-dist demo, one command on a fresh Debian bookworm machine:
 #  1. installs the build dependencies (scripts/install-deps.sh; needs root/sudo),
-#  2. configures and builds clang-dist and clangd-slave into $BUILD_DIR,
+#  2. configures and builds clang-dist and clang-dist-worker into $BUILD_DIR,
 #  3. fetches Lua 5.4 from Debian's source package, Debian patches applied
 #     (scripts/fetch-debian-source.sh; downloaded once, then reused),
-#  4. starts a clangd-slave with $SLAVE_CORES slots on 127.0.0.1 and writes
+#  4. starts a clang-dist-worker with $WORKER_CORES slots on 127.0.0.1 and writes
 #     $WORK_DIR/dist.conf naming its slots,
 #  5. builds Lua from a fresh copy of the tree with its upstream makefile
 #     (target 'linux', no readline), every compile going through clang-dist,
 #  6. runs a small Lua program (as source and as luac bytecode) with the new
 #     interpreter and checks its output,
-#  7. stops the slave and prints how many translation units each slot
+#  7. stops the worker and prints how many translation units each slot
 #     compiled, the total and the wall time of the Lua build.
 # Environment: BUILD_DIR (default <repo>/build), WORK_DIR (default
-# $PWD/demo-work), SLAVE_CORES (default 2). Exits non-zero if any step fails;
-# the slave is stopped on every exit.
+# $PWD/demo-work), WORKER_CORES (default 2). Exits non-zero if any step fails;
+# the worker is stopped on every exit.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=$(realpath -m "${BUILD_DIR:-$REPO/build}")
 CLANG_DIST="$BUILD_DIR/bin/clang-dist"
-CLANGD_SLAVE="$BUILD_DIR/bin/clangd-slave"
+CLANG_DIST_WORKER="$BUILD_DIR/bin/clang-dist-worker"
 WORK_DIR=$(realpath -m "${WORK_DIR:-$PWD/demo-work}")
-SLAVE_CORES=${SLAVE_CORES:-2}
+WORKER_CORES=${WORKER_CORES:-2}
 CONF=$WORK_DIR/dist.conf
 LUA_DIR=$WORK_DIR/lua-build        # recreated on every run
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { echo "demo: error: $*" >&2; exit 1; }
 
-SLAVE_PID=""
-stop_slave() {   # SIGTERM, then SIGKILL after 10s; returns the slave's status
-  local pid=$SLAVE_PID timer rc=0
-  SLAVE_PID=""
+WORKER_PID=""
+stop_worker() {   # SIGTERM, then SIGKILL after 10s; returns the worker's status
+  local pid=$WORKER_PID timer rc=0
+  WORKER_PID=""
   kill -TERM "$pid" 2>/dev/null || true
   (sleep 10; kill -KILL "$pid") >/dev/null 2>&1 & timer=$!
   wait "$pid" || rc=$?
@@ -42,7 +42,7 @@ stop_slave() {   # SIGTERM, then SIGKILL after 10s; returns the slave's status
 }
 on_exit() {
   local rc=$?
-  [ -z "$SLAVE_PID" ] || stop_slave || true
+  [ -z "$WORKER_PID" ] || stop_worker || true
   [ "$rc" -eq 0 ] || echo "demo: FAILED (exit status $rc); logs are in $WORK_DIR" >&2
 }
 trap on_exit EXIT
@@ -50,7 +50,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 case "$BUILD_DIR$WORK_DIR" in *[[:space:]]*) die "BUILD_DIR and WORK_DIR must not contain spaces";; esac
-[[ $SLAVE_CORES =~ ^[1-9][0-9]*$ ]] || die "SLAVE_CORES must be a positive number"
+[[ $WORKER_CORES =~ ^[1-9][0-9]*$ ]] || die "WORKER_CORES must be a positive number"
 
 step "1/7 Installing dependencies"
 "$REPO/scripts/install-deps.sh"
@@ -58,7 +58,7 @@ step "1/7 Installing dependencies"
 step "2/7 Building clang-dist in $BUILD_DIR"
 cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$BUILD_DIR"
-for bin in "$CLANG_DIST" "$CLANGD_SLAVE"; do
+for bin in "$CLANG_DIST" "$CLANG_DIST_WORKER"; do
   [ -x "$bin" ] || die "the build did not produce $bin$([ ! -x "$BUILD_DIR/bin/${bin##*/}" ] ||
     echo " (but $BUILD_DIR/bin/${bin##*/} exists: fix the paths at the top of $0)")"
 done
@@ -68,28 +68,28 @@ mkdir -p "$WORK_DIR"
 SRC=$("$REPO/scripts/fetch-debian-source.sh" lua5.4 "$WORK_DIR/src" | tail -n 1)
 [ -f "$SRC/src/lua.c" ] || die "$SRC does not look like the Lua source tree"
 
-step "4/7 Starting clangd-slave with $SLAVE_CORES slots on 127.0.0.1"
-: >"$WORK_DIR/slave.out"
-"$CLANGD_SLAVE" --cores "$SLAVE_CORES" --port 0 --bind 127.0.0.1 \
-  >"$WORK_DIR/slave.out" 2>"$WORK_DIR/slave.err" &
-SLAVE_PID=$!
+step "4/7 Starting clang-dist-worker with $WORKER_CORES slots on 127.0.0.1"
+: >"$WORK_DIR/worker.out"
+"$CLANG_DIST_WORKER" --cores "$WORKER_CORES" --port 0 --bind 127.0.0.1 \
+  >"$WORK_DIR/worker.out" 2>"$WORK_DIR/worker.err" &
+WORKER_PID=$!
 ports=()
 for _ in $(seq 100); do   # wait up to 10s for one 'listening' line per slot
   mapfile -t ports < <(sed -n \
-    's/^clangd-slave: listening on 127\.0\.0\.1:\([0-9]\{1,5\}\)[[:space:]]*$/\1/p' \
-    "$WORK_DIR/slave.out")
-  [ "${#ports[@]}" -lt "$SLAVE_CORES" ] || break
-  if ! kill -0 "$SLAVE_PID" 2>/dev/null; then
-    cat "$WORK_DIR/slave.out" "$WORK_DIR/slave.err" >&2
-    die "clangd-slave exited before listening"
+    's/^clang-dist-worker: listening on 127\.0\.0\.1:\([0-9]\{1,5\}\)[[:space:]]*$/\1/p' \
+    "$WORK_DIR/worker.out")
+  [ "${#ports[@]}" -lt "$WORKER_CORES" ] || break
+  if ! kill -0 "$WORKER_PID" 2>/dev/null; then
+    cat "$WORK_DIR/worker.out" "$WORK_DIR/worker.err" >&2
+    die "clang-dist-worker exited before listening"
   fi
   sleep 0.1
 done
-[ "${#ports[@]}" -eq "$SLAVE_CORES" ] ||
-  die "expected $SLAVE_CORES 'listening' lines from clangd-slave, got ${#ports[@]} (see $WORK_DIR/slave.out)"
+[ "${#ports[@]}" -eq "$WORKER_CORES" ] ||
+  die "expected $WORKER_CORES 'listening' lines from clang-dist-worker, got ${#ports[@]} (see $WORK_DIR/worker.out)"
 {
-  echo "# Written by scripts/demo.sh: the slots of the clangd-slave it started."
-  printf 'slave 127.0.0.1:%s\n' "${ports[@]}"
+  echo "# Written by scripts/demo.sh: the slots of the clang-dist-worker it started."
+  printf 'worker 127.0.0.1:%s\n' "${ports[@]}"
   echo "idle-timeout 5"
 } >"$CONF"
 echo "slots: ${ports[*]/#/127.0.0.1:}; config: $CONF"
@@ -158,17 +158,17 @@ src/luac -o "$WORK_DIR/demo.luac" "$WORK_DIR/demo.lua" || die "luac failed"
   die "the luac-compiled program printed something else"
 echo "output as expected (from source and from luac bytecode)"
 
-step "7/7 Stopping clangd-slave"
-slave_rc=0
-stop_slave || slave_rc=$?
+step "7/7 Stopping clang-dist-worker"
+worker_rc=0
+stop_worker || worker_rc=$?
 total=0
 failed=0
 echo "Translation units compiled per slot:"
 for port in "${ports[@]}"; do
-  n=$(sed -n "s/^clangd-slave: 127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
-    "$WORK_DIR/slave.err" | tail -n 1)
+  n=$(sed -n "s/^clang-dist-worker: 127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
+    "$WORK_DIR/worker.err" | tail -n 1)
   if [ -z "$n" ]; then
-    echo "  127.0.0.1:$port  (no report in $WORK_DIR/slave.err)"
+    echo "  127.0.0.1:$port  (no report in $WORK_DIR/worker.err)"
     failed=1
     continue
   fi
@@ -178,7 +178,7 @@ done
 printf '  %-16s %5d  (of %d the Lua build compiled)\n' "total" "$total" "$units"
 printf 'Lua build wall time: %d.%03ds with make -j%d\n' \
   $((build_ms / 1000)) $((build_ms % 1000)) "$(nproc)"
-[ "$slave_rc" -eq 0 ] || die "clangd-slave exited with status $slave_rc on SIGTERM"
-[ "$failed" -eq 0 ] || die "clangd-slave did not report on every slot"
-[ "$total" -gt 0 ] || die "no translation unit was compiled on the slaves"
+[ "$worker_rc" -eq 0 ] || die "clang-dist-worker exited with status $worker_rc on SIGTERM"
+[ "$failed" -eq 0 ] || die "clang-dist-worker did not report on every slot"
+[ "$total" -gt 0 ] || die "no translation unit was compiled on the workers"
 echo "demo: OK"

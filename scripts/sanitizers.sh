@@ -2,7 +2,7 @@
 # Builds clang-dist with AddressSanitizer and UBSan for the project's own code
 # (Debian's libclang-cpp and libLLVM are not instrumented) in
 # SANITIZER_BUILD_DIR (default build-asan), then runs its unit tests and the
-# sources mode's lit suite. The local server and the slaves daemonize, with
+# sources mode's lit suite. The local server and the workers daemonize, with
 # stderr in their logs, so every report goes to a file of its own in
 # sanitizer-logs, and any file there fails the run whatever the tests said.
 # clang-16, not g++: GCC's separate UBSan runtime ignores log_path, and
@@ -27,7 +27,7 @@ ASAN_OPTIONS=detect_leaks=1:$options UBSAN_OPTIONS=$options \
   ctest --output-on-failure --exclude-regex '^lit-' ||
   failed=1
 # No leak checks in lit: LeakSanitizer's exit-time check never ends in a
-# slave that dist.py's timeout stops (its SIGCONT after the SIGTERM cancels
+# worker that dist.py's timeout stops (its SIGCONT after the SIGTERM cancels
 # the SIGSTOP the checker waits for). Left out: fault-many-clients bounds the
 # server's peak memory, which ASan's shadow memory and quarantine exceed by
 # design.

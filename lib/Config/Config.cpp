@@ -1,4 +1,4 @@
-//===- Config/Config.cpp - dist.conf: where the slaves are ----------------===//
+//===- Config/Config.cpp - dist.conf: where the workers are ---------------===//
 
 #include "Config/Config.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -16,7 +16,7 @@
 
 using namespace clang::dist;
 
-std::string SlaveEndpoint::str() const {
+std::string SlotAddress::str() const {
   if (llvm::StringRef(Host).contains(':'))
     return llvm::formatv("[{0}]:{1}", Host, Port).str();
   return llvm::formatv("{0}:{1}", Host, Port).str();
@@ -77,26 +77,27 @@ public:
   }
 
   /// "host:port", "host:first-last" or "[v6addr]:port...", optionally
-  /// followed by "cores=N".
-  llvm::Error slave(llvm::ArrayRef<llvm::StringRef> Words,
-                    std::vector<SlaveEndpoint> &Out) const {
+  /// followed by "cores=N". \p Key is the key as the line spells it
+  /// ("worker", or its older name "slave"), for the messages.
+  llvm::Error worker(llvm::StringRef Key, llvm::ArrayRef<llvm::StringRef> Words,
+                     std::vector<SlotAddress> &Out) const {
     if (Words.empty() || Words.size() > 2)
-      return error("expected 'slave HOST:PORT[-LAST] [cores=N]'");
+      return error("expected '" + Key + " HOST:PORT[-LAST] [cores=N]'");
     llvm::StringRef Spec = Words[0], Host, Ports;
     if (Spec.startswith("[")) {
       size_t Close = Spec.find("]:");
       if (Close == llvm::StringRef::npos)
-        return error("invalid slave address " + quote(Spec));
+        return error("invalid " + Key + " address " + quote(Spec));
       Host = Spec.slice(1, Close);
       Ports = Spec.drop_front(Close + 2);
     } else {
       std::tie(Host, Ports) = Spec.rsplit(':');
       if (Ports.empty() || Host.contains(':'))
-        return error("slave " + quote(Spec) +
+        return error(Key + " " + quote(Spec) +
                      " has no port (expected HOST:PORT)");
     }
     if (Host.empty())
-      return error("slave " + quote(Spec) + " has no host");
+      return error(Key + " " + quote(Spec) + " has no host");
     if (Host.size() > MaxHostLength)
       return error("host name " + quote(Host) + " is longer than " +
                    llvm::Twine(MaxHostLength) + " bytes");
@@ -160,8 +161,10 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
     llvm::StringRef Key = Words[0];
     llvm::ArrayRef<llvm::StringRef> Args = llvm::ArrayRef(Words).drop_front();
 
-    if (Key == "slave") {
-      if (llvm::Error E = P.slave(Args, Config.Slaves))
+    // "slave", "local-slaves" and "slave-backoff" are the older names of
+    // "worker", "local-workers" and "worker-backoff" (docs/CONFIG.md).
+    if (Key == "worker" || Key == "slave") {
+      if (llvm::Error E = P.worker(Key, Args, Config.Slots))
         return E;
       continue;
     }
@@ -182,8 +185,8 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       E = setNumber(1, 86400, [&](unsigned V) {
         Config.IdleTimeout = std::chrono::seconds(V);
       });
-    else if (Key == "local-slaves")
-      E = setNumber(1, 4096, [&](unsigned V) { Config.LocalSlaves = V; });
+    else if (Key == "local-workers" || Key == "local-slaves")
+      E = setNumber(1, 4096, [&](unsigned V) { Config.LocalSlots = V; });
     else if (Key == "connect-timeout-ms")
       E = setNumber(10, 600000, [&](unsigned V) {
         Config.ConnectTimeout = std::chrono::milliseconds(V);
@@ -192,9 +195,9 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       E = setNumber(100, 3600000, [&](unsigned V) {
         Config.HeartbeatTimeout = std::chrono::milliseconds(V);
       });
-    else if (Key == "slave-backoff")
+    else if (Key == "worker-backoff" || Key == "slave-backoff")
       E = setNumber(0, 86400, [&](unsigned V) {
-        Config.SlaveBackoff = std::chrono::seconds(V);
+        Config.SlotBackoff = std::chrono::seconds(V);
       });
     else if (Key == "secret") {
       if (Args.size() != 1)

@@ -1,4 +1,4 @@
-//===- Config/Config.h - dist.conf: where the slaves are --------*- C++ -*-===//
+//===- Config/Config.h - dist.conf: where the workers are -------*- C++ -*-===//
 //
 // The format is documented in docs/CONFIG.md. Every error names the file, the
 // line and the problem.
@@ -20,35 +20,35 @@
 
 namespace clang::dist {
 
-/// One compile slot: a clangd-slave process listening on Host:Port.
-struct SlaveEndpoint {
+/// One compile slot: a clang-dist-worker process listening on Host:Port.
+struct SlotAddress {
   std::string Host;
   uint16_t Port = 0;
 
   std::string str() const;
-  friend bool operator==(const SlaveEndpoint &,
-                         const SlaveEndpoint &) = default;
+  friend bool operator==(const SlotAddress &, const SlotAddress &) = default;
 };
 
 struct DistConfig {
   /// The real path of the file this came from; empty for the built-in default.
   std::string Path;
-  /// One entry per slot. Empty means: start slaves on this machine.
-  std::vector<SlaveEndpoint> Slaves;
-  /// Slaves started on this machine when Slaves is empty; 0 = one per core.
-  unsigned LocalSlaves = 0;
+  /// One entry per slot. Empty means: start a worker on this machine.
+  std::vector<SlotAddress> Slots;
+  /// Slots of the worker started on this machine when Slots is empty; 0 =
+  /// one per core.
+  unsigned LocalSlots = 0;
   /// The local server exits after this long without work.
   std::chrono::seconds IdleTimeout{30};
-  /// Connecting to a slave and its handshake must finish within this.
+  /// Connecting to a slot and its handshake must finish within this.
   std::chrono::milliseconds ConnectTimeout{3000};
-  /// A slave silent for this long while it owes us a result is dead (it sends
+  /// A slot silent for this long while it owes us a result is dead (it sends
   /// heartbeats while compiling, so slow compiles are not affected).
   std::chrono::milliseconds HeartbeatTimeout{10000};
-  /// A slave that failed gets no job for this long.
-  std::chrono::seconds SlaveBackoff{30};
+  /// A slot that failed gets no job for this long.
+  std::chrono::seconds SlotBackoff{30};
   DistributionMode Mode = DistributionMode::Sources;
   /// The `secret` file (loadConfig: made absolute) and the secret it holds:
-  /// slaves must prove it, and the server proves it to them.
+  /// workers must prove it, and the server proves it to them.
   std::string SecretPath;
   std::optional<SharedSecret> Secret;
 };

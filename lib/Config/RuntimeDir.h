@@ -30,8 +30,8 @@ struct ServerPaths {
   /// start exactly one.
   std::string StartLock;
   std::string Log;
-  /// The secret between the server and the slaves it starts on this machine.
-  std::string SlaveSecret;
+  /// The secret between the server and the worker it starts on this machine.
+  std::string WorkerSecret;
   /// The slots backed off after failures, for the config's next server.
   std::string Backoffs;
 };

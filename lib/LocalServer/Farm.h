@@ -1,8 +1,8 @@
 //===- LocalServer/Farm.h - The slots a server sends jobs to ----*- C++ -*-===//
 //
-// The config names a farm, or none: then the server starts slaves of its own
-// on this machine, which read its disk (the local-files mode) and prove a
-// secret of their own. Either way the server's jobs see one Farm, and the
+// The config names a farm, or none: then the server starts a worker of its own
+// on this machine, which reads its disk (the local-files mode) and proves a
+// secret of its own. Either way the server's jobs see one Farm, and the
 // config stays what the user wrote.
 //
 //===----------------------------------------------------------------------===//
@@ -18,12 +18,12 @@
 namespace clang::dist {
 
 struct Farm {
-  std::vector<SlaveEndpoint> Slots;
+  std::vector<SlotAddress> Slots;
   DistributionMode Mode = DistributionMode::Sources;
   /// What the server proves to the slots, and they to it.
   std::optional<SharedSecret> Secret;
   /// Where backoffs are kept for the next server of the config; empty: not
-  /// kept (the server's own slaves, on new ports each time).
+  /// kept (the server's own worker, on new ports each time).
   std::string BackoffsPath;
 };
 

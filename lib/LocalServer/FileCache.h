@@ -41,7 +41,7 @@
 namespace clang::dist {
 
 /// The contents behind each file a view opened, by absolute path as
-/// spelled: what the sources mode tells a slave a file holds; and by the
+/// spelled: what the sources mode tells a worker a file holds; and by the
 /// address of their bytes, which is where the buffer clang lexes starts. One
 /// thread at a time.
 struct OpenedFiles {

@@ -2,10 +2,10 @@
 //
 // The bytes of a file as the shared file cache read them, with what the
 // modes derive from them: the digest that names them on the wire and the
-// compressed copy a slave asks for (sources mode); the dependency directives
+// compressed copy a worker asks for (sources mode); the dependency directives
 // the include rewriter runs on, and what in the file those directives miss
 // (preprocessed mode). Each is computed at most once, by the first thread that
-// needs it, however many slaves ask or translation units include the file;
+// needs it, however many workers ask or translation units include the file;
 // contents never change, so neither does anything derived from them.
 //
 //===----------------------------------------------------------------------===//
@@ -29,7 +29,7 @@ struct TextHazards {
   /// Why a _Pragma operator would act while includes are resolved, or "".
   std::string IncludeTimePragma;
   /// __TIMESTAMP__ expands to the modification time of the file it appears
-  /// in, which on the slave is the rewritten source's.
+  /// in, which on the worker is the rewritten source's.
   bool MentionsTimestamp = false;
   /// #line or a line marker that a later directive of the file undoes: the
   /// rewriter writes a line marker of its own, of the physical line, after
@@ -37,7 +37,7 @@ struct TextHazards {
   /// system_header.
   bool LineDirective = false;
   /// A GNU line marker of the user's: -Wgnu-line-marker warns of it, which
-  /// the slave cannot (the rewritten source is full of the rewriter's), and
+  /// the worker cannot (the rewritten source is full of the rewriter's), and
   /// the scanner drops it.
   bool LineMarker = false;
   /// A diagnostic pragma that turns a warning on or makes it an error: the

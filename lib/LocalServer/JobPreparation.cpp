@@ -17,7 +17,7 @@ namespace {
 
 /// Files other than the source that the compile reads through its file
 /// system. (Those clang reads from the disk itself keep the job on the
-/// client: Policy/SlaveOptions.def.)
+/// client: Policy/WorkerOptions.def.)
 std::vector<std::string> auxiliaryInputs(const CompilerInvocation &Inv) {
   std::vector<std::string> Files = Inv.getLangOpts()->NoSanitizeFiles;
   for (const std::vector<std::string> *List :
@@ -87,7 +87,7 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
     Prepared.DependencyPath =
         absolute(Submit.WorkingDir, Inv.getDependencyOutputOpts().OutputFile);
 
-  // The slave reads what the compile reads: from the disk it shares with the
+  // The worker reads what the compile reads: from the disk it shares with the
   // client, or by asking this server about each path (AnswerBook.h).
   if (Mode == DistributionMode::LocalFiles) {
     Prepared.Job.Mode = DistributionMode::LocalFiles;

@@ -1,8 +1,8 @@
 //===- LocalServer/JobPreparation.h - A cc1 job, prepared -------*- C++ -*-===//
 //
-// Decides whether a job can run on a slave and, if so, makes the CompileJob
+// Decides whether a job can run on a worker and, if so, makes the CompileJob
 // of the configured mode: one preprocessed text (RewriteIncludes.h), or
-// nothing but the arguments, for a slave that asks for the files the compile
+// nothing but the arguments, for a worker that asks for the files the compile
 // reads (AnswerBook.h) or, the server's own, reads them from the disk.
 //
 //===----------------------------------------------------------------------===//
@@ -33,7 +33,7 @@ struct PreparedJob {
   /// Absolute path of the dependency file to write, or empty.
   std::string DependencyPath;
   /// Preprocessed mode: the dependency file, which the preprocessing makes
-  /// (the sources mode's comes from the slave).
+  /// (the sources mode's comes from the worker).
   std::optional<std::string> Dependencies;
 };
 

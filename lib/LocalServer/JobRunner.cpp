@@ -43,12 +43,12 @@ struct JobRunner::Running {
 
 JobRunner::JobRunner(boost::asio::io_context &IO,
                      boost::asio::thread_pool &Pool, const DistConfig &Config,
-                     Farm Slaves, Logger &Log)
-    : IO(IO), Pool(Pool), Log(Log), Mode(Slaves.Mode),
+                     Farm TheFarm, Logger &Log)
+    : IO(IO), Pool(Pool), Log(Log), Mode(TheFarm.Mode),
       Sources(Mode == DistributionMode::Sources
                   ? std::make_unique<SourcesMode>(Cache)
                   : nullptr),
-      Slots(IO, Config, std::move(Slaves), Sources.get(), Log) {}
+      Slots(IO, Config, std::move(TheFarm), Sources.get(), Log) {}
 
 JobRunner::~JobRunner() = default;
 
@@ -108,7 +108,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
 
 void JobRunner::attempt(std::shared_ptr<Running> R) {
   if (Slots.size() == 0)
-    return runLocally(R, "no slaves configured");
+    return runLocally(R, "no slots configured");
   Slots.acquire([this, R](std::optional<size_t> Slot) {
     if (R->Cancelled) {
       if (Slot)
@@ -117,7 +117,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
     }
     if (!Slot)
       return runLocally(R, R->LastError.empty()
-                               ? "every slave is backed off after failures"
+                               ? "every slot is backed off after failures"
                                : R->LastError);
     ++R->Attempts;
     if (Sources)
@@ -131,15 +131,15 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
               return;
             return finishRemote(R, Slot, std::move(*Result));
           }
-          SlaveFailure::Kind Kind = SlaveFailure::Unreachable;
+          SlotFailure::Kind Kind = SlotFailure::Unreachable;
           std::string Message;
-          llvm::handleAllErrors(Result.takeError(), [&](const SlaveFailure &F) {
+          llvm::handleAllErrors(Result.takeError(), [&](const SlotFailure &F) {
             Kind = F.kind();
             Message = F.message();
           });
           // A slot process that died during the job was most likely killed
           // by it, and is already restarted: only the others are backed off.
-          bool BackOff = Kind != SlaveFailure::Lost;
+          bool BackOff = Kind != SlotFailure::Lost;
           if (BackOff)
             Slots.releaseFailed(Slot, Message);
           else
@@ -147,11 +147,11 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
           if (R->Cancelled)
             return;
           R->LastError =
-              llvm::formatv("slave {0} failed: {1}", Slots.name(Slot), Message);
+              llvm::formatv("slot {0} failed: {1}", Slots.name(Slot), Message);
           Log.log(R->Source + ": " + R->LastError +
                   (BackOff ? Slots.backedOff() : std::string()));
-          if (Kind == SlaveFailure::Lost && ++R->SlotsLost == 2)
-            return runLocally(R, "the job ended two slave processes; it "
+          if (Kind == SlotFailure::Lost && ++R->SlotsLost == 2)
+            return runLocally(R, "the job ended two slot processes; it "
                                  "probably crashes clang");
           if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.size()))
             return runLocally(R, R->LastError);
@@ -162,10 +162,10 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                              RemoteResult Remote) {
-  // The slave and this server disagree on what a slave runs (another build
+  // The worker and this server disagree on what a worker runs (another build
   // of clang-dist): the client's clang runs it, as it would have run it.
   if (Remote.Result.Refused)
-    return runLocally(R, "slave " + Slots.name(Slot) +
+    return runLocally(R, "slot " + Slots.name(Slot) +
                              " refused it: " + Remote.Result.Diagnostics);
   boost::asio::post(
       Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
@@ -194,19 +194,19 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
             return runLocally(R, Unfaithful);
           if (Unanswerable)
             return runLocally(R, "the compile lists a directory, which a "
-                                 "slave cannot");
+                                 "worker cannot");
           if (Check.Outcome == AnswerCheck::Verdict::Unavailable)
             return runLocally(R, "'" + Check.Paths.front() +
-                                     "' is not a file or directory a slave "
+                                     "' is not a file or directory a worker "
                                      "can be sent");
           if (Check.Outcome == AnswerCheck::Verdict::Changed) {
             Sources->reanswer(Check.Paths);
             std::string Why =
                 "'" + Check.Paths.front() +
-                (Check.Transient ? "' could not be looked up when a slave "
+                (Check.Transient ? "' could not be looked up when a worker "
                                    "asked (the server was out of "
                                    "descriptors or memory)"
-                                 : "' changed since a slave was told of it");
+                                 : "' changed since a worker was told of it");
             if (++R->StaleCompiles == MaxAttempts)
               return runLocally(R, Why);
             Log.log(R->Source + ": " + Why + "; compiling it again");

@@ -1,7 +1,7 @@
 //===- LocalServer/JobRunner.h - A job, submission to object ----*- C++ -*-===//
 //
 // The life of a job in the server: preprocess on the pool, wait for a slot,
-// compile on a slave (retrying on another slot if that one fails), write the
+// compile on a worker (retrying on another slot if that one fails), write the
 // object atomically on the pool, and answer the client. Every way a job can
 // fail to be distributed ends in RunLocally with the reason logged, so the
 // client's own clang compiles it and the build goes on.
@@ -31,7 +31,7 @@ public:
 
   /// All calls on \p IO's thread; blocking work goes to \p Pool.
   JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
-            const DistConfig &Config, Farm Slaves, Logger &Log);
+            const DistConfig &Config, Farm TheFarm, Logger &Log);
   ~JobRunner();
 
   /// Cancels the job it was returned for: nothing more is written for it and
@@ -40,11 +40,11 @@ public:
 
   CancelFn run(SubmitJob Submit, DoneFn Done);
 
-  /// Jobs compiled by each slave, for the log.
-  const std::map<std::string, uint64_t> &compiledBySlave() const {
+  /// Jobs compiled by each slot, for the log.
+  const std::map<std::string, uint64_t> &compiledBySlot() const {
     return Compiled;
   }
-  /// Bytes sent to and received from all slaves, for the log.
+  /// Bytes sent to and received from all workers, for the log.
   std::pair<uint64_t, uint64_t> traffic() const { return Slots.traffic(); }
   /// CPU time spent deciding and preparing jobs (parsing the arguments, and
   /// in the preprocessed mode the preprocessing), for the log and the

@@ -3,7 +3,7 @@
 #include "LocalServer/LocalServer.h"
 #include "LocalServer/ClientSession.h"
 #include "LocalServer/JobRunner.h"
-#include "LocalServer/LocalSlaves.h"
+#include "LocalServer/LocalWorker.h"
 #include "Support/Log.h"
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
@@ -34,8 +34,8 @@ public:
 
 private:
   llvm::Error listen();
-  /// Starts the slaves of a config without any.
-  llvm::Expected<Farm> startOwnSlaves();
+  /// Starts the worker of a config without any.
+  llvm::Expected<Farm> startOwnWorker();
   void accept();
   std::shared_ptr<void> activityToken();
   void becameIdle();
@@ -55,7 +55,7 @@ private:
   /// wait in the listen backlog until a session ends.
   boost::asio::steady_timer AcceptRetry;
   bool OutOfDescriptors = false;
-  std::unique_ptr<LocalSlaves> OwnSlaves;
+  std::unique_ptr<LocalWorker> OwnWorker;
   std::unique_ptr<JobRunner> Runner;
   unsigned Active = 0;
   /// The executable as it was when the server started.
@@ -161,37 +161,38 @@ void Server::retire() {
   ::unlink(Options.Paths.Socket.c_str());
 }
 
-llvm::Expected<Farm> Server::startOwnSlaves() {
-  // Not the farm's secret: whoever else knows that must not get a slave
+llvm::Expected<Farm> Server::startOwnWorker() {
+  // Not the farm's secret: whoever else knows that must not get a worker
   // that reads this user's files.
-  auto Secret = SharedSecret::create(Options.Paths.SlaveSecret);
+  auto Secret = SharedSecret::create(Options.Paths.WorkerSecret);
   if (!Secret)
     return Secret.takeError();
-  unsigned N = Config.LocalSlaves
-                   ? Config.LocalSlaves
+  unsigned N = Config.LocalSlots
+                   ? Config.LocalSlots
                    : std::max(1u, std::thread::hardware_concurrency());
-  auto Started = LocalSlaves::start(Options.SlaveExecutable, N,
-                                    Options.Paths.SlaveSecret, STDERR_FILENO);
+  auto Started = LocalWorker::start(Options.WorkerExecutable, N,
+                                    Options.Paths.WorkerSecret, STDERR_FILENO);
   if (!Started)
     return Started.takeError();
-  OwnSlaves = std::move(*Started);
+  OwnWorker = std::move(*Started);
   Farm Own;
-  Own.Slots = OwnSlaves->endpoints();
+  Own.Slots = OwnWorker->endpoints();
   Own.Mode = DistributionMode::LocalFiles;
   Own.Secret = std::move(*Secret);
   std::string Where;
-  for (const SlaveEndpoint &E : Own.Slots)
+  for (const SlotAddress &E : Own.Slots)
     Where += " " + E.str();
-  Log.log("started local slaves, which read this machine's files:" + Where);
+  Log.log("started the local worker, which reads this machine's files:" +
+          Where);
   return std::move(Own);
 }
 
 void Server::shutdown(const llvm::Twine &Why) {
   Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", Sessions));
-  for (const auto &[Slave, Count] : Runner->compiledBySlave())
-    Log.log(llvm::formatv("  {0}: {1} translation units", Slave, Count));
+  for (const auto &[Slot, Count] : Runner->compiledBySlot())
+    Log.log(llvm::formatv("  {0}: {1} translation units", Slot, Count));
   auto [Sent, Received] = Runner->traffic();
-  Log.log(llvm::formatv("  traffic: sent {0} bytes to slaves, received {1} "
+  Log.log(llvm::formatv("  traffic: sent {0} bytes to workers, received {1} "
                         "bytes",
                         Sent, Received));
   Log.log(llvm::formatv(
@@ -230,22 +231,22 @@ int Server::run() {
     return 1;
   }
 
-  Farm Slaves{Config.Slaves, Config.Mode, Config.Secret,
-              Config.Slaves.empty() ? std::string() : Options.Paths.Backoffs};
-  if (Slaves.Slots.empty()) {
-    llvm::Expected<Farm> Own = startOwnSlaves();
+  Farm TheFarm{Config.Slots, Config.Mode, Config.Secret,
+               Config.Slots.empty() ? std::string() : Options.Paths.Backoffs};
+  if (TheFarm.Slots.empty()) {
+    llvm::Expected<Farm> Own = startOwnWorker();
     if (Own)
-      Slaves = std::move(*Own);
+      TheFarm = std::move(*Own);
     else
-      Log.log("no local slaves, every job runs on the client: " +
+      Log.log("no local worker, every job runs on the client: " +
               llvm::toString(Own.takeError()));
   }
-  Log.log(llvm::formatv("serving '{0}' with {1} slave slots",
+  Log.log(llvm::formatv("serving '{0}' with {1} slots",
                         Config.Path.empty() ? "built-in default config"
                                             : Config.Path,
-                        Slaves.Slots.size()));
+                        TheFarm.Slots.size()));
   Runner =
-      std::make_unique<JobRunner>(IO, Pool, Config, std::move(Slaves), Log);
+      std::make_unique<JobRunner>(IO, Pool, Config, std::move(TheFarm), Log);
 
   Signals.async_wait([this](boost::system::error_code EC, int Sig) {
     if (!EC)
@@ -261,7 +262,7 @@ int Server::run() {
   Pool.stop();
   Pool.join();
   Runner.reset();
-  OwnSlaves.reset();
+  OwnWorker.reset();
   ::close(LockFd);
   return 0;
 }

@@ -18,8 +18,8 @@ namespace clang::dist {
 struct LocalServerOptions {
   DistConfig Config;
   ServerPaths Paths;
-  /// clangd-slave, for the built-in default of slaves on this machine.
-  std::string SlaveExecutable;
+  /// clang-dist-worker, for the built-in default of a worker on this machine.
+  std::string WorkerExecutable;
   /// The clang-dist executable of this server: when it is replaced (a new
   /// build or version), the server hands over to one started from the new
   /// file.

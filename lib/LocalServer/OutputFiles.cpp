@@ -72,7 +72,7 @@ llvm::Error clang::dist::storeOutputs(const PreparedJob &Job,
         ++Matched;
       }
   if (Matched != Result.Outputs.size() || (!Failed && Matched != Expected))
-    return protocolError(llvm::formatv("slave sent {0} outputs, not the {1} "
+    return protocolError(llvm::formatv("worker sent {0} outputs, not the {1} "
                                        "expected",
                                        Result.Outputs.size(), Expected));
   // All or none: the client's clang runs the job again after a failure (a

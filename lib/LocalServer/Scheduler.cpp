@@ -1,4 +1,4 @@
-//===- LocalServer/Scheduler.cpp - Which slave slot gets the next job -----===//
+//===- LocalServer/Scheduler.cpp - Which slot gets the next job -----------===//
 
 #include "LocalServer/Scheduler.h"
 #include <algorithm>

@@ -3,7 +3,7 @@
 // One job per slot at a time; when every slot is busy, jobs wait here in
 // arrival order. A free slot is always preferred, and among free slots the
 // search starts after the slot chosen last (round robin), so load spreads
-// over all slaves. A slot that failed is backed off for a while; when every
+// over all workers. A slot that failed is backed off for a while; when every
 // slot is backed off, jobs are told at once to run locally instead of
 // waiting for a farm that is down.
 //

@@ -25,8 +25,8 @@
 
 namespace clang::dist {
 
-struct SlotBackoff {
-  /// As SlaveEndpoint::str() spells it.
+struct BackoffEntry {
+  /// As SlotAddress::str() spells it.
   std::string Slot;
   /// Seconds since the epoch.
   int64_t Until = 0;
@@ -35,16 +35,16 @@ struct SlotBackoff {
 };
 
 /// Fails, naming the line, on anything formatSlotBackoffs would not write.
-llvm::Expected<std::vector<SlotBackoff>>
+llvm::Expected<std::vector<BackoffEntry>>
 parseSlotBackoffs(llvm::StringRef Text);
 
 /// One line per backoff; a reason's line breaks become spaces.
-std::string formatSlotBackoffs(llvm::ArrayRef<SlotBackoff> Backoffs);
+std::string formatSlotBackoffs(llvm::ArrayRef<BackoffEntry> Backoffs);
 
 /// Replaces \p Path by a temporary file renamed over it, so that a server
 /// starting meanwhile reads the old list or the new one, never half of one.
 llvm::Error writeSlotBackoffs(llvm::StringRef Path,
-                              llvm::ArrayRef<SlotBackoff> Backoffs);
+                              llvm::ArrayRef<BackoffEntry> Backoffs);
 
 } // namespace clang::dist
 

@@ -10,13 +10,13 @@ using namespace clang::dist;
 using Clock = std::chrono::steady_clock;
 
 SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
-                   Farm Slaves, SlaveQuestions *Questions, Logger &Log)
-    : Config(Config), Log(Log), BackoffsPath(std::move(Slaves.BackoffsPath)),
-      Secret(std::move(Slaves.Secret)),
-      Slots(Slaves.Slots.size(), Config.SlaveBackoff) {
-  for (const SlaveEndpoint &E : Slaves.Slots)
+                   Farm TheFarm, SlotQuestions *Questions, Logger &Log)
+    : Config(Config), Log(Log), BackoffsPath(std::move(TheFarm.BackoffsPath)),
+      Secret(std::move(TheFarm.Secret)),
+      Slots(TheFarm.Slots.size(), Config.SlotBackoff) {
+  for (const SlotAddress &E : TheFarm.Slots)
     Clients.push_back(
-        std::make_unique<SlaveClient>(IO, E, Config, Secret, Questions));
+        std::make_unique<SlotClient>(IO, E, Config, Secret, Questions));
   if (!BackoffsPath.empty())
     restoreBackoffs();
 }
@@ -36,12 +36,12 @@ void SlotPool::releaseFailed(size_t Slot, const std::string &Why) {
 }
 
 std::string SlotPool::backedOff() const {
-  return llvm::formatv(" (backed off for {0}s)", Config.SlaveBackoff.count());
+  return llvm::formatv(" (backed off for {0}s)", Config.SlotBackoff.count());
 }
 
 std::pair<uint64_t, uint64_t> SlotPool::traffic() const {
   std::pair<uint64_t, uint64_t> Total;
-  for (const std::unique_ptr<SlaveClient> &C : Clients) {
+  for (const std::unique_ptr<SlotClient> &C : Clients) {
     Total.first += C->bytesSent();
     Total.second += C->bytesReceived();
   }
@@ -55,9 +55,9 @@ void SlotPool::probe() {
       continue;
     Clients[Slot]->probe([this, Slot](llvm::Expected<RemoteResult> Result) {
       std::string Message = llvm::toString(Result.takeError());
-      Log.log("slave " + name(Slot) + " failed: " + Message + backedOff());
+      Log.log("slot " + name(Slot) + " failed: " + Message + backedOff());
       auto Now = Clock::now();
-      Slots.backOff(Slot, Now + Config.SlaveBackoff, Now);
+      Slots.backOff(Slot, Now + Config.SlotBackoff, Now);
       remember(Slot, Message);
     });
   }
@@ -71,18 +71,17 @@ void SlotPool::restoreBackoffs() {
               "': " + Buffer.getError().message());
     return;
   }
-  llvm::Expected<std::vector<SlotBackoff>> Read =
+  llvm::Expected<std::vector<BackoffEntry>> Read =
       parseSlotBackoffs((*Buffer)->getBuffer());
   if (!Read)
     return Log.log("ignoring '" + BackoffsPath +
                    "': " + llvm::toString(Read.takeError()));
   int64_t Now = std::time(nullptr);
   auto SteadyNow = Clock::now();
-  for (SlotBackoff &B : *Read) {
+  for (BackoffEntry &B : *Read) {
     // The file may come from a config with a longer backoff, or from before
     // the clock was set back.
-    int64_t Left =
-        std::min<int64_t>(B.Until - Now, Config.SlaveBackoff.count());
+    int64_t Left = std::min<int64_t>(B.Until - Now, Config.SlotBackoff.count());
     if (Left <= 0)
       continue;
     bool Listed = false;
@@ -93,7 +92,7 @@ void SlotPool::restoreBackoffs() {
       }
     if (!Listed)
       continue;
-    Log.log(llvm::formatv("slave {0} backed off for {1}s more: an earlier "
+    Log.log(llvm::formatv("slot {0} backed off for {1}s more: an earlier "
                           "server found: {2}",
                           B.Slot, Left, B.Reason));
     B.Until = Now + Left;
@@ -102,14 +101,14 @@ void SlotPool::restoreBackoffs() {
 }
 
 void SlotPool::remember(size_t Slot, const std::string &Why) {
-  if (BackoffsPath.empty() || Config.SlaveBackoff.count() == 0)
+  if (BackoffsPath.empty() || Config.SlotBackoff.count() == 0)
     return;
   int64_t Now = std::time(nullptr);
   std::string Name = name(Slot);
-  llvm::erase_if(Backoffs, [&](const SlotBackoff &B) {
+  llvm::erase_if(Backoffs, [&](const BackoffEntry &B) {
     return B.Until <= Now || B.Slot == Name;
   });
-  Backoffs.push_back({std::move(Name), Now + Config.SlaveBackoff.count(), Why});
+  Backoffs.push_back({std::move(Name), Now + Config.SlotBackoff.count(), Why});
   if (llvm::Error E = writeSlotBackoffs(BackoffsPath, Backoffs))
     Log.log("cannot write '" + BackoffsPath +
             "': " + llvm::toString(std::move(E)));

@@ -1,7 +1,7 @@
 //===- LocalServer/SlotPool.h - The farm's slots for a server ---*- C++ -*-===//
 //
 // What a server keeps of each slot of its farm for as long as it lives: a
-// connection kept across jobs (SlaveClient), whether a job has it
+// connection kept across jobs (SlotClient), whether a job has it
 // (Scheduler), and whether it failed lately. A failed slot is backed off,
 // and the backoff written down for the next server of the config
 // (SlotBackoffs.h), which would otherwise try the dead slot again at once.
@@ -13,8 +13,8 @@
 
 #include "LocalServer/Farm.h"
 #include "LocalServer/Scheduler.h"
-#include "LocalServer/SlaveClient.h"
 #include "LocalServer/SlotBackoffs.h"
+#include "LocalServer/SlotClient.h"
 #include "Support/Log.h"
 
 namespace clang::dist {
@@ -22,10 +22,10 @@ namespace clang::dist {
 /// All calls on the io thread.
 class SlotPool {
 public:
-  /// The slots that \p Slaves' backoffs file says an earlier server backed
-  /// off start backed off. \p Questions answers the slaves' questions.
-  SlotPool(boost::asio::io_context &IO, const DistConfig &Config, Farm Slaves,
-           SlaveQuestions *Questions, Logger &Log);
+  /// The slots that \p TheFarm's backoffs file says an earlier server backed
+  /// off start backed off. \p Questions answers the workers' questions.
+  SlotPool(boost::asio::io_context &IO, const DistConfig &Config, Farm TheFarm,
+           SlotQuestions *Questions, Logger &Log);
 
   size_t size() const { return Clients.size(); }
   /// Calls \p Ready with a free slot, now or when one is released, or with
@@ -39,7 +39,7 @@ public:
   /// Ends the job on \p Slot, which failed for \p Why, and backs it off.
   void releaseFailed(size_t Slot, const std::string &Why);
 
-  SlaveClient &client(size_t Slot) { return *Clients[Slot]; }
+  SlotClient &client(size_t Slot) { return *Clients[Slot]; }
   /// The slot's address, as logs name it.
   std::string name(size_t Slot) const {
     return Clients[Slot]->endpoint().str();
@@ -61,10 +61,10 @@ private:
   Logger &Log;
   std::string BackoffsPath;
   std::optional<SharedSecret> Secret;
-  std::vector<std::unique_ptr<SlaveClient>> Clients;
+  std::vector<std::unique_ptr<SlotClient>> Clients;
   Scheduler Slots;
   /// The backoffs written to BackoffsPath, some perhaps expired.
-  std::vector<SlotBackoff> Backoffs;
+  std::vector<BackoffEntry> Backoffs;
 };
 
 } // namespace clang::dist

@@ -1,4 +1,4 @@
-//===- Policy/Distributable.cpp - What a slave may run --------------------===//
+//===- Policy/Distributable.cpp - What a worker may run -------------------===//
 
 #include "Policy/Distributable.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -16,7 +16,7 @@ namespace {
 
 enum class Rule : uint8_t { Refused, Allowed, AllowedIfSharedDisk };
 
-/// SlaveOptions.def by option ID, resolved once.
+/// WorkerOptions.def by option ID, resolved once.
 class OptionRules {
 public:
   OptionRules()
@@ -33,13 +33,13 @@ public:
       // The list is checked against the clang it was built with: a spelling
       // that names no cc1 option is a mistake in the list.
       if (!ID)
-        llvm::report_fatal_error("SlaveOptions.def: '" + Spelling +
+        llvm::report_fatal_error("WorkerOptions.def: '" + Spelling +
                                  "' is not a cc1 option of this clang");
       Rules[ID] = R;
     };
 #define ALLOW(Spelling) Set(Spelling, Rule::Allowed);
 #define ALLOW_IF_SHARED_DISK(Spelling) Set(Spelling, Rule::AllowedIfSharedDisk);
-#include "Policy/SlaveOptions.def"
+#include "Policy/WorkerOptions.def"
     // The source file.
     Rules[driver::options::OPT_INPUT] = Rule::Allowed;
   }
@@ -58,7 +58,7 @@ public:
       if (Spelled.size() > 200)
         Spelled = Spelled.substr(0, 200) + "...";
       return R == Rule::Refused
-                 ? "option '" + Spelled + "' is not one a slave runs"
+                 ? "option '" + Spelled + "' is not one a worker runs"
                  : "option '" + Spelled +
                        "' makes clang read a file from the disk itself";
     }
@@ -80,7 +80,7 @@ std::string clang::dist::whyNotDistributable(llvm::ArrayRef<const char *> Args,
     return Why;
   // The client's own descriptors and process (`clang -c <(generate)`, `-o
   // /dev/stdout`): no other process finds the same file at that path,
-  // neither a slave nor the server, even on the same machine.
+  // neither a worker nor the server, even on the same machine.
   for (llvm::StringRef Arg : Args)
     for (llvm::StringRef Own :
          {"/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/proc/self/",

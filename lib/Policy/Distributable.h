@@ -1,8 +1,8 @@
-//===- Policy/Distributable.h - What a slave may run ------------*- C++ -*-===//
+//===- Policy/Distributable.h - What a worker may run -----------*- C++ -*-===//
 //
-// One policy for both ends: the local server sends a slave only the jobs it
-// allows, and a slave runs only those, so that a job either compiles the
-// same on both or stays on the client. A slave that is sent anything else
+// One policy for both ends: the local server sends a worker only the jobs it
+// allows, and a worker runs only those, so that a job either compiles the
+// same on both or stays on the client. A worker that is sent anything else
 // refuses it (CompileResult::Refused), and its server then runs the job on
 // the client instead of failing the build.
 //
@@ -21,20 +21,20 @@ class CompilerInvocation;
 
 namespace clang::dist {
 
-/// The one -mllvm option a slave runs: the driver adds it to every job, and
+/// The one -mllvm option a worker runs: the driver adds it to every job, and
 /// setting it again changes nothing. Any other would change global state for
-/// every later job of the slave's process.
+/// every later job of the worker's process.
 inline constexpr llvm::StringLiteral DriverLLVMArg =
     "-treat-scalable-fixed-error-as-warning";
 
 /// Why the cc1 job \p Args (without the leading "-cc1"), which clang parsed
-/// into \p Inv, must run on the client; "" when a slave may run it. A slave
-/// may run exactly the jobs whose every option SlaveOptions.def lists, that
+/// into \p Inv, must run on the client; "" when a worker may run it. A worker
+/// may run exactly the jobs whose every option WorkerOptions.def lists, that
 /// generate code for one C, C++ or Objective-C source file into outputs the
-/// slave sends back, and that print nothing but diagnostics. \p SharesDisk:
-/// the slave reads the client's disk (DistributionMode::LocalFiles), so options
-/// that make clang read a file past the compile's file system are allowed.
-/// Safe to call from many threads at once.
+/// worker sends back, and that print nothing but diagnostics. \p SharesDisk:
+/// the worker reads the client's disk (DistributionMode::LocalFiles), so
+/// options that make clang read a file past the compile's file system are
+/// allowed. Safe to call from many threads at once.
 std::string whyNotDistributable(llvm::ArrayRef<const char *> Args,
                                 const CompilerInvocation &Inv, bool SharesDisk);
 

@@ -1,6 +1,6 @@
 //===- Protocol/AsyncFrame.h - Frames over Boost.Asio streams ---*- C++ -*-===//
 //
-// The local server and the slaves wait on one io_context each; these helpers
+// The local server and the slots wait on one io_context each; these helpers
 // read frames (or messages of one type) from, and queue frames to, any Asio
 // stream (TCP or UNIX).
 // Timeouts are the caller's: it arms a steady_timer and closes the socket.

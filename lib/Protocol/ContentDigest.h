@@ -1,7 +1,7 @@
 //===- Protocol/ContentDigest.h - Names of file contents --------*- C++ -*-===//
 //
 // In the sources mode a file travels as the digest of its contents, and a
-// slave's blob cache, shared by everyone who uses the slave, is keyed by it:
+// worker's blob cache, shared by everyone who uses the worker, is keyed by it:
 // two different contents with one digest would compile one user's code with
 // another's header. BLAKE3 is collision-resistant and, at several GB/s, cheap
 // enough to digest every header a build reads.

@@ -17,14 +17,14 @@ enum class DistributionMode : uint8_t {
   /// -frewrite-includes produced it (includes inlined, macros kept), at the
   /// path the client named it (Files[0]), and every file it reads itself.
   Preprocessed = 1,
-  /// The files themselves: a job carries its arguments; the slave
+  /// The files themselves: a job carries its arguments; the worker
   /// preprocesses too, asks the local server about every path the compile
   /// looks at (Lookup) and for the contents its cache lacks (NeedBlobs), and
   /// caches the contents.
   Sources = 2,
-  /// Nothing but the arguments: the slave shares the client's file system
+  /// Nothing but the arguments: the worker shares the client's file system
   /// and reads the files from its own disk. Never set by a config: only the
-  /// slaves a local server starts on its own machine (LocalSlaves.h) take
+  /// worker a local server starts on its own machine (LocalWorker.h) takes
   /// it, started with --local-files, and only from that server.
   LocalFiles = 3,
 };

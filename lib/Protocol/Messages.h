@@ -1,7 +1,7 @@
 //===- Protocol/Messages.h - The messages clang-dist processes --*- C++ -*-===//
 //
 // Every connection (client -> local server over a UNIX socket, local server ->
-// slave over TCP) carries frames; docs/PROTOCOL.md describes them byte by
+// worker over TCP) carries frames; docs/PROTOCOL.md describes them byte by
 // byte. A message is a plain struct with an encoder and a decoder; decoders
 // reject truncated, oversized and trailing input with an error that names the
 // message and field.
@@ -53,7 +53,7 @@ struct Hello {
 /// Why the side that got \p H refuses the peer, or "" to accept it: an
 /// object compiled by another clang would differ from a local compile, so the
 /// protocol and the clang version must both match exactly. \p Self names
-/// this side in the reason ("this slave"); the protocol is named first.
+/// this side in the reason ("this worker"); the protocol is named first.
 std::string whyRefuseHello(const Hello &H, llvm::StringRef OurClangVersion,
                            llvm::StringRef Self);
 
@@ -63,15 +63,15 @@ struct HelloReply {
   std::string ClangVersion;
   /// Why the peer was refused; empty when accepted.
   std::string Reason;
-  /// Set by a slave with a shared secret: the peer must send Authenticate
-  /// before anything else, and Proof is the slave's own.
+  /// Set by a worker with a shared secret: the peer must send Authenticate
+  /// before anything else, and Proof is the worker's own.
   bool AuthRequired = false;
   Nonce Challenge{};
   clang::dist::Proof Proof{};
 };
 
-/// Local server -> slave, right after a HelloReply that requires it: the
-/// server's proof of the shared secret. A slave that finds it wrong sends a
+/// Local server -> worker, right after a HelloReply that requires it: the
+/// server's proof of the shared secret. A worker that finds it wrong sends a
 /// HelloReply refusing the peer, and closes.
 struct Authenticate {
   clang::dist::Proof Proof{};
@@ -112,7 +112,7 @@ struct FileBlob {
 };
 
 /// What one path is on the client's machine, as the local server answers a
-/// slave's Lookup in the sources mode.
+/// worker's Lookup in the sources mode.
 struct PathInfo {
   enum class PathKind : uint8_t {
     File = 1,
@@ -121,13 +121,13 @@ struct PathInfo {
     Missing = 3,
     /// A component of the path is a file.
     NotADirectory = 4,
-    /// Something a compile on a slave cannot be given: a device, a FIFO, a
+    /// Something a compile on a worker cannot be given: a device, a FIFO, a
     /// file the server cannot read. A job that looks at one runs locally.
     Unavailable = 5,
   };
   PathKind Kind = PathKind::Missing;
   /// File, Directory: clang treats two paths with one identity as one file
-  /// (#pragma once, include guards), so the slave must too.
+  /// (#pragma once, include guards), so the worker must too.
   uint64_t Device = 0;
   uint64_t Inode = 0;
   /// File: of the contents.
@@ -142,12 +142,12 @@ struct PathInfo {
   friend bool operator==(const PathInfo &, const PathInfo &) = default;
 };
 
-/// Local server -> slave.
+/// Local server -> worker.
 struct CompileJob {
   uint64_t Id = 0;
   DistributionMode Mode = DistributionMode::Preprocessed;
   std::string WorkingDir;
-  /// cc1 arguments, starting with "-cc1"; the slave replaces input, outputs
+  /// cc1 arguments, starting with "-cc1"; the worker replaces input, outputs
   /// and dependency options itself.
   std::vector<std::string> Args;
   /// Preprocessed: Files[0] is the main file; the rest are other inputs
@@ -156,8 +156,8 @@ struct CompileJob {
   std::vector<FileBlob> Files;
 };
 
-/// Slave -> local server, while it compiles a job of the sources mode: what
-/// is at \p Path (absolute, as the compile spells it)? The slave asks about a
+/// Worker -> local server, while it compiles a job of the sources mode: what
+/// is at \p Path (absolute, as the compile spells it)? The worker asks about a
 /// path it has no answer for; an answer holds for later jobs until the
 /// server finds it untrue (CompileResult::Consulted) and sends a new one.
 struct Lookup {
@@ -165,7 +165,7 @@ struct Lookup {
   std::string Path;
 };
 
-/// Local server -> slave: the answer, and its index among all the answers the
+/// Local server -> worker: the answer, and its index among all the answers the
 /// server has given.
 struct LookupReply {
   uint64_t Id = 0;
@@ -173,10 +173,10 @@ struct LookupReply {
   PathInfo Info;
 };
 
-/// Local server -> slave, right before a CompileJob: the answers the server
-/// gave since the last Answers on this connection, to any slave, in the order
-/// given (a later answer about a path replaces an earlier one). A slave then
-/// asks only about paths no other slave asked about. Travels zstd-compressed.
+/// Local server -> worker, right before a CompileJob: the answers the server
+/// gave since the last Answers on this connection, to any worker, in the order
+/// given (a later answer about a path replaces an earlier one). A worker then
+/// asks only about paths no other worker asked about. Travels zstd-compressed.
 struct Answers {
   struct Entry {
     uint32_t Index = 0;
@@ -186,7 +186,7 @@ struct Answers {
   std::vector<Entry> Entries;
 };
 
-/// Slave -> local server, while it compiles a job of the sources mode: the
+/// Worker -> local server, while it compiles a job of the sources mode: the
 /// contents of files it was told of (LookupReply) that its cache lacks. An
 /// empty list is never sent.
 struct NeedBlobs {
@@ -194,7 +194,7 @@ struct NeedBlobs {
   std::vector<ContentDigest> Digests;
 };
 
-/// Local server -> slave: the contents asked for, each zstd-compressed.
+/// Local server -> worker: the contents asked for, each zstd-compressed.
 struct Blobs {
   struct Blob {
     ContentDigest Digest{};
@@ -220,7 +220,7 @@ struct OutputBlob {
   std::string Compressed;
 };
 
-/// Slave -> local server.
+/// Worker -> local server.
 struct CompileResult {
   uint64_t Id = 0;
   /// What clang -cc1 would have exited with.
@@ -234,13 +234,13 @@ struct CompileResult {
   /// Sources: the compile asked what no Lookup answers (a directory's
   /// listing); the server runs the job locally.
   bool Unanswerable = false;
-  /// The slave runs no such job (Policy/Distributable.h), and Diagnostics
+  /// The worker runs no such job (Policy/Distributable.h), and Diagnostics
   /// says why: the server runs it on the client, whose clang-16 compiles it
   /// as it would have anyway.
   bool Refused = false;
 };
 
-/// Slave -> local server while a job of the connection is queued or running,
+/// Worker -> local server while a job of the connection is queued or running,
 /// so that a slow compile is not mistaken for a dead peer.
 struct Heartbeat {};
 

@@ -1,4 +1,4 @@
-//===- Protocol/SharedSecret.cpp - Who may talk to a slave ----------------===//
+//===- Protocol/SharedSecret.cpp - Who may talk to a worker ---------------===//
 
 #include "Protocol/SharedSecret.h"
 #include "Support/AtomicFile.h"

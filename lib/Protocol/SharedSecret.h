@@ -1,6 +1,6 @@
-//===- Protocol/SharedSecret.h - Who may talk to a slave --------*- C++ -*-===//
+//===- Protocol/SharedSecret.h - Who may talk to a worker -------*- C++ -*-===//
 //
-// A slave compiles whatever it is sent and a local server sends it the user's
+// A worker compiles whatever it is sent and a local server sends it the user's
 // sources, so each must know the other is one of its own: both read a secret
 // from a file only its owner can read, and every connection proves knowledge
 // of it both ways without sending it. Each side picks a random nonce; each
@@ -32,11 +32,11 @@ public:
   /// anyone else (it must be mode 0600 or stricter).
   static llvm::Expected<SharedSecret> load(llvm::StringRef Path);
   /// Writes a fresh random secret to \p Path, mode 0600, replacing whatever
-  /// was there, and loads it: the secret of a local server and the slaves it
+  /// was there, and loads it: the secret of a local server and the worker it
   /// starts, which nobody else needs to know.
   static llvm::Expected<SharedSecret> create(llvm::StringRef Path);
 
-  enum class Role : uint8_t { Slave = 1, Server = 2 };
+  enum class Role : uint8_t { Worker = 1, Server = 2 };
 
   /// What \p Who sends to show it knows the secret, on a connection where it
   /// chose \p ProverNonce and its peer \p PeerNonce.

@@ -7,7 +7,7 @@
 // a failed write leaves the old file as it was.
 //
 // Not llvm::sys::fs::TempFile: it installs LLVM's signal handlers, which
-// the server and the slave must not have under their own (Asio's).
+// the server and the worker must not have under their own (Asio's).
 //
 //===----------------------------------------------------------------------===//
 

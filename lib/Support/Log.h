@@ -1,6 +1,6 @@
 //===- Support/Log.h - The one logging entry point --------------*- C++ -*-===//
 //
-// Servers log decisions (which slave, why a fallback), never hot loops. Each
+// Servers log decisions (which worker, why a fallback), never hot loops. Each
 // line is written with one write(2) so that lines of concurrent processes that
 // share a log file never interleave.
 //

@@ -1,6 +1,6 @@
 //===- Support/PrivateDirectory.h - A directory only we can use -*- C++ -*-===//
 //
-// The runtime directory of a local server and the blob cache of a slave sit
+// The runtime directory of a local server and the blob cache of a worker sit
 // under /tmp by default, where anyone could have created the path first: a
 // socket or a blob planted there by someone else would receive our sources
 // or be compiled into our objects.

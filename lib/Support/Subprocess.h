@@ -6,7 +6,7 @@
 // empty signal mask. A descriptor inherited by mistake is held by the wrong
 // process for as long as that one lives: make's jobserver pipe held by the
 // long-lived local server keeps `make` (or `ninja | tee`) waiting for an end
-// of file, and a server's listening socket held by its slaves outlives it.
+// of file, and a server's listening socket held by its worker outlives it.
 //
 // Between fork and exec the child makes only async-signal-safe calls, so a
 // multi-threaded parent (the local server) may start programs. A program that

@@ -1,7 +1,7 @@
 # lit configuration for clang-dist's end-to-end tests.
 #
 # Each test runs in isolation: its own runtime directory (so its own local
-# server), slaves it starts itself on ports the system chooses, and a server
+# server), a worker it starts itself on ports the system chooses, and a server
 # it stops itself. Reference results come from the real clang-16.
 import hashlib
 import os
@@ -14,7 +14,7 @@ config.excludes = ["Inputs"]
 config.test_source_root = config.clang_dist_test_source
 
 # The suite runs once per distribution mode (lit --param mode=...): the
-# configs `%dist start-slaves` writes name it, and tests whose expectations
+# configs `%dist start-workers` writes name it, and tests whose expectations
 # differ say so with REQUIRES: mode-sources / mode-preprocessed.
 mode = lit_config.params.get("mode", "sources")
 if mode not in ("sources", "preprocessed"):
@@ -37,7 +37,7 @@ for var in ["CLANG_DIST_CONFIG", "CLANG_DIST_RUNTIME_DIR", "CPATH",
             "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "SOURCE_DATE_EPOCH"]:
     config.environment.pop(var, None)
 config.environment["LC_ALL"] = "C"
-config.environment["CLANGD_SLAVE"] = os.path.join(config.clang_dist_bin_dir, "clangd-slave")
+config.environment["CLANG_DIST_WORKER"] = os.path.join(config.clang_dist_bin_dir, "clang-dist-worker")
 config.environment["CLANG_DIST_TEST_MODE"] = mode
 # How much slower than the usual build the programs under test are, so that
 # dist.py's waits allow for it (its docstring).
@@ -48,11 +48,12 @@ config.environment["CLANG_DIST_TEST_SLOWDOWN"] = (
 # the test's private runtime directory; lit substitutes %t afterwards).
 dist = os.path.join(config.clang_dist_test_source, "Inputs", "dist.py")
 config.substitutions += [
+    # Before %clang-dist, which would take its first part.
+    ("%clang-dist-worker", os.path.join(config.clang_dist_bin_dir, "clang-dist-worker")),
     ("%clang-dist\\+\\+", "env CLANG_DIST_RUNTIME_DIR=%t.rt " +
      os.path.join(config.clang_dist_bin_dir, "clang-dist++")),
     ("%clang-dist", "env CLANG_DIST_RUNTIME_DIR=%t.rt " +
      os.path.join(config.clang_dist_bin_dir, "clang-dist")),
-    ("%clangd-slave", os.path.join(config.clang_dist_bin_dir, "clangd-slave")),
     ("%bindir", config.clang_dist_bin_dir),
     ("%clang\\+\\+", "clang++-16"),
     ("%clang", "clang-16"),

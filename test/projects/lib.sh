@@ -1,5 +1,5 @@
 # test/projects/lib.sh - shell functions shared by run-project.sh: messages,
-# the loopback clangd-slave, the local server's phases and logs, saving a
+# the loopback clang-dist-worker, the local server's phases and logs, saving a
 # build's outputs and comparing two builds. Sourced, never run.
 #
 # Uses (set by run-project.sh): PROJECT, BIN_DIR, WORK, LOGS, CONF, DIST_MODE,
@@ -32,51 +32,51 @@ show_head() { # N FILE
   [ "$total" -le "$n" ] || printf '      | ... (%d more lines in %s)\n' $((total - n)) "$file" >&2
 }
 
-# ------------------------------------------------------------- the slaves
+# ------------------------------------------------------------- the workers
 
-SLAVE_PID=""
-SLAVE_PORTS=()
-# Starts one clangd-slave with SLOTS slots on 127.0.0.1 and writes $CONF.
-start_slaves() { # SLOTS
+WORKER_PID=""
+WORKER_PORTS=()
+# Starts one clang-dist-worker with SLOTS slots on 127.0.0.1 and writes $CONF.
+start_workers() { # SLOTS
   local slots=$1
-  "$BIN_DIR/clangd-slave" --cores "$slots" --port 0 --bind 127.0.0.1 \
-    >"$LOGS/slave.out" 2>"$LOGS/slave.err" &
-  SLAVE_PID=$!
+  "$BIN_DIR/clang-dist-worker" --cores "$slots" --port 0 --bind 127.0.0.1 \
+    >"$LOGS/worker.out" 2>"$LOGS/worker.err" &
+  WORKER_PID=$!
   local _
   for _ in $(seq 100); do # up to 10 s for one 'listening' line per slot
-    mapfile -t SLAVE_PORTS < <(sed -n \
-      's/^clangd-slave: listening on 127\.0\.0\.1:\([0-9]\{1,5\}\)[[:space:]]*$/\1/p' "$LOGS/slave.out")
-    [ "${#SLAVE_PORTS[@]}" -lt "$slots" ] || break
-    kill -0 "$SLAVE_PID" 2>/dev/null ||
-      die "clangd-slave exited before listening (see $LOGS/slave.out and $LOGS/slave.err)"
+    mapfile -t WORKER_PORTS < <(sed -n \
+      's/^clang-dist-worker: listening on 127\.0\.0\.1:\([0-9]\{1,5\}\)[[:space:]]*$/\1/p' "$LOGS/worker.out")
+    [ "${#WORKER_PORTS[@]}" -lt "$slots" ] || break
+    kill -0 "$WORKER_PID" 2>/dev/null ||
+      die "clang-dist-worker exited before listening (see $LOGS/worker.out and $LOGS/worker.err)"
     sleep 0.1
   done
-  [ "${#SLAVE_PORTS[@]}" -eq "$slots" ] ||
-    die "expected $slots 'listening' lines from clangd-slave, got ${#SLAVE_PORTS[@]} ($LOGS/slave.out)"
+  [ "${#WORKER_PORTS[@]}" -eq "$slots" ] ||
+    die "expected $slots 'listening' lines from clang-dist-worker, got ${#WORKER_PORTS[@]} ($LOGS/worker.out)"
   {
-    echo "# Written by test/projects/run-project.sh: the slots of its clangd-slave."
-    printf 'slave 127.0.0.1:%s\n' "${SLAVE_PORTS[@]}"
+    echo "# Written by test/projects/run-project.sh: the slots of its clang-dist-worker."
+    printf 'worker 127.0.0.1:%s\n' "${WORKER_PORTS[@]}"
     echo "idle-timeout 5"
     echo "mode $DIST_MODE"
   } >"$CONF"
-  say "clangd-slave (pid $SLAVE_PID) listening on ${SLAVE_PORTS[*]/#/127.0.0.1:}"
+  say "clang-dist-worker (pid $WORKER_PID) listening on ${WORKER_PORTS[*]/#/127.0.0.1:}"
 }
 
-# A config without slave lines: the local server starts SLOTS slots of its own.
+# A config without worker lines: the local server starts SLOTS slots of its own.
 write_local_config() { # SLOTS
   {
-    echo "# Written by test/projects/run-project.sh: the local server's own slaves."
-    echo "local-slaves $1"
+    echo "# Written by test/projects/run-project.sh: the local server's own worker."
+    echo "local-workers $1"
     echo "idle-timeout 5"
   } >"$CONF"
-  say "no slave line: the local server starts $1 slots of its own"
+  say "no worker line: the local server starts $1 slots of its own"
 }
 
-# SIGTERM (SIGKILL after 10 s); returns the slave's exit status.
-stop_slaves() {
-  local pid=$SLAVE_PID timer rc=0
+# SIGTERM (SIGKILL after 10 s); returns the worker's exit status.
+stop_workers() {
+  local pid=$WORKER_PID timer rc=0
   [ -n "$pid" ] || return 0
-  SLAVE_PID=""
+  WORKER_PID=""
   kill -TERM "$pid" 2>/dev/null || true
   (sleep 10; kill -KILL "$pid") >/dev/null 2>&1 &
   timer=$!
@@ -86,20 +86,20 @@ stop_slaves() {
   return "$rc"
 }
 
-# Sets SLAVE_TOTAL from the slave's 'compiled N translation units' lines;
+# Sets WORKER_TOTAL from the worker's 'compiled N translation units' lines;
 # fails a check for a slot that did not report.
-read_slave_totals() {
+read_worker_totals() {
   local port n
-  SLAVE_TOTAL=0
-  for port in "${SLAVE_PORTS[@]}"; do
-    n=$(sed -n "s/^clangd-slave: 127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
-      "$LOGS/slave.err" | tail -n 1)
+  WORKER_TOTAL=0
+  for port in "${WORKER_PORTS[@]}"; do
+    n=$(sed -n "s/^clang-dist-worker: 127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
+      "$LOGS/worker.err" | tail -n 1)
     if [ -z "$n" ]; then
-      check_failed "slot 127.0.0.1:$port reported no total on SIGTERM (see $LOGS/slave.err)"
+      check_failed "slot 127.0.0.1:$port reported no total on SIGTERM (see $LOGS/worker.err)"
       continue
     fi
     say "slot 127.0.0.1:$port compiled $n translation units"
-    SLAVE_TOTAL=$((SLAVE_TOTAL + n))
+    WORKER_TOTAL=$((WORKER_TOTAL + n))
   done
 }
 
@@ -138,9 +138,9 @@ stop_servers() {
 # Ends a distributed phase: stops the server and moves its log to
 # $LOGS/server-PHASE.log, then reads it into PHASE_SERVED[PHASE] (client
 # connections the server served, one per compile job), PHASE_REMOTE[PHASE]
-# (what it says the slaves compiled), PHASE_LOCAL[PHASE] (its 'running
+# (what it says the workers compiled), PHASE_LOCAL[PHASE] (its 'running
 # locally' lines) and PHASE_AGAIN[PHASE] (compiles it ran once more because a
-# file changed since a slave was told of it). A server that exits while idle
+# file changed since a worker was told of it). A server that exits while idle
 # and is restarted by a later job leaves several 'exiting' blocks in one log:
 # they add up.
 declare -A PHASE_SERVED PHASE_REMOTE PHASE_LOCAL PHASE_AGAIN
@@ -164,9 +164,9 @@ end_dist_phase() { # PHASE
     awk '{ s += $1 } END { print s + 0 }')
   PHASE_LOCAL[$phase]=$(grep -c ': running locally: ' "$log" || true)
   PHASE_AGAIN[$phase]=$(grep -c '; compiling it again$' "$log" || true)
-  say "server ($phase): ${PHASE_SERVED[$phase]} jobs served, ${PHASE_REMOTE[$phase]} compiled on slaves, ${PHASE_LOCAL[$phase]} ran locally, ${PHASE_AGAIN[$phase]} compiled again"
+  say "server ($phase): ${PHASE_SERVED[$phase]} jobs served, ${PHASE_REMOTE[$phase]} compiled on workers, ${PHASE_LOCAL[$phase]} ran locally, ${PHASE_AGAIN[$phase]} compiled again"
   local other
-  other=$(grep -E ': (cancelled: |slave .* failed: )|client connection dropped: |refused a client' "$log" || true)
+  other=$(grep -E ': (cancelled: |worker .* failed: )|client connection dropped: |refused a client' "$log" || true)
   if [ -n "$other" ]; then
     say "server ($phase) also logged:"
     printf '%s\n' "$other" | sed -n '1,10s/^/      /p'

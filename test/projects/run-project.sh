@@ -5,14 +5,14 @@
 #   MODE preprocessed (the mode that ships -frewrite-includes text):
 #   A  clang-16 / clang++-16, Debian's flags plus -gdwarf-4
 #   B  clang-dist / clang-dist++ --distributed CONF, the same flags, against
-#      a clangd-slave this script starts on 127.0.0.1
+#      a clang-dist-worker this script starts on 127.0.0.1
 #   MODE sources (the mode that ships the files by content digest):
 #   C  as A, with Debian's own -g (DWARF 5, clang 16's default)
 #   D  as B, with DWARF 5
-#   MODE local (no slave line: the local server's own slaves, which read the
+#   MODE local (no worker line: the local server's own worker, which reads the
 #   files from disk):
 #   C  as above
-#   E  clang-dist with a config without slaves, DWARF 5
+#   E  clang-dist with a config without workers, DWARF 5
 #
 # Every build configures and builds a fresh copy of the source at the same
 # absolute paths ($WORK/tree/src, $WORK/tree/build), since paths end up in
@@ -22,18 +22,18 @@
 #  * every dependency file identical, and the configuration results (config.h,
 #    generated makefiles, CMake's compiler information) identical;
 #  * the same compiler diagnostics: the build's stderr, sorted (see lib.sh);
-#  * the slaves compiled every compile job the server did not run locally,
+#  * the workers compiled every compile job the server did not run locally,
 #    and at least 90% of those of each build:
-#    the slaves' own totals (printed on SIGTERM) equal the compile jobs of the
+#    the workers' own totals (printed on SIGTERM) equal the compile jobs of the
 #    distributed build (objects built, plus the jobs of its configure run as
 #    the server counts them) minus the server log's 'running locally' lines,
 #    whose reasons are reported, plus its 'compiling it again' lines (a file
-#    changed after a slave was told of it);
+#    changed after a worker was told of it);
 #  * the project's own test suite passes on the distributed build.
 #
 # PROJECT names test/projects/PROJECT.sh, which says how to fetch, configure,
 # build and test it (see sed.sh). Environment:
-#   CLANG_DIST_BIN_DIR  clang-dist, clang-dist++, clangd-slave (default <repo>/build/bin)
+#   CLANG_DIST_BIN_DIR  clang-dist, clang-dist++, clang-dist-worker (default <repo>/build/bin)
 #   PROJECTS_CACHE_DIR  fetched Debian sources, reused (default <bin>/../projects-cache)
 #   PROJECTS_WORK_DIR   build trees, outputs and logs, recreated (default <bin>/../projects-work)
 #   JOBS                make -j (default: the number of cores)
@@ -61,7 +61,7 @@ BIN_DIR=$(realpath -m "${CLANG_DIST_BIN_DIR:-$REPO/build/bin}")
 CACHE_DIR=$(realpath -m "${PROJECTS_CACHE_DIR:-$BIN_DIR/../projects-cache}")
 WORK=$(realpath -m "${PROJECTS_WORK_DIR:-$BIN_DIR/../projects-work}")/$PROJECT
 JOBS=${JOBS:-$(nproc)}
-# The share of a build's compile jobs the slaves must have compiled: all but
+# The share of a build's compile jobs the workers must have compiled: all but
 # a few that clang-dist keeps on the client for a logged reason.
 MIN_REMOTE_PERCENT=90
 TREE=$WORK/tree
@@ -78,7 +78,7 @@ COMPARE_OBJECTS=$REPO/test/lit/Inputs/compare_objects.py
 . "$HERE/$PROJECT.sh"
 
 case "$BIN_DIR$WORK$CACHE_DIR" in *[[:space:]]*) die "paths must not contain spaces";; esac
-for bin in clang-dist clang-dist++ clangd-slave; do
+for bin in clang-dist clang-dist++ clang-dist-worker; do
   [ -x "$BIN_DIR/$bin" ] || die "$BIN_DIR/$bin not found: build clang-dist first (cmake --build build)"
 done
 for tool in clang-16 clang++-16 python3 dpkg-buildflags make; do
@@ -94,7 +94,7 @@ unset CLANG_DIST_CONFIG
 on_exit() {
   local rc=$?
   stop_servers || true
-  stop_slaves || true
+  stop_workers || true
   rm -rf "$CLANG_DIST_RUNTIME_DIR"
   [ "$rc" -eq 0 ] || echo "project-$PROJECT: FAILED (exit status $rc); logs and outputs are in $WORK" >&2
 }
@@ -132,8 +132,8 @@ say "CFLAGS: $DEB_CFLAGS; CPPFLAGS: $P_CPPFLAGS; LDFLAGS: $P_LDFLAGS"
 if [ "$DIST_MODE" = local ]; then
   write_local_config "$JOBS"
 else
-  step "Starting clangd-slave with $JOBS slots on 127.0.0.1"
-  start_slaves "$JOBS"
+  step "Starting clang-dist-worker with $JOBS slots on 127.0.0.1"
+  start_workers "$JOBS"
 fi
 
 # Runs a test command as an unprivileged user when the project asks for it
@@ -163,7 +163,7 @@ build() { # KIND
   fi
   P_CFLAGS=$DEB_CFLAGS P_CXXFLAGS=$DEB_CXXFLAGS
   if [ "$debug" = 4 ]; then P_CFLAGS+=" -gdwarf-4" P_CXXFLAGS+=" -gdwarf-4"; fi
-  step "Build $kind: $([ "$compiler" = local ] && echo "clang-16" || echo "clang-dist on the slaves"), DWARF $debug"
+  step "Build $kind: $([ "$compiler" = local ] && echo "clang-16" || echo "clang-dist on the workers"), DWARF $debug"
   say "CC=$CC_CMD; CXX=$CXX_CMD"
   rm -rf "$TREE"
   mkdir -p "$TREE"
@@ -231,16 +231,16 @@ build "$CAND"
 compare_builds "$REF" "$CAND"
 run_test_suite
 
-# The local server's own slaves stop with it; only the server counts theirs.
+# The local server's own worker stops with it; only the server counts its compiles.
 if [ "$DIST_MODE" != local ]; then
-  step "Stopping clangd-slave"
-  slave_rc=0
-  stop_slaves || slave_rc=$?
-  [ "$slave_rc" -eq 0 ] || check_failed "clangd-slave exited with status $slave_rc on SIGTERM (see $LOGS/slave.err)"
-  read_slave_totals
+  step "Stopping clang-dist-worker"
+  worker_rc=0
+  stop_workers || worker_rc=$?
+  [ "$worker_rc" -eq 0 ] || check_failed "clang-dist-worker exited with status $worker_rc on SIGTERM (see $LOGS/worker.err)"
+  read_worker_totals
 fi
 
-step "Accounting: every compile job ran on a slave or locally for a logged reason"
+step "Accounting: every compile job ran on a worker or locally for a logged reason"
 expected=0
 for phase in "$CAND-configure" "$CAND-build"; do
   served=${PHASE_SERVED[$phase]} remote=${PHASE_REMOTE[$phase]} locally=${PHASE_LOCAL[$phase]}
@@ -255,22 +255,22 @@ for phase in "$CAND-configure" "$CAND-build"; do
   case $phase in
     *-build)
       [ $((remote * 100)) -ge $((jobs * MIN_REMOTE_PERCENT)) ] ||
-        check_failed "$phase: only $remote of $jobs compile jobs ran on the slaves; at least $MIN_REMOTE_PERCENT% must (why the others ran locally: below)"
+        check_failed "$phase: only $remote of $jobs compile jobs ran on the workers; at least $MIN_REMOTE_PERCENT% must (why the others ran locally: below)"
       ;;
   esac
   [ "$remote" -eq $((jobs - locally)) ] ||
-    check_failed "$phase: the server counts $remote jobs compiled on slaves, expected $jobs jobs - $locally run locally = $((jobs - locally))"
-  say "$(printf '%-12s %5d compile jobs - %3d run locally = %5d on slaves (server: %d)' \
+    check_failed "$phase: the server counts $remote jobs compiled on workers, expected $jobs jobs - $locally run locally = $((jobs - locally))"
+  say "$(printf '%-12s %5d compile jobs - %3d run locally = %5d on workers (server: %d)' \
     "$phase" "$jobs" "$locally" $((jobs - locally)) "$remote")"
   # A compile whose answers about the files no longer held ran once more.
   expected=$((expected + jobs - locally + ${PHASE_AGAIN[$phase]}))
 done
 if [ "$DIST_MODE" = local ]; then
-  SLAVE_TOTAL=$expected
-elif [ "$SLAVE_TOTAL" -eq "$expected" ]; then
-  say "the slaves' own total, $SLAVE_TOTAL, is every compile job but those run locally, and those compiled again"
+  WORKER_TOTAL=$expected
+elif [ "$WORKER_TOTAL" -eq "$expected" ]; then
+  say "the workers' own total, $WORKER_TOTAL, is every compile job but those run locally, and those compiled again"
 else
-  check_failed "the slaves compiled $SLAVE_TOTAL translation units, but the compile jobs minus those run locally, plus those compiled again, are $expected"
+  check_failed "the workers compiled $WORKER_TOTAL translation units, but the compile jobs minus those run locally, plus those compiled again, are $expected"
 fi
 cat "$LOGS"/server-*.log >"$LOGS/server-all.log"
 if grep -q ': running locally: ' "$LOGS/server-all.log"; then
@@ -295,7 +295,7 @@ say "translation units per build: ${COMPILE_JOBS[$REF]} (objects compiled by 'ma
 for kind in "$REF" "$CAND"; do
   say "$(printf 'build %s: configure %9s  build %9s' "$kind" "$(fmt_ms "${T_CONF[$kind]}")" "$(fmt_ms "${T_BUILD[$kind]}")")"
 done
-say "slave total: $SLAVE_TOTAL translation units; test suite on $CAND: $TEST_RESULT"
+say "worker total: $WORKER_TOTAL translation units; test suite on $CAND: $TEST_RESULT"
 say "total time: $(fmt_ms $(($(now_ms) - START_MS)))"
 if [ "${#FAILURES[@]}" -gt 0 ]; then
   echo

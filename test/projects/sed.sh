@@ -4,7 +4,7 @@
 # source includes, has '#if defined __COUNTER__ && __COUNTER__ != __COUNTER__',
 # and clang-dist compiles every job that uses __COUNTER__ in an #if locally
 # (docs/COMPATIBILITY.md), so build B runs all 245 compiles on the client and
-# the run fails run-project.sh's check that the slaves compiled nearly every
+# the run fails run-project.sh's check that the workers compiled nearly every
 # job. 'bash test/projects/run-project.sh sed' shows it; register it in
 # test/CMakeLists.txt once such jobs can be distributed.
 #

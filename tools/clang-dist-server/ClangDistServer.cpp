@@ -48,10 +48,10 @@ int main(int Argc, const char **Argv) {
   Options.Paths = std::move(*Paths);
   Options.Executable = llvm::sys::fs::getMainExecutable(
       Argv[0], reinterpret_cast<void *>(&serverError));
-  llvm::SmallString<256> Slave(
+  llvm::SmallString<256> Worker(
       llvm::sys::path::parent_path(Options.Executable));
-  llvm::sys::path::append(Slave, "clangd-slave");
-  Options.SlaveExecutable = std::string(Slave);
+  llvm::sys::path::append(Worker, "clang-dist-worker");
+  Options.WorkerExecutable = std::string(Worker);
   return runLocalServer(Options);
 }
 

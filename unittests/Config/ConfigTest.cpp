@@ -56,9 +56,9 @@ std::string loadError(const std::string &Path) {
   return llvm::toString(Config.takeError());
 }
 
-std::vector<SlaveEndpoint> ports(llvm::StringRef Host, unsigned First,
-                                 unsigned Last) {
-  std::vector<SlaveEndpoint> Out;
+std::vector<SlotAddress> ports(llvm::StringRef Host, unsigned First,
+                               unsigned Last) {
+  std::vector<SlotAddress> Out;
   for (unsigned P = First; P <= Last; ++P)
     Out.push_back({Host.str(), static_cast<uint16_t>(P)});
   return Out;
@@ -91,44 +91,44 @@ void writeFile(const std::string &Path, llvm::StringRef Text) {
 TEST_CASE("An empty config has the defaults", "[Config]") {
   DistConfig Config = parse("");
   CHECK(Config.Path.empty());
-  CHECK(Config.Slaves.empty());
-  CHECK(Config.LocalSlaves == 0);
+  CHECK(Config.Slots.empty());
+  CHECK(Config.LocalSlots == 0);
   CHECK(Config.IdleTimeout == 30s);
   CHECK(Config.ConnectTimeout == 3000ms);
   CHECK(Config.HeartbeatTimeout == 10000ms);
-  CHECK(Config.SlaveBackoff == 30s);
+  CHECK(Config.SlotBackoff == 30s);
 }
 
-TEST_CASE("Slave lines", "[Config]") {
+TEST_CASE("Worker lines", "[Config]") {
   SECTION("host:port") {
-    CHECK(parse("slave build1:7000").Slaves == ports("build1", 7000, 7000));
+    CHECK(parse("worker build1:7000").Slots == ports("build1", 7000, 7000));
   }
   SECTION("host:first-last") {
-    CHECK(parse("slave build1:7000-7003").Slaves ==
+    CHECK(parse("worker build1:7000-7003").Slots ==
           ports("build1", 7000, 7003));
-    CHECK(parse("slave b:9-9").Slaves == ports("b", 9, 9));
-    CHECK(parse("slave b:1-65535").Slaves.size() == 65535);
+    CHECK(parse("worker b:9-9").Slots == ports("b", 9, 9));
+    CHECK(parse("worker b:1-65535").Slots.size() == 65535);
   }
   SECTION("host:port cores=N") {
-    CHECK(parse("slave build1:7000 cores=3").Slaves ==
+    CHECK(parse("worker build1:7000 cores=3").Slots ==
           ports("build1", 7000, 7002));
-    CHECK(parse("slave b:65535 cores=1").Slaves == ports("b", 65535, 65535));
+    CHECK(parse("worker b:65535 cores=1").Slots == ports("b", 65535, 65535));
   }
   SECTION("IPv6 addresses in brackets") {
-    DistConfig Config = parse("slave [::1]:7000\n"
-                              "slave [fe80::1%eth0]:8000-8001");
-    std::vector<SlaveEndpoint> Expected = ports("::1", 7000, 7000);
-    for (const SlaveEndpoint &E : ports("fe80::1%eth0", 8000, 8001))
+    DistConfig Config = parse("worker [::1]:7000\n"
+                              "worker [fe80::1%eth0]:8000-8001");
+    std::vector<SlotAddress> Expected = ports("::1", 7000, 7000);
+    for (const SlotAddress &E : ports("fe80::1%eth0", 8000, 8001))
       Expected.push_back(E);
-    CHECK(Config.Slaves == Expected);
-    CHECK(Config.Slaves[0].str() == "[::1]:7000");
+    CHECK(Config.Slots == Expected);
+    CHECK(Config.Slots[0].str() == "[::1]:7000");
   }
   SECTION("every line adds slots, in order") {
-    DistConfig Config = parse("slave a:1\nslave 10.0.0.2:5-6\nslave a:1");
-    std::vector<SlaveEndpoint> Expected = {
+    DistConfig Config = parse("worker a:1\nworker 10.0.0.2:5-6\nworker a:1");
+    std::vector<SlotAddress> Expected = {
         {"a", 1}, {"10.0.0.2", 5}, {"10.0.0.2", 6}, {"a", 1}};
-    CHECK(Config.Slaves == Expected);
-    CHECK(Config.Slaves[1].str() == "10.0.0.2:5");
+    CHECK(Config.Slots == Expected);
+    CHECK(Config.Slots[1].str() == "10.0.0.2:5");
   }
 }
 
@@ -136,112 +136,151 @@ TEST_CASE("Comments and blank lines and spacing are ignored", "[Config]") {
   DistConfig Config = parse("# the build farm\n"
                             "\n"
                             "   \t \n"
-                            "  slave\ta:1   # the first\n"
-                            "#slave b:2\n"
+                            "  worker\ta:1   # the first\n"
+                            "#worker b:2\n"
                             "idle-timeout 5#seconds\r\n"
-                            "slave c:3\r\n");
-  std::vector<SlaveEndpoint> Expected = {{"a", 1}, {"c", 3}};
-  CHECK(Config.Slaves == Expected);
+                            "worker c:3\r\n");
+  std::vector<SlotAddress> Expected = {{"a", 1}, {"c", 3}};
+  CHECK(Config.Slots == Expected);
   CHECK(Config.IdleTimeout == 5s);
 }
 
 TEST_CASE("Settings", "[Config]") {
   DistConfig Config = parse("idle-timeout 120\n"
-                            "local-slaves 8\n"
+                            "local-workers 8\n"
                             "connect-timeout-ms 500\n"
                             "heartbeat-timeout-ms 2500\n"
-                            "slave-backoff 0\n");
-  CHECK(Config.Slaves.empty());
+                            "worker-backoff 0\n");
+  CHECK(Config.Slots.empty());
   CHECK(Config.IdleTimeout == 120s);
-  CHECK(Config.LocalSlaves == 8);
+  CHECK(Config.LocalSlots == 8);
   CHECK(Config.ConnectTimeout == 500ms);
   CHECK(Config.HeartbeatTimeout == 2500ms);
-  CHECK(Config.SlaveBackoff == 0s);
+  CHECK(Config.SlotBackoff == 0s);
 
   // The last of repeated settings wins.
   CHECK(parse("idle-timeout 1\nidle-timeout 86400").IdleTimeout == 86400s);
+}
+
+TEST_CASE("The older names of the keys still work", "[Config]") {
+  // Before the rename to "worker": slave, local-slaves and slave-backoff.
+  SECTION("slave is worker") {
+    CHECK(parse("slave build1:7000").Slots == ports("build1", 7000, 7000));
+    CHECK(parse("slave build1:7000-7003").Slots == ports("build1", 7000, 7003));
+    CHECK(parse("slave b:7000 cores=2").Slots == ports("b", 7000, 7001));
+    DistConfig Mixed = parse("slave a:1\nworker a:2");
+    std::vector<SlotAddress> Expected = {{"a", 1}, {"a", 2}};
+    CHECK(Mixed.Slots == Expected);
+  }
+  SECTION("local-slaves and slave-backoff") {
+    DistConfig Config = parse("local-slaves 8\nslave-backoff 0\n");
+    CHECK(Config.Slots.empty());
+    CHECK(Config.LocalSlots == 8);
+    CHECK(Config.SlotBackoff == 0s);
+    CHECK(parse("local-workers 2\nlocal-slaves 5").LocalSlots == 5);
+  }
+  SECTION("errors name the key as the line spells it") {
+    auto errorAtLine1 = [](llvm::StringRef Line) {
+      return parseError(Line.str());
+    };
+    auto At = [](const std::string &Problem) {
+      return IsErrorAt("dist.conf:1", Problem);
+    };
+    CHECK_THAT(errorAtLine1("slave [::1]"), At("invalid slave address"));
+    CHECK_THAT(errorAtLine1("worker [::1]"), At("invalid worker address"));
+    CHECK_THAT(errorAtLine1("slave :7000"), At("slave ':7000' has no host"));
+    CHECK_THAT(errorAtLine1("worker b"), At("worker 'b' has no port"));
+    CHECK_THAT(errorAtLine1("slave"),
+               At("expected 'slave HOST:PORT[-LAST] [cores=N]'"));
+    CHECK_THAT(errorAtLine1("local-slaves 0"),
+               At("invalid value '0' for local-slaves"));
+    CHECK_THAT(errorAtLine1("slave-backoff"),
+               At("expected 'slave-backoff VALUE'"));
+    CHECK_THAT(errorAtLine1("worker-backoff x"),
+               At("invalid value 'x' for worker-backoff"));
+  }
 }
 
 TEST_CASE("Config errors name the file and the line and the problem",
           "[Config]") {
   // Comments and blank lines count: the bad line is always line 3.
   auto errorAtLine3 = [](llvm::StringRef Line) {
-    return parseError(("# farm\n\n" + Line + "\nslave ok:1\n").str());
+    return parseError(("# farm\n\n" + Line + "\nworker ok:1\n").str());
   };
   auto At = [](const std::string &Problem) {
     return IsErrorAt("dist.conf:3", Problem);
   };
 
   SECTION("unknown key") {
-    CHECK_THAT(errorAtLine3("slaves a:1"), At("unknown setting 'slaves'"));
+    CHECK_THAT(errorAtLine3("workers a:1"), At("unknown setting 'workers'"));
     CHECK_THAT(errorAtLine3("idle_timeout"), At("unknown setting"));
     CHECK_THAT(errorAtLine3("bogus 1 2"), At("unknown setting 'bogus'"));
   }
   SECTION("missing port") {
-    CHECK_THAT(errorAtLine3("slave build1"), At("has no port"));
-    CHECK_THAT(errorAtLine3("slave build1:"), At("has no port"));
-    CHECK_THAT(errorAtLine3("slave ::1"), At("has no port"));
-    CHECK_THAT(errorAtLine3("slave [::1]"), At("invalid slave address"));
-    CHECK_THAT(errorAtLine3("slave :7000"), At("has no host"));
-    CHECK_THAT(errorAtLine3("slave []:7000"), At("has no host"));
+    CHECK_THAT(errorAtLine3("worker build1"), At("has no port"));
+    CHECK_THAT(errorAtLine3("worker build1:"), At("has no port"));
+    CHECK_THAT(errorAtLine3("worker ::1"), At("has no port"));
+    CHECK_THAT(errorAtLine3("worker [::1]"), At("invalid worker address"));
+    CHECK_THAT(errorAtLine3("worker :7000"), At("has no host"));
+    CHECK_THAT(errorAtLine3("worker []:7000"), At("has no host"));
   }
   SECTION("bad port") {
-    CHECK_THAT(errorAtLine3("slave a:0"), At("invalid port '0'"));
-    CHECK_THAT(errorAtLine3("slave a:65536"), At("invalid port '65536'"));
-    CHECK_THAT(errorAtLine3("slave a:abc"), At("invalid port 'abc'"));
-    CHECK_THAT(errorAtLine3("slave a:-1"), At("invalid port ''"));
-    CHECK_THAT(errorAtLine3("slave a:99999999999"),
+    CHECK_THAT(errorAtLine3("worker a:0"), At("invalid port '0'"));
+    CHECK_THAT(errorAtLine3("worker a:65536"), At("invalid port '65536'"));
+    CHECK_THAT(errorAtLine3("worker a:abc"), At("invalid port 'abc'"));
+    CHECK_THAT(errorAtLine3("worker a:-1"), At("invalid port ''"));
+    CHECK_THAT(errorAtLine3("worker a:99999999999"),
                At("invalid port '99999999999'"));
-    CHECK_THAT(errorAtLine3("slave a:1-65536"), At("invalid port '65536'"));
-    CHECK_THAT(errorAtLine3("slave a:1-x"), At("invalid port 'x'"));
+    CHECK_THAT(errorAtLine3("worker a:1-65536"), At("invalid port '65536'"));
+    CHECK_THAT(errorAtLine3("worker a:1-x"), At("invalid port 'x'"));
     // A range missing its end is not its first port.
-    CHECK_THAT(errorAtLine3("slave a:7000-"), At("invalid port ''"));
+    CHECK_THAT(errorAtLine3("worker a:7000-"), At("invalid port ''"));
   }
   SECTION("reversed range") {
-    CHECK_THAT(errorAtLine3("slave a:7003-7000"),
+    CHECK_THAT(errorAtLine3("worker a:7003-7000"),
                At("port range '7003-7000' ends before it starts"));
   }
   SECTION("range and cores together") {
-    CHECK_THAT(errorAtLine3("slave a:7000-7003 cores=4"), At("not both"));
+    CHECK_THAT(errorAtLine3("worker a:7000-7003 cores=4"), At("not both"));
   }
   SECTION("bad cores") {
-    CHECK(parse("slave a:65000 cores=536").Slaves.back().Port == 65535);
-    CHECK_THAT(errorAtLine3("slave a:65000 cores=537"),
+    CHECK(parse("worker a:65000 cores=536").Slots.back().Port == 65535);
+    CHECK_THAT(errorAtLine3("worker a:65000 cores=537"),
                At("cores=537 runs past port 65535"));
-    CHECK_THAT(errorAtLine3("slave a:7000 cores=0"),
+    CHECK_THAT(errorAtLine3("worker a:7000 cores=0"),
                At("invalid value '0' for cores"));
-    CHECK_THAT(errorAtLine3("slave a:7000 cores=x"),
+    CHECK_THAT(errorAtLine3("worker a:7000 cores=x"),
                At("invalid value 'x' for cores"));
-    CHECK_THAT(errorAtLine3("slave a:7000 threads=4"),
+    CHECK_THAT(errorAtLine3("worker a:7000 threads=4"),
                At("unexpected 'threads=4' (expected cores=N)"));
   }
   SECTION("extra or missing words") {
-    CHECK_THAT(errorAtLine3("slave a:7000 cores=4 fast"),
-               At("expected 'slave HOST:PORT[-LAST] [cores=N]'"));
-    CHECK_THAT(errorAtLine3("slave"),
-               At("expected 'slave HOST:PORT[-LAST] [cores=N]'"));
+    CHECK_THAT(errorAtLine3("worker a:7000 cores=4 fast"),
+               At("expected 'worker HOST:PORT[-LAST] [cores=N]'"));
+    CHECK_THAT(errorAtLine3("worker"),
+               At("expected 'worker HOST:PORT[-LAST] [cores=N]'"));
     CHECK_THAT(errorAtLine3("idle-timeout 30 40"),
                At("expected 'idle-timeout VALUE'"));
-    CHECK_THAT(errorAtLine3("local-slaves"),
-               At("expected 'local-slaves VALUE'"));
+    CHECK_THAT(errorAtLine3("local-workers"),
+               At("expected 'local-workers VALUE'"));
   }
   SECTION("setting out of range") {
     CHECK_THAT(errorAtLine3("idle-timeout 0"),
                At("invalid value '0' for idle-timeout (expected 1-86400)"));
-    CHECK_THAT(errorAtLine3("local-slaves 4097"),
-               At("invalid value '4097' for local-slaves"));
+    CHECK_THAT(errorAtLine3("local-workers 4097"),
+               At("invalid value '4097' for local-workers"));
     CHECK_THAT(errorAtLine3("connect-timeout-ms 9"),
                At("invalid value '9' for connect-timeout-ms"));
     CHECK_THAT(errorAtLine3("heartbeat-timeout-ms -5"),
                At("invalid value '-5' for heartbeat-timeout-ms"));
-    CHECK_THAT(errorAtLine3("slave-backoff 1h"),
-               At("invalid value '1h' for slave-backoff"));
+    CHECK_THAT(errorAtLine3("worker-backoff 1h"),
+               At("invalid value '1h' for worker-backoff"));
   }
 }
 
 TEST_CASE("Too many slots are refused", "[Config]") {
-  CHECK(parse("slave a:1-65535\nslave b:1").Slaves.size() == 65536);
-  CHECK_THAT(parseError("slave a:1-65535\nslave b:1-2"),
+  CHECK(parse("worker a:1-65535\nworker b:1").Slots.size() == 65536);
+  CHECK_THAT(parseError("worker a:1-65535\nworker b:1-2"),
              IsErrorAt("dist.conf:2", "too many slots"));
 }
 
@@ -251,8 +290,8 @@ TEST_CASE("Errors quote the file's words escaped and cut", "[Config]") {
   CHECK_THAT(parseError(llvm::StringRef(Binary, sizeof(Binary) - 1)),
              IsErrorAt("dist.conf:1",
                        "unknown setting '\\x7FELF\\x02\\x00\\x01\\xFF'"));
-  CHECK_THAT(parseError("slave \"a\\b\"\n"),
-             IsErrorAt("dist.conf:1", "slave '\\\"a\\\\b\\\"' has no port"));
+  CHECK_THAT(parseError("worker \"a\\b\"\n"),
+             IsErrorAt("dist.conf:1", "worker '\\\"a\\\\b\\\"' has no port"));
   // A long word is cut to its first 80 bytes.
   std::string Long(300, 'k');
   CHECK(parseError(Long) ==
@@ -262,24 +301,24 @@ TEST_CASE("Errors quote the file's words escaped and cut", "[Config]") {
 }
 
 TEST_CASE("Lines are at most 4096 bytes long", "[Config]") {
-  std::string Longest = "slave a:1 # " + std::string(4096 - 12, '.');
+  std::string Longest = "worker a:1 # " + std::string(4096 - 12, '.');
   REQUIRE(Longest.size() == 4096);
-  CHECK(parse("\n" + Longest + "\n").Slaves.size() == 1);
+  CHECK(parse("\n" + Longest + "\n").Slots.size() == 1);
   // Comments too: every line is bounded, whatever it holds.
-  CHECK_THAT(parseError("slave a:1\n" + Longest + ".\n"),
+  CHECK_THAT(parseError("worker a:1\n" + Longest + ".\n"),
              IsErrorAt("dist.conf:2", "line is longer than 4096 bytes"));
-  CHECK_THAT(parseError("slave a:1\n\n# " + std::string(10 << 20, 'x')),
+  CHECK_THAT(parseError("worker a:1\n\n# " + std::string(10 << 20, 'x')),
              IsErrorAt("dist.conf:3", "line is longer than 4096 bytes"));
 }
 
 TEST_CASE("Host names are at most 253 bytes long", "[Config]") {
   std::string Longest(253, 'h');
-  CHECK(parse("slave " + Longest + ":1").Slaves == ports(Longest, 1, 1));
-  CHECK(parse("slave [" + Longest + "]:1").Slaves == ports(Longest, 1, 1));
-  CHECK_THAT(parseError("\nslave " + Longest + "h:1"),
+  CHECK(parse("worker " + Longest + ":1").Slots == ports(Longest, 1, 1));
+  CHECK(parse("worker [" + Longest + "]:1").Slots == ports(Longest, 1, 1));
+  CHECK_THAT(parseError("\nworker " + Longest + "h:1"),
              IsErrorAt("dist.conf:2", "host name '" + std::string(80, 'h') +
                                           "...' is longer than 253 bytes"));
-  CHECK_THAT(parseError("slave [" + Longest + "h]:1"),
+  CHECK_THAT(parseError("worker [" + Longest + "h]:1"),
              IsErrorAt("dist.conf:1", "is longer than 253 bytes"));
 }
 
@@ -310,7 +349,7 @@ TEST_CASE("loadConfig", "[Config]") {
     REQUIRE(Text.size() == 1 << 20);
     std::string Path = Dir.file("big.conf");
     writeFile(Path, Text);
-    CHECK(unwrap(loadConfig(Path)).Slaves.empty());
+    CHECK(unwrap(loadConfig(Path)).Slots.empty());
     writeFile(Path, Text + "\n");
     CHECK(loadError(Path) ==
           "cannot read config file '" + Path + "': larger than 1 MiB");
@@ -318,7 +357,7 @@ TEST_CASE("loadConfig", "[Config]") {
 
   SECTION("errors name the file as given") {
     std::string Path = Dir.file("bad.conf");
-    writeFile(Path, "slave a:1\nnonsense 3\n");
+    writeFile(Path, "worker a:1\nnonsense 3\n");
     CHECK_THAT(loadError(Path),
                IsErrorAt(Path + ":2", "unknown setting 'nonsense'"));
   }
@@ -326,7 +365,7 @@ TEST_CASE("loadConfig", "[Config]") {
   SECTION("the real path is recorded") {
     std::string Real = Dir.file("real.conf");
     std::string Link = Dir.file("link.conf");
-    writeFile(Real, "slave a:1\n");
+    writeFile(Real, "worker a:1\n");
     REQUIRE_FALSE(llvm::sys::fs::create_link("real.conf", Link));
     llvm::SmallString<128> Expected;
     REQUIRE_FALSE(llvm::sys::fs::real_path(Real, Expected));
@@ -334,7 +373,7 @@ TEST_CASE("loadConfig", "[Config]") {
     DistConfig Config = unwrap(loadConfig(Link));
     CHECK(llvm::sys::path::filename(Config.Path) == "real.conf");
     CHECK(Config.Path == Expected.str().str());
-    CHECK(Config.Slaves.size() == 1);
+    CHECK(Config.Slots.size() == 1);
 
     // The same file by a path through "..".
     std::string Roundabout = Dir.file(
@@ -346,7 +385,7 @@ TEST_CASE("loadConfig", "[Config]") {
 TEST_CASE("The distribution mode", "[Config]") {
   // The files themselves, by digest, unless the config says otherwise.
   CHECK(parse("").Mode == DistributionMode::Sources);
-  CHECK(parse("slave a:1").Mode == DistributionMode::Sources);
+  CHECK(parse("worker a:1").Mode == DistributionMode::Sources);
   CHECK(parse("mode sources").Mode == DistributionMode::Sources);
   CHECK(parse("mode preprocessed").Mode == DistributionMode::Preprocessed);
   CHECK(parse("  mode\tpreprocessed   # for now\n").Mode ==
@@ -364,7 +403,7 @@ TEST_CASE("A bad mode line names the line and the choices", "[Config]") {
     return IsErrorAt("dist.conf:3", Problem);
   };
   auto errorAtLine3 = [](llvm::StringRef Line) {
-    return parseError(("slave a:1\n# mode\n" + Line + "\n").str());
+    return parseError(("worker a:1\n# mode\n" + Line + "\n").str());
   };
   const std::string Expected = "expected 'mode sources' or 'mode preprocessed'";
   CHECK_THAT(errorAtLine3("mode"), At3(Expected));

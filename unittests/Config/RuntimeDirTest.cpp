@@ -154,7 +154,7 @@ TEST_CASE("serverPaths", "[RuntimeDir]") {
     CHECK(Paths.ServerLock == Base + ".lock");
     CHECK(Paths.StartLock == Base + ".start");
     CHECK(Paths.Log == Base + ".log");
-    CHECK(Paths.SlaveSecret == Base + ".secret");
+    CHECK(Paths.WorkerSecret == Base + ".secret");
     CHECK(Paths.Backoffs == Base + ".backoff");
 
     CHECK(unwrap(serverPaths("/run/cd", "/b/dist.conf")).Socket !=

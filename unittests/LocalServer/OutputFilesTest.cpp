@@ -60,7 +60,7 @@ TEST_CASE("storeOutputs keeps a failed compile's dependency file only",
   llvm::Error E = storeOutputs(jobIn(Dir), Failed, 022, never);
   CHECK(E.isA<ProtocolError>());
   CHECK_THAT(llvm::toString(std::move(E)),
-             Contains("slave sent 2 outputs, not the 0 expected"));
+             Contains("worker sent 2 outputs, not the 0 expected"));
 }
 
 TEST_CASE("storeOutputs writes nothing when outputs are missing or extra",

@@ -11,7 +11,7 @@ using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 
 TEST_CASE("SlotBackoffs round-trip through their text", "[SlotBackoffs]") {
-  std::vector<SlotBackoff> Written = {
+  std::vector<BackoffEntry> Written = {
       {"10.0.0.5:63000", 1796000000, "cannot connect: Connection refused"},
       {"[fd00::7]:63000", 1796000030, "timed out connecting"},
       {"buildbox:63001", 5, ""}};
@@ -19,7 +19,7 @@ TEST_CASE("SlotBackoffs round-trip through their text", "[SlotBackoffs]") {
   CHECK(Text == "10.0.0.5:63000 1796000000 cannot connect: Connection "
                 "refused\n[fd00::7]:63000 1796000030 timed out connecting\n"
                 "buildbox:63001 5 \n");
-  std::vector<SlotBackoff> Read = unwrap(parseSlotBackoffs(Text));
+  std::vector<BackoffEntry> Read = unwrap(parseSlotBackoffs(Text));
   REQUIRE(Read.size() == 3);
   for (size_t I = 0; I != 3; ++I) {
     CHECK(Read[I].Slot == Written[I].Slot);
@@ -31,10 +31,10 @@ TEST_CASE("SlotBackoffs round-trip through their text", "[SlotBackoffs]") {
 
 TEST_CASE("SlotBackoffs keep a reason on its line", "[SlotBackoffs]") {
   std::string Text =
-      formatSlotBackoffs({{"h:1", 7, "slave refused us:\nbad proof"}});
-  std::vector<SlotBackoff> Read = unwrap(parseSlotBackoffs(Text));
+      formatSlotBackoffs({{"h:1", 7, "worker refused us:\nbad proof"}});
+  std::vector<BackoffEntry> Read = unwrap(parseSlotBackoffs(Text));
   REQUIRE(Read.size() == 1);
-  CHECK(Read[0].Reason == "slave refused us: bad proof");
+  CHECK(Read[0].Reason == "worker refused us: bad proof");
 }
 
 TEST_CASE("SlotBackoffs refuse what they would not write", "[SlotBackoffs]") {

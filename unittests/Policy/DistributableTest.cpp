@@ -1,4 +1,4 @@
-//===- unittests/Policy/DistributableTest.cpp - What a slave runs ---------===//
+//===- unittests/Policy/DistributableTest.cpp - What a worker runs --------===//
 
 #include "Policy/Distributable.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -50,7 +50,7 @@ std::string verdict(llvm::StringRef Args, bool SharesDisk = false) {
 
 } // namespace
 
-TEST_CASE("A slave runs what the driver makes of a compile", "[Policy]") {
+TEST_CASE("A worker runs what the driver makes of a compile", "[Policy]") {
   CHECK_THAT(verdict(DriverJob), Equals(""));
   for (const char *Extra :
        {"-S", "-emit-llvm-bc", "-emit-llvm", "-fsanitize=address", "-fno-rtti",
@@ -63,7 +63,7 @@ TEST_CASE("A slave runs what the driver makes of a compile", "[Policy]") {
   }
 }
 
-TEST_CASE("A slave runs no other action: each writes a file or prints",
+TEST_CASE("A worker runs no other action: each writes a file or prints",
           "[Policy]") {
   // From issue 20: each of these, sent by a crafted peer, wrote a file of
   // the peer's choosing or aborted the slot.
@@ -82,14 +82,14 @@ TEST_CASE("A slave runs no other action: each writes a file or prints",
   for (auto [Job, Option] : Jobs) {
     INFO(Job);
     CHECK_THAT(verdict(Job), Equals(std::string("option ") + Option +
-                                    " is not one a slave runs"));
+                                    " is not one a worker runs"));
   }
   // Without any action option cc1 only checks the syntax.
   CHECK_THAT(verdict("-o x.o x.c"),
              Equals("not a compile to an object, bitcode or assembly file"));
 }
 
-TEST_CASE("A slave refuses options that load code, write files or print",
+TEST_CASE("A worker refuses options that load code, write files or print",
           "[Policy]") {
   for (const char *Extra :
        {"-load evil.so", "-fpass-plugin=evil.so", "-add-plugin evil",
@@ -102,11 +102,11 @@ TEST_CASE("A slave refuses options that load code, write files or print",
     INFO(Extra);
     std::string Why = verdict(std::string(DriverJob) + " " + Extra);
     CHECK_THAT(Why, Catch::StartsWith("option '"));
-    CHECK_THAT(Why, Catch::EndsWith("' is not one a slave runs"));
+    CHECK_THAT(Why, Catch::EndsWith("' is not one a worker runs"));
   }
 }
 
-TEST_CASE("A file clang reads from the disk itself is read only by a slave "
+TEST_CASE("A file clang reads from the disk itself is read only by a worker "
           "that shares the disk",
           "[Policy]") {
   std::string Job = std::string(DriverJob) + " -fprofile-sample-use=x.prof";

@@ -1,10 +1,10 @@
 //===- unittests/Protocol/MessagesSourcesTest.cpp - Sources mode messages -===//
 //
 // The messages of the sources mode (protocol version 3): a CompileJob that
-// carries no files, the slave's Lookup and the server's LookupReply, NeedBlobs,
-// Blobs, and the CompileResult's dependency file and the answers it used. A
-// slave compiles from what a LookupReply says and a server keeps an object
-// only after checking the answers a result names, so every field must
+// carries no files, the worker's Lookup and the server's LookupReply,
+// NeedBlobs, Blobs, and the CompileResult's dependency file and the answers it
+// used. A worker compiles from what a LookupReply says and a server keeps an
+// object only after checking the answers a result names, so every field must
 // survive a round trip and every malformed message must be refused with an
 // error that says what is wrong, never a crash or a huge allocation.
 // (MessagesTest.cpp covers the messages of version 1; this file keeps the
@@ -110,7 +110,7 @@ TEST_CASE("CompileJob of the sources mode round trip", "[Messages]") {
   CHECK(Out.WorkingDir == In.WorkingDir);
   CHECK(Out.Args == In.Args);
   CHECK(Out.Files.empty());
-  // The slave asks for every file: the job is its arguments. u64 id, u8
+  // The worker asks for every file: the job is its arguments. u64 id, u8
   // kind, the working directory, the argument list, and no files.
   size_t Size = 8 + 1 + 4 + In.WorkingDir.size() + 4 + 4;
   for (const std::string &A : In.Args)

@@ -165,7 +165,7 @@ TEST_CASE("JobOutcome round trip", "[Messages]") {
 
   In.Kind = JobOutcome::Disposition::RunLocally;
   In.Diagnostics.clear();
-  In.Reason = "no slave answered";
+  In.Reason = "no worker answered";
   Out = unwrap(decodeJobOutcome(encode(In)));
   CHECK(Out.Kind == JobOutcome::Disposition::RunLocally);
   CHECK(Out.Diagnostics.empty());
@@ -213,7 +213,7 @@ TEST_CASE("CompileResult round trip", "[Messages]") {
   // A refusal says why.
   In.Refused = true;
   In.ExitCode = 1;
-  In.Diagnostics = "option '-load x.so' is not one a slave runs";
+  In.Diagnostics = "option '-load x.so' is not one a worker runs";
   Out = unwrap(decodeCompileResult(encode(In)));
   CHECK(Out.Refused);
   CHECK(Out.Diagnostics == In.Diagnostics);
@@ -223,9 +223,9 @@ TEST_CASE("A Hello is accepted only with the same protocol and clang",
           "[Messages]") {
   Hello H;
   H.ClangVersion = "clang 16";
-  CHECK(whyRefuseHello(H, "clang 16", "this slave").empty());
-  CHECK(whyRefuseHello(H, "clang 17", "this slave") ==
-        "clang version mismatch: peer has 'clang 16', this slave has "
+  CHECK(whyRefuseHello(H, "clang 16", "this worker").empty());
+  CHECK(whyRefuseHello(H, "clang 17", "this worker") ==
+        "clang version mismatch: peer has 'clang 16', this worker has "
         "'clang 17'");
   H.Version = 999;
   // The protocol is named first: another version may lay out the rest

@@ -42,18 +42,18 @@ TEST_CASE("A proof checks out only for the same secret, role and nonces",
   SharedSecret T = unwrap(SharedSecret::load(Other.Path));
   Nonce Mine = freshNonce(), Theirs = freshNonce();
   REQUIRE(Mine != Theirs);
-  Proof P = S.prove(Role::Slave, Mine, Theirs);
+  Proof P = S.prove(Role::Worker, Mine, Theirs);
 
-  CHECK(S.verify(P, Role::Slave, Mine, Theirs));
+  CHECK(S.verify(P, Role::Worker, Mine, Theirs));
   // Another secret, the other side's role, the nonces swapped (the other
   // side's proof on this connection), another connection's nonce.
-  CHECK_FALSE(T.verify(P, Role::Slave, Mine, Theirs));
+  CHECK_FALSE(T.verify(P, Role::Worker, Mine, Theirs));
   CHECK_FALSE(S.verify(P, Role::Server, Mine, Theirs));
-  CHECK_FALSE(S.verify(P, Role::Slave, Theirs, Mine));
-  CHECK_FALSE(S.verify(P, Role::Slave, Mine, freshNonce()));
+  CHECK_FALSE(S.verify(P, Role::Worker, Theirs, Mine));
+  CHECK_FALSE(S.verify(P, Role::Worker, Mine, freshNonce()));
   Proof Flipped = P;
   Flipped[31] ^= 1;
-  CHECK_FALSE(S.verify(Flipped, Role::Slave, Mine, Theirs));
+  CHECK_FALSE(S.verify(Flipped, Role::Worker, Mine, Theirs));
 }
 
 TEST_CASE("Trailing whitespace is not part of the secret", "[SharedSecret]") {
@@ -114,9 +114,9 @@ TEST_CASE("A created secret is private, fresh, and the file's",
   SharedSecret Loaded = unwrap(SharedSecret::load(File.Path));
   SharedSecret B = unwrap(SharedSecret::create(File.Path));
   Nonce N1 = freshNonce(), N2 = freshNonce();
-  Proof P = A.prove(Role::Slave, N1, N2);
-  CHECK(Loaded.verify(P, Role::Slave, N1, N2));
-  CHECK_FALSE(B.verify(P, Role::Slave, N1, N2));
+  Proof P = A.prove(Role::Worker, N1, N2);
+  CHECK(Loaded.verify(P, Role::Worker, N1, N2));
+  CHECK_FALSE(B.verify(P, Role::Worker, N1, N2));
 
   CHECK_THAT(errorText(SharedSecret::create("/nonexistent-dir/secret")),
              Contains("cannot write secret file '/nonexistent-dir/secret'"));

@@ -40,7 +40,7 @@ bool isLostInRewriting(unsigned ID) {
   case diag::pp_nonportable_path:
   case diag::pp_nonportable_system_path:
   case diag::ext_pp_import_directive:
-  // The user's own line markers: the slave ignores this warning because the
+  // The user's own line markers: the worker ignores this warning because the
   // rewritten source is full of line markers of ours.
   case diag::ext_pp_gnu_line_directive:
     return true;
@@ -74,7 +74,7 @@ public:
       note("raises -W" + Option +
            ", which the rewritten source cannot reproduce");
     // The rewritten source has each #if and #elif evaluated already, so the
-    // slave never sees what evaluating one warned of (-Wundef,
+    // worker never sees what evaluating one warned of (-Wundef,
     // -Wexpansion-to-defined). An error fails the preprocessing anyway.
     else if (PP && PP->isParsingIfOrElifDirective())
       note("raises " + (Option.empty() ? "a warning" : "-W" + Option) +
@@ -133,7 +133,7 @@ private:
 };
 
 /// Produces exactly what `clang -E -frewrite-includes` prints, into a string,
-/// and notes what the slave could not reproduce from it.
+/// and notes what the worker could not reproduce from it.
 class RewriteIncludesToString : public PreprocessorFrontendAction {
 public:
   RewriteIncludesToString(std::string &Out, RewriteHazards &Hazards,
@@ -203,7 +203,7 @@ std::string rewrite(const CompilerInvocation &Inv, const SubmitJob &Submit,
     return "preprocessing failed";
   if (Hazards.CounterInIf)
     Hazards.note("uses __COUNTER__ in a preprocessor condition");
-  // The modification time of the file it appears in, which on the slave is
+  // The modification time of the file it appears in, which on the worker is
   // the rewritten source's.
   if (Text.MentionsTimestamp)
     Hazards.note("expands __TIMESTAMP__");
@@ -241,7 +241,7 @@ std::string clang::dist::rewriteIncludes(CompilerInvocation Inv,
                                          SharedFileCache &Cache,
                                          PreparedJob &Prepared) {
   // Rewrite includes as clang -E -frewrite-includes would. Warnings are the
-  // slave's to report, with the user's warning options in force here only to
+  // worker's to report, with the user's warning options in force here only to
   // spot the ones it cannot; an error means the client's own clang must say
   // it.
   PreprocessorOutputOptions &Out = Inv.getPreprocessorOutputOpts();
@@ -295,7 +295,7 @@ std::string clang::dist::whyDiagnosticsDiffer(llvm::StringRef Diagnostics) {
   // Each token that a paste, a stringizing or a builtin macro makes gets a
   // line of its own in scratch space. The rewritten source evaluates no #if
   // or #elif and takes no #include by name, so the tokens those made are
-  // missing on the slave, and every later one is on another line. glibc's
+  // missing on the worker, and every later one is on another line. glibc's
   // headers do that in the conditions of nearly every translation unit (50
   // of zstd's 51), so such a job runs on the client only when a diagnostic
   // shows the line.

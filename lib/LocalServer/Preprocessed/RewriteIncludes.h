@@ -1,9 +1,9 @@
 //===- LocalServer/Preprocessed/RewriteIncludes.h - Rewriting ---*- C++ -*-===//
 //
 // Preprocesses a job in process the way -frewrite-includes does (includes
-// inlined, macros kept, so that the slave's diagnostics are clang's own) and
+// inlined, macros kept, so that the worker's diagnostics are clang's own) and
 // writes its dependency file, as the local compile would have; and says
-// which of a slave's diagnostics the rewritten source may have changed.
+// which of a worker's diagnostics the rewritten source may have changed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,7 +29,7 @@ std::string whyNotRewritable(const CompilerInvocation &Inv);
 std::string rewriteIncludes(CompilerInvocation Inv, const SubmitJob &Submit,
                             SharedFileCache &Cache, PreparedJob &Prepared);
 
-/// Why the diagnostics a slave printed for the rewritten source may not be
+/// Why the diagnostics a worker printed for the rewritten source may not be
 /// clang-16's, or "": the job runs locally after all then.
 std::string whyDiagnosticsDiffer(llvm::StringRef Diagnostics);
 

@@ -1,4 +1,4 @@
-//===- LocalServer/Sources/AnswerBook.cpp - What slaves were told ---------===//
+//===- LocalServer/Sources/AnswerBook.cpp - What workers were told --------===//
 
 #include "LocalServer/Sources/AnswerBook.h"
 #include "Protocol/Errors.h"
@@ -179,7 +179,7 @@ llvm::Expected<Blobs> AnswerBook::contents(const NeedBlobs &Need) const {
   for (const ContentDigest &D : Need.Digests) {
     auto It = Contents.find(D);
     if (It == Contents.end())
-      return protocolError("slave asked for contents " + toHex(D) +
+      return protocolError("worker asked for contents " + toHex(D) +
                            ", of no file it was told of");
     Reply.Contents.push_back(
         {D, It->second->bytes().size(), It->second->compressed()});

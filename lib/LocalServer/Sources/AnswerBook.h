@@ -1,16 +1,16 @@
-//===- LocalServer/Sources/AnswerBook.h - Told to slaves --------*- C++ -*-===//
+//===- LocalServer/Sources/AnswerBook.h - Told to workers -------*- C++ -*-===//
 //
-// The sources mode scans nothing on the client. A slave's compile asks the
+// The sources mode scans nothing on the client. A worker's compile asks the
 // server what each path it looks at is (Lookup); the server answers from the
-// shared file cache and writes every answer into one book for all slaves.
-// Before each job a slave gets the answers given since its last job, to it
-// or to any other slave (Answers), so that it asks only about paths nobody
+// shared file cache and writes every answer into one book for all workers.
+// Before each job a worker gets the answers given since its last job, to it
+// or to any other worker (Answers), so that it asks only about paths nobody
 // asked about before. A result names the answers its compile used; its
 // outputs are kept only if each of them is still true of the disk (the same
 // kind, identity, size, modification time and contents). The compile is a
 // function of those answers, so it is then the compile a local clang would
 // run now, however old the answers were. An answer found untrue is answered
-// anew, every slave gets the new answer with its next job, and the job runs
+// anew, every worker gets the new answer with its next job, and the job runs
 // again.
 //
 //===----------------------------------------------------------------------===//
@@ -28,7 +28,7 @@
 
 namespace clang::dist {
 
-/// One answer given to a slave.
+/// One answer given to a worker.
 struct GivenAnswer {
   std::string Path;
   PathInfo Info;
@@ -48,7 +48,7 @@ struct AnswerCheck {
     True,
     /// Some no longer do (Paths): the job runs again.
     Changed,
-    /// The compile looked at a path a slave cannot be given (Paths[0]): the
+    /// The compile looked at a path a worker cannot be given (Paths[0]): the
     /// job runs locally.
     Unavailable,
   };
@@ -80,10 +80,10 @@ public:
   /// answer: for the source of a job about to go out, which configure
   /// scripts rewrite for every test they compile.
   void refresh(llvm::StringRef Path);
-  /// The answers from index \p Start on, for a slave that has those before.
+  /// The answers from index \p Start on, for a worker that has those before.
   Answers since(size_t Start) const;
   size_t size() const { return Given.size(); }
-  /// The contents asked for, which must be of files a slave was told of.
+  /// The contents asked for, which must be of files a worker was told of.
   llvm::Expected<Blobs> contents(const NeedBlobs &Need) const;
   /// The answers at \p Indices, for a check on another thread: an answer
   /// never changes, nor moves, once written. An error for an index never

@@ -7,7 +7,7 @@
 using namespace clang::dist;
 
 void SourcesMode::beforeSend(const CompileJob &Job, llvm::StringRef MainFile) {
-  // Spelled as the slave's compile spells it.
+  // Spelled as the worker's compile spells it.
   llvm::SmallString<256> Main(MainFile);
   llvm::sys::fs::make_absolute(Job.WorkingDir, Main);
   Book.refresh(Main);

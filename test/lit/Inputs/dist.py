@@ -9,21 +9,24 @@ counts for less again in a sanitizer build ($CLANG_DIST_TEST_SLOWDOWN, which
 lit sets). A loaded machine makes the tests slower, not red; a hang leaves
 the cores idle and fails in about SECONDS all the same.
 
-  start-slaves DIR [--cores N] [--cache-size SIZE] [--secret FILE]
+  start-workers DIR [--cores N] [--cache-size SIZE] [--secret FILE]
                [--config-line LINE]... [--bind ADDRESS] [--netns NAME]
-               [--host HOSTS_DIR K]
-      Starts a real clangd-slave on loopback ports the system chooses and
-      writes DIR/dist.conf naming them. The slave dies after --lifetime
+               [--host HOSTS_DIR K] [--program NAME] [--key KEY]
+      Starts a real clang-dist-worker on loopback ports the system chooses and
+      writes DIR/dist.conf naming them. The worker dies after --lifetime
       seconds at the latest, so a failing test leaves nothing behind. Its
-      blob cache is DIR/cache, limited to SIZE (clangd-slave's --cache-size)
+      blob cache is DIR/cache, limited to SIZE (clang-dist-worker's --cache-size)
       if given; with --secret it serves only peers that prove FILE's secret.
       With --bind it listens on ADDRESS instead of 127.0.0.1 (and dist.conf
       names ADDRESS); with --netns it runs in the network namespace NAME
       (`ip netns exec`), as if on another host; --host HOSTS_DIR K means
-      both, for host K that hosts-up HOSTS_DIR made.
+      both, for host K that hosts-up HOSTS_DIR made. --program runs NAME
+      from beside clang-dist-worker instead (clangd-slave, its older name),
+      and --key names the slots with KEY lines in dist.conf (slave, the
+      older name of worker).
   hosts-up DIR N [--loss PERCENT] [--rate RATE] [--lifetime SECONDS]
       Makes N "hosts" (Linux network namespaces, each linked to this one by
-      a veth pair on a /24 of its own) for slaves started with --host DIR K
+      a veth pair on a /24 of its own) for workers started with --host DIR K
       (K = 1..N), and prints "host K: ADDRESS" for each. Names and subnets
       derive from DIR's absolute path, so that tests (and the two modes) do
       not collide, and leftovers of an earlier run are removed first. A
@@ -37,7 +40,7 @@ the cores idle and fails in about SECONDS all the same.
       Kills every process in DIR's hosts and removes them (and their links).
   host-link DIR K up|down
       Takes the link to host K down, or up again (this side of the pair).
-  stop-slaves DIR
+  stop-workers DIR
       Stops it and prints each slot's "compiled N translation units" line and
       "total: N".
   stop-server RUNTIME_DIR
@@ -49,27 +52,27 @@ the cores idle and fails in about SECONDS all the same.
       Waits until no local server of RUNTIME_DIR runs; fails after SECONDS.
   closed-port [CONFIG [LINE]...]
       Prints a loopback port nobody listens on; with CONFIG, also writes a
-      config naming it ("slave 127.0.0.1:PORT"), then each LINE.
+      config naming it ("worker 127.0.0.1:PORT"), then each LINE.
   blackhole DIR N [--lifetime SECONDS]
       Listens on N loopback ports the system chooses and never accepts a
       connection (the kernel completes TCP's handshake, then nothing answers:
-      a slave whose host stopped without closing anything), and writes
-      DIR/dist.conf naming them, one slave line each. Its pid goes to
+      a worker whose host stopped without closing anything), and writes
+      DIR/dist.conf naming them, one worker line each. Its pid goes to
       DIR/blackhole.pid (for signal); it exits after SECONDS (default 60).
       (blackhole-serve is its background half.)
   hello PORT VERSION CLANG_VERSION [--bad-proof]
-      Sends a Hello with the given protocol and clang version to a slave and
+      Sends a Hello with the given protocol and clang version to a worker and
       prints its HelloReply (the first frame it answers with). PORT may also
-      be a dist.conf: its first slave's port. CLANG_VERSION @FILE stands for
+      be a dist.conf: its first worker's port. CLANG_VERSION @FILE stands for
       the first line of FILE. With --bad-proof, then sends an Authenticate
       with a proof of no secret and prints the answer too.
   send-job PORT FILE -- CC1ARGS...
-      Sends a slave (PORT, or a dist.conf: its first slot) a preprocessed
+      Sends a worker (PORT, or a dist.conf: its first slot) a preprocessed
       CompileJob of FILE with these cc1 arguments, as no local server would,
       and prints its exit code, diagnostics and number of outputs.
   server-descendants RUNTIME_DIR
       Prints "PID NAME" for each process descended from a running local
-      server of RUNTIME_DIR (its own slaves, for instance).
+      server of RUNTIME_DIR (its own worker, for instance).
   still-running FILE
       Prints each "PID NAME" line of FILE (as server-descendants wrote it)
       whose process still runs with that name.
@@ -105,8 +108,8 @@ the cores idle and fails in about SECONDS all the same.
       Compares each file of DIR with the file of the same name in REF;
       prints "N files, each the same as in REF" or fails naming those that
       differ or that REF lacks.
-  flood-handshakes SLAVES_DIR
-      Floods the one slot of the slave in SLAVES_DIR with handshakes of a
+  flood-handshakes WORKERS_DIR
+      Floods the one slot of the worker in WORKERS_DIR with handshakes of a
       peer without the secret (frames declaring 1 GiB, a hundred half-sent
       Hellos) and fails if the slot's peak resident size grew by 16 MiB.
   count-lines GLOB TEXT MAX
@@ -140,16 +143,16 @@ the cores idle and fails in about SECONDS all the same.
       Waits for each spawned NAME to end and prints "NAME: " and its NAME.rc.
       One still running after SECONDS (default 60, for all of them) is a
       hung client: its process group is killed and "NAME: hung" printed.
-  slave-pids DIR [--supervisor | --slots]
+  worker-pids DIR [--supervisor | --slots]
       Prints "PID NAME" for the supervisor, then each slot process, of the
-      slave that start-slaves started in DIR (for signal and still-running);
+      worker that start-workers started in DIR (for signal and still-running);
       only the supervisor or only the slots if asked.
-  wait-busy (--slaves DIR | --server RUNTIME_DIR) [--count K]
+  wait-busy (--workers DIR | --server RUNTIME_DIR) [--count K]
             [--timeout SECONDS]
       Waits until K (default 1) slot processes are compiling: each used 0.3 s
-      of CPU since the command started. The slots are those of the slave
-      start-slaves started in DIR, or those of the running local server's
-      own slaves (whichever server runs). Prints "PID NAME" of each; fails
+      of CPU since the command started. The slots are those of the worker
+      start-workers started in DIR, or those of the running local server's
+      own worker (whichever server runs). Prints "PID NAME" of each; fails
       after SECONDS (default 30).
   wait-child PID_FILE ARG [--timeout SECONDS]
       Waits until a child of the process whose pid PID_FILE holds (as spawn
@@ -162,11 +165,11 @@ the cores idle and fails in about SECONDS all the same.
       such process behind.
   wait-gone FILE [--timeout SECONDS]
       Waits until no process of FILE's "PID NAME" lines (as wait-child,
-      slave-pids and server-descendants print them) runs any more; fails
+      worker-pids and server-descendants print them) runs any more; fails
       after SECONDS (default 30), printing those still running.
   signal SIGNAL FILE... [--cont-after SECONDS]
       Sends SIGNAL (KILL, STOP, CONT, TERM or a number) to each process
-      named by the first word of each line of the FILEs (as slave-pids,
+      named by the first word of each line of the FILEs (as worker-pids,
       wait-busy and server-pids print them), in that order; one already gone
       is skipped. With --cont-after (for STOP), a detached guard sends them
       SIGCONT after SECONDS, so that a test that fails before it sends CONT
@@ -207,11 +210,11 @@ the cores idle and fails in about SECONDS all the same.
   proxy DIR CONFIG [--lifetime SECONDS]
         [--cut-frame TYPE | --cut-after N | --forge lookup|blobs|result|header]
       Starts a TCP proxy on a loopback port the system chooses, forwarding
-      to the first slave of CONFIG (a dist.conf). In the first Blobs frame
+      to the first worker of CONFIG (a dist.conf). In the first Blobs frame
       (type 9) the server sends through it, it flips one byte of a blob's
       contents (inside a raw zstd block, so that the blob still decompresses
       but to other bytes) and logs "damaged blob HEX" to DIR/proxy.log. It
-      writes DIR/dist.conf: a slave line naming itself, then every line of
+      writes DIR/dist.conf: a worker line naming itself, then every line of
       CONFIG. It dies after --lifetime seconds (default 60) at the latest.
       With --cut-frame TYPE it damages nothing; instead it forwards the first
       half (header included) of the first frame of that type (5 CompileJob,
@@ -221,7 +224,7 @@ the cores idle and fails in about SECONDS all the same.
       N bytes from the server once they went through, and logs "cut the
       connection after N bytes from the server". Either cut happens once;
       later connections are forwarded untouched. With --forge KIND it plays a
-      rogue slave once, in the first frame of the kind it forges: "lookup"
+      rogue worker once, in the first frame of the kind it forges: "lookup"
       asks about a relative path instead of the first Lookup, "blobs" asks
       for contents of no file instead of it (a NeedBlobs), "result" names
       an answer never given in place of the first CompileResult, and
@@ -231,7 +234,7 @@ the cores idle and fails in about SECONDS all the same.
   stop-proxy DIR
       Stops the proxy of DIR.
   find-blob CACHE_DIR FILE
-      Prints the name (the hex digest) of the blob in a slave's cache whose
+      Prints the name (the hex digest) of the blob in a worker's cache whose
       contents are FILE's; fails if there is none.
   damage-blob CACHE_DIR FILE
       Finds the blob whose contents are FILE's, rewrites one of its bytes in
@@ -259,10 +262,10 @@ import sys
 import time
 
 
-def start_slaves(args):
+def start_workers(args):
     out_dir = args[0]
     cores, lifetime, extra, cache_size, secret = 2, 600, [], [], []
-    bind, netns = "127.0.0.1", []
+    bind, netns, program, key = "127.0.0.1", [], None, "worker"
     rest = args[1:]
     while rest:
         if rest[0] == "--bind":
@@ -284,15 +287,21 @@ def start_slaves(args):
             cache_size = ["--cache-size", rest[1]]
         elif rest[0] == "--secret":
             secret = ["--secret", rest[1]]
+        elif rest[0] == "--program":
+            program = rest[1]
+        elif rest[0] == "--key":
+            key = rest[1]
         else:
             sys.exit("unknown option " + rest[0])
         rest = rest[2:]
-    slave = os.environ["CLANGD_SLAVE"]
+    worker = os.environ["CLANG_DIST_WORKER"]
+    if program:
+        worker = os.path.join(os.path.dirname(worker), program)
     os.makedirs(out_dir, exist_ok=True)
-    log = open(os.path.join(out_dir, "slaves.log"), "w")
+    log = open(os.path.join(out_dir, "workers.log"), "w")
     proc = subprocess.Popen(
         netns +
-        ["timeout", "-s", "TERM", str(lifetime), slave, "--cores", str(cores),
+        ["timeout", "-s", "TERM", str(lifetime), worker, "--cores", str(cores),
          "--port", "0", "--bind", bind,
          "--cache-dir", os.path.join(out_dir, "cache")] + cache_size + secret,
         stdout=subprocess.PIPE, stderr=log, start_new_session=True)
@@ -300,13 +309,13 @@ def start_slaves(args):
     while len(ports) < cores:
         line = proc.stdout.readline().decode()
         if not line:
-            sys.exit("clangd-slave exited before listening")
+            sys.exit("clang-dist-worker exited before listening")
         ports.append(int(line.rsplit(":", 1)[1]))
-    with open(os.path.join(out_dir, "slaves.pid"), "w") as f:
+    with open(os.path.join(out_dir, "workers.pid"), "w") as f:
         f.write(str(proc.pid))
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
         for port in ports:
-            f.write("slave %s:%d\n" % (bind, port))
+            f.write("%s %s:%d\n" % (key, bind, port))
         f.write("idle-timeout 5\n")
         # The mode lit runs the suite in; a test's own lines come later and
         # so win.
@@ -460,21 +469,21 @@ def host_link(args):
     run(sbin("ip"), "link", "set", h["here_if"], args[2])
 
 
-def stop_slaves(args):
+def stop_workers(args):
     out_dir = args[0]
-    pid = int(open(os.path.join(out_dir, "slaves.pid")).read())
+    pid = int(open(os.path.join(out_dir, "workers.pid")).read())
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         pass
-    # Gone, or a zombie: its parent (start-slaves) exited, and whoever
+    # Gone, or a zombie: its parent (start-workers) exited, and whoever
     # inherited it may take its time to reap it.
     for _ in range(200):
         if process_name(pid) is None:
             break
         time.sleep(0.05)
     total = 0
-    for line in open(os.path.join(out_dir, "slaves.log")):
+    for line in open(os.path.join(out_dir, "workers.log")):
         if " compiled " in line:
             print(line.rstrip())
             total += int(line.split(" compiled ")[1].split()[0])
@@ -528,7 +537,7 @@ def closed_port(args):
     print(port)
     if args:
         with open(args[0], "w") as f:
-            f.write("slave 127.0.0.1:%d\n" % port)
+            f.write("worker 127.0.0.1:%d\n" % port)
             for line in args[1:]:
                 f.write(line + "\n")
 
@@ -548,7 +557,7 @@ def blackhole(args):
         f.write("%d\n" % proc.pid)
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
         for port in ports:
-            f.write("slave 127.0.0.1:%d\n" % port)
+            f.write("worker 127.0.0.1:%d\n" % port)
 
 
 def blackhole_serve(args):
@@ -613,7 +622,7 @@ def hello(args):
     else:
         with open(port) as f:
             port = next(int(l.split()[1].rsplit(":", 1)[1]) for l in f
-                        if l.startswith("slave "))
+                        if l.startswith("worker "))
     if clang_version.startswith("@"):
         with open(clang_version[1:]) as f:
             clang_version = f.readline().rstrip("\n")
@@ -622,12 +631,12 @@ def hello(args):
                string("lit test") + os.urandom(32))
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(frame(1, payload))
-        # A slave that accepts keeps the connection open for jobs: read one
+        # A worker that accepts keeps the connection open for jobs: read one
         # frame, not until the end of the stream.
         msg_type, body, rest = read_frame(s, b"")
         print_hello_reply(msg_type, body)
         if bad_proof:
-            # An Authenticate whose proof knows no secret: the slave answers
+            # An Authenticate whose proof knows no secret: the worker answers
             # with a refusal.
             s.sendall(frame(10, bytes(32)))
             msg_type, body, rest = read_frame(s, rest)
@@ -647,13 +656,13 @@ def send_job(args):
     """send-job PORT FILE [--local-files] -- CC1ARGS...: a preprocessed-mode
     CompileJob that carries FILE at its absolute path, as no local server
     would send it; with --local-files, a job that carries nothing and names
-    the slave's own files."""
+    the worker's own files."""
     port, path, rest = args[0], args[1], args[args.index("--") + 1:]
     local_files = "--local-files" in args[2:args.index("--")]
     if not port.isdigit():
         with open(port) as f:
             port = next(l.split()[1].rsplit(":", 1)[1] for l in f
-                        if l.startswith("slave "))
+                        if l.startswith("worker "))
     path = os.path.abspath(path)
     with open(path, "rb") as f:
         source = f.read()
@@ -685,13 +694,13 @@ def send_job(args):
     sys.stdout.write(body[16:16 + n].decode())
     (outputs,) = struct.unpack("<I", body[16 + n:20 + n])
     print("outputs: %d" % outputs)
-    # The last field: the slave refused the job (Policy/Distributable.h).
+    # The last field: the worker refused the job (Policy/Distributable.h).
     print("refused: %d" % body[-1])
 
 
 def flood_handshakes(args):
-    """flood-handshakes SLAVES_DIR: what a peer without the secret can do to
-    the one slot of the slave start-slaves started in SLAVES_DIR. Sends
+    """flood-handshakes WORKERS_DIR: what a peer without the secret can do to
+    the one slot of the worker start-workers started in WORKERS_DIR. Sends
     frames that declare far more than they carry (three Hellos of 1 GiB; three
     Hellos followed by an Authenticate of 1 GiB) and waits until the slot has
     closed each; then opens a hundred connections that each send a Hello
@@ -700,9 +709,9 @@ def flood_handshakes(args):
     grew and fails if that is 16 MiB or more."""
     out_dir = args[0]
     holders, limit_kib = 100, 16 * 1024
-    slot = slave_processes(out_dir)[1]
+    slot = worker_processes(out_dir)[1]
     conf = os.path.join(out_dir, "dist.conf")
-    port = first_slave_port(conf)
+    port = first_worker_port(conf)
     before = proc_status(slot, "VmHWM")
     clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
                                    text=True).stdout.splitlines()[0]
@@ -733,7 +742,7 @@ def flood_handshakes(args):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
         s.sendall(struct.pack("<II", 1, 64 << 10) + b"h" * 60000)
         held.append(s)
-    wait_log([os.path.join(out_dir, "slaves.log"),
+    wait_log([os.path.join(out_dir, "workers.log"),
               "connections in their handshake", "--timeout", "120"])
     grown = proc_status(slot, "VmHWM") - before
     for s in held:
@@ -1139,25 +1148,25 @@ def descendants(roots):
         found |= more
 
 
-def slave_processes(out_dir):
-    """The supervisor, then the slots, of the slave start-slaves started in
+def worker_processes(out_dir):
+    """The supervisor, then the slots, of the worker start-workers started in
     DIR."""
-    root = int(open(os.path.join(out_dir, "slaves.pid")).read())
+    root = int(open(os.path.join(out_dir, "workers.pid")).read())
     tree = parents()
     found = [p for p in descendants([root]) | {root}
-             if process_name(p) == "clangd-slave"]
+             if process_name(p) == "clang-dist-worker"]
     supervisor = [p for p in found if tree.get(p) not in found]
     return supervisor + sorted(p for p in found if p not in supervisor)
 
 
-def slave_pids(args):
-    pids = slave_processes(args[0])
+def worker_pids(args):
+    pids = worker_processes(args[0])
     if args[1:] == ["--supervisor"]:
         pids = pids[:1]
     elif args[1:] == ["--slots"]:
         pids = pids[1:]
     for pid in pids:
-        print("%d clangd-slave" % pid)
+        print("%d clang-dist-worker" % pid)
 
 
 def cpu_ticks(pid):
@@ -1170,11 +1179,11 @@ def cpu_ticks(pid):
 
 
 def wait_busy(args):
-    slaves_dir = runtime_dir = None
+    workers_dir = runtime_dir = None
     count, seconds, rest = 1, 30.0, args
     while rest:
-        if rest[0] == "--slaves":
-            slaves_dir = rest[1]
+        if rest[0] == "--workers":
+            workers_dir = rest[1]
         elif rest[0] == "--server":
             runtime_dir = rest[1]
         elif rest[0] == "--count":
@@ -1188,11 +1197,11 @@ def wait_busy(args):
     start = {}
     deadline = Deadline(seconds)
     while not deadline.passed():
-        if slaves_dir:
-            slots = slave_processes(slaves_dir)
+        if workers_dir:
+            slots = worker_processes(workers_dir)
         else:
             slots = [p for p in descendants(server_pids(runtime_dir))
-                     if process_name(p) == "clangd-slave"]
+                     if process_name(p) == "clang-dist-worker"]
         busy = []
         for pid in slots:
             ticks = cpu_ticks(pid)
@@ -1203,7 +1212,7 @@ def wait_busy(args):
                 busy.append(pid)
         if len(busy) >= count:
             for pid in sorted(busy)[:count]:
-                print("%d clangd-slave" % pid)
+                print("%d clang-dist-worker" % pid)
             return
         time.sleep(0.05)
     sys.exit("fewer than %d slot processes were busy within %g seconds" %
@@ -1492,10 +1501,10 @@ def unmount_under(args):
     sys.exit("cannot unmount everything under " + top)
 
 
-def first_slave_port(conf):
+def first_worker_port(conf):
     with open(conf) as f:
         return next(int(l.split()[1].rsplit(":", 1)[1]) for l in f
-                    if l.startswith("slave "))
+                    if l.startswith("worker "))
 
 
 def proxy(args):
@@ -1522,7 +1531,7 @@ def proxy(args):
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "proxy-serve",
-         str(first_slave_port(conf)), str(lifetime), log_path] + fault,
+         str(first_worker_port(conf)), str(lifetime), log_path] + fault,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
         start_new_session=True)
     line = proc.stdout.readline().decode()
@@ -1534,7 +1543,7 @@ def proxy(args):
     with open(conf) as f:
         lines = f.read()
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
-        f.write("slave 127.0.0.1:%d\n" % port)
+        f.write("worker 127.0.0.1:%d\n" % port)
         f.write(lines)
 
 
@@ -1634,7 +1643,7 @@ def proxy_serve(args):
             except OSError:
                 pass
 
-    def server_to_slave(src, dst):
+    def server_to_worker(src, dst):
         forwarded = 0
         try:
             while True:
@@ -1673,7 +1682,7 @@ def proxy_serve(args):
         close_both(src, dst)
 
     def forged(msg_type, payload):
-        """What a rogue slave sends instead of this frame, or None."""
+        """What a rogue worker sends instead of this frame, or None."""
         if fault != "forge" or state["cut"]:
             return None
         job_id = payload[:8]
@@ -1690,7 +1699,7 @@ def proxy_serve(args):
                          struct.pack("<I", 0xFFFFFFF0) + b"\0\0")
         return None
 
-    def slave_to_server(src, dst):
+    def worker_to_server(src, dst):
         try:
             while True:
                 if fault != "forge":
@@ -1731,16 +1740,16 @@ def proxy_serve(args):
         except socket.timeout:
             continue
         try:
-            slave = socket.create_connection(("127.0.0.1", target), timeout=10)
-            slave.settimeout(None)
+            worker = socket.create_connection(("127.0.0.1", target), timeout=10)
+            worker.settimeout(None)
         except OSError as e:
-            log.write("cannot connect to the slave: %s\n" % e)
+            log.write("cannot connect to the worker: %s\n" % e)
             log.flush()
             client.close()
             continue
         client.settimeout(None)
-        for fn, a, b in ((server_to_slave, client, slave),
-                         (slave_to_server, slave, client)):
+        for fn, a, b in ((server_to_worker, client, worker),
+                         (worker_to_server, worker, client)):
             threading.Thread(target=fn, args=(a, b), daemon=True).start()
     os._exit(0)
 
@@ -1821,8 +1830,8 @@ def traffic(args):
 
 
 COMMANDS = {
-    "start-slaves": start_slaves,
-    "stop-slaves": stop_slaves,
+    "start-workers": start_workers,
+    "stop-workers": stop_workers,
     "hosts-up": hosts_up,
     "hosts-down": hosts_down,
     "hosts-guard": hosts_guard,
@@ -1850,7 +1859,7 @@ COMMANDS = {
     "hold-fds": hold_fds,
     "spawn-run": spawn_run,
     "wait-spawned": wait_spawned,
-    "slave-pids": slave_pids,
+    "worker-pids": worker_pids,
     "wait-busy": wait_busy,
     "wait-child": wait_child,
     "wait-gone": wait_gone,

@@ -136,10 +136,10 @@ TEST_CASE_METHOD(RewriteFixture,
   CHECK(serversRewrite(prepare()) == Expected);
 }
 
-TEST_CASE_METHOD(RewriteFixture, "RewriteIncludes leaves #error to the slave",
+TEST_CASE_METHOD(RewriteFixture, "RewriteIncludes leaves #error to the worker",
                  "[RewriteIncludes]") {
   // A run over the dependency directives does not see #error, which they
-  // leave out; the slave's compile of the rewritten source reports it.
+  // leave out; the worker's compile of the rewritten source reports it.
   Dir.write("inc/old.h", "#error this header is too old\n");
   Dir.write("a.c", "#include \"old.h\"\n");
   std::string Text = serversRewrite(prepare());
@@ -183,7 +183,7 @@ TEST_CASE_METHOD(RewriteFixture,
   SECTION("a line marker of the user's own, which -Wgnu-line-marker warns "
           "of") {
     // No directive follows it, so the rewriter's line markers keep it; but
-    // the slave ignores the warning, since the rewritten source is full of
+    // the worker ignores the warning, since the rewritten source is full of
     // line markers of the rewriter's.
     Dir.write("a.c", "int before;\n# 10 \"grammar.y\"\nint rule;\n");
     Submit.Args.insert(Submit.Args.begin() + 1, "-Wgnu-line-marker");

@@ -1,9 +1,9 @@
 //===- unittests/LocalServer/Sources/AnswerBookTest.cpp - Answers ---------===//
 //
-// What the server tells slaves about the client's files, and the check of
+// What the server tells workers about the client's files, and the check of
 // the answers a result used: an answer nothing happened to is trusted
 // without touching the disk, a changed file or a file that appeared makes
-// the check fail, and a slave's question or claim that no compile could make
+// the check fail, and a worker's question or claim that no compile could make
 // is an error.
 //
 //===----------------------------------------------------------------------===//
@@ -78,7 +78,7 @@ TEST_CASE("AnswerBook answers what a path is", "[AnswerBook]") {
   LookupReply Fifo = unwrap(Book.answer({8, D.file("fifo")}));
   CHECK(Fifo.Info.Kind == Kind::Unavailable);
 
-  // Every answer goes to every slave, in the order given.
+  // Every answer goes to every worker, in the order given.
   CHECK(Book.size() == 5);
   Answers Since = Book.since(3);
   REQUIRE(Since.Entries.size() == 2);
@@ -150,7 +150,7 @@ TEST_CASE("checkAnswers trusts what nothing touched and finds what changed",
     CHECK(Check.Outcome == AnswerCheck::Verdict::Changed);
     CHECK(Check.Paths == std::vector<std::string>{D.file("gen.h")});
   }
-  SECTION("a path no slave can be given") {
+  SECTION("a path no worker can be given") {
     REQUIRE(::mkfifo(D.file("fifo").c_str(), 0600) == 0);
     unwrap(Book.answer({2, D.file("fifo")}));
     AnswerCheck Check = checkAnswers(Cache, Watch, used(Book, {0, 2}));
@@ -215,7 +215,7 @@ TEST_CASE("AnswerBook answers a job's source anew only if it changed",
   REQUIRE(Book.size() == 2);
   CHECK(Book.since(1).Entries[0].Info.Digest ==
         digestContents("int main(void) { return 1; }\n"));
-  // What the slaves were told before still names the old bytes, and the
+  // What the workers were told before still names the old bytes, and the
   // check of a result that used it fails.
   CHECK(checkAnswers(Cache, Watch, used(Book, {0})).Outcome ==
         AnswerCheck::Verdict::Changed);

@@ -1,0 +1,210 @@
+//===- Worker/Connection.cpp - One local server ---------------------------===//
+
+#include "Worker/Connection.h"
+#include "clang/Basic/Version.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace clang::dist;
+using boost::asio::ip::tcp;
+
+/// How long a compile waits for its local server to reply to a question.
+static constexpr std::chrono::seconds ReplyTimeout(60);
+
+Connection::Connection(tcp::socket S, const SlotOptions &Options, Logger &Log,
+                       JobQueue &Queue, std::function<void()> HandshakeEnded)
+    : Socket(std::move(S)),
+      Writer(std::make_shared<FrameWriteQueue<tcp::socket>>(Socket)),
+      Timer(Socket.get_executor()), Options(Options), Log(Log), Queue(Queue),
+      HandshakeEnded(std::move(HandshakeEnded)) {
+  boost::system::error_code EC;
+  auto Peer = Socket.remote_endpoint(EC);
+  PeerName =
+      EC ? "unknown peer"
+         : llvm::formatv("{0}:{1}", Peer.address().to_string(), Peer.port())
+               .str();
+}
+
+void Connection::start() {
+  Writer->setErrorHandler([Self = shared_from_this()](llvm::Error E) {
+    Self->close("write failed: " + llvm::toString(std::move(E)));
+  });
+  Timer.expires_after(Options.HandshakeTimeout);
+  Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    if (!EC)
+      Self->close("no Hello within the handshake timeout");
+  });
+  readHello();
+}
+
+void Connection::readHello() {
+  asyncReadMessage<Hello>(
+      Socket, [Self = shared_from_this()](llvm::Expected<Hello> H) {
+        Self->Timer.cancel();
+        if (!H)
+          return Self->close("handshake: " + llvm::toString(H.takeError()));
+
+        HelloReply Reply;
+        Reply.ClangVersion = clang::getClangFullVersion();
+        Reply.Reason = whyRefuseHello(*H, Reply.ClangVersion, "this worker");
+        if (!Reply.Reason.empty())
+          return Self->refuse(Reply.Reason);
+        Reply.Accepted = true;
+        Reply.Challenge = freshNonce();
+        const std::optional<SharedSecret> &Secret = Self->Options.Secret;
+        if (Secret) {
+          Reply.AuthRequired = true;
+          Reply.Proof = Secret->prove(SharedSecret::Role::Worker,
+                                      Reply.Challenge, H->Challenge);
+        }
+        Self->Writer->push(Reply);
+        if (Secret)
+          return Self->readAuthenticate(H->Challenge, Reply.Challenge);
+        Self->serve();
+      });
+}
+
+/// Nothing but the peer's proof is read before the proof checks out.
+void Connection::readAuthenticate(const Nonce &Peer, const Nonce &Ours) {
+  Timer.expires_after(Options.HandshakeTimeout);
+  Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    if (!EC)
+      Self->close("no Authenticate within the handshake timeout");
+  });
+  asyncReadFrame(
+      Socket, {MessageType::Authenticate},
+      [Self = shared_from_this(), Peer, Ours](llvm::Expected<Frame> F) {
+        Self->Timer.cancel();
+        if (!F) {
+          // A peer that sends anything else first is told why it is refused.
+          if (F.errorIsA<ProtocolError>())
+            return Self->refuse("not authenticated (" +
+                                llvm::toString(F.takeError()) + ")");
+          return Self->close("handshake: " + llvm::toString(F.takeError()));
+        }
+        llvm::Expected<Authenticate> A = decodeAuthenticate(F->Payload);
+        if (!A)
+          return Self->close("handshake: " + llvm::toString(A.takeError()));
+        if (!Self->Options.Secret->verify(A->Proof, SharedSecret::Role::Server,
+                                          Peer, Ours))
+          return Self->refuse("wrong shared secret");
+        Self->serve();
+      });
+}
+
+void Connection::refuse(const std::string &Reason) {
+  HelloReply Refusal;
+  Refusal.ClangVersion = clang::getClangFullVersion();
+  Refusal.Reason = Reason;
+  Writer->push(Refusal);
+  Log.log("refused " + PeerName + ": " + Reason);
+  // Close once the refusal is on its way.
+  Pending.close();
+  Writer->whenIdle([Self = shared_from_this()] { Self->close(""); });
+}
+
+void Connection::serve() {
+  leaveHandshake();
+  readJobs();
+}
+
+void Connection::leaveHandshake() {
+  if (std::exchange(InHandshake, false))
+    HandshakeEnded();
+}
+
+void Connection::readJobs() {
+  asyncReadFrame(Socket,
+                 {MessageType::CompileJob, MessageType::Answers,
+                  MessageType::LookupReply, MessageType::Blobs},
+                 [Self = shared_from_this()](llvm::Expected<Frame> F) {
+                   if (!F)
+                     return Self->close(describeUnlessClosed(F.takeError()));
+                   if (F->Type == MessageType::CompileJob) {
+                     llvm::Expected<CompileJob> Job =
+                         decodeCompileJob(F->Payload);
+                     if (!Job)
+                       return Self->close(llvm::toString(Job.takeError()));
+                     Self->queue(std::move(*Job));
+                   } else if (F->Type == MessageType::Answers) {
+                     llvm::Expected<Answers> A = decodeAnswers(F->Payload);
+                     if (!A)
+                       return Self->close(llvm::toString(A.takeError()));
+                     for (Answers::Entry &E : A->Entries)
+                       Self->Learned.push_back(std::move(E));
+                   } else {
+                     if (llvm::Error E = Self->Pending.fulfil(std::move(*F)))
+                       return Self->close(llvm::toString(std::move(E)));
+                   }
+                   Self->readJobs();
+                 });
+}
+
+void Connection::queue(CompileJob Job) {
+  if (Outstanding++ == 0)
+    heartbeat();
+  Queue.push({shared_from_this(), std::move(Job), std::exchange(Learned, {})});
+}
+
+void Connection::abandon(const std::string &Why) {
+  Pending.close();
+  boost::asio::post(Socket.get_executor(),
+                    [Self = shared_from_this(), Why] { Self->close(Why); });
+}
+
+llvm::Expected<Frame> Connection::ask(std::string Question,
+                                      MessageType ReplyType) {
+  Pending.expect(ReplyType);
+  boost::asio::post(
+      Socket.get_executor(),
+      [Self = shared_from_this(), Question = std::move(Question)]() mutable {
+        if (Self->isOpen())
+          Self->Writer->pushBytes(std::move(Question));
+      });
+  if (std::optional<Frame> F = Pending.wait(ReplyTimeout))
+    return std::move(*F);
+  if (isOpen())
+    abandon(("the local server sent no " + messageTypeName(ReplyType) +
+             " within " + llvm::Twine(ReplyTimeout.count()) + " s")
+                .str());
+  return llvm::createStringError(
+      std::make_error_code(std::errc::connection_aborted),
+      "no reply from the local server");
+}
+
+void Connection::heartbeat() {
+  Timer.expires_after(Options.HeartbeatInterval);
+  Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
+    if (EC || !Self->isOpen() || Self->Outstanding == 0)
+      return;
+    Self->Writer->push(Heartbeat{});
+    Self->heartbeat();
+  });
+}
+
+void Connection::deliver(CompileResult Result) {
+  boost::asio::post(
+      Socket.get_executor(),
+      [Self = shared_from_this(), Result = std::move(Result)]() mutable {
+        Self->send(std::move(Result));
+      });
+}
+
+void Connection::send(CompileResult Result) {
+  if (!isOpen())
+    return;
+  if (--Outstanding == 0)
+    Timer.cancel();
+  Writer->push(Result);
+}
+
+void Connection::close(const llvm::Twine &Why) {
+  if (Socket.is_open()) {
+    leaveHandshake();
+    if (std::string Reason = Why.str(); !Reason.empty())
+      Log.log(PeerName + ": " + Reason);
+  }
+  Pending.close();
+  Timer.cancel();
+  boost::system::error_code Ignored;
+  Socket.close(Ignored);
+}

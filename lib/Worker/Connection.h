@@ -1,0 +1,80 @@
+//===- Worker/Connection.h - One local server -------------------*- C++ -*-===//
+//
+// A slot's connection to one local server, on the io thread: the handshake
+// (versions, and the shared secret's proofs), then jobs for the queue,
+// heartbeats while results are owed, the results, and the replies to the
+// compile thread's questions, which it hands over (PendingReply.h). Owned by
+// the handlers in flight on it and by its queued jobs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_WORKER_CONNECTION_H
+#define CLANG_DIST_WORKER_CONNECTION_H
+
+#include "Protocol/AsyncFrame.h"
+#include "Worker/JobConnection.h"
+#include "Worker/JobQueue.h"
+#include "Worker/PendingReply.h"
+#include "Worker/Slot.h"
+#include <functional>
+#include <memory>
+
+namespace clang::dist {
+
+class Connection : public JobConnection,
+                   public std::enable_shared_from_this<Connection> {
+public:
+  /// \p HandshakeEnded is called on the io thread once the peer has proved
+  /// itself, or the connection closed before it did.
+  Connection(boost::asio::ip::tcp::socket Socket, const SlotOptions &Options,
+             Logger &Log, JobQueue &Queue,
+             std::function<void()> HandshakeEnded);
+
+  /// On the io thread: the handshake, then jobs.
+  void start();
+  /// On the io thread: a job in flight is lost. \p Why is logged unless
+  /// empty.
+  void close(const llvm::Twine &Why);
+
+  bool isOpen() const override { return Pending.isOpen(); }
+  llvm::Expected<Frame> ask(std::string Question,
+                            MessageType ReplyType) override;
+  void abandon(const std::string &Why) override;
+  void deliver(CompileResult Result) override;
+  /// The compile thread's alone.
+  ClientAnswers &answers() override { return Known; }
+
+private:
+  void readHello();
+  void readAuthenticate(const Nonce &Peer, const Nonce &Ours);
+  void refuse(const std::string &Reason);
+  /// Once the peer is known: from now on it may send jobs.
+  void serve();
+  void leaveHandshake();
+  void readJobs();
+  void queue(CompileJob Job);
+  void send(CompileResult Result);
+  void heartbeat();
+
+  boost::asio::ip::tcp::socket Socket;
+  std::shared_ptr<FrameWriteQueue<boost::asio::ip::tcp::socket>> Writer;
+  boost::asio::steady_timer Timer;
+  const SlotOptions &Options;
+  Logger &Log;
+  JobQueue &Queue;
+  std::function<void()> HandshakeEnded;
+  std::string PeerName;
+  /// Results owed; the io thread's.
+  unsigned Outstanding = 0;
+  /// Counted in the slot's handshakes; the io thread's.
+  bool InHandshake = true;
+  /// Answers that arrived for the next job; the io thread's.
+  std::vector<Answers::Entry> Learned;
+  ClientAnswers Known;
+  /// The compile thread's question in flight; closed with the connection.
+  PendingReply Pending;
+};
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,47 @@
+//===- Worker/JobChannel.h - A job's questions ------------------*- C++ -*-===//
+//
+// The ServerChannel of one sources job (ClientFileSystem.h): questions go
+// over the job's connection, and contents come from the blob store first.
+// A reply that is not what was asked for, or a blob damaged in transit,
+// ends the connection and the job with it: the server tries it elsewhere.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_WORKER_JOBCHANNEL_H
+#define CLANG_DIST_WORKER_JOBCHANNEL_H
+
+#include "Support/Log.h"
+#include "Worker/BlobStore.h"
+#include "Worker/ClientFileSystem.h"
+#include "Worker/JobConnection.h"
+
+namespace clang::dist {
+
+class JobChannel : public ServerChannel {
+public:
+  JobChannel(JobConnection &Conn, uint64_t JobId, const BlobStore &Store,
+             Logger &Log)
+      : Conn(Conn), JobId(JobId), Store(Store), Log(Log) {}
+
+  /// Some question got no reply: the job was lost with its connection.
+  bool failed() const { return Failed; }
+
+  llvm::Expected<LookupReply> lookup(llvm::StringRef Path) override;
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>>
+  contents(const ContentDigest &Digest) override;
+
+private:
+  /// A bad reply ends the connection, and the job with it.
+  llvm::Error fail(llvm::Error E);
+  llvm::Error lost(llvm::Error E);
+
+  JobConnection &Conn;
+  uint64_t JobId;
+  const BlobStore &Store;
+  Logger &Log;
+  bool Failed = false;
+};
+
+} // namespace clang::dist
+
+#endif

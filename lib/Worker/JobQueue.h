@@ -1,0 +1,48 @@
+//===- Worker/JobQueue.h - Jobs waiting to be compiled ----------*- C++ -*-===//
+//
+// The io thread reads jobs, and the slot's one compile thread runs them in
+// the order they came. Closing the queue is how the compile thread is told
+// to stop.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_WORKER_JOBQUEUE_H
+#define CLANG_DIST_WORKER_JOBQUEUE_H
+
+#include "Protocol/Messages.h"
+#include "Worker/JobConnection.h"
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace clang::dist {
+
+struct QueuedJob {
+  std::shared_ptr<JobConnection> Conn;
+  CompileJob Job;
+  /// Answers the server sent with the job, for the compile thread to learn
+  /// first.
+  std::vector<Answers::Entry> Learned;
+};
+
+class JobQueue {
+public:
+  void push(QueuedJob J);
+  /// Blocks until there is a job; std::nullopt once closed, even if jobs
+  /// are left: they are not run.
+  std::optional<QueuedJob> pop();
+  void close();
+
+private:
+  std::mutex M;
+  std::condition_variable CV;
+  std::deque<QueuedJob> Jobs;
+  bool Closed = false;
+};
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,160 @@
+//===- clang-dist-worker/ClangDistWorker.cpp - A build farm's compiler ----===//
+//
+// clang-dist-worker [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
+//              [--cache-size BYTES] [--secret FILE] [--local-files]
+//
+// Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
+// one process each, sharing one blob cache. Options are parsed by hand, not
+// with llvm::cl: jobs set -mllvm options through llvm::cl's global registry,
+// which must hold nothing of ours.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Protocol/SharedSecret.h"
+#include "Worker/Supervisor.h"
+#include "clang/Basic/Version.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include <csignal>
+#include <thread>
+#include <unistd.h>
+
+using namespace clang::dist;
+
+static const char Usage[] =
+    "usage: clang-dist-worker [--cores N] [--port PORT] [--bind ADDRESS]\n"
+    "                    [--cache-dir DIR] [--cache-size BYTES] [--secret "
+    "FILE]\n"
+    "                    [--local-files]\n"
+    "  --cores N        compile slots, one process each (default: one per "
+    "core)\n"
+    "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
+    "                   system choose (default: 63000)\n"
+    "  --bind ADDRESS   IPv4 or IPv6 address to listen on (default: "
+    "127.0.0.1;\n"
+    "                   use 0.0.0.0 to serve other machines)\n"
+    "  --cache-dir DIR  where file contents are cached (default:\n"
+    "                   $TMPDIR/clang-dist-worker-<uid>)\n"
+    "  --cache-size N   cache limit in bytes; suffixes K, M, G (default: 1G)\n"
+    "  --secret FILE    serve only peers that prove this secret (the file "
+    "must\n"
+    "                   be mode 0600); required unless ADDRESS is loopback\n"
+    "  --local-files    also compile jobs that name files on this machine's\n"
+    "                   disk instead of carrying them (a local server's own\n"
+    "                   worker); needs --secret and a loopback ADDRESS\n";
+
+/// "512M", "2G", "1048576"; 0 on error.
+static uint64_t parseSize(llvm::StringRef Text) {
+  uint64_t Scale = 1;
+  if (Text.consume_back("K"))
+    Scale = 1ull << 10;
+  else if (Text.consume_back("M"))
+    Scale = 1ull << 20;
+  else if (Text.consume_back("G"))
+    Scale = 1ull << 30;
+  uint64_t N;
+  if (Text.getAsInteger(10, N) || N == 0 || N > (1ull << 50) / Scale)
+    return 0;
+  return N * Scale;
+}
+
+static bool isLoopback(llvm::StringRef Address) {
+  return Address.startswith("127.") || Address == "::1" ||
+         Address == "localhost";
+}
+
+static int usageError(const llvm::Twine &Problem) {
+  llvm::errs() << "clang-dist-worker: error: " << Problem << "\n" << Usage;
+  return 2;
+}
+
+int main(int Argc, char **Argv) {
+  // A slot that crashes prints a stack trace into the worker's log, with
+  // addresses only: symbolizing them would start llvm-symbolizer, and a worker
+  // starts no program, whatever a job does to it.
+  ::setenv("LLVM_DISABLE_SYMBOLIZATION", "1", /*overwrite=*/1);
+  llvm::InitLLVM X(Argc, Argv);
+  std::signal(SIGPIPE, SIG_IGN);
+  SupervisorOptions Options;
+  Options.Slots = std::max(1u, std::thread::hardware_concurrency());
+  for (int I = 1; I < Argc; ++I) {
+    llvm::StringRef Arg = Argv[I];
+    if (Arg == "--help" || Arg == "-h") {
+      llvm::outs() << Usage;
+      return 0;
+    }
+    if (Arg == "--version") {
+      llvm::outs() << "clang-dist-worker for " << clang::getClangFullVersion()
+                   << "\n";
+      return 0;
+    }
+    if (Arg == "--local-files") {
+      Options.EachSlot.LocalFiles = true;
+      continue;
+    }
+    auto [Name, Inline] = Arg.split('=');
+    llvm::StringRef Value = Inline;
+    if (Name != "--cores" && Name != "--port" && Name != "--bind" &&
+        Name != "--cache-dir" && Name != "--cache-size" && Name != "--secret")
+      return usageError("unknown option '" + Arg + "'");
+    if (!Arg.contains('=')) {
+      if (I + 1 == Argc)
+        return usageError("option '" + Name + "' needs a value");
+      Value = Argv[++I];
+    }
+    unsigned N;
+    if (Name == "--cores") {
+      if (Value.getAsInteger(10, N) || N == 0 || N > 1024)
+        return usageError("invalid --cores '" + Value + "' (expected 1-1024)");
+      Options.Slots = N;
+    } else if (Name == "--port") {
+      if (Value.getAsInteger(10, N) || N > 65535)
+        return usageError("invalid --port '" + Value + "' (expected 0-65535)");
+      Options.FirstPort = N;
+    } else if (Name == "--cache-size") {
+      Options.EachSlot.CacheLimit = parseSize(Value);
+      if (!Options.EachSlot.CacheLimit)
+        return usageError("invalid --cache-size '" + Value +
+                          "' (expected a byte count, with K, M or G)");
+    } else if (Name == "--secret") {
+      auto Secret = SharedSecret::load(Value);
+      if (!Secret) {
+        llvm::errs() << "clang-dist-worker: error: "
+                     << llvm::toString(Secret.takeError()) << "\n";
+        return 1;
+      }
+      Options.EachSlot.Secret = std::move(*Secret);
+    } else if (Name == "--cache-dir") {
+      Options.EachSlot.CacheDir = Value.str();
+    } else {
+      Options.BindAddress = Value.str();
+    }
+  }
+  // A worker compiles what it is sent: on an address others can reach, only
+  // for those who know the secret.
+  if (!Options.EachSlot.Secret && !isLoopback(Options.BindAddress))
+    return usageError("listening on '" + Options.BindAddress +
+                      "' needs --secret FILE: without it anyone who can "
+                      "connect could use this machine");
+  // It reads any of the user's files on request: for their own server only.
+  if (Options.EachSlot.LocalFiles &&
+      (!Options.EachSlot.Secret || !isLoopback(Options.BindAddress)))
+    return usageError("--local-files needs --secret FILE and a loopback "
+                      "--bind address: it lets peers read this machine's "
+                      "files");
+  if (Options.EachSlot.CacheDir.empty()) {
+    llvm::SmallString<128> Dir;
+    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Dir);
+    llvm::sys::path::append(Dir,
+                            "clang-dist-worker-" + llvm::Twine(::getuid()));
+    Options.EachSlot.CacheDir = std::string(Dir);
+  }
+  if (Options.FirstPort != 0 && Options.FirstPort + Options.Slots - 1 > 65535)
+    return usageError("--port plus --cores runs past port 65535");
+
+  Logger Log;
+  Log.setComponent("clang-dist-worker");
+  return runSupervisor(Options, Log);
+}
