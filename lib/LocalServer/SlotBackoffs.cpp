@@ -8,9 +8,9 @@
 
 using namespace clang::dist;
 
-llvm::Expected<std::vector<SlotBackoff>>
+llvm::Expected<std::vector<BackoffEntry>>
 clang::dist::parseSlotBackoffs(llvm::StringRef Text) {
-  std::vector<SlotBackoff> Backoffs;
+  std::vector<BackoffEntry> Backoffs;
   unsigned LineNo = 0;
   while (!Text.empty()) {
     llvm::StringRef Line;
@@ -18,7 +18,7 @@ clang::dist::parseSlotBackoffs(llvm::StringRef Text) {
     ++LineNo;
     auto [Slot, Rest] = Line.split(' ');
     auto [Until, Reason] = Rest.split(' ');
-    SlotBackoff B{Slot.str(), 0, Reason.str()};
+    BackoffEntry B{Slot.str(), 0, Reason.str()};
     // Digits only: getAsInteger alone would take a sign or a 0x prefix.
     if (!Slot.contains(':') || Until.empty() ||
         !llvm::all_of(Until, llvm::isDigit) || Until.getAsInteger(10, B.Until))
@@ -31,9 +31,9 @@ clang::dist::parseSlotBackoffs(llvm::StringRef Text) {
 }
 
 std::string
-clang::dist::formatSlotBackoffs(llvm::ArrayRef<SlotBackoff> Backoffs) {
+clang::dist::formatSlotBackoffs(llvm::ArrayRef<BackoffEntry> Backoffs) {
   std::string Text;
-  for (const SlotBackoff &B : Backoffs) {
+  for (const BackoffEntry &B : Backoffs) {
     std::string Reason = B.Reason;
     std::replace(Reason.begin(), Reason.end(), '\n', ' ');
     Text += B.Slot + " " + std::to_string(B.Until) + " " + Reason + "\n";
@@ -43,6 +43,6 @@ clang::dist::formatSlotBackoffs(llvm::ArrayRef<SlotBackoff> Backoffs) {
 
 llvm::Error
 clang::dist::writeSlotBackoffs(llvm::StringRef Path,
-                               llvm::ArrayRef<SlotBackoff> Backoffs) {
+                               llvm::ArrayRef<BackoffEntry> Backoffs) {
   return writeFileAtomically(Path, formatSlotBackoffs(Backoffs), 0600);
 }

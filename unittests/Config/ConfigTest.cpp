@@ -301,7 +301,7 @@ TEST_CASE("Errors quote the file's words escaped and cut", "[Config]") {
 }
 
 TEST_CASE("Lines are at most 4096 bytes long", "[Config]") {
-  std::string Longest = "worker a:1 # " + std::string(4096 - 12, '.');
+  std::string Longest = "worker a:1 # " + std::string(4096 - 13, '.');
   REQUIRE(Longest.size() == 4096);
   CHECK(parse("\n" + Longest + "\n").Slots.size() == 1);
   // Comments too: every line is bounded, whatever it holds.

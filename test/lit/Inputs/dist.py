@@ -753,6 +753,12 @@ def flood_handshakes(args):
         sys.exit("the slot's peak resident size grew by %d KiB" % grown)
 
 
+# What /proc/PID/stat calls a worker's processes: the kernel keeps the first
+# 15 bytes of the program's name ("clang-dist-work"), or clangd-slave when it
+# was started by its older name.
+WORKER_NAMES = ("clang-dist-worker"[:15], "clangd-slave")
+
+
 def process_name(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -1154,7 +1160,7 @@ def worker_processes(out_dir):
     root = int(open(os.path.join(out_dir, "workers.pid")).read())
     tree = parents()
     found = [p for p in descendants([root]) | {root}
-             if process_name(p) == "clang-dist-worker"]
+             if process_name(p) in WORKER_NAMES]
     supervisor = [p for p in found if tree.get(p) not in found]
     return supervisor + sorted(p for p in found if p not in supervisor)
 
@@ -1166,7 +1172,7 @@ def worker_pids(args):
     elif args[1:] == ["--slots"]:
         pids = pids[1:]
     for pid in pids:
-        print("%d clang-dist-worker" % pid)
+        print("%d %s" % (pid, process_name(pid) or WORKER_NAMES[0]))
 
 
 def cpu_ticks(pid):
@@ -1201,7 +1207,7 @@ def wait_busy(args):
             slots = worker_processes(workers_dir)
         else:
             slots = [p for p in descendants(server_pids(runtime_dir))
-                     if process_name(p) == "clang-dist-worker"]
+                     if process_name(p) in WORKER_NAMES]
         busy = []
         for pid in slots:
             ticks = cpu_ticks(pid)
@@ -1212,7 +1218,7 @@ def wait_busy(args):
                 busy.append(pid)
         if len(busy) >= count:
             for pid in sorted(busy)[:count]:
-                print("%d clang-dist-worker" % pid)
+                print("%d %s" % (pid, process_name(pid) or WORKER_NAMES[0]))
             return
         time.sleep(0.05)
     sys.exit("fewer than %d slot processes were busy within %g seconds" %
