@@ -13,8 +13,9 @@
 #  7. stops the worker and prints how many translation units each slot
 #     compiled, the total and the wall time of the Lua build.
 # Environment: BUILD_DIR (default <repo>/build), WORK_DIR (default
-# $PWD/demo-work), WORKER_CORES (default 2). Exits non-zero if any step fails;
-# the worker is stopped on every exit.
+# $PWD/demo-work), WORKER_CORES (default 2; SLAVE_CORES, its older name,
+# still works). Exits non-zero if any step fails; the worker is stopped on
+# every exit.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +23,7 @@ BUILD_DIR=$(realpath -m "${BUILD_DIR:-$REPO/build}")
 CLANG_DIST="$BUILD_DIR/bin/clang-dist"
 CLANG_DIST_WORKER="$BUILD_DIR/bin/clang-dist-worker"
 WORK_DIR=$(realpath -m "${WORK_DIR:-$PWD/demo-work}")
-WORKER_CORES=${WORKER_CORES:-2}
+WORKER_CORES=${WORKER_CORES:-${SLAVE_CORES:-2}}   # SLAVE_CORES: its older name
 CONF=$WORK_DIR/dist.conf
 LUA_DIR=$WORK_DIR/lua-build        # recreated on every run
 
