@@ -75,6 +75,9 @@ def main():
     ctx.icecc_env = icecc_toolchain(ctx)
     available = anchors_mod.make_all(ctx)
     wanted = list(available) if args.anchors == "all" else args.anchors.split(",")
+    # The names from before the rename of "slave" to "worker" still work.
+    older = {"cd-slaves": "cd-workers", "cd-slaves-preprocessed": "cd-workers-preprocessed"}
+    wanted = [older.get(a, a) for a in wanted]
     unknown = [a for a in wanted if a not in available]
     if unknown:
         sys.exit(f"bench: unknown anchors: {', '.join(unknown)}")
