@@ -12,6 +12,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <ctime>
 #include <sys/stat.h>
 

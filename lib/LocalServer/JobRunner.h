@@ -19,8 +19,9 @@
 #include "LocalServer/SlotBackoffs.h"
 #include "Protocol/Messages.h"
 #include "Support/Log.h"
-#include <boost/asio.hpp>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 
 namespace clang::dist {

@@ -8,6 +8,11 @@
 #include "SlaveNode/Compiler.h"
 #include "clang/Basic/Version.h"
 #include "llvm/Support/FormatVariadic.h"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
