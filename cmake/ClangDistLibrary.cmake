@@ -3,14 +3,16 @@
 # A library of lib/, compiled once whatever links it. It names neither
 # clang-cpp nor LLVM, shared or static: the program that links it chooses
 # (clang_dist_link_shared below, clang_dist_static_tool), because one program
-# must never hold both (their options register twice and abort).
+# must never hold both (their options register twice and abort). A static
+# library, not an object library: a program that links it links those it
+# links too, and takes only the objects it reaches.
 #
 # Its objects are the toolchain's default code, position-independent
 # executable code on Debian (gcc and clang-16 build PIEs by default): that is
 # the only kind every program accepts. The PIE programs (clangd-slave, the
 # unit tests, the fuzzers) need it; in the static programs, linked -no-pie,
-# the linker turns its GOT loads into direct addresses and leaves no
-# relocation behind. Measured against objects compiled -fno-pie for them
+# the linker turns its GOT loads into direct addresses, fills the few GOT
+# entries left (2 KB in clang-dist) and leaves no relocation behind. Measured against objects compiled -fno-pie for them
 # alone, as they were before: as many relocations, the same start time
 # (docs/BUILD.md). A second, non-PIE copy of the libraries would buy nothing
 # for the third of a clean build's compile CPU it cost.
