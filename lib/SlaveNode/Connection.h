@@ -16,6 +16,8 @@
 #include "SlaveNode/JobQueue.h"
 #include "SlaveNode/PendingReply.h"
 #include "SlaveNode/Slot.h"
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 

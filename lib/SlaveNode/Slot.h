@@ -16,7 +16,9 @@
 #include "SlaveNode/CompileThread.h"
 #include "SlaveNode/JobQueue.h"
 #include "Support/Log.h"
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
