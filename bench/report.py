@@ -261,6 +261,10 @@ def write(data, path):
                 out.append("  * dist.conf: `" + "; ".join(spec["dist_conf"].splitlines()) + "`")
         break  # the same for every project
     out += ["", NOTES]
+    # Measured by hand, not by this benchmark.
+    out += ["", "## Build", "",
+            "What a clean build of clang-dist costs, and its static programs' start: "
+            "[docs/BUILD.md](BUILD.md)."]
     # The hand-written analysis stays in one place.
     out += ["", "## Where the client's time goes, and the targets missed", "",
             "Hand-written, from profiles of these runs: "

@@ -12,6 +12,8 @@
 #include "Protocol/Frame.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/raw_ostream.h"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdlib>
 #include <sys/mman.h>
 #include <unistd.h>

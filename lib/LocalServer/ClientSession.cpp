@@ -10,11 +10,11 @@ namespace {
 constexpr std::chrono::seconds RequestTimeout(30);
 } // namespace
 
-ClientSession::ClientSession(Socket S, JobRunner &Runner, Logger &Log,
+ClientSession::ClientSession(Socket S, RunFn Run, Logger &Log,
                              std::shared_ptr<void> ActivityToken)
     : S(std::move(S)),
       Writer(std::make_shared<FrameWriteQueue<Socket>>(this->S)),
-      Timer(this->S.get_executor()), Runner(Runner), Log(Log),
+      Timer(this->S.get_executor()), Run(std::move(Run)), Log(Log),
       ActivityToken(std::move(ActivityToken)) {}
 
 void ClientSession::start() {
@@ -47,7 +47,7 @@ void ClientSession::readJob() {
     Self->Timer.cancel();
     if (!Job)
       return Self->drop(describeUnlessClosed(Job.takeError()));
-    Self->Cancel = Self->Runner.run(
+    Self->Cancel = Self->Run(
         std::move(*Job), [Self](JobOutcome Outcome) { Self->finish(Outcome); });
     Self->watchClient();
   });

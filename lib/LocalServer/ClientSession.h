@@ -2,16 +2,21 @@
 //
 // A client sends Hello and SubmitJob back to back and waits for HelloReply
 // and JobOutcome. The session owns nothing of the job; it holds an activity
-// token so that the server does not go idle under it.
+// token so that the server does not go idle under it. It starts the job
+// through a function, not the JobRunner, so that it compiles without the
+// runner's headers (the file cache, the slots' connections, clang's lexer).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CLANG_DIST_LOCALSERVER_CLIENTSESSION_H
 #define CLANG_DIST_LOCALSERVER_CLIENTSESSION_H
 
-#include "LocalServer/JobRunner.h"
 #include "Protocol/AsyncFrame.h"
-#include <boost/asio.hpp>
+#include "Protocol/Messages.h"
+#include "Support/Log.h"
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 
 namespace clang::dist {
@@ -19,8 +24,13 @@ namespace clang::dist {
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
 public:
   using Socket = boost::asio::local::stream_protocol::socket;
+  /// Cancels the job it was returned for (JobRunner::CancelFn).
+  using CancelFn = std::function<void()>;
+  /// Starts a job that calls its second argument when done (JobRunner::run).
+  using RunFn =
+      std::function<CancelFn(SubmitJob, std::function<void(JobOutcome)>)>;
 
-  ClientSession(Socket S, JobRunner &Runner, Logger &Log,
+  ClientSession(Socket S, RunFn Run, Logger &Log,
                 std::shared_ptr<void> ActivityToken);
   void start();
 
@@ -33,11 +43,11 @@ private:
   Socket S;
   std::shared_ptr<FrameWriteQueue<Socket>> Writer;
   boost::asio::steady_timer Timer;
-  JobRunner &Runner;
+  RunFn Run;
   Logger &Log;
   std::shared_ptr<void> ActivityToken;
   /// Cancels the job while it runs; empty before and after.
-  JobRunner::CancelFn Cancel;
+  CancelFn Cancel;
 };
 
 } // namespace clang::dist

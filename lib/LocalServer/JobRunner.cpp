@@ -9,6 +9,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <ctime>
 
 using namespace clang::dist;

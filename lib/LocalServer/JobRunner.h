@@ -18,7 +18,8 @@
 #include "Protocol/Messages.h"
 #include "Support/Log.h"
 #include <atomic>
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 
 namespace clang::dist {

@@ -8,7 +8,12 @@
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -133,7 +138,10 @@ void Server::accept() {
           if (executableReplaced())
             retire();
           ++Sessions;
-          std::make_shared<ClientSession>(std::move(S), *Runner, Log,
+          auto Run = [this](SubmitJob Job, JobRunner::DoneFn Done) {
+            return Runner->run(std::move(Job), std::move(Done));
+          };
+          std::make_shared<ClientSession>(std::move(S), Run, Log,
                                           activityToken())
               ->start();
         }

@@ -3,6 +3,8 @@
 #include "LocalServer/SlotClient.h"
 #include "Protocol/AsyncFrame.h"
 #include "clang/Basic/Version.h"
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <cassert>
 
 using namespace clang::dist;

@@ -15,7 +15,9 @@
 #include "LocalServer/SlotQuestions.h"
 #include "Protocol/Messages.h"
 #include "llvm/Support/Error.h"
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 

@@ -12,8 +12,12 @@
 
 #include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
-#include <boost/asio.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 
 namespace clang::dist {

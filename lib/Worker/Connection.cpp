@@ -3,6 +3,7 @@
 #include "Worker/Connection.h"
 #include "clang/Basic/Version.h"
 #include "llvm/Support/FormatVariadic.h"
+#include <boost/asio/post.hpp>
 
 using namespace clang::dist;
 using boost::asio::ip::tcp;

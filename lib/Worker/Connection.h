@@ -16,6 +16,8 @@
 #include "Worker/JobQueue.h"
 #include "Worker/PendingReply.h"
 #include "Worker/Slot.h"
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 

@@ -6,6 +6,7 @@
 #include "Worker/Connection.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -16,7 +16,9 @@
 #include "Support/Log.h"
 #include "Worker/CompileThread.h"
 #include "Worker/JobQueue.h"
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
