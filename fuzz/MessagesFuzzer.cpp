@@ -64,7 +64,7 @@ template <typename T> auto fieldsOfEach(const std::vector<T> &List) {
   return Out;
 }
 auto fields(const CompileJob &M) {
-  return std::make_tuple(std::tie(M.Id, M.Kind, M.WorkingDir, M.Args),
+  return std::make_tuple(std::tie(M.Id, M.Mode, M.WorkingDir, M.Args),
                          fieldsOfEach(M.Files));
 }
 auto fields(const CompileResult &M) {

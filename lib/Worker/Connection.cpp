@@ -26,8 +26,13 @@ Connection::Connection(tcp::socket S, const SlotOptions &Options, Logger &Log,
 }
 
 void Connection::start() {
-  Writer->setErrorHandler([Self = shared_from_this()](llvm::Error E) {
-    Self->close("write failed: " + llvm::toString(std::move(E)));
+  // Weak: the writer is the connection's, and a strong reference back would
+  // keep both alive for ever (the reads in flight keep the connection).
+  Writer->setErrorHandler([Weak = weak_from_this()](llvm::Error E) {
+    if (auto Self = Weak.lock())
+      Self->close("write failed: " + llvm::toString(std::move(E)));
+    else
+      llvm::consumeError(std::move(E));
   });
   Timer.expires_after(Options.HandshakeTimeout);
   Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
