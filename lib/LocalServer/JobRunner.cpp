@@ -170,6 +170,9 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                              " refused it: " + Remote.Result.Diagnostics);
   boost::asio::post(
       Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
+        // Nothing is checked or stored for a client that went away.
+        if (R->Cancelled)
+          return;
         CompileResult &Result = Remote.Result;
         AnswerCheck Check;
         if (Sources)
@@ -187,13 +190,12 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
               [](const StoreCancelled &) {},
               [&](const llvm::ErrorInfoBase &E) { WriteError = E.message(); });
         boost::asio::post(IO, [this, R, Slot, Check, Unfaithful, WriteError,
-                               Unanswerable = Result.Unanswerable,
                                Result = std::move(Result)]() mutable {
           if (R->Cancelled)
             return;
           if (!Unfaithful.empty())
             return runLocally(R, Unfaithful);
-          if (Unanswerable)
+          if (Result.Unanswerable)
             return runLocally(R, "the compile lists a directory, which a "
                                  "worker cannot");
           if (Check.Outcome == AnswerCheck::Verdict::Unavailable)
