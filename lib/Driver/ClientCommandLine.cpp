@@ -61,9 +61,16 @@ void printEntry(llvm::raw_ostream &OS, llvm::StringRef Name,
   OS << '\n';
 }
 
-/// The option of clang-dist's that \p Arg most likely misspells, if any.
-const ClientOptionInfo *nearestClientOption(llvm::StringRef Arg) {
+/// The option of clang-dist's that \p Arg most likely misspells, if any: a
+/// near miss ("--distributd"), or the option with one dash ("-distributed").
+const ClientOptionInfo *misspelledClientOption(llvm::StringRef Arg) {
   llvm::StringRef Name = Arg.split('=').first;
+  if (!Name.startswith("--")) {
+    for (const ClientOptionInfo &Option : clientOptionTable())
+      if (Name.startswith("-") && Name == Option.Spelling.drop_front())
+        return &Option;
+    return nullptr;
+  }
   const ClientOptionInfo *Nearest = nullptr;
   unsigned Best = MaxTypoDistance + 1;
   for (const ClientOptionInfo &Option : clientOptionTable()) {
@@ -76,10 +83,21 @@ const ClientOptionInfo *nearestClientOption(llvm::StringRef Arg) {
   return Nearest;
 }
 
+/// Whether clang's driver reads \p A, spelled \p Raw, as an option it
+/// knows by that whole name: clang calls unknown arguments that start with
+/// "--" unsupported (OPT__), the rest unknown, and reads "-distributed" as
+/// its -d with a value.
+bool isClangOption(const llvm::opt::Arg &A, llvm::StringRef Raw) {
+  if (A.getOption().matches(options::OPT__) ||
+      A.getOption().matches(options::OPT_UNKNOWN))
+    return false;
+  return Raw.startswith("--") ||
+         A.getSpelling().rtrim('=') == Raw.split('=').first;
+}
+
 bool mayMatter(llvm::StringRef Arg) {
   return Arg == "--help" || Arg == "-help" || Arg == "--help-hidden" ||
-         Arg == "--version" ||
-         (Arg.startswith("--") && nearestClientOption(Arg));
+         Arg == "--version" || misspelledClientOption(Arg);
 }
 
 } // namespace
@@ -97,14 +115,10 @@ clang::dist::ownOutput(llvm::ArrayRef<const char *> Args) {
       options::NoDriverOption | options::CLOption | options::FlangOnlyOption |
           options::DXCOption);
 
-  // clang's driver calls unknown arguments that start with "--" unsupported
-  // (OPT__), the rest unknown.
-  for (const llvm::opt::Arg *A :
-       Parsed.filtered(options::OPT__, options::OPT_UNKNOWN)) {
+  for (const llvm::opt::Arg *A : Parsed) {
     llvm::StringRef Raw = Parsed.getArgString(A->getIndex());
-    if (!Raw.startswith("--"))
-      continue;
-    if (const ClientOptionInfo *Nearest = nearestClientOption(Raw))
+    const ClientOptionInfo *Nearest = misspelledClientOption(Raw);
+    if (Nearest && !isClangOption(*A, Raw))
       return llvm::createStringError(
           std::make_error_code(std::errc::invalid_argument),
           "unknown argument '%s'; did you mean '%s'?", Raw.str().c_str(),

@@ -46,6 +46,9 @@ TEST_CASE("a near miss of clang-dist's option is its error, with a suggestion",
   CHECK(errorText(decide({"clang-dist", "-c", "--dstributed=a.conf"})) ==
         "unknown argument '--dstributed=a.conf'; did you mean "
         "'--distributed=a.conf'?");
+  // clang would take it for its -d with a value, and a.conf for an input.
+  CHECK(errorText(decide({"clang-dist", "-distributed", "a.conf", "-c"})) ==
+        "unknown argument '-distributed'; did you mean '--distributed'?");
 }
 
 TEST_CASE("clang's own options and its near misses stay clang's",
@@ -57,4 +60,8 @@ TEST_CASE("clang's own options and its near misses stay clang's",
   // Near one of ours, but a value of clang's option.
   CHECK(unwrap(decide({"clang-dist", "-c", "x.c", "-o", "--distributd"})) ==
         OwnOutput::None);
+  CHECK(unwrap(decide({"clang-dist", "-c", "x.c", "-o", "-distributed"})) ==
+        OwnOutput::None);
+  // clang's -d letters.
+  CHECK(unwrap(decide({"clang-dist", "-E", "-dM", "x.c"})) == OwnOutput::None);
 }
