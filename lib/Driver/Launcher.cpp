@@ -4,7 +4,6 @@
 #include "Driver/ClientOptions.h"
 #include "clang/Driver/Types.h"
 #include "llvm/ADT/SmallString.h"
-#include "llvm/Support/Errc.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -17,8 +16,8 @@ using namespace clang::dist;
 
 namespace {
 
-/// Whether clang, given \p Arg, would read it as an input.
-bool isInput(llvm::StringRef Arg) {
+/// Whether clang would read \p Arg as an option or an input.
+bool isClangArgument(llvm::StringRef Arg) {
   if (Arg.empty() || Arg.startswith("-") || Arg.startswith("@"))
     return true;
   llvm::StringRef Name = llvm::sys::path::filename(Arg);
@@ -47,12 +46,13 @@ std::optional<LaunchedCompiler>
 clang::dist::findLaunchedCompiler(llvm::ArrayRef<const char *> Args,
                                   llvm::StringRef EmbeddedClang) {
   size_t I = 1;
-  while (I < Args.size())
-    if (size_t Span = clientOptionSpan(Args, I))
-      I += Span;
-    else
+  while (I < Args.size()) {
+    size_t Span = clientOptionSpan(Args, I);
+    if (!Span)
       break;
-  if (I >= Args.size() || isInput(Args[I]))
+    I += Span;
+  }
+  if (I >= Args.size() || isClangArgument(Args[I]))
     return std::nullopt;
 
   llvm::StringRef Name = Args[I];
