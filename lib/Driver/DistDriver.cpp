@@ -9,8 +9,10 @@
 #include "Driver/DistDriver.h"
 #include "Config/Config.h"
 #include "Config/RuntimeDir.h"
+#include "Driver/ClientCommandLine.h"
 #include "Driver/ClientOptions.h"
 #include "Driver/DistributedCommand.h"
+#include "Driver/Launcher.h"
 #include "Driver/LocalCC1.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -97,6 +99,13 @@ void distributeCompileJobs(driver::Compilation &C, const ServerTarget &Target) {
     D->submit();
 }
 
+/// clang-dist's own errors, whatever name it runs by (clang-dist++, a
+/// launcher's COMPILER): clang's are clang's.
+int reportError(llvm::Error E) {
+  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E)) << '\n';
+  return 1;
+}
+
 } // namespace
 
 int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
@@ -104,26 +113,35 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   llvm::StringSaver Saver(Alloc);
   llvm::SmallVector<const char *, 256> Args(Argv.begin(), Argv.end());
 
-  llvm::cl::ExpansionContext ECtx(Alloc, llvm::cl::TokenizeGNUCommandLine);
-  if (llvm::Error E = ECtx.expandResponseFiles(Args)) {
-    llvm::errs() << llvm::toString(std::move(E)) << '\n';
-    return 1;
+  // Before response files: another compiler gets its arguments as written.
+  if (std::optional<LaunchedCompiler> Compiler =
+          findLaunchedCompiler(Args, RealClang)) {
+    if (!Compiler->IsEmbeddedClang)
+      return reportError(execCompiler(*Compiler, Args));
+    // Our clang-16 by another name: clang-dist as that name, as a symlink
+    // named so would be (clang++-16 is C++).
+    Args[0] = Args[Compiler->Index];
+    Args.erase(Args.begin() + Compiler->Index);
   }
 
-  std::string ProgName = llvm::sys::path::stem(Args[0]).str();
+  llvm::cl::ExpansionContext ECtx(Alloc, llvm::cl::TokenizeGNUCommandLine);
+  if (llvm::Error E = ECtx.expandResponseFiles(Args))
+    return reportError(std::move(E));
+
   llvm::Expected<ClientOptions> Options = takeClientOptions(Args);
-  if (!Options) {
-    llvm::errs() << ProgName
-                 << ": error: " << llvm::toString(Options.takeError()) << '\n';
-    return 1;
-  }
-  llvm::Expected<std::string> ConfigPath = resolveConfig(Options->configPath());
-  if (!ConfigPath) {
-    llvm::errs() << ProgName
-                 << ": error: " << llvm::toString(ConfigPath.takeError())
-                 << '\n';
-    return 1;
-  }
+  if (!Options)
+    return reportError(Options.takeError());
+  llvm::Expected<OwnOutput> Own = ownOutput(Args);
+  if (!Own)
+    return reportError(Own.takeError());
+  if (*Own == OwnOutput::HelpFirst)
+    printClientHelp(llvm::outs());
+  // --help and --version run nothing, whatever the config: one that does
+  // not parse gets in nobody's way there.
+  llvm::Expected<std::string> ConfigPath =
+      *Own == OwnOutput::None ? resolveConfig(Options->configPath()) : "";
+  if (!ConfigPath)
+    return reportError(ConfigPath.takeError());
 
   llvm::IntrusiveRefCntPtr<DiagnosticOptions> DiagOpts =
       CreateAndPopulateDiagOpts(Args);
@@ -154,6 +172,13 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
       driver::getDriverMode(Args[0], llvm::ArrayRef(Args).slice(1)) == "g++"));
 
   std::unique_ptr<driver::Compilation> C(TheDriver.BuildCompilation(Args));
+  if (*Own != OwnOutput::None) {
+    // clang has answered, and there is nothing to run: no server either.
+    if (C && *Own == OwnOutput::VersionAfter)
+      printClientVersion(llvm::outs());
+    Diags.getClient()->finish();
+    return C && !C->containsError() ? 0 : 1;
+  }
   int Res = 1;
   if (C && !C->containsError()) {
     // Outlives the compilation's jobs, which refer to it.
