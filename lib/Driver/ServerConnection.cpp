@@ -16,6 +16,8 @@
 
 using namespace clang::dist;
 
+char ServerMissing::ID;
+
 namespace {
 
 /// The server answers within this, or the client compiles locally.
@@ -81,7 +83,20 @@ llvm::Error startServer(const ServerTarget &Target) {
     ::close(Log);
   if (!Started) {
     ::close(Pipe[0]);
-    return Started.takeError();
+    std::error_code EC;
+    std::string Why;
+    llvm::handleAllErrors(Started.takeError(),
+                          [&](const llvm::ErrorInfoBase &E) {
+                            EC = E.convertToErrorCode();
+                            Why = E.message();
+                          });
+    if (EC == std::errc::no_such_file_or_directory)
+      return llvm::make_error<ServerMissing>(
+          "cannot start the local server: there is no '" +
+          Target.ServerExecutable +
+          "' (clang-dist looks for clang-dist-server beside itself)");
+    return llvm::createStringError(EC, "cannot start the local server: %s",
+                                   Why.c_str());
   }
   std::string Answer;
   while (Answer.find('\n') == std::string::npos) {
@@ -105,7 +120,45 @@ llvm::Error startServer(const ServerTarget &Target) {
   return llvm::Error::success();
 }
 
+/// The start lock's descriptor, locked.
+llvm::Expected<int> lockStart(const ServerTarget &Target) {
+  int LockFd = ::open(Target.Paths.StartLock.c_str(),
+                      O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (LockFd < 0)
+    return systemError("cannot open '" + Target.Paths.StartLock + "'");
+  while (::flock(LockFd, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      llvm::Error E =
+          systemError("cannot lock '" + Target.Paths.StartLock + "'");
+      ::close(LockFd);
+      return std::move(E);
+    }
+  return LockFd;
+}
+
 } // namespace
+
+llvm::Expected<bool>
+clang::dist::whileNoServer(const ServerTarget &Target,
+                           llvm::function_ref<llvm::Error()> Body) {
+  llvm::Expected<int> LockFd = lockStart(Target);
+  if (!LockFd)
+    return LockFd.takeError();
+  auto Unlock = llvm::make_scope_exit([&] { ::close(*LockFd); });
+  auto Running = tryConnect(Target.Paths.Socket);
+  if (!Running)
+    return Running.takeError();
+  if (*Running)
+    return false;
+  if (llvm::Error E = Body())
+    return std::move(E);
+  return true;
+}
+
+llvm::Expected<std::optional<FrameSocket>>
+clang::dist::connectToRunningServer(const ServerTarget &Target) {
+  return tryConnect(Target.Paths.Socket);
+}
 
 llvm::Expected<FrameSocket>
 clang::dist::connectToServer(const ServerTarget &Target) {
@@ -115,15 +168,11 @@ clang::dist::connectToServer(const ServerTarget &Target) {
   if (*First)
     return std::move(**First);
 
-  int LockFd = ::open(Target.Paths.StartLock.c_str(),
-                      O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (LockFd < 0)
-    return systemError("cannot open '" + Target.Paths.StartLock + "'");
+  llvm::Expected<int> LockFd = lockStart(Target);
+  if (!LockFd)
+    return LockFd.takeError();
   // Closing the descriptor releases the lock, on every path out.
-  auto Unlock = llvm::make_scope_exit([LockFd] { ::close(LockFd); });
-  while (::flock(LockFd, LOCK_EX) != 0)
-    if (errno != EINTR)
-      return systemError("cannot lock '" + Target.Paths.StartLock + "'");
+  auto Unlock = llvm::make_scope_exit([&] { ::close(*LockFd); });
 
   auto Again = tryConnect(Target.Paths.Socket);
   if (!Again)

@@ -1,0 +1,25 @@
+//===- LocalServer/FallbackWarnings.cpp - Which fallbacks the user sees ---===//
+
+#include "LocalServer/FallbackWarnings.h"
+
+using namespace clang::dist;
+
+void FallbackWarnings::decide(JobOutcome &Outcome,
+                              std::chrono::steady_clock::time_point Now) {
+  Outcome.Warn = false;
+  Outcome.Suppressed = 0;
+  if (!Enabled || Outcome.Kind != JobOutcome::Disposition::Fallback)
+    return;
+  bool NewSubject = !Told.count({Outcome.Cause, Outcome.Slot});
+  auto Ms = [](auto D) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(D).count();
+  };
+  std::optional<uint64_t> Untold =
+      admitWarning(Windows[Outcome.Cause], Ms(Now.time_since_epoch()),
+                   Ms(Interval), NewSubject);
+  if (!Untold)
+    return;
+  Told.insert({Outcome.Cause, Outcome.Slot});
+  Outcome.Warn = true;
+  Outcome.Suppressed = *Untold;
+}
