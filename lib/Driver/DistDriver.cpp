@@ -9,6 +9,7 @@
 #include "Driver/DistDriver.h"
 #include "Config/Config.h"
 #include "Config/RuntimeDir.h"
+#include "Driver/ClientOptions.h"
 #include "Driver/DistributedCommand.h"
 #include "Driver/LocalCC1.h"
 #include "clang/Basic/Diagnostic.h"
@@ -27,7 +28,6 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/StringSaver.h"
 #include "llvm/Support/raw_ostream.h"
-#include <cstdlib>
 
 using namespace clang;
 using namespace clang::dist;
@@ -48,37 +48,6 @@ std::string clangInstalledDir(bool CXXMode) {
   llvm::SmallString<256> Path(OnPath ? *OnPath : RealClang);
   llvm::sys::fs::make_absolute(Path);
   return std::string(llvm::sys::path::parent_path(Path));
-}
-
-/// Removes --distributed FILE / --distributed=FILE; CLANG_DIST_CONFIG is the
-/// fallback. Empty: the built-in default.
-llvm::Expected<std::string>
-takeConfigOption(llvm::SmallVectorImpl<const char *> &Args) {
-  std::optional<std::string> Path;
-  for (size_t I = 1; I < Args.size();) {
-    llvm::StringRef Arg = Args[I];
-    if (Arg == "--distributed") {
-      if (I + 1 == Args.size())
-        return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       "argument to '--distributed' is missing "
-                                       "(expected a config file)");
-      Path = Args[I + 1];
-      Args.erase(Args.begin() + I, Args.begin() + I + 2);
-    } else if (Arg.consume_front("--distributed=")) {
-      Path = Arg.str();
-      Args.erase(Args.begin() + I);
-    } else {
-      ++I;
-    }
-  }
-  if (Path && Path->empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "argument to '--distributed' is empty "
-                                   "(expected a config file)");
-  if (!Path)
-    if (const char *Env = std::getenv("CLANG_DIST_CONFIG"); Env && *Env)
-      Path = Env;
-  return Path.value_or("");
 }
 
 /// The config's real path ("" for the built-in default), after checking that
@@ -142,9 +111,13 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   }
 
   std::string ProgName = llvm::sys::path::stem(Args[0]).str();
-  llvm::Expected<std::string> ConfigPath = takeConfigOption(Args);
-  if (ConfigPath)
-    ConfigPath = resolveConfig(*ConfigPath);
+  llvm::Expected<ClientOptions> Options = takeClientOptions(Args);
+  if (!Options) {
+    llvm::errs() << ProgName
+                 << ": error: " << llvm::toString(Options.takeError()) << '\n';
+    return 1;
+  }
+  llvm::Expected<std::string> ConfigPath = resolveConfig(Options->configPath());
   if (!ConfigPath) {
     llvm::errs() << ProgName
                  << ": error: " << llvm::toString(ConfigPath.takeError())

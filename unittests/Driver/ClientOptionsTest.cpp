@@ -1,0 +1,58 @@
+//===- Driver/ClientOptionsTest.cpp - clang-dist's own options ------------===//
+
+#include "Driver/ClientOptions.h"
+#include "ExpectedMatchers.h"
+#include <catch2/catch.hpp>
+
+using namespace clang::dist;
+using namespace clang::dist::test;
+
+namespace {
+llvm::SmallVector<const char *, 8>
+argv(std::initializer_list<const char *> Args) {
+  return llvm::SmallVector<const char *, 8>(Args);
+}
+
+std::vector<std::string> rest(llvm::ArrayRef<const char *> Args) {
+  return std::vector<std::string>(Args.begin(), Args.end());
+}
+} // namespace
+
+TEST_CASE("clang-dist's options are taken out, clang's left in order",
+          "[ClientOptions]") {
+  auto Args = argv({"clang-dist", "-c", "--distributed", "a.conf", "x.c",
+                    "--distributed=b.conf", "-o", "x.o"});
+  ClientOptions Options = unwrap(takeClientOptions(Args));
+  CHECK(Options.get(ClientOption::Distributed) == "b.conf");
+  CHECK(rest(Args) ==
+        std::vector<std::string>{"clang-dist", "-c", "x.c", "-o", "x.o"});
+}
+
+TEST_CASE("an option without its value is an error naming it",
+          "[ClientOptions]") {
+  auto Missing = argv({"clang-dist", "-c", "x.c", "--distributed"});
+  CHECK(errorText(takeClientOptions(Missing)) ==
+        "argument to '--distributed' is missing (expected a config file)");
+  auto Empty = argv({"clang-dist", "--distributed=", "-c", "x.c"});
+  CHECK(errorText(takeClientOptions(Empty)) ==
+        "argument to '--distributed' is empty (expected a config file)");
+}
+
+TEST_CASE("a prefix of an option, or clang's look-alikes, stay clang's",
+          "[ClientOptions]") {
+  auto Args = argv({"clang-dist", "--distributedx", "--distribute", "-c"});
+  ClientOptions Options = unwrap(takeClientOptions(Args));
+  CHECK_FALSE(Options.has(ClientOption::Distributed));
+  CHECK(Args.size() == 4);
+}
+
+TEST_CASE("the config is --distributed's, else CLANG_DIST_CONFIG's",
+          "[ClientOptions]") {
+  ::setenv("CLANG_DIST_CONFIG", "env.conf", 1);
+  auto None = argv({"clang-dist", "-c"});
+  CHECK(unwrap(takeClientOptions(None)).configPath() == "env.conf");
+  auto Given = argv({"clang-dist", "--distributed", "given.conf"});
+  CHECK(unwrap(takeClientOptions(Given)).configPath() == "given.conf");
+  ::unsetenv("CLANG_DIST_CONFIG");
+  CHECK(unwrap(takeClientOptions(None)).configPath().empty());
+}
