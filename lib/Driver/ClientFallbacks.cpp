@@ -30,8 +30,8 @@ llvm::Error fileError(llvm::StringRef What, llvm::StringRef Path) {
 /// when it does not exist and \p Create is not set.
 llvm::Expected<int> openLocked(llvm::StringRef Path, bool Exclusive,
                                bool Create) {
-  int Fd = ::open(Path.str().c_str(),
-                  (Create ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0600);
+  int Flags = Create ? O_RDWR | O_CREAT : Exclusive ? O_RDWR : O_RDONLY;
+  int Fd = ::open(Path.str().c_str(), Flags | O_CLOEXEC, 0600);
   if (Fd < 0) {
     if (errno == ENOENT && !Create)
       return -1;

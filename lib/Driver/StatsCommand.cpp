@@ -93,6 +93,26 @@ std::string bytes(uint64_t N) {
 
 } // namespace
 
+bool clang::dist::isStatsCommand(const ClientOptions &Options) {
+  return Options.has(ClientOption::ShowStats) ||
+         Options.has(ClientOption::PrintStats) ||
+         Options.has(ClientOption::ZeroStats);
+}
+
+int clang::dist::runStatsCommand(const ClientOptions &Options,
+                                 const ServerTarget &Target) {
+  // ccache -z -s: zero first, then show.
+  if (Options.has(ClientOption::ZeroStats))
+    if (int Code = zeroStats(Target))
+      return Code;
+  if (Options.has(ClientOption::ShowStats))
+    if (int Code = showStats(Target))
+      return Code;
+  if (Options.has(ClientOption::PrintStats))
+    return printStats(Target);
+  return 0;
+}
+
 int clang::dist::printStats(const ServerTarget &Target) {
   llvm::Expected<Report> R = collect(Target);
   if (!R)

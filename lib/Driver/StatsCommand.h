@@ -9,9 +9,15 @@
 #ifndef CLANG_DIST_DRIVER_STATSCOMMAND_H
 #define CLANG_DIST_DRIVER_STATSCOMMAND_H
 
+#include "Driver/ClientOptions.h"
 #include "Driver/ServerConnection.h"
 
 namespace clang::dist {
+
+/// Whether \p Options ask for one of the commands below, not a compile.
+bool isStatsCommand(const ClientOptions &Options);
+/// Runs the one \p Options ask for; returns the exit code.
+int runStatsCommand(const ClientOptions &Options, const ServerTarget &Target);
 
 /// --show-stats: a table a person reads.
 int showStats(const ServerTarget &Target);
