@@ -8,7 +8,12 @@ void FallbackWarnings::decide(JobOutcome &Outcome,
                               std::chrono::steady_clock::time_point Now) {
   Outcome.Warn = false;
   Outcome.Suppressed = 0;
-  if (!Enabled || Outcome.Kind != JobOutcome::Disposition::Fallback)
+  // Outputs the server cannot write the client's clang cannot write either,
+  // and a job that crashes clang crashes it there too: it says so in its own
+  // words, and a line of ours would only come first.
+  if (!Enabled || Outcome.Kind != JobOutcome::Disposition::Fallback ||
+      Outcome.Cause == FallbackCause::CannotStore ||
+      Outcome.Cause == FallbackCause::CrashesClang)
     return;
   bool NewSubject = !Told.count({Outcome.Cause, Outcome.Slot});
   auto Ms = [](auto D) {

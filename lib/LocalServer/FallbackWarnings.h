@@ -1,10 +1,13 @@
-//===- LocalServer/FallbackWarnings.h - Fallbacks the user sees  -*- C++ -*-===//
+//===- LocalServer/FallbackWarnings.h - Fallbacks the user sees  -*- C++
+//-*-===//
 //
 // The server sees every job of its config, so it decides which fallbacks
 // the client prints (JobOutcome::Warn): the first of each cause and slot,
 // then one line per cause every half a minute at most, saying how many went
 // unsaid (Support/WarningLimit.h). make -j100 against a dead farm prints a
-// few lines, and every fallback is still counted (Stats).
+// few lines, and every fallback is still counted (Stats). Fallbacks whose
+// local compile fails the same way (outputs that cannot be written, a job
+// that crashes clang) print nothing: clang's own error says it.
 //
 //===----------------------------------------------------------------------===//
 

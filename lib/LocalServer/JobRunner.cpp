@@ -183,7 +183,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
                                 BackOff ? Slots.backedOff() : std::string()));
           // The job, not the slot, is suspect: no slot is named.
           if (Kind == SlotFailure::Lost && ++R->SlotsLost == 2)
-            return fallBack(R, FallbackCause::SlotLost, "",
+            return fallBack(R, FallbackCause::CrashesClang, "",
                             "the job ended two slot processes; it "
                             "probably crashes clang");
           if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.size()))

@@ -6,13 +6,14 @@ using namespace clang::dist;
 
 namespace {
 constexpr FallbackCause All[] = {
-    FallbackCause::Unreachable,   FallbackCause::TimedOut,
+    FallbackCause::Unreachable,      FallbackCause::TimedOut,
     FallbackCause::HandshakeRefused, FallbackCause::WrongSecret,
-    FallbackCause::VersionMismatch, FallbackCause::BackedOff,
-    FallbackCause::SlotLost,      FallbackCause::ProtocolError,
-    FallbackCause::WorkerRefused, FallbackCause::StaleAnswers,
-    FallbackCause::CannotStore,   FallbackCause::NoSlots,
-    FallbackCause::ServerMissing, FallbackCause::ServerFailed,
+    FallbackCause::VersionMismatch,  FallbackCause::BackedOff,
+    FallbackCause::SlotLost,         FallbackCause::ProtocolError,
+    FallbackCause::WorkerRefused,    FallbackCause::StaleAnswers,
+    FallbackCause::CannotStore,      FallbackCause::NoSlots,
+    FallbackCause::CrashesClang,     FallbackCause::ServerMissing,
+    FallbackCause::ServerFailed,
 };
 } // namespace
 
@@ -46,6 +47,8 @@ llvm::StringRef clang::dist::fallbackCauseName(FallbackCause Cause) {
     return "cannot_store";
   case FallbackCause::NoSlots:
     return "no_slots";
+  case FallbackCause::CrashesClang:
+    return "crashes_clang";
   case FallbackCause::ServerMissing:
     return "server_missing";
   case FallbackCause::ServerFailed:

@@ -44,10 +44,13 @@ enum class FallbackCause : uint8_t {
   CannotStore = 11,
   /// The server has no slot at all (its own worker did not start).
   NoSlots = 12,
+  /// The job ended two slot processes: it most likely crashes clang, which
+  /// then says so on the client.
+  CrashesClang = 13,
   /// The client found no clang-dist-server program to start.
-  ServerMissing = 13,
+  ServerMissing = 14,
   /// The client could not start, reach or hear from its server.
-  ServerFailed = 14,
+  ServerFailed = 15,
 };
 
 /// Every cause but None, in number order.

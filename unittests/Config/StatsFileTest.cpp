@@ -49,5 +49,6 @@ TEST_CASE("The fixed keys name every fallback cause", "[StatsFile]") {
   CHECK(std::count(Keys.begin(), Keys.end(), "fallback_unreachable") == 1);
   CHECK(std::count(Keys.begin(), Keys.end(), "jobs_local_fallback") == 1);
   CHECK(Keys.size() == 9 + fallbackCauses().size());
+  CHECK(fallbackCauses().size() == 15);
   CHECK(statkeys::slot("[::1]:7", "jobs") == "slot/[::1]:7/jobs");
 }

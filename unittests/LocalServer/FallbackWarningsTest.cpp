@@ -40,8 +40,9 @@ TEST_CASE("A dead farm's hundred fallbacks make a few warnings",
   CHECK(Later.Suppressed == 99);
 }
 
-TEST_CASE("Nothing is told when the config turns warnings off, nor of jobs "
-          "that are no fallback",
+TEST_CASE("Nothing is told when the config turns warnings off, nor of "
+          "outputs the client cannot write either, nor of jobs that are no "
+          "fallback",
           "[FallbackWarnings]") {
   FallbackWarnings Off(false);
   JobOutcome O = fallback(FallbackCause::TimedOut, "a:1");
@@ -49,6 +50,10 @@ TEST_CASE("Nothing is told when the config turns warnings off, nor of jobs "
   CHECK_FALSE(O.Warn);
 
   FallbackWarnings On(true);
+  JobOutcome Full = fallback(FallbackCause::CannotStore, "");
+  On.decide(Full, Clock::now());
+  CHECK_FALSE(Full.Warn);
+
   JobOutcome Local;
   Local.Kind = JobOutcome::Disposition::LocalByDesign;
   On.decide(Local, Clock::now());

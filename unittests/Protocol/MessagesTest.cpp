@@ -426,8 +426,8 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
     std::string Encoded = encode(M);
     // After the disposition, exit code, and two empty strings.
     size_t At = 1 + 4 + 4 + 4;
-    Encoded[At] = 15;
-    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 15"));
+    Encoded[At] = 16;
+    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 16"));
     // A fallback needs a cause; nothing else may have one.
     Encoded[At] = 0;
     CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 0"));
