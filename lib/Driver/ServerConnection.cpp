@@ -3,6 +3,7 @@
 #include "Driver/ServerConnection.h"
 #include "Support/Subprocess.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -57,6 +58,26 @@ llvm::Expected<std::optional<FrameSocket>> tryConnect(const std::string &Path) {
 /// descriptors the server does not have: none of the server's business, nor
 /// of whatever it starts.
 constexpr const char *BuildOnlyVariables[] = {"MAKEFLAGS", "MFLAGS"};
+
+/// The last thing a server wrote to \p LogPath, without its time and pid:
+/// why a server that did not start gave up.
+std::string lastServerLine(const std::string &LogPath) {
+  auto Buffer = llvm::MemoryBuffer::getFile(LogPath, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!Buffer)
+    return "";
+  llvm::StringRef Rest = (*Buffer)->getBuffer();
+  while (!Rest.empty()) {
+    llvm::StringRef Line;
+    std::tie(Rest, Line) = Rest.rtrim('\n').rsplit('\n');
+    if (Line.empty())
+      std::swap(Line, Rest);
+    size_t At = Line.find("] ", Line.find(" local-server["));
+    if (Line.contains(" local-server[") && At != llvm::StringRef::npos)
+      return Line.drop_front(At + 2).str();
+  }
+  return "";
+}
 
 /// Starts the server detached, so that it outlives this client and make's
 /// process group, with none of the client's descriptors but the ready pipe,
@@ -113,10 +134,13 @@ llvm::Error startServer(const ServerTarget &Target) {
     Answer.append(Buffer, N);
   }
   ::close(Pipe[0]);
-  if (Answer != "ready\n")
-    return llvm::createStringError(std::make_error_code(std::errc::io_error),
-                                   "the local server did not start (see %s)",
-                                   Target.Paths.Log.c_str());
+  if (Answer != "ready\n") {
+    std::string Why = lastServerLine(Target.Paths.Log);
+    return llvm::createStringError(
+        std::make_error_code(std::errc::io_error),
+        "the local server did not start%s%s (see %s)", Why.empty() ? "" : ": ",
+        Why.c_str(), Target.Paths.Log.c_str());
+  }
   return llvm::Error::success();
 }
 

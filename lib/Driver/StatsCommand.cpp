@@ -128,11 +128,11 @@ int clang::dist::showStats(const ServerTarget &Target) {
     return fail(R.takeError());
   StatsCounters &C = R->Counters;
   llvm::raw_ostream &OS = llvm::outs();
+  // Name, value, and a share of all jobs where it has one, as ccache -s.
   auto Row = [&](unsigned Indent, llvm::StringRef Name,
-                 const llvm::Twine &Value) {
-    OS << std::string(Indent, ' ')
-       << llvm::left_justify(Name, 34 - Indent) << ' '
-       << llvm::right_justify(Value.str(), 12) << '\n';
+                 const llvm::Twine &Value, std::string Share = "") {
+    OS << std::string(Indent, ' ') << llvm::left_justify(Name, 30 - Indent)
+       << llvm::right_justify(Value.str(), 12) << Share << '\n';
   };
   OS << "Config:  "
      << (Target.ConfigPath.empty() ? "built-in default" : Target.ConfigPath)
@@ -144,13 +144,12 @@ int clang::dist::showStats(const ServerTarget &Target) {
            Fallback = C[statkeys::JobsLocalFallback];
   uint64_t All = Remote + ByDesign + Fallback;
   auto Share = [&](uint64_t N) -> std::string {
-    return All ? llvm::formatv("{0} {1,5:f1}%", N, 100.0 * N / All).str()
-               : std::to_string(N);
+    return All ? llvm::formatv(" ({0,5:f1}%)", 100.0 * N / All).str() : "";
   };
   OS << "Jobs\n";
-  Row(2, "compiled remotely", Share(Remote));
-  Row(2, "local by design", Share(ByDesign));
-  Row(2, "local after a fallback", Share(Fallback));
+  Row(2, "compiled remotely", llvm::Twine(Remote), Share(Remote));
+  Row(2, "local by design", llvm::Twine(ByDesign), Share(ByDesign));
+  Row(2, "local after a fallback", llvm::Twine(Fallback), Share(Fallback));
   for (FallbackCause Cause : fallbackCauses())
     if (uint64_t N = C[statkeys::fallback(Cause)])
       Row(4, fallbackCauseName(Cause), llvm::Twine(N));
