@@ -14,6 +14,7 @@
 #include "Driver/DistributedCommand.h"
 #include "Driver/Launcher.h"
 #include "Driver/LocalCC1.h"
+#include "Driver/StatsCommand.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Driver/Compilation.h"
@@ -52,20 +53,18 @@ std::string clangInstalledDir(bool CXXMode) {
   return std::string(llvm::sys::path::parent_path(Path));
 }
 
-/// The config's real path ("" for the built-in default), after checking that
-/// it parses: a bad config is the user's error, like a bad flag.
-llvm::Expected<std::string> resolveConfig(llvm::StringRef ConfigPath) {
+/// The config (its Path empty for the built-in default), after checking
+/// that it parses: a bad config is the user's error, like a bad flag.
+llvm::Expected<DistConfig> resolveConfig(llvm::StringRef ConfigPath) {
   if (ConfigPath.empty())
-    return "";
-  llvm::Expected<DistConfig> Config = loadConfig(ConfigPath);
-  if (!Config)
-    return Config.takeError();
-  return Config->Path;
+    return DistConfig();
+  return loadConfig(ConfigPath);
 }
 
 /// Where this config's server lives; an error means "compile locally".
-llvm::Expected<ServerTarget> serverTarget(std::string ConfigPath,
+llvm::Expected<ServerTarget> serverTarget(const DistConfig &Config,
                                           const char *Argv0) {
+  const std::string &ConfigPath = Config.Path;
   llvm::Expected<std::string> Dir = openRuntimeDir();
   if (!Dir)
     return Dir.takeError();
@@ -76,8 +75,8 @@ llvm::Expected<ServerTarget> serverTarget(std::string ConfigPath,
       llvm::sys::fs::getMainExecutable(
           Argv0, reinterpret_cast<void *>(&runDistDriver))));
   llvm::sys::path::append(Server, "clang-dist-server");
-  return ServerTarget{std::move(ConfigPath), std::move(*Paths),
-                      std::string(Server)};
+  return ServerTarget{ConfigPath, std::move(*Paths), std::string(Server),
+                      Config.FallbackWarnings};
 }
 
 /// Swaps each compile job for one that the local server runs, and submits
@@ -138,10 +137,17 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
     printClientHelp(llvm::outs());
   // --help and --version run nothing, whatever the config: one that does
   // not parse gets in nobody's way there.
-  llvm::Expected<std::string> ConfigPath =
-      *Own == OwnOutput::None ? resolveConfig(Options->configPath()) : "";
-  if (!ConfigPath)
-    return reportError(ConfigPath.takeError());
+  llvm::Expected<DistConfig> Config = *Own == OwnOutput::None
+                                          ? resolveConfig(Options->configPath())
+                                          : DistConfig();
+  if (!Config)
+    return reportError(Config.takeError());
+  if (isStatsCommand(*Options)) {
+    llvm::Expected<ServerTarget> Target = serverTarget(*Config, Args[0]);
+    if (!Target)
+      return reportError(Target.takeError());
+    return runStatsCommand(*Options, *Target);
+  }
 
   llvm::IntrusiveRefCntPtr<DiagnosticOptions> DiagOpts =
       CreateAndPopulateDiagOpts(Args);
@@ -182,7 +188,7 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   int Res = 1;
   if (C && !C->containsError()) {
     // Outlives the compilation's jobs, which refer to it.
-    llvm::Expected<ServerTarget> Target = serverTarget(*ConfigPath, Args[0]);
+    llvm::Expected<ServerTarget> Target = serverTarget(*Config, Args[0]);
     // Nothing may run for -### (it only prints the jobs) or after an error
     // of the driver's own: ExecuteCompilation stops before any job then.
     if (C->getArgs().hasArg(driver::options::OPT__HASH_HASH_HASH) ||

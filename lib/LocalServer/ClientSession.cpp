@@ -10,11 +10,12 @@ namespace {
 constexpr std::chrono::seconds RequestTimeout(30);
 } // namespace
 
-ClientSession::ClientSession(Socket S, RunFn Run, Logger &Log,
+ClientSession::ClientSession(Socket S, RunFn Run, StatsFn Stats, Logger &Log,
                              std::shared_ptr<void> ActivityToken)
     : S(std::move(S)),
       Writer(std::make_shared<FrameWriteQueue<Socket>>(this->S)),
-      Timer(this->S.get_executor()), Run(std::move(Run)), Log(Log),
+      Timer(this->S.get_executor()), Run(std::move(Run)),
+      Stats(std::move(Stats)), Log(Log),
       ActivityToken(std::move(ActivityToken)) {}
 
 void ClientSession::start() {
@@ -37,20 +38,36 @@ void ClientSession::start() {
       Self->Log.log("refused a client: " + Reply.Reason);
       return Self->Writer->whenIdle([Self] { Self->drop(""); });
     }
-    Self->readJob();
+    Self->readRequest();
   });
 }
 
-void ClientSession::readJob() {
-  asyncReadMessage<SubmitJob>(S, [Self = shared_from_this()](
-                                     llvm::Expected<SubmitJob> Job) {
-    Self->Timer.cancel();
-    if (!Job)
-      return Self->drop(describeUnlessClosed(Job.takeError()));
-    Self->Cancel = Self->Run(
-        std::move(*Job), [Self](JobOutcome Outcome) { Self->finish(Outcome); });
-    Self->watchClient();
+void ClientSession::readRequest() {
+  asyncReadFrame(
+      S, {MessageType::SubmitJob, MessageType::StatsRequest},
+      [Self = shared_from_this()](llvm::Expected<Frame> F) {
+        Self->Timer.cancel();
+        if (!F)
+          return Self->drop(describeUnlessClosed(F.takeError()));
+        if (F->Type == MessageType::SubmitJob) {
+          llvm::Expected<SubmitJob> Job = decodeSubmitJob(F->Payload);
+          if (!Job)
+            return Self->drop(llvm::toString(Job.takeError()));
+          return Self->startJob(std::move(*Job));
+        }
+        llvm::Expected<StatsRequest> Ask = decodeStatsRequest(F->Payload);
+        if (!Ask)
+          return Self->drop(llvm::toString(Ask.takeError()));
+        Self->Writer->push(Self->Stats(*Ask));
+        Self->Writer->whenIdle([Self] { Self->drop(""); });
+      });
+}
+
+void ClientSession::startJob(SubmitJob Job) {
+  Cancel = Run(std::move(Job), [Self = shared_from_this()](JobOutcome Outcome) {
+    Self->finish(Outcome);
   });
+  watchClient();
 }
 
 void ClientSession::watchClient() {

@@ -1,7 +1,7 @@
 //===- LocalServer/ClientSession.h - One client -----------------*- C++ -*-===//
 //
 // A client sends Hello and SubmitJob back to back and waits for HelloReply
-// and JobOutcome. The session owns nothing of the job; it holds an activity
+// and JobOutcome (or Hello and StatsRequest, for a StatsReply). The session owns nothing of the job; it holds an activity
 // token so that the server does not go idle under it. It starts the job
 // through a function, not the JobRunner, so that it compiles without the
 // runner's headers (the file cache, the slots' connections, clang's lexer).
@@ -29,13 +29,16 @@ public:
   /// Starts a job that calls its second argument when done (JobRunner::run).
   using RunFn =
       std::function<CancelFn(SubmitJob, std::function<void(JobOutcome)>)>;
+  /// Answers a StatsRequest.
+  using StatsFn = std::function<StatsReply(const StatsRequest &)>;
 
-  ClientSession(Socket S, RunFn Run, Logger &Log,
+  ClientSession(Socket S, RunFn Run, StatsFn Stats, Logger &Log,
                 std::shared_ptr<void> ActivityToken);
   void start();
 
 private:
-  void readJob();
+  void readRequest();
+  void startJob(SubmitJob Job);
   void watchClient();
   void finish(const JobOutcome &Outcome);
   void drop(const llvm::Twine &Why);
@@ -44,6 +47,7 @@ private:
   std::shared_ptr<FrameWriteQueue<Socket>> Writer;
   boost::asio::steady_timer Timer;
   RunFn Run;
+  StatsFn Stats;
   Logger &Log;
   std::shared_ptr<void> ActivityToken;
   /// Cancels the job while it runs; empty before and after.
