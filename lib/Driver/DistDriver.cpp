@@ -12,6 +12,9 @@
 #include "Driver/ClientOptions.h"
 #include "Driver/DistributedCommand.h"
 #include "Driver/LocalCC1.h"
+#include "Driver/Monitor.h"
+#include "Driver/ShowConfig.h"
+#include "Driver/StopServer.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Driver/Compilation.h"
@@ -97,6 +100,39 @@ void distributeCompileJobs(driver::Compilation &C, const ServerTarget &Target) {
     D->submit();
 }
 
+/// Runs the command \p Options name (--show-config, --monitor,
+/// --stop-server) instead of a compile, and returns its exit code; none
+/// named: std::nullopt.
+std::optional<int> runCommand(const ClientOptions &Options,
+                              llvm::ArrayRef<const char *> Args,
+                              const std::string &ConfigPath) {
+  bool Monitor = Options.has(ClientOption::Monitor);
+  bool Stop = Options.has(ClientOption::StopServer);
+  bool Show = Options.has(ClientOption::ShowConfig);
+  auto Fail = [&](const llvm::Twine &Message) {
+    llvm::errs() << llvm::sys::path::stem(Args[0]) << ": error: " << Message
+                 << '\n';
+    return 1;
+  };
+  if (Options.has(ClientOption::Once) && !Monitor)
+    return Fail("'--once' goes with '--monitor'");
+  if (Monitor + Stop + Show == 0)
+    return std::nullopt;
+  if (Monitor + Stop + Show > 1)
+    return Fail("give one of '--monitor', '--stop-server' and "
+                "'--show-config'");
+  if (Args.size() > 1)
+    return Fail(llvm::Twine("unexpected argument '") + Args[1] +
+                "' (the command takes none but '--distributed')");
+  if (Show)
+    return showConfig(ConfigPath);
+  llvm::Expected<ServerTarget> Target = serverTarget(ConfigPath, Args[0]);
+  if (!Target)
+    return Fail(llvm::toString(Target.takeError()));
+  return Monitor ? runMonitor(*Target, Options.has(ClientOption::Once))
+                 : stopServer(*Target);
+}
+
 } // namespace
 
 int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
@@ -124,6 +160,8 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
                  << '\n';
     return 1;
   }
+  if (std::optional<int> Done = runCommand(*Options, Args, *ConfigPath))
+    return *Done;
 
   llvm::IntrusiveRefCntPtr<DiagnosticOptions> DiagOpts =
       CreateAndPopulateDiagOpts(Args);

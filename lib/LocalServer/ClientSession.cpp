@@ -10,11 +10,11 @@ namespace {
 constexpr std::chrono::seconds RequestTimeout(30);
 } // namespace
 
-ClientSession::ClientSession(Socket S, RunFn Run, Logger &Log,
+ClientSession::ClientSession(Socket S, Handlers Handle, Logger &Log,
                              std::shared_ptr<void> ActivityToken)
     : S(std::move(S)),
       Writer(std::make_shared<FrameWriteQueue<Socket>>(this->S)),
-      Timer(this->S.get_executor()), Run(std::move(Run)), Log(Log),
+      Timer(this->S.get_executor()), Handle(std::move(Handle)), Log(Log),
       ActivityToken(std::move(ActivityToken)) {}
 
 void ClientSession::start() {
@@ -37,20 +37,62 @@ void ClientSession::start() {
       Self->Log.log("refused a client: " + Reply.Reason);
       return Self->Writer->whenIdle([Self] { Self->drop(""); });
     }
-    Self->readJob();
+    Self->readRequest();
   });
 }
 
-void ClientSession::readJob() {
-  asyncReadMessage<SubmitJob>(S, [Self = shared_from_this()](
-                                     llvm::Expected<SubmitJob> Job) {
-    Self->Timer.cancel();
-    if (!Job)
-      return Self->drop(describeUnlessClosed(Job.takeError()));
-    Self->Cancel = Self->Run(
-        std::move(*Job), [Self](JobOutcome Outcome) { Self->finish(Outcome); });
-    Self->watchClient();
-  });
+void ClientSession::readRequest() {
+  asyncReadFrame(S,
+                 {MessageType::SubmitJob, MessageType::StatusRequest,
+                  MessageType::StopServer},
+                 [Self = shared_from_this()](llvm::Expected<Frame> F) {
+                   Self->Timer.cancel();
+                   if (!F)
+                     return Self->drop(describeUnlessClosed(F.takeError()));
+                   if (F->Type == MessageType::SubmitJob)
+                     return Self->runJob(decodeSubmitJob(F->Payload));
+                   // Not a job: neither this connection nor those to come keep
+                   // the server from going idle.
+                   Self->ActivityToken.reset();
+                   if (F->Type == MessageType::StatusRequest) {
+                     if (llvm::Error E =
+                             decodeStatusRequest(F->Payload).takeError())
+                       return Self->drop(llvm::toString(std::move(E)));
+                     return Self->sendStatus();
+                   }
+                   if (llvm::Error E = decodeStopServer(F->Payload).takeError())
+                     return Self->drop(llvm::toString(std::move(E)));
+                   Self->stop();
+                 });
+}
+
+void ClientSession::runJob(llvm::Expected<SubmitJob> Job) {
+  if (!Job)
+    return drop(llvm::toString(Job.takeError()));
+  Cancel = Handle.Run(std::move(*Job),
+                      [Self = shared_from_this()](JobOutcome Outcome) {
+                        Self->finish(Outcome);
+                      });
+  watchClient();
+}
+
+void ClientSession::sendStatus() {
+  Writer->push(Handle.Status());
+  asyncReadMessage<StatusRequest>(
+      S, [Self = shared_from_this()](llvm::Expected<StatusRequest> Next) {
+        if (!Next)
+          return Self->drop(describeUnlessClosed(Next.takeError()));
+        Self->sendStatus();
+      });
+}
+
+void ClientSession::stop() {
+  StopServerReply Reply;
+  Reply.JobsInFlight = Handle.Status().JobsInFlight;
+  Writer->push(Reply);
+  // The client learns the server stops before it does; the server exits,
+  // and the connection closes, once its jobs in flight are done.
+  Writer->whenIdle([Self = shared_from_this()] { Self->Handle.Stop(); });
 }
 
 void ClientSession::watchClient() {

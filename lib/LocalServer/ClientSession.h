@@ -5,6 +5,9 @@
 // token so that the server does not go idle under it. It starts the job
 // through a function, not the JobRunner, so that it compiles without the
 // runner's headers (the file cache, the slots' connections, clang's lexer).
+// Instead of SubmitJob a client may send StatusRequest (answered with a
+// ServerStatus, then the next request is read) or StopServer; such a session
+// lets go of its token, so that a monitor keeps no server from going idle.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,13 +32,22 @@ public:
   /// Starts a job that calls its second argument when done (JobRunner::run).
   using RunFn =
       std::function<CancelFn(SubmitJob, std::function<void(JobOutcome)>)>;
+  struct Handlers {
+    RunFn Run;
+    std::function<ServerStatus()> Status;
+    /// Called once the StopServerReply is written.
+    std::function<void()> Stop;
+  };
 
-  ClientSession(Socket S, RunFn Run, Logger &Log,
+  ClientSession(Socket S, Handlers Handle, Logger &Log,
                 std::shared_ptr<void> ActivityToken);
   void start();
 
 private:
-  void readJob();
+  void readRequest();
+  void runJob(llvm::Expected<SubmitJob> Job);
+  void sendStatus();
+  void stop();
   void watchClient();
   void finish(const JobOutcome &Outcome);
   void drop(const llvm::Twine &Why);
@@ -43,7 +55,7 @@ private:
   Socket S;
   std::shared_ptr<FrameWriteQueue<Socket>> Writer;
   boost::asio::steady_timer Timer;
-  RunFn Run;
+  Handlers Handle;
   Logger &Log;
   std::shared_ptr<void> ActivityToken;
   /// Cancels the job while it runs; empty before and after.

@@ -27,6 +27,7 @@ std::chrono::nanoseconds threadCpuTime() {
 } // namespace
 
 struct JobRunner::Running {
+  uint64_t Id = 0;
   DoneFn Done;
   std::string Source;
   PreparedJob Prepared;
@@ -55,13 +56,17 @@ JobRunner::~JobRunner() = default;
 
 JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   auto R = std::make_shared<Running>();
-  R->Done = std::move(Done);
+  uint64_t Id = R->Id = NextJobId++;
+  R->Done = [this, Id, Done = std::move(Done)](JobOutcome Outcome) {
+    Live.finished(Id);
+    Done(std::move(Outcome));
+  };
   R->Umask = Submit.Umask;
   // For the log until preprocessing knows better: clang's driver puts the
   // input last.
   if (!Submit.Args.empty())
     R->Source = Submit.Args.back();
-  uint64_t Id = NextJobId++;
+  Live.started(Id, R->Source);
   auto Prepare = [this, R, Id, Submit = std::move(Submit)] {
     // A source that crashes clang's preprocessor must not take the server,
     // and every other job of the build, with it; the client's own clang
@@ -87,6 +92,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     boost::asio::post(IO, [this, R] {
       if (R->Cancelled)
         return;
+      Live.rename(R->Id, R->Source);
       if (!R->Prepared.RunLocallyReason.empty())
         return runLocally(R, R->Prepared.RunLocallyReason);
       attempt(R);
@@ -102,6 +108,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   return [this, R] {
     if (R->Cancelled.exchange(true))
       return;
+    Live.cancelled(R->Id);
     Log.log((R->Source.empty() ? std::string("job") : R->Source) +
             ": cancelled: the client went away");
   };
@@ -110,6 +117,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
 void JobRunner::attempt(std::shared_ptr<Running> R) {
   if (Slots.size() == 0)
     return runLocally(R, "no slots configured");
+  Live.moved(R->Id, LiveStatus::JobState::Queued);
   Slots.acquire([this, R](std::optional<size_t> Slot) {
     if (R->Cancelled) {
       if (Slot)
@@ -121,6 +129,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
                                ? "every slot is backed off after failures"
                                : R->LastError);
     ++R->Attempts;
+    Live.moved(R->Id, LiveStatus::JobState::Compiling, *Slot);
     if (Sources)
       Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile);
     Slots.client(*Slot).run(
@@ -168,6 +177,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
   if (Remote.Result.Refused)
     return runLocally(R, "slot " + Slots.name(Slot) +
                              " refused it: " + Remote.Result.Diagnostics);
+  Live.moved(R->Id, LiveStatus::JobState::Storing, Slot);
   boost::asio::post(
       Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
         // Nothing is checked or stored for a client that went away.
@@ -234,8 +244,22 @@ void JobRunner::runLocally(std::shared_ptr<Running> R,
     return;
   Log.log((R->Source.empty() ? std::string("job") : R->Source) +
           ": running locally: " + Reason);
+  Live.ranLocally(R->Source, Reason);
   JobOutcome Outcome;
   Outcome.Kind = JobOutcome::Disposition::RunLocally;
   Outcome.Reason = Reason;
   R->Done(std::move(Outcome));
+}
+
+void JobRunner::status(ServerStatus &S) const {
+  Live.fill(S, [this](size_t Slot) { return Slots.name(Slot); });
+  S.SlotCount = static_cast<uint32_t>(Slots.size());
+  for (size_t Slot = 0;
+       Slot != Slots.size() && S.Slots.size() != ServerStatus::MaxSlots;
+       ++Slot) {
+    ServerStatus::Slot Out = Slots.describe(Slot);
+    if (auto It = Compiled.find(Slots.name(Slot)); It != Compiled.end())
+      Out.JobsDone = It->second;
+    S.Slots.push_back(std::move(Out));
+  }
 }

@@ -13,6 +13,7 @@
 
 #include "Config/Config.h"
 #include "LocalServer/FileCache.h"
+#include "LocalServer/LiveStatus.h"
 #include "LocalServer/SlotPool.h"
 #include "LocalServer/Sources/SourcesMode.h"
 #include "Protocol/Messages.h"
@@ -53,6 +54,9 @@ public:
   std::chrono::nanoseconds preparationCpu() const {
     return std::chrono::nanoseconds(PreparationCpu.load());
   }
+  size_t jobsInFlight() const { return Live.inFlight(); }
+  /// Fills \p S's jobs, slots, recent fallbacks and throughput.
+  void status(ServerStatus &S) const;
 
 private:
   struct Running;
@@ -75,6 +79,7 @@ private:
   uint64_t NextJobId = 1;
   std::atomic<int64_t> PreparationCpu{0};
   std::map<std::string, uint64_t> Compiled;
+  LiveStatus Live;
 };
 
 } // namespace clang::dist
