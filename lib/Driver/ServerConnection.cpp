@@ -147,22 +147,30 @@ clang::dist::connectToServer(const ServerTarget &Target) {
 
 llvm::Expected<std::optional<FrameSocket>>
 clang::dist::connectToRunningServer(const ServerTarget &Target) {
-  auto Socket = tryConnect(Target.Paths.Socket);
-  if (!Socket || !*Socket)
-    return Socket;
   Hello H;
   H.ClangVersion = clang::getClangFullVersion();
   H.Peer = "clang-dist command";
-  if (llvm::Error E = (*Socket)->writeAll(encodeFrame(H)))
-    return std::move(E);
-  llvm::Expected<HelloReply> Reply = (*Socket)->read<HelloReply>();
-  if (!Reply)
-    return Reply.takeError();
-  if (!Reply->Accepted)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "the local server refused: %s", Reply->Reason.c_str());
-  return Socket;
+  for (int Try = 0;; ++Try) {
+    auto Socket = tryConnect(Target.Paths.Socket);
+    if (!Socket || !*Socket)
+      return Socket;
+    llvm::Error Failed = (*Socket)->writeAll(encodeFrame(H));
+    llvm::Expected<HelloReply> Reply =
+        Failed ? llvm::Expected<HelloReply>(std::move(Failed))
+               : (*Socket)->read<HelloReply>();
+    if (Reply && !Reply->Accepted)
+      Reply = llvm::createStringError(
+          std::make_error_code(std::errc::protocol_error),
+          "the local server refused: %s", Reply->Reason.c_str());
+    if (Reply)
+      return Socket;
+    if (Try == 1)
+      return Reply.takeError();
+    // A server that finds its config changed refuses the connection that
+    // found out, and exits: its successor, or nobody, is the one to ask.
+    llvm::consumeError(Reply.takeError());
+    awaitServerExit(**Socket);
+  }
 }
 
 int clang::dist::serverPid(const FrameSocket &Socket) {

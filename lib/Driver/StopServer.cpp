@@ -31,8 +31,8 @@ int clang::dist::stopServer(const ServerTarget &Target) {
   llvm::outs() << "clang-dist: stopping the local server of " << Config
                << " (pid " << Pid << ")";
   if (Reply->JobsInFlight)
-    llvm::outs() << " once its " << Reply->JobsInFlight
-                 << " jobs in flight are done";
+    llvm::outs() << " once its jobs in flight are done (" << Reply->JobsInFlight
+                 << ")";
   llvm::outs() << "\n";
   llvm::outs().flush();
   // However long the jobs in flight take: each ends, the server sees to it.

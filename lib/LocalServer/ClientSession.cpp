@@ -17,28 +17,31 @@ ClientSession::ClientSession(Socket S, Handlers Handle, Logger &Log,
       Timer(this->S.get_executor()), Handle(std::move(Handle)), Log(Log),
       ActivityToken(std::move(ActivityToken)) {}
 
-void ClientSession::start() {
+void ClientSession::start(std::string Refusal) {
   Timer.expires_after(RequestTimeout);
   Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
     if (!EC)
       Self->drop("no request within " + llvm::Twine(RequestTimeout.count()) +
                  "s");
   });
-  asyncReadMessage<Hello>(S, [Self =
-                                  shared_from_this()](llvm::Expected<Hello> H) {
-    if (!H)
-      return Self->drop(describeUnlessClosed(H.takeError()));
-    HelloReply Reply;
-    Reply.ClangVersion = clang::getClangFullVersion();
-    Reply.Reason = whyRefuseHello(*H, Reply.ClangVersion, "this server");
-    Reply.Accepted = Reply.Reason.empty();
-    Self->Writer->push(Reply);
-    if (!Reply.Accepted) {
-      Self->Log.log("refused a client: " + Reply.Reason);
-      return Self->Writer->whenIdle([Self] { Self->drop(""); });
-    }
-    Self->readRequest();
-  });
+  asyncReadMessage<Hello>(
+      S, [Self = shared_from_this(),
+          Refusal = std::move(Refusal)](llvm::Expected<Hello> H) {
+        if (!H)
+          return Self->drop(describeUnlessClosed(H.takeError()));
+        HelloReply Reply;
+        Reply.ClangVersion = clang::getClangFullVersion();
+        Reply.Reason = whyRefuseHello(*H, Reply.ClangVersion, "this server");
+        if (Reply.Reason.empty())
+          Reply.Reason = Refusal;
+        Reply.Accepted = Reply.Reason.empty();
+        Self->Writer->push(Reply);
+        if (!Reply.Accepted) {
+          Self->Log.log("refused a client: " + Reply.Reason);
+          return Self->Writer->whenIdle([Self] { Self->drop(""); });
+        }
+        Self->readRequest();
+      });
 }
 
 void ClientSession::readRequest() {

@@ -41,7 +41,8 @@ public:
 
   ClientSession(Socket S, Handlers Handle, Logger &Log,
                 std::shared_ptr<void> ActivityToken);
-  void start();
+  /// With a \p Refusal, refuses the client's Hello for that reason.
+  void start(std::string Refusal = "");
 
 private:
   void readRequest();

@@ -155,12 +155,15 @@ void Server::accept() {
           OutOfDescriptors = false;
           // One stat per client (two with a secret file): cheap, and an
           // upgraded clang-dist or an edited config must not be served by
-          // the old one for the rest of the build.
-          if (executableReplaced())
-            retire("clang-dist-server was replaced", /*HandOver=*/true);
-          else if (std::optional<std::string> Changed =
-                       changedConfigFile(Config))
+          // the old one for the rest of the build. This client's job must
+          // see the new config: it is refused, and asks the next server.
+          std::string Refusal;
+          if (std::optional<std::string> Changed = changedConfigFile(Config)) {
             retire("'" + *Changed + "' changed", /*HandOver=*/true);
+            Refusal = "'" + *Changed + "' changed; the next server reads it";
+          } else if (executableReplaced()) {
+            retire("clang-dist-server was replaced", /*HandOver=*/true);
+          }
           ++Sessions;
           ClientSession::Handlers Handle;
           Handle.Run = [this](SubmitJob Job, JobRunner::DoneFn Done) {
@@ -171,7 +174,7 @@ void Server::accept() {
           Handle.Stop = [this] { stop(); };
           std::make_shared<ClientSession>(std::move(S), std::move(Handle), Log,
                                           activityToken())
-              ->start();
+              ->start(std::move(Refusal));
         }
         if (!Retiring)
           accept();
@@ -198,12 +201,13 @@ void Server::retire(const std::string &Why, bool HandOver) {
   // The next client finds no socket and starts a server from the new file,
   // which waits for our lock: it cannot take over the path before we exit.
   ::unlink(Options.Paths.Socket.c_str());
+  // With no job in flight nothing else would end it before the idle time.
+  if (Active == 0)
+    becameIdle();
 }
 
 void Server::stop() {
   retire("stopped by clang-dist --stop-server", /*HandOver=*/false);
-  if (Active == 0)
-    becameIdle();
 }
 
 ServerStatus Server::status() const {
