@@ -56,6 +56,15 @@ auto fields(const OutputBlob &B) {
 auto fields(const Blobs::Blob &B) {
   return std::tie(B.Digest, B.RawSize, B.Compressed);
 }
+auto fields(const ServerStatus::Job &J) {
+  return std::tie(J.Source, J.State, J.Slot, J.ElapsedMs);
+}
+auto fields(const ServerStatus::Slot &S) {
+  return std::tie(S.Name, S.State, S.BackedOffMs, S.Why, S.JobsDone);
+}
+auto fields(const ServerStatus::Fallback &F) {
+  return std::tie(F.Time, F.Source, F.Reason);
+}
 /// The elements' fields, for messages that hold lists of structs.
 template <typename T> auto fieldsOfEach(const std::vector<T> &List) {
   std::vector<decltype(fields(List.front()))> Out;
@@ -79,15 +88,6 @@ auto fields(const LookupReply &M) {
 auto fields(const NeedBlobs &M) { return std::tie(M.Id, M.Digests); }
 auto fields(const Blobs &M) {
   return std::make_tuple(M.Id, fieldsOfEach(M.Contents));
-}
-auto fields(const ServerStatus::Job &J) {
-  return std::tie(J.Source, J.State, J.Slot, J.ElapsedMs);
-}
-auto fields(const ServerStatus::Slot &S) {
-  return std::tie(S.Name, S.State, S.BackedOffMs, S.Why, S.JobsDone);
-}
-auto fields(const ServerStatus::Fallback &F) {
-  return std::tie(F.Time, F.Source, F.Reason);
 }
 auto fields(const ServerStatus &M) {
   return std::make_tuple(std::tie(M.Pid, M.StartTime, M.ConfigPath, M.Mode,
