@@ -75,7 +75,6 @@ private:
   bool Retiring = false;
   /// What the exit's log line says when retiring.
   std::string RetireReason;
-  uint64_t Sessions = 0;
   /// Jobs started, and how many had been when the server last went idle:
   /// only a job restarts the idle time, not a monitor's connection.
   uint64_t JobsStarted = 0;
@@ -164,7 +163,6 @@ void Server::accept() {
           } else if (executableReplaced()) {
             retire("clang-dist-server was replaced", /*HandOver=*/true);
           }
-          ++Sessions;
           ClientSession::Handlers Handle;
           Handle.Run = [this](SubmitJob Job, JobRunner::DoneFn Done) {
             ++JobsStarted;
@@ -248,7 +246,7 @@ llvm::Expected<Farm> Server::startOwnWorker() {
 }
 
 void Server::shutdown(const llvm::Twine &Why) {
-  Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", Sessions));
+  Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", JobsStarted));
   for (const auto &[Slot, Count] : Runner->compiledBySlot())
     Log.log(llvm::formatv("  {0}: {1} translation units", Slot, Count));
   auto [Sent, Received] = Runner->traffic();
