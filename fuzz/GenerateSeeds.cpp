@@ -45,7 +45,9 @@ struct Samples {
   HelloReply Reply;
   Authenticate Auth;
   SubmitJob Submit;
-  JobOutcome Outcome;
+  JobOutcome Outcome, Fallback;
+  StatsRequest AskStats;
+  StatsReply Counters;
   CompileJob Rewritten, Sources;
   CompileResult Result;
   NeedBlobs Need;
@@ -74,6 +76,16 @@ struct Samples {
     Outcome.Kind = JobOutcome::Disposition::Completed;
     Outcome.ExitCode = 1;
     Outcome.Diagnostics = "main.c:1:1: error: unknown type name 'x'\n";
+
+    Fallback.Kind = JobOutcome::Disposition::Fallback;
+    Fallback.Reason = "cannot connect: Connection refused";
+    Fallback.Cause = FallbackCause::Unreachable;
+    Fallback.Slot = "10.0.0.5:63000";
+    Fallback.Warn = true;
+    Fallback.Suppressed = 12;
+
+    AskStats.Zero = true;
+    Counters.Counters = {{"jobs_remote", 41}, {"slot/10.0.0.5:63000/jobs", 7}};
 
     std::string Main = "int main(void) { return 0; }\n";
     Rewritten.Id = 7;
@@ -154,6 +166,9 @@ int main(int Argc, char **Argv) {
   writeSeed(Messages, "authenticate", messageInput(S.Auth));
   writeSeed(Messages, "submit-job", messageInput(S.Submit));
   writeSeed(Messages, "job-outcome", messageInput(S.Outcome));
+  writeSeed(Messages, "job-outcome-fallback", messageInput(S.Fallback));
+  writeSeed(Messages, "stats-request", messageInput(S.AskStats));
+  writeSeed(Messages, "stats-reply", messageInput(S.Counters));
   writeSeed(Messages, "compile-job-rewritten", messageInput(S.Rewritten));
   writeSeed(Messages, "compile-job-sources", messageInput(S.Sources));
   // Jobs a crafted peer sent that made a worker write files of its choosing

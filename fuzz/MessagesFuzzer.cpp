@@ -41,8 +41,11 @@ auto fields(const SubmitJob &M) {
   return std::tie(M.WorkingDir, M.Args, M.Umask);
 }
 auto fields(const JobOutcome &M) {
-  return std::tie(M.Kind, M.ExitCode, M.Diagnostics, M.Reason);
+  return std::tie(M.Kind, M.ExitCode, M.Diagnostics, M.Reason, M.Cause, M.Slot,
+                  M.Warn, M.Suppressed);
 }
+auto fields(const StatsRequest &M) { return std::tie(M.Zero); }
+auto fields(const StatsReply &M) { return std::tie(M.Counters); }
 auto fields(const FileBlob &B) {
   return std::tie(B.Path, B.RawSize, B.Compressed);
 }
@@ -175,6 +178,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
     return 0;
   case MessageType::LookupReply:
     checkDecoder<LookupReply, decodeLookupReply>(Payload);
+    return 0;
+  case MessageType::StatsRequest:
+    checkDecoder<StatsRequest, decodeStatsRequest>(Payload);
+    return 0;
+  case MessageType::StatsReply:
+    checkDecoder<StatsReply, decodeStatsReply>(Payload);
     return 0;
   case MessageType::ServerStatus:
     checkDecoder<ServerStatus, decodeServerStatus>(Payload);

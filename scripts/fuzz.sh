@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=(frames messages decompress config)
+targets=(frames messages decompress config redisreply)
 
 bash scripts/install-deps.sh
 
@@ -21,8 +21,11 @@ bin=$build_dir/bin
 seeds=$build_dir/seeds
 rm -rf "$seeds"
 "$bin/fuzz-generate-seeds" "$seeds"
-mkdir -p "$seeds/config"
-cp fuzz/corpus/config/* "$seeds/config/"
+# Text seeds, checked in: the config parser's and the Redis replies'.
+for text in config redisreply; do
+  mkdir -p "$seeds/$text"
+  cp fuzz/corpus/$text/* "$seeds/$text/"
+done
 mkdir -p "$build_dir/artifacts" "$build_dir/logs"
 export UBSAN_OPTIONS=print_stacktrace=1
 

@@ -11,6 +11,11 @@ packages=(
   # test/projects: xz-utils (gettext: msgfmt for Debian's patched translation)
   # and yaml-cpp (Debian's googletest sources and its CMake package).
   gettext googletest libgtest-dev libgmock-dev
+  # The shared result cache and its tests (unittests/Redis): a real Redis.
+  redis-server
+  # test/lit: clang-dist in front of other compilers (launcher-other.test),
+  # behind ccache (ccache.test), in CMake and Meson builds (build-systems.test).
+  gcc g++ ccache meson
   # test/lit/fault-network.test: hosts as network namespaces, loss and rate
   # limits, links taken down.
   iproute2 iptables

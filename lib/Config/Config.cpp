@@ -233,7 +233,15 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       E = setNumber(0, 86400, [&](unsigned V) {
         Config.SlotBackoff = std::chrono::seconds(V);
       });
-    else if (Key == "secret") {
+    else if (Key == "log-max-size")
+      E = setNumber(4096, 1u << 30, [&](unsigned V) { Config.LogMaxSize = V; });
+    else if (Key == "fallback-warnings") {
+      if (Args.size() == 1 && (Args[0] == "on" || Args[0] == "off"))
+        Config.FallbackWarnings = Args[0] == "on";
+      else
+        E = P.error("expected 'fallback-warnings on' or 'fallback-warnings "
+                    "off'");
+    } else if (Key == "secret") {
       if (Args.size() != 1)
         E = P.error("expected 'secret FILE'");
       else

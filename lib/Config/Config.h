@@ -66,6 +66,11 @@ struct DistConfig {
   /// workers must prove it, and the server proves it to them.
   std::string SecretPath;
   std::optional<SharedSecret> Secret;
+  /// A job the farm failed prints a warning on the client's stderr (a few,
+  /// however many jobs fail).
+  bool FallbackWarnings = true;
+  /// The server's log is renamed to .log.1 when it grows past this.
+  uint64_t LogMaxSize = 10u << 20;
 
   /// Where each setting came from (clang-dist --show-config): the line of
   /// the last one to set it, by its current name ("worker-backoff", not

@@ -37,6 +37,8 @@ clang::dist::serverPaths(llvm::StringRef RuntimeDir,
   std::string Base = (RuntimeDir + "/server-" + configHash(ConfigPath)).str();
   ServerPaths P{Base + ".sock", Base + ".lock", Base + ".start", Base + ".log",
                Base + ".secret", Base + ".backoff"};
+  P.Stats = Base + ".stats";
+  P.ClientFallbacks = Base + ".fallbacks";
   if (P.Socket.size() >= sizeof(sockaddr_un::sun_path))
     return llvm::createStringError(llvm::errc::filename_too_long,
                                    "socket path '%s' is longer than %zu bytes; "

@@ -34,6 +34,11 @@ struct ServerPaths {
   std::string WorkerSecret;
   /// The slots backed off after failures, for the config's next server.
   std::string Backoffs;
+  /// The server's counters, kept across its lives (Config/StatsFile.h).
+  std::string Stats;
+  /// The fallbacks that clients counted themselves, having no server to
+  /// tell, and their warnings' windows (same format).
+  std::string ClientFallbacks;
 };
 
 /// 16 hex digits naming the server of \p ConfigPath ("" is the built-in

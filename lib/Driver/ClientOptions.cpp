@@ -23,7 +23,31 @@ llvm::Error valueError(const ClientOptionInfo &Option, llvm::StringRef What) {
       What.str().c_str(),
       Option.MetaVar == "FILE" ? "a config file" : Option.MetaVar.data());
 }
+
+/// The option \p Arg is, if any; \p Joined gets the value of `--name=VALUE`.
+const ClientOptionInfo *matchOption(llvm::StringRef Arg,
+                                    std::optional<llvm::StringRef> &Joined) {
+  for (const ClientOptionInfo &Option : Table) {
+    if (Arg == Option.Spelling)
+      return &Option;
+    if (Option.TakesValue && Arg.startswith(Option.Spelling) &&
+        Arg.drop_front(Option.Spelling.size()).startswith("=")) {
+      Joined = Arg.drop_front(Option.Spelling.size() + 1);
+      return &Option;
+    }
+  }
+  return nullptr;
+}
 } // namespace
+
+size_t clang::dist::clientOptionSpan(llvm::ArrayRef<const char *> Args,
+                                     size_t I) {
+  std::optional<llvm::StringRef> Joined;
+  const ClientOptionInfo *Match = matchOption(Args[I], Joined);
+  if (!Match)
+    return 0;
+  return Match->TakesValue && !Joined ? 2 : 1;
+}
 
 llvm::ArrayRef<ClientOptionInfo> clang::dist::clientOptionTable() {
   return Table;
@@ -41,21 +65,8 @@ llvm::Expected<ClientOptions>
 clang::dist::takeClientOptions(llvm::SmallVectorImpl<const char *> &Args) {
   ClientOptions Options;
   for (size_t I = 1; I < Args.size();) {
-    llvm::StringRef Arg = Args[I];
-    const ClientOptionInfo *Match = nullptr;
     std::optional<llvm::StringRef> Joined;
-    for (const ClientOptionInfo &Option : Table) {
-      if (Arg == Option.Spelling) {
-        Match = &Option;
-        break;
-      }
-      if (Option.TakesValue && Arg.startswith(Option.Spelling) &&
-          Arg.drop_front(Option.Spelling.size()).startswith("=")) {
-        Match = &Option;
-        Joined = Arg.drop_front(Option.Spelling.size() + 1);
-        break;
-      }
-    }
+    const ClientOptionInfo *Match = matchOption(Args[I], Joined);
     if (!Match) {
       ++I;
       continue;

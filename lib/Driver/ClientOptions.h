@@ -63,6 +63,10 @@ private:
       Values;
 };
 
+/// How many arguments one of clang-dist's own options at \p Args[I] spans:
+/// 1, or 2 with its value as the next argument; 0 if Args[I] is none.
+size_t clientOptionSpan(llvm::ArrayRef<const char *> Args, size_t I);
+
 /// Removes clang-dist's own options from \p Args (Args[0] is the program)
 /// and returns them. An error names the option: a value missing or empty.
 llvm::Expected<ClientOptions>

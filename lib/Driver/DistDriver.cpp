@@ -9,11 +9,14 @@
 #include "Driver/DistDriver.h"
 #include "Config/Config.h"
 #include "Config/RuntimeDir.h"
+#include "Driver/ClientCommandLine.h"
 #include "Driver/ClientOptions.h"
 #include "Driver/DistributedCommand.h"
+#include "Driver/Launcher.h"
 #include "Driver/LocalCC1.h"
 #include "Driver/Monitor.h"
 #include "Driver/ShowConfig.h"
+#include "Driver/StatsCommand.h"
 #include "Driver/StopServer.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
@@ -53,20 +56,18 @@ std::string clangInstalledDir(bool CXXMode) {
   return std::string(llvm::sys::path::parent_path(Path));
 }
 
-/// The config's real path ("" for the built-in default), after checking that
-/// it parses: a bad config is the user's error, like a bad flag.
-llvm::Expected<std::string> resolveConfig(llvm::StringRef ConfigPath) {
+/// The config (its Path empty for the built-in default), after checking
+/// that it parses: a bad config is the user's error, like a bad flag.
+llvm::Expected<DistConfig> resolveConfig(llvm::StringRef ConfigPath) {
   if (ConfigPath.empty())
-    return "";
-  llvm::Expected<DistConfig> Config = loadConfig(ConfigPath);
-  if (!Config)
-    return Config.takeError();
-  return Config->Path;
+    return DistConfig();
+  return loadConfig(ConfigPath);
 }
 
 /// Where this config's server lives; an error means "compile locally".
-llvm::Expected<ServerTarget> serverTarget(std::string ConfigPath,
+llvm::Expected<ServerTarget> serverTarget(const DistConfig &Config,
                                           const char *Argv0) {
+  const std::string &ConfigPath = Config.Path;
   llvm::Expected<std::string> Dir = openRuntimeDir();
   if (!Dir)
     return Dir.takeError();
@@ -77,8 +78,8 @@ llvm::Expected<ServerTarget> serverTarget(std::string ConfigPath,
       llvm::sys::fs::getMainExecutable(
           Argv0, reinterpret_cast<void *>(&runDistDriver))));
   llvm::sys::path::append(Server, "clang-dist-server");
-  return ServerTarget{std::move(ConfigPath), std::move(*Paths),
-                      std::string(Server)};
+  return ServerTarget{ConfigPath, std::move(*Paths), std::string(Server),
+                      Config.FallbackWarnings};
 }
 
 /// Swaps each compile job for one that the local server runs, and submits
@@ -100,35 +101,41 @@ void distributeCompileJobs(driver::Compilation &C, const ServerTarget &Target) {
     D->submit();
 }
 
+/// clang-dist's own errors, whatever name it runs by (clang-dist++, a
+/// launcher's COMPILER): clang's are clang's.
+int reportError(llvm::Error E) {
+  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E)) << '\n';
+  return 1;
+}
+
 /// Runs the command \p Options name (--show-config, --monitor,
 /// --stop-server) instead of a compile, and returns its exit code; none
 /// named: std::nullopt.
 std::optional<int> runCommand(const ClientOptions &Options,
                               llvm::ArrayRef<const char *> Args,
-                              const std::string &ConfigPath) {
+                              const DistConfig &Config) {
   bool Monitor = Options.has(ClientOption::Monitor);
   bool Stop = Options.has(ClientOption::StopServer);
   bool Show = Options.has(ClientOption::ShowConfig);
-  auto Fail = [&](const llvm::Twine &Message) {
-    llvm::errs() << llvm::sys::path::stem(Args[0]) << ": error: " << Message
-                 << '\n';
-    return 1;
+  auto Fail = [](const llvm::Twine &Message) {
+    return reportError(
+        llvm::createStringError(llvm::inconvertibleErrorCode(), Message));
   };
   if (Options.has(ClientOption::Once) && !Monitor)
     return Fail("'--once' goes with '--monitor'");
   if (Monitor + Stop + Show == 0)
     return std::nullopt;
-  if (Monitor + Stop + Show > 1)
-    return Fail("give one of '--monitor', '--stop-server' and "
-                "'--show-config'");
+  if (Monitor + Stop + Show + isStatsCommand(Options) > 1)
+    return Fail("give one of '--monitor', '--stop-server', '--show-config' "
+                "and the stats commands");
   if (Args.size() > 1)
     return Fail(llvm::Twine("unexpected argument '") + Args[1] +
                 "' (the command takes none but '--distributed')");
   if (Show)
-    return showConfig(ConfigPath);
-  llvm::Expected<ServerTarget> Target = serverTarget(ConfigPath, Args[0]);
+    return showConfig(Config);
+  llvm::Expected<ServerTarget> Target = serverTarget(Config, Args[0]);
   if (!Target)
-    return Fail(llvm::toString(Target.takeError()));
+    return reportError(Target.takeError());
   return Monitor ? runMonitor(*Target, Options.has(ClientOption::Once))
                  : stopServer(*Target);
 }
@@ -140,28 +147,44 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   llvm::StringSaver Saver(Alloc);
   llvm::SmallVector<const char *, 256> Args(Argv.begin(), Argv.end());
 
-  llvm::cl::ExpansionContext ECtx(Alloc, llvm::cl::TokenizeGNUCommandLine);
-  if (llvm::Error E = ECtx.expandResponseFiles(Args)) {
-    llvm::errs() << llvm::toString(std::move(E)) << '\n';
-    return 1;
+  // Before response files: another compiler gets its arguments as written.
+  if (std::optional<LaunchedCompiler> Compiler =
+          findLaunchedCompiler(Args, RealClang)) {
+    if (!Compiler->IsEmbeddedClang)
+      return reportError(execCompiler(*Compiler, Args));
+    // Our clang-16 by another name: clang-dist as that name, as a symlink
+    // named so would be (clang++-16 is C++).
+    Args[0] = Args[Compiler->Index];
+    Args.erase(Args.begin() + Compiler->Index);
   }
 
-  std::string ProgName = llvm::sys::path::stem(Args[0]).str();
+  llvm::cl::ExpansionContext ECtx(Alloc, llvm::cl::TokenizeGNUCommandLine);
+  if (llvm::Error E = ECtx.expandResponseFiles(Args))
+    return reportError(std::move(E));
+
   llvm::Expected<ClientOptions> Options = takeClientOptions(Args);
-  if (!Options) {
-    llvm::errs() << ProgName
-                 << ": error: " << llvm::toString(Options.takeError()) << '\n';
-    return 1;
-  }
-  llvm::Expected<std::string> ConfigPath = resolveConfig(Options->configPath());
-  if (!ConfigPath) {
-    llvm::errs() << ProgName
-                 << ": error: " << llvm::toString(ConfigPath.takeError())
-                 << '\n';
-    return 1;
-  }
-  if (std::optional<int> Done = runCommand(*Options, Args, *ConfigPath))
+  if (!Options)
+    return reportError(Options.takeError());
+  llvm::Expected<OwnOutput> Own = ownOutput(Args);
+  if (!Own)
+    return reportError(Own.takeError());
+  if (*Own == OwnOutput::HelpFirst)
+    printClientHelp(llvm::outs());
+  // --help and --version run nothing, whatever the config: one that does
+  // not parse gets in nobody's way there.
+  llvm::Expected<DistConfig> Config = *Own == OwnOutput::None
+                                          ? resolveConfig(Options->configPath())
+                                          : DistConfig();
+  if (!Config)
+    return reportError(Config.takeError());
+  if (std::optional<int> Done = runCommand(*Options, Args, *Config))
     return *Done;
+  if (isStatsCommand(*Options)) {
+    llvm::Expected<ServerTarget> Target = serverTarget(*Config, Args[0]);
+    if (!Target)
+      return reportError(Target.takeError());
+    return runStatsCommand(*Options, *Target);
+  }
 
   llvm::IntrusiveRefCntPtr<DiagnosticOptions> DiagOpts =
       CreateAndPopulateDiagOpts(Args);
@@ -192,10 +215,17 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
       driver::getDriverMode(Args[0], llvm::ArrayRef(Args).slice(1)) == "g++"));
 
   std::unique_ptr<driver::Compilation> C(TheDriver.BuildCompilation(Args));
+  if (*Own != OwnOutput::None) {
+    // clang has answered, and there is nothing to run: no server either.
+    if (C && *Own == OwnOutput::VersionAfter)
+      printClientVersion(llvm::outs());
+    Diags.getClient()->finish();
+    return C && !C->containsError() ? 0 : 1;
+  }
   int Res = 1;
   if (C && !C->containsError()) {
     // Outlives the compilation's jobs, which refer to it.
-    llvm::Expected<ServerTarget> Target = serverTarget(*ConfigPath, Args[0]);
+    llvm::Expected<ServerTarget> Target = serverTarget(*Config, Args[0]);
     // Nothing may run for -### (it only prints the jobs) or after an error
     // of the driver's own: ExecuteCompilation stops before any job then.
     if (C->getArgs().hasArg(driver::options::OPT__HASH_HASH_HASH) ||

@@ -1,7 +1,7 @@
 //===- Driver/DistributedCommand.cpp - A remote compile job ---------------===//
-//-===//
 
 #include "Driver/DistributedCommand.h"
+#include "Driver/ClientFallbacks.h"
 #include "Support/Log.h"
 #include "clang/Basic/Version.h"
 #include "clang/Driver/InputInfo.h"
@@ -16,24 +16,63 @@ using clang::driver::CC1Command;
 using clang::driver::Command;
 
 namespace {
-/// Says why this client compiles locally, in the server's log: the user's
-/// stderr must show what a local compile shows and nothing else.
-void logFallback(const ServerTarget &Target, const llvm::Twine &Why) {
+void writeToStderr(llvm::StringRef Text) {
+  while (!Text.empty()) {
+    ssize_t N = ::write(STDERR_FILENO, Text.data(), Text.size());
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0)
+      return;
+    Text = Text.drop_front(N);
+  }
+}
+
+/// The one line a fallback the user should hear of prints: what failed, and
+/// how many fallbacks of its cause went unsaid since the last such line.
+void warnFallback(llvm::StringRef Slot, llvm::StringRef Reason,
+                  uint64_t Untold) {
+  std::string Line = "clang-dist: warning: compiled locally: ";
+  if (!Slot.empty())
+    Line += Slot.str() + " ";
+  Line += Reason.str();
+  if (Untold)
+    Line += " (" + std::to_string(Untold) + " more since the last warning)";
+  writeToStderr(Line + "\n");
+}
+
+/// A fallback this client found itself, with no server to count it or to
+/// limit its warnings: logged to the server's log, counted in the config's
+/// client fallbacks file, and perhaps warned of.
+void clientFallback(const ServerTarget &Target, llvm::Error Why) {
+  FallbackCause Cause = Why.isA<ServerMissing>() ? FallbackCause::ServerMissing
+                                                 : FallbackCause::ServerFailed;
+  std::string Text = llvm::toString(std::move(Why));
   if (auto Log = Logger::openFile(Target.Paths.Log, "clang-dist"))
-    Log->log("compiling locally: " + Why);
+    Log->log("compiling locally: " + Text +
+             " (fallback: " + fallbackCauseName(Cause) + ")");
   else
     llvm::consumeError(Log.takeError());
+  llvm::Expected<std::optional<uint64_t>> Warn =
+      recordClientFallback(Target.Paths.ClientFallbacks, Cause);
+  // Without the shared file every client would warn: none does.
+  if (!Warn)
+    return llvm::consumeError(Warn.takeError());
+  if (*Warn && Target.FallbackWarnings)
+    warnFallback("", Text, **Warn);
 }
 
 std::optional<FrameSocket> sendRequest(const ServerTarget &Target,
                                        llvm::StringRef Request) {
   llvm::Expected<FrameSocket> Socket = connectToServer(Target);
   if (!Socket) {
-    logFallback(Target, llvm::toString(Socket.takeError()));
+    clientFallback(Target, Socket.takeError());
     return std::nullopt;
   }
   if (llvm::Error E = Socket->writeAll(Request)) {
-    logFallback(Target, "cannot send the job: " + llvm::toString(std::move(E)));
+    clientFallback(Target,
+                   llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                           "cannot send the job: " +
+                                               llvm::toString(std::move(E))));
     return std::nullopt;
   }
   return std::move(*Socket);
@@ -51,16 +90,6 @@ llvm::Expected<JobOutcome> awaitOutcome(FrameSocket &Socket) {
   return Socket.read<JobOutcome>();
 }
 
-void writeToStderr(llvm::StringRef Text) {
-  while (!Text.empty()) {
-    ssize_t N = ::write(STDERR_FILENO, Text.data(), Text.size());
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0)
-      return;
-    Text = Text.drop_front(N);
-  }
-}
 } // namespace
 
 DistributedCommand::DistributedCommand(const CC1Command &Original,
@@ -128,7 +157,9 @@ int DistributedCommand::Execute(
         Connection = sendRequest(Target, Request);
       } else {
         Connection.reset();
-        logFallback(Target, "the local server did not answer: " + Why);
+        clientFallback(Target, llvm::createStringError(
+                                   llvm::inconvertibleErrorCode(),
+                                   "the local server did not answer: " + Why));
       }
       continue;
     }
@@ -138,6 +169,9 @@ int DistributedCommand::Execute(
       writeToStderr(Outcome->Diagnostics);
       return Outcome->ExitCode;
     }
+    // The server counted it and chose whether this client warns.
+    if (Outcome->Warn)
+      warnFallback(Outcome->Slot, Outcome->Reason, Outcome->Suppressed);
     break;
   }
   return CC1Command::Execute(Redirects, ErrMsg, ExecutionFailed);

@@ -147,8 +147,7 @@ std::string clang::dist::formatStatus(const ServerStatus &S, unsigned Width,
   if (S.Slots.size() < S.SlotCount)
     V.line(llvm::formatv("  ... and {0} more", S.SlotCount - S.Slots.size()));
   V.line("");
-  V.line(
-      llvm::formatv("sent back to the client lately: {0}", S.Fallbacks.size()));
+  V.line(llvm::formatv("fallbacks lately: {0}", S.Fallbacks.size()));
   // The most recent first.
   for (auto It = S.Fallbacks.rbegin(); It != S.Fallbacks.rend(); ++It) {
     std::time_t T = It->Time;

@@ -1,7 +1,7 @@
 //===- Driver/Monitor.h - clang-dist --monitor ------------------*- C++ -*-===//
 //
 // A live view of a local server, as distccmon-text and icemon give: jobs in
-// flight, every slot, the jobs sent back to the client lately and why, and
+// flight, every slot, the last fallbacks and why, and
 // throughput. It asks the server (StatusRequest on one connection, once a
 // second), never starts one, and waits for one when none runs.
 //

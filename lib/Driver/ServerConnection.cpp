@@ -4,6 +4,7 @@
 #include "Support/Subprocess.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 using namespace clang::dist;
+
+char ServerMissing::ID;
 
 namespace {
 
@@ -57,6 +60,26 @@ llvm::Expected<std::optional<FrameSocket>> tryConnect(const std::string &Path) {
 /// of whatever it starts.
 constexpr const char *BuildOnlyVariables[] = {"MAKEFLAGS", "MFLAGS"};
 
+/// The last thing a server wrote to \p LogPath, without its time and pid:
+/// why a server that did not start gave up.
+std::string lastServerLine(const std::string &LogPath) {
+  auto Buffer = llvm::MemoryBuffer::getFile(LogPath, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!Buffer)
+    return "";
+  llvm::StringRef Rest = (*Buffer)->getBuffer();
+  while (!Rest.empty()) {
+    llvm::StringRef Line;
+    std::tie(Rest, Line) = Rest.rtrim('\n').rsplit('\n');
+    if (Line.empty())
+      std::swap(Line, Rest);
+    size_t At = Line.find("] ", Line.find(" local-server["));
+    if (Line.contains(" local-server[") && At != llvm::StringRef::npos)
+      return Line.drop_front(At + 2).str();
+  }
+  return "";
+}
+
 /// Starts the server detached, so that it outlives this client and make's
 /// process group, with none of the client's descriptors but the ready pipe,
 /// and waits for "ready".
@@ -82,7 +105,20 @@ llvm::Error startServer(const ServerTarget &Target) {
     ::close(Log);
   if (!Started) {
     ::close(Pipe[0]);
-    return Started.takeError();
+    std::error_code EC;
+    std::string Why;
+    llvm::handleAllErrors(Started.takeError(),
+                          [&](const llvm::ErrorInfoBase &E) {
+                            EC = E.convertToErrorCode();
+                            Why = E.message();
+                          });
+    if (EC == std::errc::no_such_file_or_directory)
+      return llvm::make_error<ServerMissing>(
+          "cannot start the local server: there is no '" +
+          Target.ServerExecutable +
+          "' (clang-dist looks for clang-dist-server beside itself)");
+    return llvm::createStringError(EC, "cannot start the local server: %s",
+                                   Why.c_str());
   }
   std::string Answer;
   while (Answer.find('\n') == std::string::npos) {
@@ -99,14 +135,50 @@ llvm::Error startServer(const ServerTarget &Target) {
     Answer.append(Buffer, N);
   }
   ::close(Pipe[0]);
-  if (Answer != "ready\n")
-    return llvm::createStringError(std::make_error_code(std::errc::io_error),
-                                   "the local server did not start (see %s)",
-                                   Target.Paths.Log.c_str());
+  if (Answer != "ready\n") {
+    std::string Why = lastServerLine(Target.Paths.Log);
+    return llvm::createStringError(
+        std::make_error_code(std::errc::io_error),
+        "the local server did not start%s%s (see %s)", Why.empty() ? "" : ": ",
+        Why.c_str(), Target.Paths.Log.c_str());
+  }
   return llvm::Error::success();
 }
 
+/// The start lock's descriptor, locked.
+llvm::Expected<int> lockStart(const ServerTarget &Target) {
+  int LockFd = ::open(Target.Paths.StartLock.c_str(),
+                      O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (LockFd < 0)
+    return systemError("cannot open '" + Target.Paths.StartLock + "'");
+  while (::flock(LockFd, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      llvm::Error E =
+          systemError("cannot lock '" + Target.Paths.StartLock + "'");
+      ::close(LockFd);
+      return std::move(E);
+    }
+  return LockFd;
+}
+
 } // namespace
+
+llvm::Expected<bool>
+clang::dist::whileNoServer(const ServerTarget &Target,
+                           llvm::function_ref<llvm::Error()> Body) {
+  llvm::Expected<int> LockFd = lockStart(Target);
+  if (!LockFd)
+    return LockFd.takeError();
+  auto Unlock = llvm::make_scope_exit([&] { ::close(*LockFd); });
+  auto Running = tryConnect(Target.Paths.Socket);
+  if (!Running)
+    return Running.takeError();
+  if (*Running)
+    return false;
+  if (llvm::Error E = Body())
+    return std::move(E);
+  return true;
+}
 
 llvm::Expected<FrameSocket>
 clang::dist::connectToServer(const ServerTarget &Target) {
@@ -116,15 +188,11 @@ clang::dist::connectToServer(const ServerTarget &Target) {
   if (*First)
     return std::move(**First);
 
-  int LockFd = ::open(Target.Paths.StartLock.c_str(),
-                      O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (LockFd < 0)
-    return systemError("cannot open '" + Target.Paths.StartLock + "'");
+  llvm::Expected<int> LockFd = lockStart(Target);
+  if (!LockFd)
+    return LockFd.takeError();
   // Closing the descriptor releases the lock, on every path out.
-  auto Unlock = llvm::make_scope_exit([LockFd] { ::close(LockFd); });
-  while (::flock(LockFd, LOCK_EX) != 0)
-    if (errno != EINTR)
-      return systemError("cannot lock '" + Target.Paths.StartLock + "'");
+  auto Unlock = llvm::make_scope_exit([&] { ::close(*LockFd); });
 
   auto Again = tryConnect(Target.Paths.Socket);
   if (!Again)

@@ -12,7 +12,9 @@
 
 #include "Config/RuntimeDir.h"
 #include "Protocol/Frame.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
+#include <optional>
 
 namespace clang::dist {
 
@@ -23,9 +25,26 @@ struct ServerTarget {
   /// clang-dist-server beside this program, started as
   /// `clang-dist-server CONFIG READY_FD`.
   std::string ServerExecutable;
+  /// The config's fallback-warnings setting.
+  bool FallbackWarnings = true;
+};
+
+/// There is no server program to start where the client looks for one.
+class ServerMissing : public llvm::ErrorInfo<ServerMissing> {
+public:
+  static char ID;
+  explicit ServerMissing(std::string Message) : Message(std::move(Message)) {}
+  void log(llvm::raw_ostream &OS) const override { OS << Message; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+private:
+  std::string Message;
 };
 
 /// Connects to the server of \p Target, starting it if nobody listens.
+/// ServerMissing if its program is not there.
 llvm::Expected<FrameSocket> connectToServer(const ServerTarget &Target);
 
 /// Connects to the server of \p Target if one runs, never starting one (the
@@ -40,6 +59,11 @@ int serverPid(const FrameSocket &Socket);
 /// Waits until process \p Pid has exited, at most \p TimeoutMs (-1: no
 /// limit); returns at once for pid 0 or a process gone already.
 void awaitExit(int Pid, int TimeoutMs);
+
+/// Runs \p Body if no server of \p Target runs, holding the start lock so
+/// that none starts meanwhile; returns whether it ran.
+llvm::Expected<bool> whileNoServer(const ServerTarget &Target,
+                                   llvm::function_ref<llvm::Error()> Body);
 
 /// Waits, a few seconds at most, until the server at the other end of
 /// \p Socket has exited. A client whose server went away must not connect

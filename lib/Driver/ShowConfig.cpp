@@ -77,20 +77,12 @@ std::string clang::dist::describeConfig(const DistConfig &Config,
   T.setting("heartbeat-timeout-ms",
             llvm::Twine(Config.HeartbeatTimeout.count()) + " ms");
   T.setting("worker-backoff", llvm::Twine(Config.SlotBackoff.count()) + " s");
+  T.setting("fallback-warnings", Config.FallbackWarnings ? "on" : "off");
+  T.setting("log-max-size", llvm::Twine(Config.LogMaxSize) + " bytes");
   return T.take();
 }
 
-int clang::dist::showConfig(llvm::StringRef ConfigPath) {
-  DistConfig Config;
-  if (!ConfigPath.empty()) {
-    llvm::Expected<DistConfig> Loaded = loadConfig(ConfigPath);
-    if (!Loaded) {
-      llvm::errs() << "clang-dist: error: "
-                   << llvm::toString(Loaded.takeError()) << "\n";
-      return 1;
-    }
-    Config = std::move(*Loaded);
-  }
+int clang::dist::showConfig(const DistConfig &Config) {
   llvm::outs() << "config: "
                << (Config.Path.empty()
                        ? "the built-in default (no --distributed, "

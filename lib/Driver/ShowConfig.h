@@ -20,9 +20,9 @@ namespace clang::dist {
 /// per core" comes to on this machine.
 std::string describeConfig(const DistConfig &Config, unsigned Cores);
 
-/// Prints describeConfig of \p ConfigPath ("": the built-in default) on
-/// stdout; returns the exit code.
-int showConfig(llvm::StringRef ConfigPath);
+/// Prints \p Config's path and describeConfig on stdout; returns the exit
+/// code.
+int showConfig(const DistConfig &Config);
 
 } // namespace clang::dist
 

@@ -46,14 +46,16 @@ void ClientSession::start(std::string Refusal) {
 
 void ClientSession::readRequest() {
   asyncReadFrame(S,
-                 {MessageType::SubmitJob, MessageType::StatusRequest,
-                  MessageType::StopServer},
+                 {MessageType::SubmitJob, MessageType::StatsRequest,
+                  MessageType::StatusRequest, MessageType::StopServer},
                  [Self = shared_from_this()](llvm::Expected<Frame> F) {
                    Self->Timer.cancel();
                    if (!F)
                      return Self->drop(describeUnlessClosed(F.takeError()));
                    if (F->Type == MessageType::SubmitJob)
                      return Self->runJob(decodeSubmitJob(F->Payload));
+                   if (F->Type == MessageType::StatsRequest)
+                     return Self->sendStats(decodeStatsRequest(F->Payload));
                    // Not a job: neither this connection nor those to come keep
                    // the server from going idle.
                    Self->ActivityToken.reset();
@@ -77,6 +79,13 @@ void ClientSession::runJob(llvm::Expected<SubmitJob> Job) {
                         Self->finish(Outcome);
                       });
   watchClient();
+}
+
+void ClientSession::sendStats(llvm::Expected<StatsRequest> Ask) {
+  if (!Ask)
+    return drop(llvm::toString(Ask.takeError()));
+  Writer->push(Handle.Stats(*Ask));
+  Writer->whenIdle([Self = shared_from_this()] { Self->drop(""); });
 }
 
 void ClientSession::sendStatus() {

@@ -1,7 +1,8 @@
 //===- LocalServer/ClientSession.h - One client -----------------*- C++ -*-===//
 //
 // A client sends Hello and SubmitJob back to back and waits for HelloReply
-// and JobOutcome. The session owns nothing of the job; it holds an activity
+// and JobOutcome (or Hello and StatsRequest, for a StatsReply). The session
+// owns nothing of the job; it holds an activity
 // token so that the server does not go idle under it. It starts the job
 // through a function, not the JobRunner, so that it compiles without the
 // runner's headers (the file cache, the slots' connections, clang's lexer).
@@ -32,8 +33,11 @@ public:
   /// Starts a job that calls its second argument when done (JobRunner::run).
   using RunFn =
       std::function<CancelFn(SubmitJob, std::function<void(JobOutcome)>)>;
+  /// Answers a StatsRequest.
+  using StatsFn = std::function<StatsReply(const StatsRequest &)>;
   struct Handlers {
     RunFn Run;
+    StatsFn Stats;
     std::function<ServerStatus()> Status;
     /// Called once the StopServerReply is written.
     std::function<void()> Stop;
@@ -47,6 +51,7 @@ public:
 private:
   void readRequest();
   void runJob(llvm::Expected<SubmitJob> Job);
+  void sendStats(llvm::Expected<StatsRequest> Ask);
   void sendStatus();
   void stop();
   void watchClient();

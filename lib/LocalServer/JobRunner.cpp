@@ -12,6 +12,8 @@
 #include <boost/asio/post.hpp>
 #include <ctime>
 
+using Clock = std::chrono::steady_clock;
+
 using namespace clang::dist;
 
 namespace {
@@ -37,7 +39,14 @@ struct JobRunner::Running {
   unsigned SlotsLost = 0;
   /// Compiles that used an answer about the files that no longer held.
   unsigned StaleCompiles = 0;
+  /// The last slot failure: what the slot's client said, its cause and the
+  /// slot.
   std::string LastError;
+  FallbackCause LastCause = FallbackCause::None;
+  std::string LastSlot;
+  /// Jobs sent to a slot; all but the first are retries.
+  unsigned Sends = 0;
+  Clock::time_point Start = Clock::now();
   uint32_t Umask = 022;
   /// Set on the io thread, read on the pool before each output appears.
   std::atomic<bool> Cancelled{false};
@@ -45,12 +54,13 @@ struct JobRunner::Running {
 
 JobRunner::JobRunner(boost::asio::io_context &IO,
                      boost::asio::thread_pool &Pool, const DistConfig &Config,
-                     Farm TheFarm, Logger &Log)
-    : IO(IO), Pool(Pool), Log(Log), Mode(TheFarm.Mode),
+                     Farm TheFarm, Logger &Log, Stats &Counters)
+    : IO(IO), Pool(Pool), Log(Log), Counters(Counters),
+      Warnings(Config.FallbackWarnings), Mode(TheFarm.Mode),
       Sources(Mode == DistributionMode::Sources
                   ? std::make_unique<SourcesMode>(Cache)
                   : nullptr),
-      Slots(IO, Config, std::move(TheFarm), Sources.get(), Log) {}
+      Slots(IO, Config, std::move(TheFarm), Sources.get(), Log, Counters) {}
 
 JobRunner::~JobRunner() = default;
 
@@ -94,7 +104,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
         return;
       Live.rename(R->Id, R->Source);
       if (!R->Prepared.RunLocallyReason.empty())
-        return runLocally(R, R->Prepared.RunLocallyReason);
+        return keepLocal(R, R->Prepared.RunLocallyReason);
       attempt(R);
     });
   };
@@ -109,6 +119,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     if (R->Cancelled.exchange(true))
       return;
     Live.cancelled(R->Id);
+    Counters.add(statkeys::JobsCancelled);
     Log.log((R->Source.empty() ? std::string("job") : R->Source) +
             ": cancelled: the client went away");
   };
@@ -116,7 +127,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
 
 void JobRunner::attempt(std::shared_ptr<Running> R) {
   if (Slots.size() == 0)
-    return runLocally(R, "no slots configured");
+    return fallBack(R, FallbackCause::NoSlots, "", "no slots configured");
   Live.moved(R->Id, LiveStatus::JobState::Queued);
   Slots.acquire([this, R](std::optional<size_t> Slot) {
     if (R->Cancelled) {
@@ -124,18 +135,33 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
         Slots.release(*Slot);
       return;
     }
-    if (!Slot)
-      return runLocally(R, R->LastError.empty()
-                               ? "every slot is backed off after failures"
-                               : R->LastError);
+    if (!Slot) {
+      if (R->LastError.empty())
+        return fallBack(R, FallbackCause::BackedOff, "",
+                        "every slot is backed off after failures");
+      return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
+    }
     ++R->Attempts;
     Live.moved(R->Id, LiveStatus::JobState::Compiling, *Slot);
+    if (R->Sends++ > 0)
+      Counters.add(statkeys::Retries);
     if (Sources)
       Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile);
-    Slots.client(*Slot).run(
+    SlotClient &Client = Slots.client(*Slot);
+    Client.run(
         R->Frame, R->Prepared.Job.Id,
-        [this, R, Slot = *Slot](llvm::Expected<RemoteResult> Result) {
+        [this, R, Slot = *Slot, Sent = Client.bytesSent(),
+         Received = Client.bytesReceived(),
+         Start = Clock::now()](llvm::Expected<RemoteResult> Result) {
+          SlotClient &Client = Slots.client(Slot);
+          Counters.add(statkeys::BytesSent, Client.bytesSent() - Sent);
+          Counters.add(statkeys::BytesReceived,
+                       Client.bytesReceived() - Received);
           if (Result) {
+            Counters.add(statkeys::WorkerCompileMs,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             Clock::now() - Start)
+                             .count());
             Slots.release(Slot);
             if (R->Cancelled)
               return;
@@ -150,21 +176,26 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
           // A slot process that died during the job was most likely killed
           // by it, and is already restarted: only the others are backed off.
           bool BackOff = Kind != SlotFailure::Lost;
+          Slots.countFailure(Slot, Kind);
           if (BackOff)
             Slots.releaseFailed(Slot, Message);
           else
             Slots.release(Slot);
           if (R->Cancelled)
             return;
-          R->LastError =
-              llvm::formatv("slot {0} failed: {1}", Slots.name(Slot), Message);
-          Log.log(R->Source + ": " + R->LastError +
-                  (BackOff ? Slots.backedOff() : std::string()));
+          R->LastError = Message;
+          R->LastCause = fallbackCause(Kind);
+          R->LastSlot = Slots.name(Slot);
+          Log.log(llvm::formatv("{0}: slot {1} failed: {2}{3}", R->Source,
+                                R->LastSlot, Message,
+                                BackOff ? Slots.backedOff() : std::string()));
+          // The job, not the slot, is suspect: no slot is named.
           if (Kind == SlotFailure::Lost && ++R->SlotsLost == 2)
-            return runLocally(R, "the job ended two slot processes; it "
-                                 "probably crashes clang");
+            return fallBack(R, FallbackCause::CrashesClang, "",
+                            "the job ended two slot processes; it "
+                            "probably crashes clang");
           if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.size()))
-            return runLocally(R, R->LastError);
+            return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
           attempt(R);
         });
   });
@@ -175,8 +206,8 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
   // The worker and this server disagree on what a worker runs (another build
   // of clang-dist): the client's clang runs it, as it would have run it.
   if (Remote.Result.Refused)
-    return runLocally(R, "slot " + Slots.name(Slot) +
-                             " refused it: " + Remote.Result.Diagnostics);
+    return fallBack(R, FallbackCause::WorkerRefused, Slots.name(Slot),
+                    "refused the job: " + Remote.Result.Diagnostics);
   Live.moved(R->Id, LiveStatus::JobState::Storing, Slot);
   boost::asio::post(
       Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
@@ -203,15 +234,17 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                                Result = std::move(Result)]() mutable {
           if (R->Cancelled)
             return;
+          // What the mode cannot carry keeps the job local by design, as
+          // the policy would had it known.
           if (!Unfaithful.empty())
-            return runLocally(R, Unfaithful);
+            return keepLocal(R, Unfaithful);
           if (Result.Unanswerable)
-            return runLocally(R, "the compile lists a directory, which a "
-                                 "worker cannot");
+            return keepLocal(R, "the compile lists a directory, which a "
+                                "worker cannot");
           if (Check.Outcome == AnswerCheck::Verdict::Unavailable)
-            return runLocally(R, "'" + Check.Paths.front() +
-                                     "' is not a file or directory a worker "
-                                     "can be sent");
+            return keepLocal(R, "'" + Check.Paths.front() +
+                                    "' is not a file or directory a worker "
+                                    "can be sent");
           if (Check.Outcome == AnswerCheck::Verdict::Changed) {
             Sources->reanswer(Check.Paths);
             std::string Why =
@@ -221,33 +254,77 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                                    "descriptors or memory)"
                                  : "' changed since a worker was told of it");
             if (++R->StaleCompiles == MaxAttempts)
-              return runLocally(R, Why);
+              return fallBack(R, FallbackCause::StaleAnswers, "", Why);
             Log.log(R->Source + ": " + Why + "; compiling it again");
             return attempt(R);
           }
           ++Compiled[Slots.name(Slot)];
           // The client's clang reports an unwritable output in its own words.
           if (!WriteError.empty())
-            return runLocally(R, "cannot store the outputs: " + WriteError);
+            return fallBack(R, FallbackCause::CannotStore, "",
+                            "cannot store the outputs: " + WriteError);
+          Counters.add(statkeys::slot(Slots.name(Slot), "jobs"));
           JobOutcome Outcome;
           Outcome.Kind = JobOutcome::Disposition::Completed;
           Outcome.ExitCode = Result.ExitCode;
           Outcome.Diagnostics = std::move(Result.Diagnostics);
-          R->Done(std::move(Outcome));
+          end(R, std::move(Outcome), "compiled on slot " + Slots.name(Slot));
         });
       });
 }
 
-void JobRunner::runLocally(std::shared_ptr<Running> R,
-                           const std::string &Reason) {
+void JobRunner::fallBack(std::shared_ptr<Running> R, FallbackCause Cause,
+                         std::string Slot, const std::string &Reason) {
+  JobOutcome Outcome;
+  Outcome.Kind = JobOutcome::Disposition::Fallback;
+  Outcome.Cause = Cause;
+  Outcome.Slot = std::move(Slot);
+  Outcome.Reason = Reason;
+  std::string Why = Outcome.Slot.empty()
+                        ? Reason
+                        : "slot " + Outcome.Slot + " failed: " + Reason;
+  end(R, std::move(Outcome),
+      "running locally: " + Why +
+          " (fallback: " + fallbackCauseName(Cause).str());
+}
+
+void JobRunner::keepLocal(std::shared_ptr<Running> R,
+                          const std::string &Reason) {
+  JobOutcome Outcome;
+  Outcome.Kind = JobOutcome::Disposition::LocalByDesign;
+  Outcome.Reason = Reason;
+  end(R, std::move(Outcome), "running locally: " + Reason + " (by design");
+}
+
+void JobRunner::end(std::shared_ptr<Running> R, JobOutcome Outcome,
+                    const std::string &Where) {
   if (R->Cancelled)
     return;
-  Log.log((R->Source.empty() ? std::string("job") : R->Source) +
-          ": running locally: " + Reason);
-  Live.ranLocally(R->Source, Reason);
-  JobOutcome Outcome;
-  Outcome.Kind = JobOutcome::Disposition::RunLocally;
-  Outcome.Reason = Reason;
+  switch (Outcome.Kind) {
+  case JobOutcome::Disposition::Completed:
+    Counters.add(statkeys::JobsRemote);
+    break;
+  case JobOutcome::Disposition::Fallback:
+    Counters.add(statkeys::JobsLocalFallback);
+    Counters.add(statkeys::fallback(Outcome.Cause));
+    Warnings.decide(Outcome, Clock::now());
+    Live.ranLocally(R->Source, Outcome.Slot.empty()
+                                   ? Outcome.Reason
+                                   : "slot " + Outcome.Slot +
+                                         " failed: " + Outcome.Reason);
+    break;
+  case JobOutcome::Disposition::LocalByDesign:
+    Counters.add(statkeys::JobsLocalByDesign);
+    break;
+  }
+  // One line per job, whatever its end: where it ran and how long the server
+  // had it.
+  double Seconds =
+      std::chrono::duration<double>(Clock::now() - R->Start).count();
+  bool Remote = Outcome.Kind == JobOutcome::Disposition::Completed;
+  Log.log(llvm::formatv("{0}: {1}{2}{3:f3} s)",
+                        R->Source.empty() ? std::string("job") : R->Source,
+                        Where, Remote ? " (" : ", ", Seconds));
   R->Done(std::move(Outcome));
 }
 

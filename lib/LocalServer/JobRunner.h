@@ -3,8 +3,9 @@
 // The life of a job in the server: preprocess on the pool, wait for a slot,
 // compile on a worker (retrying on another slot if that one fails), write the
 // object atomically on the pool, and answer the client. Every way a job can
-// fail to be distributed ends in RunLocally with the reason logged, so the
-// client's own clang compiles it and the build goes on.
+// fail to be distributed ends in a fallback with its cause logged and
+// counted, so the client's own clang compiles it and the build goes on; each
+// job's end is one line in the log.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,10 +13,12 @@
 #define CLANG_DIST_LOCALSERVER_JOBRUNNER_H
 
 #include "Config/Config.h"
+#include "LocalServer/FallbackWarnings.h"
 #include "LocalServer/FileCache.h"
 #include "LocalServer/LiveStatus.h"
 #include "LocalServer/SlotPool.h"
 #include "LocalServer/Sources/SourcesMode.h"
+#include "LocalServer/Stats.h"
 #include "Protocol/Messages.h"
 #include "Support/Log.h"
 #include <atomic>
@@ -31,9 +34,11 @@ class JobRunner {
 public:
   using DoneFn = std::function<void(JobOutcome)>;
 
-  /// All calls on \p IO's thread; blocking work goes to \p Pool.
+  /// All calls on \p IO's thread; blocking work goes to \p Pool. Counts
+  /// what becomes of each job in \p Counters.
   JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
-            const DistConfig &Config, Farm TheFarm, Logger &Log);
+            const DistConfig &Config, Farm TheFarm, Logger &Log,
+            Stats &Counters);
   ~JobRunner();
 
   /// Cancels the job it was returned for: nothing more is written for it and
@@ -54,7 +59,6 @@ public:
   std::chrono::nanoseconds preparationCpu() const {
     return std::chrono::nanoseconds(PreparationCpu.load());
   }
-  size_t jobsInFlight() const { return Live.inFlight(); }
   /// Fills \p S's jobs, slots, recent fallbacks and throughput.
   void status(ServerStatus &S) const;
 
@@ -65,11 +69,21 @@ private:
   /// outputs.
   void finishRemote(std::shared_ptr<Running> R, size_t Slot,
                     RemoteResult Remote);
-  void runLocally(std::shared_ptr<Running> R, const std::string &Reason);
+  /// The farm failed the job: the client runs it, warned of \p Cause.
+  /// \p Reason says what happened, to \p Slot if one is named.
+  void fallBack(std::shared_ptr<Running> R, FallbackCause Cause,
+                std::string Slot, const std::string &Reason);
+  /// The job stays on the client by design.
+  void keepLocal(std::shared_ptr<Running> R, const std::string &Reason);
+  /// Logs, counts and answers the job's end.
+  void end(std::shared_ptr<Running> R, JobOutcome Outcome,
+           const std::string &Where);
 
   boost::asio::io_context &IO;
   boost::asio::thread_pool &Pool;
   Logger &Log;
+  Stats &Counters;
+  FallbackWarnings Warnings;
   DistributionMode Mode;
   /// For the life of the server: what the files were found to be.
   SharedFileCache Cache;

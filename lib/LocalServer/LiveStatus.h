@@ -1,10 +1,10 @@
 //===- LocalServer/LiveStatus.h - What the monitor shows --------*- C++ -*-===//
 //
-// The jobs in flight with their state, slot and age, the last jobs sent back
-// to the client and why, and how many jobs ended lately: what a ServerStatus
-// (clang-dist --monitor) reports of the server's jobs, and nothing more. It
-// is the live view only; counts kept across servers are the stats' business.
-// All calls on the io thread; each costs a map update.
+// The jobs in flight with their state, slot and age, the last fallbacks
+// (jobs the farm failed) and why, and how many jobs ended lately: what a
+// ServerStatus (clang-dist --monitor) reports of the server's jobs, and nothing
+// more. It is the live view only; counts kept across servers are the stats'
+// business. All calls on the io thread; each costs a map update.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,10 +35,9 @@ public:
   void finished(uint64_t Id);
   /// The client went away.
   void cancelled(uint64_t Id);
-  /// A job was sent back to the client to compile, for \p Reason.
+  /// The farm failed a job, which the client compiles, for \p Reason.
   void ranLocally(std::string Source, std::string Reason);
 
-  size_t inFlight() const { return Jobs.size(); }
   /// Fills \p S's jobs, fallbacks and throughput; \p SlotName names a slot.
   void fill(ServerStatus &S,
             llvm::function_ref<std::string(size_t)> SlotName) const;

@@ -4,6 +4,7 @@
 #include "LocalServer/ClientSession.h"
 #include "LocalServer/JobRunner.h"
 #include "LocalServer/LocalWorker.h"
+#include "LocalServer/Stats.h"
 #include "Support/Log.h"
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
@@ -47,6 +48,7 @@ private:
   void becameIdle();
   void shutdown(const llvm::Twine &Why);
   bool executableReplaced() const;
+  ClientSession::StatsFn answerStats();
   /// Stops listening and exits once the jobs in flight are done, because
   /// \p Why; with \p HandOver, the next client starts a new server.
   void retire(const std::string &Why, bool HandOver);
@@ -67,6 +69,7 @@ private:
   boost::asio::steady_timer AcceptRetry;
   bool OutOfDescriptors = false;
   std::unique_ptr<LocalWorker> OwnWorker;
+  std::unique_ptr<Stats> Counters;
   std::unique_ptr<JobRunner> Runner;
   unsigned Active = 0;
   /// The executable as it was when the server started.
@@ -168,6 +171,7 @@ void Server::accept() {
             ++JobsStarted;
             return Runner->run(std::move(Job), std::move(Done));
           };
+          Handle.Stats = answerStats();
           Handle.Status = [this] { return status(); };
           Handle.Stop = [this] { stop(); };
           std::make_shared<ClientSession>(std::move(S), std::move(Handle), Log,
@@ -177,6 +181,19 @@ void Server::accept() {
         if (!Retiring)
           accept();
       });
+}
+
+ClientSession::StatsFn Server::answerStats() {
+  return [this](const StatsRequest &Ask) {
+    if (Ask.Zero) {
+      Counters->zero();
+      Log.log("stats zeroed");
+    }
+    StatsReply Reply;
+    for (auto &[Key, Value] : Counters->counters())
+      Reply.Counters.emplace_back(Key, Value);
+    return Reply;
+  };
 }
 
 bool Server::executableReplaced() const {
@@ -258,6 +275,7 @@ void Server::shutdown(const llvm::Twine &Why) {
       std::chrono::duration_cast<std::chrono::milliseconds>(
           Runner->preparationCpu())
           .count()));
+  Counters->flush();
   boost::system::error_code Ignored;
   Acceptor.close(Ignored);
   // Before the lock is released, so no successor's socket is removed.
@@ -304,8 +322,11 @@ int Server::run() {
                         Config.Path.empty() ? "built-in default config"
                                             : Config.Path,
                         TheFarm.Slots.size()));
-  Runner =
-      std::make_unique<JobRunner>(IO, Pool, Config, std::move(TheFarm), Log);
+  // After the lock: the server before us wrote its counters at its exit.
+  Counters = std::make_unique<Stats>(IO, Options.Paths.Stats, Log);
+  Counters->add(statkeys::ServerStarts);
+  Runner = std::make_unique<JobRunner>(IO, Pool, Config, std::move(TheFarm),
+                                       Log, *Counters);
 
   Signals.async_wait([this](boost::system::error_code EC, int Sig) {
     if (!EC)
@@ -345,6 +366,14 @@ int clang::dist::runLocalServer(const LocalServerOptions &Options) {
     (void)!::write(STDERR_FILENO, Message.data(), Message.size());
     return 1;
   }
+  // The client that started us made our stderr the log too: the worker's
+  // and clang's last words go there, and follow it when it is rotated.
+  struct stat LogStatus, ErrStatus;
+  bool StderrIsLog = ::stat(Options.Paths.Log.c_str(), &LogStatus) == 0 &&
+                     ::fstat(STDERR_FILENO, &ErrStatus) == 0 &&
+                     LogStatus.st_dev == ErrStatus.st_dev &&
+                     LogStatus.st_ino == ErrStatus.st_ino;
+  Log->rotateAt(Options.Config.LogMaxSize, StderrIsLog);
   Server S(Options, *Log);
   return S.run();
 }

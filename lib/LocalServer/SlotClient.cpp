@@ -10,6 +10,27 @@
 using namespace clang::dist;
 
 char SlotFailure::ID;
+
+FallbackCause clang::dist::fallbackCause(SlotFailure::Kind K) {
+  switch (K) {
+  case SlotFailure::Unreachable:
+    return FallbackCause::Unreachable;
+  case SlotFailure::TimedOut:
+  case SlotFailure::Silent:
+    return FallbackCause::TimedOut;
+  case SlotFailure::Refused:
+    return FallbackCause::HandshakeRefused;
+  case SlotFailure::VersionMismatch:
+    return FallbackCause::VersionMismatch;
+  case SlotFailure::WrongSecret:
+    return FallbackCause::WrongSecret;
+  case SlotFailure::Lost:
+    return FallbackCause::SlotLost;
+  case SlotFailure::Garbage:
+    return FallbackCause::ProtocolError;
+  }
+  return FallbackCause::Unreachable;
+}
 using boost::asio::ip::tcp;
 
 static llvm::Error wrongJob(uint64_t Got, uint64_t Expected) {
@@ -33,8 +54,8 @@ struct SlotClient::Attempt {
   bool Sent = false;
   /// What arrived was not a valid answer.
   bool Garbage = false;
-  /// The worker refused us after the job went out (authentication).
-  bool Refused = false;
+  /// Why the handshake failed, when the worker said why.
+  std::optional<SlotFailure::Kind> Refusal;
   /// Handlers of a finished attempt (completions of a closed socket) do
   /// nothing.
   bool Finished = false;
@@ -116,10 +137,12 @@ void SlotClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
       A->TimedOut ? std::string(A->TimedOut) : llvm::toString(std::move(E));
   if (A->TimedOut)
     llvm::consumeError(std::move(E));
-  SlotFailure::Kind Kind = !A->Sent || A->Refused ? SlotFailure::Unreachable
-                           : A->TimedOut          ? SlotFailure::Silent
-                           : A->Garbage           ? SlotFailure::Garbage
-                                                  : SlotFailure::Lost;
+  SlotFailure::Kind Kind = A->Refusal    ? *A->Refusal
+                           : !A->Sent    ? (A->TimedOut ? SlotFailure::TimedOut
+                                                        : SlotFailure::Unreachable)
+                           : A->TimedOut ? SlotFailure::Silent
+                           : A->Garbage  ? SlotFailure::Garbage
+                                         : SlotFailure::Lost;
   A->Done(llvm::make_error<SlotFailure>(Kind, std::move(Message)));
 }
 
@@ -176,15 +199,23 @@ void SlotClient::handshake(std::shared_ptr<Attempt> A) {
           llvm::Expected<HelloReply> Reply = decodeHelloReply(F->Payload);
           if (!Reply)
             return fail(A, Reply.takeError());
-          if (!Reply->Accepted)
+          if (!Reply->Accepted) {
+            A->Refusal =
+                Reply->Version != ProtocolVersion ||
+                        Reply->ClangVersion != clang::getClangFullVersion()
+                    ? SlotFailure::VersionMismatch
+                    : SlotFailure::Refused;
             return fail(
                 A,
                 llvm::createStringError(
                     std::make_error_code(std::errc::protocol_not_supported),
                     "worker refused the handshake: %s", Reply->Reason.c_str()));
+          }
           auto Auth = authenticate(*Reply, Ours);
-          if (!Auth)
+          if (!Auth) {
+            A->Refusal = SlotFailure::WrongSecret;
             return fail(A, Auth.takeError());
+          }
           Connected = true;
           if (!*Auth)
             return connected(A);
@@ -288,7 +319,7 @@ void SlotClient::awaitResult(std::shared_ptr<Attempt> A) {
       llvm::Expected<HelloReply> Reply = decodeHelloReply(F->Payload);
       if (!Reply)
         return failGarbage(A, Reply.takeError());
-      A->Refused = true;
+      A->Refusal = SlotFailure::WrongSecret;
       return fail(A, llvm::createStringError(
                          std::make_error_code(std::errc::permission_denied),
                          "worker refused us: %s", Reply->Reason.c_str()));

@@ -27,11 +27,21 @@ namespace clang::dist {
 /// that cannot be reached, goes silent or talks garbage is backed off; a slot
 /// process that dies during a job was most likely killed by that job (its
 /// supervisor restarts it at once), so the job, not the slot, is suspect.
+/// The kinds before the job went out also tell the user what to fix
+/// (fallbackCause).
 class SlotFailure : public llvm::ErrorInfo<SlotFailure> {
 public:
   enum Kind {
-    /// Resolve, connect or handshake failed.
+    /// Resolve or connect failed, or the connection broke in the handshake.
     Unreachable,
+    /// Connecting or the handshake took longer than the connect timeout.
+    TimedOut,
+    /// The worker refused the handshake for a reason of its own.
+    Refused,
+    /// The worker speaks another protocol version or has another clang.
+    VersionMismatch,
+    /// Either side could not prove the shared secret the other expects.
+    WrongSecret,
     /// No frame within the heartbeat timeout while a result was owed.
     Silent,
     /// The connection ended while the job was on the worker.
@@ -53,6 +63,9 @@ private:
   Kind K;
   std::string Message;
 };
+
+/// What a job that \p K made run on the client tells the user.
+FallbackCause fallbackCause(SlotFailure::Kind K);
 
 /// A worker's result, with the answers about the client's files that its
 /// compile used (sources mode), for the caller to check.

@@ -11,8 +11,10 @@ using namespace clang::dist;
 using Clock = std::chrono::steady_clock;
 
 SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
-                   Farm TheFarm, SlotQuestions *Questions, Logger &Log)
-    : Config(Config), Log(Log), BackoffsPath(std::move(TheFarm.BackoffsPath)),
+                   Farm TheFarm, SlotQuestions *Questions, Logger &Log,
+                   Stats &Counters)
+    : Config(Config), Log(Log), Counters(Counters),
+      BackoffsPath(std::move(TheFarm.BackoffsPath)),
       Secret(std::move(TheFarm.Secret)),
       Slots(TheFarm.Slots.size(), Config.SlotBackoff),
       LastFailure(TheFarm.Slots.size()) {
@@ -35,6 +37,11 @@ void SlotPool::release(size_t Slot) {
 void SlotPool::releaseFailed(size_t Slot, const std::string &Why) {
   Slots.release(Slot, /*Failed=*/true, Clock::now());
   remember(Slot, Why);
+}
+
+void SlotPool::countFailure(size_t Slot, SlotFailure::Kind Kind) {
+  Counters.add(statkeys::slot(
+      name(Slot), ("failed_" + fallbackCauseName(fallbackCause(Kind))).str()));
 }
 
 std::string SlotPool::backedOff() const {
@@ -74,7 +81,11 @@ void SlotPool::probe() {
     if (Slots.isBusy(Slot) || Slots.isBackedOff(Slot, Now))
       continue;
     Clients[Slot]->probe([this, Slot](llvm::Expected<RemoteResult> Result) {
-      std::string Message = llvm::toString(Result.takeError());
+      std::string Message;
+      llvm::handleAllErrors(Result.takeError(), [&](const SlotFailure &F) {
+        Message = F.message();
+        countFailure(Slot, F.kind());
+      });
       Log.log("slot " + name(Slot) + " failed: " + Message + backedOff());
       auto Now = Clock::now();
       Slots.backOff(Slot, Now + Config.SlotBackoff, Now);

@@ -15,6 +15,7 @@
 #include "LocalServer/Scheduler.h"
 #include "LocalServer/SlotBackoffs.h"
 #include "LocalServer/SlotClient.h"
+#include "LocalServer/Stats.h"
 #include "Support/Log.h"
 
 namespace clang::dist {
@@ -24,8 +25,9 @@ class SlotPool {
 public:
   /// The slots that \p TheFarm's backoffs file says an earlier server backed
   /// off start backed off. \p Questions answers the workers' questions.
+  /// Each slot's failures are counted in \p Counters.
   SlotPool(boost::asio::io_context &IO, const DistConfig &Config, Farm TheFarm,
-           SlotQuestions *Questions, Logger &Log);
+           SlotQuestions *Questions, Logger &Log, Stats &Counters);
 
   size_t size() const { return Clients.size(); }
   /// Calls \p Ready with a free slot, now or when one is released, or with
@@ -38,6 +40,8 @@ public:
   void release(size_t Slot);
   /// Ends the job on \p Slot, which failed for \p Why, and backs it off.
   void releaseFailed(size_t Slot, const std::string &Why);
+  /// Counts a failure of \p Slot (slot/<name>/failed_<cause>).
+  void countFailure(size_t Slot, SlotFailure::Kind Kind);
 
   SlotClient &client(size_t Slot) { return *Clients[Slot]; }
   /// The slot's address, as logs name it.
@@ -61,6 +65,7 @@ private:
 
   const DistConfig &Config;
   Logger &Log;
+  Stats &Counters;
   std::string BackoffsPath;
   std::optional<SharedSecret> Secret;
   std::vector<std::unique_ptr<SlotClient>> Clients;

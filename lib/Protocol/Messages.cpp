@@ -300,6 +300,10 @@ std::string clang::dist::encode(const JobOutcome &M) {
       .i32(M.ExitCode)
       .str(M.Diagnostics)
       .str(M.Reason)
+      .u8(static_cast<uint8_t>(M.Cause))
+      .str(M.Slot)
+      .u8(M.Warn)
+      .u64(M.Suppressed)
       .take();
 }
 
@@ -311,12 +315,68 @@ clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
   M.ExitCode = R.i32("exit code");
   M.Diagnostics = R.str("diagnostics");
   M.Reason = R.str("reason");
-  if (Kind > static_cast<uint8_t>(JobOutcome::Disposition::RunLocally))
+  uint8_t Cause = R.u8("cause");
+  M.Slot = R.str("slot");
+  uint8_t Warn = R.u8("warn");
+  M.Suppressed = R.u64("suppressed");
+  llvm::Expected<JobOutcome> Result = R.finish(std::move(M));
+  if (!Result)
+    return Result;
+  auto Malformed = [](const char *Field, unsigned Value) {
     return protocolError(
-        llvm::formatv("malformed JobOutcome message: disposition {0}",
-                      unsigned(Kind))
+        llvm::formatv("malformed JobOutcome message: {0} {1}", Field, Value)
             .str());
-  M.Kind = static_cast<JobOutcome::Disposition>(Kind);
+  };
+  if (Kind > static_cast<uint8_t>(JobOutcome::Disposition::LocalByDesign))
+    return Malformed("disposition", Kind);
+  Result->Kind = static_cast<JobOutcome::Disposition>(Kind);
+  std::optional<FallbackCause> Known = fallbackCauseFromNumber(Cause);
+  // A cause says why the farm failed the job, so only a fallback has one.
+  bool IsFallback = Result->Kind == JobOutcome::Disposition::Fallback;
+  if (!Known || (*Known != FallbackCause::None) != IsFallback)
+    return Malformed("cause", Cause);
+  Result->Cause = *Known;
+  if (Warn > 1)
+    return Malformed("warn", Warn);
+  Result->Warn = Warn;
+  return Result;
+}
+
+std::string clang::dist::encode(const StatsRequest &M) {
+  return Writer().u8(M.Zero).take();
+}
+
+llvm::Expected<StatsRequest>
+clang::dist::decodeStatsRequest(llvm::StringRef Payload) {
+  Reader R(Payload, "StatsRequest");
+  StatsRequest M;
+  uint8_t Zero = R.u8("zero");
+  llvm::Expected<StatsRequest> Result = R.finish(std::move(M));
+  if (Result && Zero > 1)
+    return protocolError(
+        llvm::formatv("malformed StatsRequest message: zero {0}", Zero).str());
+  if (Result)
+    Result->Zero = Zero;
+  return Result;
+}
+
+std::string clang::dist::encode(const StatsReply &M) {
+  Writer W;
+  W.u32(static_cast<uint32_t>(M.Counters.size()));
+  for (const auto &[Key, Value] : M.Counters)
+    W.str(Key).u64(Value);
+  return W.take();
+}
+
+llvm::Expected<StatsReply>
+clang::dist::decodeStatsReply(llvm::StringRef Payload) {
+  Reader R(Payload, "StatsReply");
+  StatsReply M;
+  M.Counters.resize(R.count("counters"));
+  for (auto &[Key, Value] : M.Counters) {
+    Key = R.str("key");
+    Value = R.u64("value");
+  }
   return R.finish(std::move(M));
 }
 

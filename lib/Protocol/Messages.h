@@ -13,6 +13,7 @@
 
 #include "Protocol/ContentDigest.h"
 #include "Protocol/DistributionMode.h"
+#include "Protocol/FallbackCause.h"
 #include "Protocol/SharedSecret.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -94,14 +95,39 @@ struct JobOutcome {
     /// Compiled remotely; outputs are written; print Diagnostics, exit
     /// ExitCode.
     Completed = 0,
-    /// The client must run the job itself (not distributable, or the farm
-    /// failed); Reason says why, for the log.
-    RunLocally = 1,
+    /// The farm failed the job (Cause, Slot, Reason say how): the client
+    /// runs it itself, and warns if Warn is set.
+    Fallback = 1,
+    /// The job stays on the client by design (the policy, the mode); Reason
+    /// says why, for the log. Nothing is printed.
+    LocalByDesign = 2,
   };
-  Disposition Kind = Disposition::RunLocally;
+  Disposition Kind = Disposition::Fallback;
   int32_t ExitCode = 0;
   std::string Diagnostics;
+  /// Free text for the log and the warning.
   std::string Reason;
+  /// Fallback: why; None otherwise.
+  FallbackCause Cause = FallbackCause::None;
+  /// Fallback: the slot that failed the job ("HOST:PORT"), if one did.
+  std::string Slot;
+  /// Fallback: the client prints a warning. The server sets it for a few
+  /// outcomes only, so that a build against a dead farm prints a few lines.
+  bool Warn = false;
+  /// With Warn: fallbacks of this cause not warned about since the last
+  /// warning, in this server's life.
+  uint64_t Suppressed = 0;
+};
+
+/// Client -> local server, right after Hello, instead of a SubmitJob: the
+/// server's counters (docs/MONITORING.md), zeroed first if Zero is set.
+struct StatsRequest {
+  bool Zero = false;
+};
+
+/// Local server -> client: every counter, in key order.
+struct StatsReply {
+  std::vector<std::pair<std::string, uint64_t>> Counters;
 };
 
 /// A file carried in a message, compressed with zstd.
@@ -294,7 +320,7 @@ struct ServerStatus {
     /// Jobs compiled by this slot since the server started.
     uint64_t JobsDone = 0;
   };
-  /// A job the server sent back to the client to compile.
+  /// A job the farm failed (a fallback), which the client compiled.
   struct Fallback {
     /// Seconds since the epoch.
     int64_t Time = 0;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace clang::dist;
@@ -17,8 +18,9 @@ Logger::Logger(int Fd, bool OwnsFd, llvm::StringRef Component)
     : Fd(Fd), OwnsFd(OwnsFd), Component(Component.str()) {}
 
 Logger::Logger(Logger &&Other) noexcept
-    : Fd(Other.Fd), OwnsFd(Other.OwnsFd),
-      Component(std::move(Other.Component)) {
+    : Fd(Other.Fd), OwnsFd(Other.OwnsFd), Component(std::move(Other.Component)),
+      Path(std::move(Other.Path)), MaxBytes(Other.MaxBytes),
+      RotateStderr(Other.RotateStderr), Rotating(std::move(Other.Rotating)) {
   Other.OwnsFd = false;
 }
 
@@ -35,7 +37,39 @@ llvm::Expected<Logger> Logger::openFile(llvm::StringRef Path,
     return llvm::createStringError(
         std::error_code(errno, std::generic_category()),
         "cannot open log file '%s'", Path.str().c_str());
-  return Logger(Fd, true, Component);
+  Logger L(Fd, true, Component);
+  L.Path = Path.str();
+  return std::move(L);
+}
+
+void Logger::rotateAt(uint64_t Max, bool AndStderr) {
+  MaxBytes = Max;
+  RotateStderr = AndStderr;
+}
+
+void Logger::rotateIfFull() const {
+  struct stat Status;
+  if (::fstat(Fd, &Status) != 0 ||
+      static_cast<uint64_t>(Status.st_size) < MaxBytes)
+    return;
+  std::lock_guard<std::mutex> Lock(*Rotating);
+  // Another thread may have rotated meanwhile; then Fd is the new file.
+  if (::fstat(Fd, &Status) != 0 ||
+      static_cast<uint64_t>(Status.st_size) < MaxBytes)
+    return;
+  std::string Old = Path + ".1";
+  if (::rename(Path.c_str(), Old.c_str()) != 0)
+    return;
+  int New =
+      ::open(Path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (New < 0)
+    return;
+  // dup2 swaps the file under the descriptor at once: a write of another
+  // thread goes wholly to one file or the other.
+  ::dup3(New, Fd, O_CLOEXEC);
+  if (RotateStderr)
+    ::dup2(New, STDERR_FILENO);
+  ::close(New);
 }
 
 void Logger::log(const llvm::Twine &Message) const {
@@ -65,4 +99,6 @@ void Logger::log(const llvm::Twine &Message) const {
     }
     Rest = Rest.drop_front(N);
   }
+  if (MaxBytes)
+    rotateIfFull();
 }

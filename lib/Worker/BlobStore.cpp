@@ -1,192 +1,25 @@
 //===- Worker/BlobStore.cpp - A worker's cache of file contents -----------===//
-//
-// Layout: DIR/xx/<64 hex digits> per blob (xx: the first two digits), and
-// DIR/lock, whose flock serializes size accounting and eviction among the
-// slot processes and whose text is the bytes stored.
-//
-//===----------------------------------------------------------------------===//
 
 #include "Worker/BlobStore.h"
-#include "Support/AtomicFile.h"
-#include "Support/PrivateDirectory.h"
-#include "llvm/ADT/ScopeExit.h"
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/Errc.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/raw_ostream.h"
-#include <algorithm>
-#include <cstring>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <vector>
 
 using namespace clang::dist;
 
-namespace {
-
-/// A blob used within this long is not touched again: LRU order needs no
-/// finer grain, and a load then costs no write.
-constexpr time_t TouchGrain = 60;
-
-class LockedFile {
-public:
-  explicit LockedFile(const std::string &Path)
-      : Fd(::open(Path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (Fd >= 0 && ::flock(Fd, LOCK_EX) != 0) {
-      ::close(Fd);
-      Fd = -1;
-    }
-  }
-  ~LockedFile() {
-    if (Fd >= 0)
-      ::close(Fd);
-  }
-  int fd() const { return Fd; }
-
-private:
-  int Fd;
-};
-
-uint64_t readCount(int Fd) {
-  char Buf[32] = {};
-  ssize_t N = ::pread(Fd, Buf, sizeof(Buf) - 1, 0);
-  uint64_t V = 0;
-  if (N > 0)
-    llvm::StringRef(Buf, N).trim().getAsInteger(10, V);
-  return V;
-}
-
-void writeCount(int Fd, uint64_t V) {
-  std::string Text = std::to_string(V) + "\n";
-  if (::ftruncate(Fd, 0) == 0)
-    (void)!::pwrite(Fd, Text.data(), Text.size(), 0);
-}
-
-uint64_t addToCount(int Fd, int64_t Delta) {
-  int64_t V = static_cast<int64_t>(readCount(Fd)) + Delta;
-  writeCount(Fd, V < 0 ? 0 : V);
-  return V < 0 ? 0 : V;
-}
-
-} // namespace
-
 llvm::Expected<BlobStore> BlobStore::open(llvm::StringRef Dir, uint64_t Limit) {
-  if (llvm::Error E = openPrivateDirectory(Dir, "blob cache directory"))
-    return std::move(E);
-  BlobStore Store(Dir.str(), Limit);
-  LockedFile Lock(Store.Dir + "/lock");
-  if (Lock.fd() < 0)
-    return llvm::createStringError(
-        std::error_code(errno, std::generic_category()),
-        "cannot lock blob cache '%s/lock': %s", Store.Dir.c_str(),
-        std::strerror(errno));
-  return Store;
-}
-
-std::string BlobStore::pathOf(const ContentDigest &D) const {
-  std::string Hex = toHex(D);
-  return Dir + "/" + Hex.substr(0, 2) + "/" + Hex;
+  llvm::Expected<DiskStore> Files =
+      DiskStore::open(Dir, Limit, "blob cache directory");
+  if (!Files)
+    return Files.takeError();
+  return BlobStore(std::move(*Files));
 }
 
 std::unique_ptr<llvm::MemoryBuffer> BlobStore::load(const ContentDigest &D,
                                                     bool &Corrupt) const {
-  std::string Path = pathOf(D);
-  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (Fd < 0)
-    return nullptr;
-  auto Close = llvm::make_scope_exit([&] { ::close(Fd); });
-  struct stat St;
-  if (::fstat(Fd, &St) != 0)
-    return nullptr;
-  // Read, never mapped: another slot may replace or evict the file.
-  auto Buffer = llvm::MemoryBuffer::getOpenFile(Fd, Path, St.st_size,
-                                                /*RequiresNullTerminator=*/true,
-                                                /*IsVolatile=*/true);
-  if (!Buffer)
-    return nullptr;
-  if (digestContents((*Buffer)->getBuffer()) != D) {
+  std::string Key = toHex(D);
+  std::unique_ptr<llvm::MemoryBuffer> Buffer = Files.load(Key);
+  if (Buffer && digestContents(Buffer->getBuffer()) != D) {
     Corrupt = true;
-    LockedFile Lock(Dir + "/lock");
-    if (::unlink(Path.c_str()) == 0 && Lock.fd() >= 0)
-      addToCount(Lock.fd(), -static_cast<int64_t>(St.st_size));
+    Files.remove(Key);
     return nullptr;
   }
-  if (::time(nullptr) - St.st_mtime > TouchGrain)
-    ::futimens(Fd, nullptr);
-  return std::move(*Buffer);
-}
-
-llvm::Error BlobStore::store(const ContentDigest &D,
-                             llvm::StringRef Contents) const {
-  std::string Path = pathOf(D);
-  std::string Parent = llvm::sys::path::parent_path(Path).str();
-  if (::mkdir(Parent.c_str(), 0700) != 0 && errno != EEXIST)
-    return llvm::createStringError(
-        std::error_code(errno, std::generic_category()),
-        "cannot create '%s': %s", Parent.c_str(), std::strerror(errno));
-  // A reader sees all of a blob or none.
-  llvm::Expected<AtomicFile> File = AtomicFile::create(Path, 0600, Dir);
-  if (!File)
-    return File.takeError();
-  if (llvm::Error E = File->write(Contents))
-    return E;
-  // Under the lock, so that the count follows what the directory holds: two
-  // slots that store one blob replace one file.
-  LockedFile Lock(Dir + "/lock");
-  struct stat Old;
-  int64_t Replaced = ::stat(Path.c_str(), &Old) == 0 ? Old.st_size : 0;
-  if (llvm::Error E = File->commit())
-    return E;
-  if (Lock.fd() < 0)
-    return llvm::Error::success();
-  if (addToCount(Lock.fd(), static_cast<int64_t>(Contents.size()) - Replaced) >
-      Limit)
-    trimLocked(Lock.fd());
-  return llvm::Error::success();
-}
-
-void BlobStore::trim() const {
-  LockedFile Lock(Dir + "/lock");
-  if (Lock.fd() >= 0)
-    trimLocked(Lock.fd());
-}
-
-void BlobStore::trimLocked(int LockFd) const {
-  struct Blob {
-    time_t UsedAt;
-    uint64_t Size;
-    std::string Path;
-  };
-  std::vector<Blob> Blobs;
-  uint64_t Total = 0;
-  std::error_code EC;
-  for (llvm::sys::fs::directory_iterator Sub(Dir, EC), End; !EC && Sub != End;
-       Sub.increment(EC)) {
-    if (llvm::sys::path::filename(Sub->path()).size() != 2)
-      continue;
-    std::error_code SubEC;
-    for (llvm::sys::fs::directory_iterator F(Sub->path(), SubEC);
-         !SubEC && F != End; F.increment(SubEC)) {
-      struct stat St;
-      if (::stat(F->path().c_str(), &St) != 0 || !S_ISREG(St.st_mode))
-        continue;
-      Blobs.push_back(
-          {St.st_mtime, static_cast<uint64_t>(St.st_size), F->path()});
-      Total += St.st_size;
-    }
-  }
-  if (Total > Limit) {
-    std::sort(Blobs.begin(), Blobs.end(),
-              [](const Blob &A, const Blob &B) { return A.UsedAt < B.UsedAt; });
-    for (const Blob &B : Blobs) {
-      if (Total <= Limit / 4 * 3)
-        break;
-      if (::unlink(B.Path.c_str()) == 0)
-        Total -= B.Size;
-    }
-  }
-  writeCount(LockFd, Total);
+  return Buffer;
 }

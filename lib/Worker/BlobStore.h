@@ -2,11 +2,10 @@
 //
 // The contents the sources mode ships, kept on disk by digest so that a header
 // crosses the network once per worker machine, not once per translation unit:
-// every slot process of a clang-dist-worker shares one directory. Contents are
-// checked against their digest when they arrive and again on every load, so a
-// blob damaged in transit or on disk is never compiled; a damaged file is
-// removed and asked for again. The directory is held to a size limit by
-// evicting the blobs least recently used (a load refreshes a blob's mtime).
+// every slot process of a clang-dist-worker shares one directory (a
+// DiskStore, held to a size limit). Contents are checked against their digest
+// when they arrive and again on every load, so a blob damaged in transit or
+// on disk is never compiled; a damaged file is removed and asked for again.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +13,7 @@
 #define CLANG_DIST_WORKER_BLOBSTORE_H
 
 #include "Protocol/ContentDigest.h"
+#include "Support/DiskStore.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <memory>
@@ -35,22 +35,20 @@ public:
 
   /// Keeps \p Contents, which the caller has checked against \p D, then
   /// evicts down to the limit if the store has grown past it.
-  llvm::Error store(const ContentDigest &D, llvm::StringRef Contents) const;
+  llvm::Error store(const ContentDigest &D, llvm::StringRef Contents) const {
+    return Files.store(toHex(D), Contents);
+  }
 
   /// Evicts least recently used blobs until at most 3/4 of the limit is
-  /// used, and recounts the size. Takes the store's lock.
-  void trim() const;
+  /// used, and recounts the size.
+  void trim() const { Files.trim(); }
 
-  const std::string &directory() const { return Dir; }
+  const std::string &directory() const { return Files.directory(); }
 
 private:
-  BlobStore(std::string Dir, uint64_t Limit)
-      : Dir(std::move(Dir)), Limit(Limit) {}
-  std::string pathOf(const ContentDigest &D) const;
-  void trimLocked(int LockFd) const;
+  explicit BlobStore(DiskStore Files) : Files(std::move(Files)) {}
 
-  std::string Dir;
-  uint64_t Limit;
+  DiskStore Files;
 };
 
 } // namespace clang::dist

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Protocol/SharedSecret.h"
+#include "Protocol/Version.h"
 #include "Worker/Supervisor.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringRef.h"
@@ -86,8 +87,10 @@ int main(int Argc, char **Argv) {
       return 0;
     }
     if (Arg == "--version") {
-      llvm::outs() << "clang-dist-worker for " << clang::getClangFullVersion()
-                   << "\n";
+      // The facts clang-dist --version prints: a client and a worker work
+      // together if their protocol and clang versions match.
+      llvm::outs() << versionLine("clang-dist-worker") << "\n"
+                   << clang::getClangFullVersion() << "\n";
       return 0;
     }
     if (Arg == "--local-files") {

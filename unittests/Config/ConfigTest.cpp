@@ -97,6 +97,8 @@ TEST_CASE("An empty config has the defaults", "[Config]") {
   CHECK(Config.ConnectTimeout == 3000ms);
   CHECK(Config.HeartbeatTimeout == 10000ms);
   CHECK(Config.SlotBackoff == 30s);
+  CHECK(Config.FallbackWarnings);
+  CHECK(Config.LogMaxSize == 10u << 20);
 }
 
 TEST_CASE("Worker lines", "[Config]") {
@@ -414,6 +416,21 @@ TEST_CASE("A bad mode line names the line and the choices", "[Config]") {
   CHECK_THAT(errorAtLine3("mode Sources"), At3(Expected));
   // A misspelt key is an unknown setting, not a bad mode.
   CHECK_THAT(errorAtLine3("modes sources"), At3("unknown setting 'modes'"));
+}
+
+TEST_CASE("Fallback warnings and the log's size", "[Config]") {
+  CHECK_FALSE(parse("fallback-warnings off").FallbackWarnings);
+  CHECK(parse("fallback-warnings off\nfallback-warnings on").FallbackWarnings);
+  CHECK(parse("log-max-size 4096").LogMaxSize == 4096);
+  const std::string Expected =
+      "expected 'fallback-warnings on' or 'fallback-warnings off'";
+  CHECK_THAT(parseError("fallback-warnings"),
+             IsErrorAt("dist.conf:1", Expected));
+  CHECK_THAT(parseError("fallback-warnings no"),
+             IsErrorAt("dist.conf:1", Expected));
+  CHECK_THAT(parseError("worker a:1\nlog-max-size 100"),
+             IsErrorAt("dist.conf:2", "invalid value '100' for log-max-size "
+                                      "(expected 4096-1073741824)"));
 }
 
 TEST_CASE("The secret file", "[Config]") {

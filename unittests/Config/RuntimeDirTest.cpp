@@ -156,6 +156,8 @@ TEST_CASE("serverPaths", "[RuntimeDir]") {
     CHECK(Paths.Log == Base + ".log");
     CHECK(Paths.WorkerSecret == Base + ".secret");
     CHECK(Paths.Backoffs == Base + ".backoff");
+    CHECK(Paths.Stats == Base + ".stats");
+    CHECK(Paths.ClientFallbacks == Base + ".fallbacks");
 
     CHECK(unwrap(serverPaths("/run/cd", "/b/dist.conf")).Socket !=
           Paths.Socket);

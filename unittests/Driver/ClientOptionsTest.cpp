@@ -56,3 +56,13 @@ TEST_CASE("the config is --distributed's, else CLANG_DIST_CONFIG's",
   ::unsetenv("CLANG_DIST_CONFIG");
   CHECK(unwrap(takeClientOptions(None)).configPath().empty());
 }
+
+TEST_CASE("an option spans its value unless joined to it", "[ClientOptions]") {
+  auto Args = argv({"clang-dist", "--distributed", "a.conf",
+                    "--distributed=b.conf", "-c", "--distributed"});
+  CHECK(clientOptionSpan(Args, 1) == 2);
+  CHECK(clientOptionSpan(Args, 3) == 1);
+  CHECK(clientOptionSpan(Args, 4) == 0);
+  // Its value missing: the option alone, for takeClientOptions to refuse.
+  CHECK(clientOptionSpan(Args, 5) == 2);
+}

@@ -25,7 +25,9 @@ TEST_CASE("Every setting with its value and origin", "[ShowConfig]") {
         "idle-timeout          6 s                           dist.conf:6\n"
         "connect-timeout-ms    3000 ms                       default\n"
         "heartbeat-timeout-ms  10000 ms                      default\n"
-        "worker-backoff        30 s                          default\n");
+        "worker-backoff        30 s                          default\n"
+        "fallback-warnings     on                            default\n"
+        "log-max-size          10485760 bytes                default\n");
 }
 
 TEST_CASE("Without workers, the local worker's slots", "[ShowConfig]") {

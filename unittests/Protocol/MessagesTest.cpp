@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 
 using namespace clang::dist;
@@ -163,13 +164,61 @@ TEST_CASE("JobOutcome round trip", "[Messages]") {
   CHECK(Out.Diagnostics == In.Diagnostics);
   CHECK(Out.Reason == In.Reason);
 
-  In.Kind = JobOutcome::Disposition::RunLocally;
+  CHECK(Out.Cause == FallbackCause::None);
+  CHECK_FALSE(Out.Warn);
+
+  In.Kind = JobOutcome::Disposition::Fallback;
   In.Diagnostics.clear();
   In.Reason = "no worker answered";
+  In.Cause = FallbackCause::VersionMismatch;
+  In.Slot = "10.0.0.5:63000";
+  In.Warn = true;
+  In.Suppressed = 1ull << 40;
   Out = unwrap(decodeJobOutcome(encode(In)));
-  CHECK(Out.Kind == JobOutcome::Disposition::RunLocally);
+  CHECK(Out.Kind == JobOutcome::Disposition::Fallback);
   CHECK(Out.Diagnostics.empty());
   CHECK(Out.Reason == In.Reason);
+  CHECK(Out.Cause == FallbackCause::VersionMismatch);
+  CHECK(Out.Slot == In.Slot);
+  CHECK(Out.Warn);
+  CHECK(Out.Suppressed == In.Suppressed);
+
+  In.Kind = JobOutcome::Disposition::LocalByDesign;
+  In.Cause = FallbackCause::None;
+  In.Warn = false;
+  Out = unwrap(decodeJobOutcome(encode(In)));
+  CHECK(Out.Kind == JobOutcome::Disposition::LocalByDesign);
+  CHECK(Out.Cause == FallbackCause::None);
+}
+
+TEST_CASE("Every fallback cause has a name and survives the wire",
+          "[Messages]") {
+  std::set<std::string> Names;
+  for (FallbackCause Cause : fallbackCauses()) {
+    Names.insert(fallbackCauseName(Cause).str());
+    JobOutcome In;
+    In.Kind = JobOutcome::Disposition::Fallback;
+    In.Cause = Cause;
+    CHECK(unwrap(decodeJobOutcome(encode(In))).Cause == Cause);
+  }
+  CHECK(Names.size() == fallbackCauses().size());
+  CHECK(Names.count("version_mismatch"));
+  CHECK_FALSE(Names.count("none"));
+}
+
+TEST_CASE("StatsRequest and StatsReply round trip", "[Messages]") {
+  StatsRequest Ask;
+  Ask.Zero = true;
+  CHECK(unwrap(decodeStatsRequest(encode(Ask))).Zero);
+  Ask.Zero = false;
+  CHECK_FALSE(unwrap(decodeStatsRequest(encode(Ask))).Zero);
+
+  StatsReply In;
+  In.Counters = {{"jobs_remote", 3}, {"", ~0ull}, {Binary, 0}};
+  StatsReply Out = unwrap(decodeStatsReply(encode(In)));
+  CHECK(Out.Counters == In.Counters);
+  checkEveryPrefixFails(encode(In), decodeStatsReply);
+  checkEveryPrefixFails(encode(Ask), decodeStatsRequest);
 }
 
 TEST_CASE("CompileJob round trip", "[Messages]") {
@@ -366,8 +415,30 @@ TEST_CASE("Absurd list and string lengths fail without allocating",
 TEST_CASE("Unknown enum values are refused", "[Messages]") {
   SECTION("JobOutcome disposition") {
     std::string Encoded = encode(makeJobOutcome());
-    Encoded[0] = 2;
-    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("disposition 2"));
+    Encoded[0] = 3;
+    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("disposition 3"));
+  }
+
+  SECTION("JobOutcome cause") {
+    JobOutcome M;
+    M.Kind = JobOutcome::Disposition::Fallback;
+    M.Cause = FallbackCause::ServerFailed;
+    std::string Encoded = encode(M);
+    // After the disposition, exit code, and two empty strings.
+    size_t At = 1 + 4 + 4 + 4;
+    Encoded[At] = 16;
+    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 16"));
+    // A fallback needs a cause; nothing else may have one.
+    Encoded[At] = 0;
+    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 0"));
+    Encoded[0] = 0;
+    Encoded[At] = 1;
+    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 1"));
+  }
+
+  SECTION("StatsRequest zero") {
+    CHECK_THAT(errorText(decodeStatsRequest(std::string(1, '\2'))),
+               Contains("zero 2"));
   }
 
   SECTION("CompileJob mode") {

@@ -60,6 +60,16 @@ the cores idle and fails in about SECONDS all the same.
       DIR/dist.conf naming them, one worker line each. Its pid goes to
       DIR/blackhole.pid (for signal); it exits after SECONDS (default 60).
       (blackhole-serve is its background half.)
+  fake-worker DIR (--clang-version CLANG_VERSION | --refuse-jobs
+              CLANG_VERSION) [--lifetime SECONDS]
+      Plays a worker of one slot on a loopback port the system chooses and
+      writes DIR/dist.conf naming it. With --clang-version it refuses every
+      handshake as a worker of that clang would (a version mismatch); with
+      --refuse-jobs it accepts the handshake as a worker of that clang, and
+      refuses every job as a worker of another build of clang-dist would
+      (CompileResult with refused set). CLANG_VERSION @FILE stands for the
+      first line of FILE. It exits after SECONDS (default 60).
+      (fake-worker-serve is its background half.)
   hello PORT VERSION CLANG_VERSION [--bad-proof]
       Sends a Hello with the given protocol and clang version to a worker and
       prints its HelloReply (the first frame it answers with). PORT may also
@@ -574,6 +584,70 @@ def blackhole_serve(args):
         sockets.append(s)
         print(s.getsockname()[1], flush=True)
     time.sleep(float(args[1]))
+
+
+def fake_worker(args):
+    out_dir, mode, clang_version = args[0], args[1], args[2]
+    lifetime = args[4] if args[3:4] == ["--lifetime"] else "60"
+    if clang_version.startswith("@"):
+        with open(clang_version[1:]) as f:
+            clang_version = f.readline().rstrip("\n")
+    os.makedirs(out_dir, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "fake-worker-serve", mode,
+         clang_version, lifetime],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    port = int(proc.stdout.readline())
+    with open(os.path.join(out_dir, "fake-worker.pid"), "w") as f:
+        f.write("%d\n" % proc.pid)
+    with open(os.path.join(out_dir, "dist.conf"), "w") as f:
+        f.write("worker 127.0.0.1:%d\n" % port)
+
+
+def fake_worker_serve(args):
+    import threading
+    mode, clang_version, lifetime = args[0], args[1], float(args[2])
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    print(listener.getsockname()[1], flush=True)
+
+    def hello_reply(accepted, reason):
+        return frame(2, bytes([accepted]) +
+                     struct.pack("<I", protocol_version()) +
+                     string(clang_version) + string(reason) + bytes(1 + 64))
+
+    def serve(conn):
+        with conn:
+            try:
+                _, _, rest = read_frame(conn, b"")
+                if mode == "--clang-version":
+                    conn.sendall(hello_reply(0, "clang version mismatch: peer "
+                                             "has another, this worker has "
+                                             "'%s'" % clang_version))
+                    return
+                conn.sendall(hello_reply(1, ""))
+                while True:
+                    msg_type, body, rest = read_frame(conn, rest)
+                    if msg_type != 5:
+                        continue
+                    (job_id,) = struct.unpack("<Q", body[:8])
+                    conn.sendall(frame(6, struct.pack("<Qi", job_id, 0) +
+                                       string("option '-fake' is not one a "
+                                              "worker runs") +
+                                       struct.pack("<II", 0, 0) +
+                                       bytes([0, 1])))
+            except (OSError, SystemExit):
+                pass
+
+    def accept():
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    time.sleep(lifetime)
 
 
 def protocol_version():
@@ -1864,6 +1938,8 @@ def traffic(args):
 
 
 COMMANDS = {
+    "fake-worker": fake_worker,
+    "fake-worker-serve": fake_worker_serve,
     "start-workers": start_workers,
     "stop-workers": stop_workers,
     "hosts-up": hosts_up,

@@ -1,0 +1,192 @@
+//===- Driver/StatsCommand.cpp - clang-dist --show-stats and friends ------===//
+
+#include "Driver/StatsCommand.h"
+#include "Config/StatsFile.h"
+#include "Driver/ClientFallbacks.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace clang::dist;
+
+namespace {
+
+/// Where the counters came from, for the table's first line.
+struct Report {
+  StatsCounters Counters;
+  bool ServerRunning = false;
+};
+
+int fail(llvm::Error E) {
+  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E)) << '\n';
+  return 1;
+}
+
+/// The running server's counters, zeroed first if \p Zero; none if no
+/// server answers.
+llvm::Expected<std::optional<StatsCounters>>
+askServer(const ServerTarget &Target, bool Zero) {
+  llvm::Expected<std::optional<FrameSocket>> Socket =
+      connectToRunningServer(Target);
+  if (!Socket)
+    return Socket.takeError();
+  if (!*Socket)
+    return std::nullopt;
+  StatsRequest Ask;
+  Ask.Zero = Zero;
+  if (llvm::Error E = (*Socket)->writeAll(encodeFrame(Ask)))
+    return std::move(E);
+  llvm::Expected<StatsReply> Stats = (*Socket)->read<StatsReply>();
+  if (!Stats)
+    return Stats.takeError();
+  return StatsCounters(Stats->Counters.begin(), Stats->Counters.end());
+}
+
+/// The server's counters, or its file's, plus the clients' fallbacks.
+llvm::Expected<Report> collect(const ServerTarget &Target) {
+  Report R;
+  llvm::Expected<std::optional<StatsCounters>> Live =
+      askServer(Target, /*Zero=*/false);
+  if (!Live)
+    return Live.takeError();
+  R.ServerRunning = Live->has_value();
+  if (R.ServerRunning) {
+    R.Counters = std::move(**Live);
+  } else {
+    llvm::Expected<StatsCounters> Saved = readStatsFile(Target.Paths.Stats);
+    if (!Saved)
+      return Saved.takeError();
+    R.Counters = std::move(*Saved);
+    for (std::string &Key : statkeys::fixed())
+      R.Counters.emplace(std::move(Key), 0);
+  }
+  llvm::Expected<StatsCounters> Clients =
+      readClientFallbacks(Target.Paths.ClientFallbacks);
+  if (!Clients)
+    return Clients.takeError();
+  for (const auto &[Key, Value] : *Clients)
+    R.Counters[Key] += Value;
+  return R;
+}
+
+std::string bytes(uint64_t N) {
+  if (N < 1024)
+    return llvm::formatv("{0} B", N);
+  if (N < (1u << 20))
+    return llvm::formatv("{0:f1} KiB", N / 1024.0);
+  if (N < (1u << 30))
+    return llvm::formatv("{0:f1} MiB", N / 1048576.0);
+  return llvm::formatv("{0:f1} GiB", N / 1073741824.0);
+}
+
+} // namespace
+
+bool clang::dist::isStatsCommand(const ClientOptions &Options) {
+  return Options.has(ClientOption::ShowStats) ||
+         Options.has(ClientOption::PrintStats) ||
+         Options.has(ClientOption::ZeroStats);
+}
+
+int clang::dist::runStatsCommand(const ClientOptions &Options,
+                                 const ServerTarget &Target) {
+  // ccache -z -s: zero first, then show.
+  if (Options.has(ClientOption::ZeroStats))
+    if (int Code = zeroStats(Target))
+      return Code;
+  if (Options.has(ClientOption::ShowStats))
+    if (int Code = showStats(Target))
+      return Code;
+  if (Options.has(ClientOption::PrintStats))
+    return printStats(Target);
+  return 0;
+}
+
+int clang::dist::printStats(const ServerTarget &Target) {
+  llvm::Expected<Report> R = collect(Target);
+  if (!R)
+    return fail(R.takeError());
+  for (const auto &[Key, Value] : R->Counters)
+    llvm::outs() << Key << '\t' << Value << '\n';
+  return 0;
+}
+
+int clang::dist::showStats(const ServerTarget &Target) {
+  llvm::Expected<Report> R = collect(Target);
+  if (!R)
+    return fail(R.takeError());
+  StatsCounters &C = R->Counters;
+  llvm::raw_ostream &OS = llvm::outs();
+  // Name, value, and a share of all jobs where it has one, as ccache -s.
+  auto Row = [&](unsigned Indent, llvm::StringRef Name,
+                 const llvm::Twine &Value, std::string Share = "") {
+    OS << std::string(Indent, ' ') << llvm::left_justify(Name, 30 - Indent)
+       << llvm::right_justify(Value.str(), 12) << Share << '\n';
+  };
+  OS << "Config:  "
+     << (Target.ConfigPath.empty() ? "built-in default" : Target.ConfigPath)
+     << '\n'
+     << "Server:  " << (R->ServerRunning ? "running" : "not running")
+     << ", started " << C[statkeys::ServerStarts] << " times\n";
+  uint64_t Remote = C[statkeys::JobsRemote],
+           ByDesign = C[statkeys::JobsLocalByDesign],
+           Fallback = C[statkeys::JobsLocalFallback];
+  uint64_t All = Remote + ByDesign + Fallback;
+  auto Share = [&](uint64_t N) -> std::string {
+    return All ? llvm::formatv(" ({0,5:f1}%)", 100.0 * N / All).str() : "";
+  };
+  OS << "Jobs\n";
+  Row(2, "compiled remotely", llvm::Twine(Remote), Share(Remote));
+  Row(2, "local by design", llvm::Twine(ByDesign), Share(ByDesign));
+  Row(2, "local after a fallback", llvm::Twine(Fallback), Share(Fallback));
+  for (FallbackCause Cause : fallbackCauses())
+    if (uint64_t N = C[statkeys::fallback(Cause)])
+      Row(4, fallbackCauseName(Cause), llvm::Twine(N));
+  Row(2, "retried on another slot", llvm::Twine(C[statkeys::Retries]));
+  Row(2, "cancelled", llvm::Twine(C[statkeys::JobsCancelled]));
+  OS << "Workers\n";
+  Row(2, "sent", bytes(C[statkeys::BytesSent]));
+  Row(2, "received", bytes(C[statkeys::BytesReceived]));
+  Row(2, "compile time",
+      llvm::formatv("{0:f1} s", C[statkeys::WorkerCompileMs] / 1000.0));
+  // slot/HOST:PORT/WHAT, grouped by slot in key order.
+  std::string Current;
+  for (const auto &[Key, Value] : C) {
+    llvm::StringRef Rest(Key);
+    if (!Rest.consume_front("slot/"))
+      continue;
+    auto [Slot, What] = Rest.rsplit('/');
+    if (Current.empty())
+      OS << "Slots\n";
+    if (Slot != Current) {
+      Current = Slot.str();
+      OS << "  " << Current << '\n';
+    }
+    Row(4,
+        What.consume_front("failed_") ? ("failed: " + What).str() : What.str(),
+        llvm::Twine(Value));
+  }
+  return 0;
+}
+
+int clang::dist::zeroStats(const ServerTarget &Target) {
+  llvm::Expected<std::optional<StatsCounters>> Live =
+      askServer(Target, /*Zero=*/true);
+  if (!Live)
+    return fail(Live.takeError());
+  if (!*Live) {
+    llvm::Expected<bool> Zeroed = whileNoServer(
+        Target, [&] { return writeStatsFile(Target.Paths.Stats, {}); });
+    if (!Zeroed)
+      return fail(Zeroed.takeError());
+    // A server started between the question and the lock: ask it.
+    if (!*Zeroed) {
+      Live = askServer(Target, /*Zero=*/true);
+      if (!Live)
+        return fail(Live.takeError());
+    }
+  }
+  if (llvm::Error E = zeroClientFallbacks(Target.Paths.ClientFallbacks))
+    return fail(std::move(E));
+  llvm::outs() << "Statistics zeroed\n";
+  return 0;
+}

@@ -1,0 +1,83 @@
+//===- Redis/Client.h - One connection to a Redis server --------*- C++ -*-===//
+//
+// A blocking connection, for a thread that may wait (the server's pool):
+// every step has a deadline, so a Redis that is down, firewalled or slow
+// costs its caller the timeout and an error, never a hang. A connection that
+// failed once is not used again; its owner connects anew.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_REDIS_CLIENT_H
+#define CLANG_DIST_REDIS_CLIENT_H
+
+#include "Redis/Reply.h"
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace clang::dist {
+
+/// `redis://HOST[:PORT][/DB]`, as ccache and sccache spell it.
+struct RedisAddress {
+  std::string Host;
+  uint16_t Port = 6379;
+  unsigned Database = 0;
+
+  static llvm::Expected<RedisAddress> parse(llvm::StringRef URL);
+  /// As a log line names it: `redis://HOST:PORT/DB`.
+  std::string str() const;
+};
+
+/// Why a connection failed: the caller skips Redis for a while after the
+/// first two, and reconnects after the others.
+class RedisError : public llvm::ErrorInfo<RedisError> {
+public:
+  enum Kind {
+    /// Cannot resolve, connect or write.
+    Unreachable,
+    /// No answer within the deadline.
+    TimedOut,
+    /// Closed the connection, or sent what is not RESP.
+    Broken,
+  };
+  RedisError(Kind K, std::string Message) : K(K), Message(std::move(Message)) {}
+  Kind kind() const { return K; }
+  void log(llvm::raw_ostream &OS) const override { OS << Message; }
+  std::error_code convertToErrorCode() const override;
+  static char ID;
+
+private:
+  Kind K;
+  std::string Message;
+};
+
+class RedisClient {
+public:
+  /// Connects and selects the address's database, within \p Timeout (but
+  /// for resolving the host name, which has the resolver's own timeouts).
+  static llvm::Expected<RedisClient> connect(const RedisAddress &Address,
+                                             std::chrono::milliseconds Timeout,
+                                             RedisLimits Limits = {});
+  RedisClient(RedisClient &&Other);
+  RedisClient &operator=(RedisClient &&) = delete;
+  ~RedisClient();
+
+  /// Sends \p Args as one command and reads its reply, within \p Timeout.
+  /// A reply of kind Error is a reply: the command failed, the connection
+  /// did not.
+  llvm::Expected<RedisReply> command(llvm::ArrayRef<llvm::StringRef> Args,
+                                     std::chrono::milliseconds Timeout);
+
+private:
+  RedisClient(int Fd, std::string Name, RedisLimits Limits)
+      : Fd(Fd), Name(std::move(Name)), Limits(Limits) {}
+
+  int Fd;
+  /// redis://HOST:PORT, for errors.
+  std::string Name;
+  RedisLimits Limits;
+};
+
+} // namespace clang::dist
+
+#endif

@@ -1,0 +1,247 @@
+//===- unittests/Redis/ClientTest.cpp - One connection to Redis -----------===//
+//
+// Against a real redis-server started here on loopback (scripts/install-deps.sh
+// installs it): values of any bytes, databases, a failed command, and each
+// way a Redis can fail its client: not there, silent, stopped, hostile.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Redis/Client.h"
+#include "ExpectedMatchers.h"
+#include "Support/Subprocess.h"
+#include "TempDir.h"
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace clang::dist;
+using namespace clang::dist::test;
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+using Kind = RedisReply::Kind;
+
+namespace {
+
+/// A loopback socket listening on a port the system chose, never accepting:
+/// the kernel completes connections into its backlog, and nothing answers.
+class SilentListener {
+public:
+  SilentListener() : Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in A{};
+    A.sin_family = AF_INET;
+    A.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t Size = sizeof(A);
+    REQUIRE(::bind(Fd, reinterpret_cast<sockaddr *>(&A), sizeof(A)) == 0);
+    REQUIRE(::listen(Fd, 16) == 0);
+    REQUIRE(::getsockname(Fd, reinterpret_cast<sockaddr *>(&A), &Size) == 0);
+    Port = ntohs(A.sin_port);
+  }
+  ~SilentListener() { ::close(Fd); }
+  RedisAddress address() const { return {"127.0.0.1", Port, 0}; }
+  int fd() const { return Fd; }
+
+private:
+  int Fd;
+  uint16_t Port = 0;
+};
+
+/// A real redis-server on a free loopback port, stopped with the test.
+class RedisServer {
+public:
+  explicit RedisServer(const TempDir &Dir) {
+    uint16_t Port;
+    {
+      SilentListener Probe;
+      Port = Probe.address().Port;
+    }
+    ProcessOptions Options;
+    Options.Argv = {"/usr/bin/redis-server",
+                    "--port",
+                    std::to_string(Port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    Dir.Path};
+    Options.Stdout = Options.Stderr = ChildStdio::null();
+    Options.ParentDeathSignal = SIGKILL;
+    Pid = unwrap(startProcess(Options));
+    Address = {"127.0.0.1", Port, 0};
+    // Ready when it answers; a loaded machine may take a while.
+    for (int Try = 0; Try < 600; ++Try) {
+      auto Client = RedisClient::connect(Address, 1s);
+      if (Client) {
+        auto Pong = Client->command({"PING"}, 5s);
+        if (Pong && Pong->Text == "PONG")
+          return;
+      } else {
+        llvm::consumeError(Client.takeError());
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL("redis-server did not answer on port " << Port);
+  }
+  ~RedisServer() {
+    ::kill(Pid, SIGKILL);
+    llvm::consumeError(waitProcess(Pid).takeError());
+  }
+  void signal(int Sig) { ::kill(Pid, Sig); }
+  RedisAddress Address;
+
+private:
+  pid_t Pid = -1;
+};
+
+RedisError::Kind failureKind(llvm::Error E, std::string &Message) {
+  RedisError::Kind K = RedisError::Broken;
+  bool Found = false;
+  llvm::handleAllErrors(std::move(E), [&](const RedisError &R) {
+    K = R.kind();
+    Message = R.message();
+    Found = true;
+  });
+  CHECK(Found);
+  return K;
+}
+
+template <typename T>
+RedisError::Kind failureKind(llvm::Expected<T> V, std::string &Message) {
+  if (V) {
+    FAIL("no error");
+    return RedisError::Broken;
+  }
+  return failureKind(V.takeError(), Message);
+}
+
+} // namespace
+
+TEST_CASE("Redis keeps values of any bytes, per database", "[Redis]") {
+  TempDir T;
+  RedisServer Server(T);
+  RedisClient Zero = unwrap(RedisClient::connect(Server.Address, 5s));
+  std::string Value("obj\0\r\n\xff", 7);
+  Value += std::string(300 << 10, 'x');
+  CHECK(unwrap(Zero.command({"SET", "key", Value}, 5s)).Type == Kind::Status);
+  RedisReply Got = unwrap(Zero.command({"GET", "key"}, 5s));
+  CHECK(Got.Type == Kind::Bulk);
+  CHECK(Got.Text == Value);
+  CHECK(unwrap(Zero.command({"GET", "other"}, 5s)).Type == Kind::Nil);
+
+  RedisAddress One = Server.Address;
+  One.Database = 1;
+  RedisClient InOne = unwrap(RedisClient::connect(One, 5s));
+  CHECK(unwrap(InOne.command({"GET", "key"}, 5s)).Type == Kind::Nil);
+
+  // A failed command is a reply; the connection goes on.
+  RedisReply Error = unwrap(Zero.command({"NO-SUCH-COMMAND"}, 5s));
+  CHECK(Error.Type == Kind::Error);
+  CHECK_THAT(Error.Text, Contains("unknown command"));
+  CHECK(unwrap(Zero.command({"PING"}, 5s)).Text == "PONG");
+
+  RedisAddress Missing = Server.Address;
+  Missing.Database = 65535;
+  std::string Message;
+  CHECK(failureKind(RedisClient::connect(Missing, 5s), Message) ==
+        RedisError::Broken);
+  CHECK_THAT(Message, Contains("refused SELECT 65535"));
+}
+
+TEST_CASE("A Redis that is not there, or silent, costs its timeout",
+          "[Redis]") {
+  std::string Message;
+  RedisAddress Closed;
+  {
+    SilentListener Gone;
+    Closed = Gone.address();
+  }
+  CHECK(failureKind(RedisClient::connect(Closed, 5s), Message) ==
+        RedisError::Unreachable);
+  CHECK_THAT(Message,
+             Contains("cannot connect to redis://127.0.0.1:" +
+                      std::to_string(Closed.Port) + "/0: Connection refused"));
+
+  CHECK(failureKind(RedisClient::connect({"nonexistent.invalid", 6379, 0}, 5s),
+                    Message) == RedisError::Unreachable);
+  CHECK_THAT(Message, Contains("cannot resolve 'nonexistent.invalid'"));
+
+  SilentListener Silent;
+  RedisClient Client = unwrap(RedisClient::connect(Silent.address(), 5s));
+  CHECK(failureKind(Client.command({"GET", "k"}, 200ms), Message) ==
+        RedisError::TimedOut);
+  CHECK_THAT(Message, Contains("no reply in time"));
+  // The connection is done with: a late reply must not answer a later
+  // command.
+  CHECK(failureKind(Client.command({"PING"}, 200ms), Message) ==
+        RedisError::Broken);
+}
+
+TEST_CASE("A Redis stopped mid-build times out, and serves again after",
+          "[Redis]") {
+  TempDir T;
+  RedisServer Server(T);
+  RedisClient Client = unwrap(RedisClient::connect(Server.Address, 5s));
+  Server.signal(SIGSTOP);
+  std::string Message;
+  CHECK(failureKind(Client.command({"GET", "k"}, 300ms), Message) ==
+        RedisError::TimedOut);
+  Server.signal(SIGCONT);
+  RedisClient Again = unwrap(RedisClient::connect(Server.Address, 5s));
+  CHECK(unwrap(Again.command({"PING"}, 5s)).Text == "PONG");
+}
+
+TEST_CASE("A hostile Redis gets a broken connection, not a reply", "[Redis]") {
+  struct Case {
+    std::string Sends;
+    std::string Error;
+  } Cases[] = {
+      {"$99999999999\r\n", "a bulk string of 99999999999 bytes"},
+      {"!garbage\r\n", "unknown type 0x21"},
+      {"+OK\r\n+OK\r\n", "more than one reply to a command"},
+      {"", "closed the connection"},
+  };
+  for (const Case &C : Cases) {
+    SilentListener Listener;
+    std::thread Peer([&] {
+      int S = ::accept(Listener.fd(), nullptr, nullptr);
+      char Buffer[256];
+      (void)!::read(S, Buffer, sizeof(Buffer));
+      (void)!::write(S, C.Sends.data(), C.Sends.size());
+      ::shutdown(S, SHUT_WR);
+      // Held open until the client is done: only what was sent counts.
+      (void)!::read(S, Buffer, sizeof(Buffer));
+      ::close(S);
+    });
+    RedisClient Client = unwrap(RedisClient::connect(Listener.address(), 5s));
+    std::string Message;
+    CHECK(failureKind(Client.command({"GET", "k"}, 5s), Message) ==
+          RedisError::Broken);
+    CHECK_THAT(Message, Contains(C.Error));
+    Peer.join();
+  }
+}
+
+TEST_CASE("Redis addresses as ccache and sccache spell them", "[Redis]") {
+  RedisAddress A = unwrap(RedisAddress::parse("redis://cache.example:6380/3"));
+  CHECK(A.Host == "cache.example");
+  CHECK(A.Port == 6380);
+  CHECK(A.Database == 3);
+  CHECK(A.str() == "redis://cache.example:6380/3");
+  RedisAddress Default = unwrap(RedisAddress::parse("redis://10.0.0.9"));
+  CHECK(Default.Port == 6379);
+  CHECK(Default.Database == 0);
+  RedisAddress V6 = unwrap(RedisAddress::parse("redis://[fd00::7]:7000/"));
+  CHECK(V6.Host == "fd00::7");
+  CHECK(V6.str() == "redis://[fd00::7]:7000/0");
+  for (const char *Bad :
+       {"http://x", "redis://", "redis://:6379", "redis://h:0", "redis://h:x",
+        "redis://h:70000", "redis://h/x", "redis://h/70000", "redis://[::1",
+        "redis://[::1]x"})
+    CHECK_THAT(errorText(RedisAddress::parse(Bad)),
+               Contains("is not redis://HOST[:PORT][/DB]"));
+}
