@@ -193,11 +193,28 @@ int main(int Argc, char **Argv) {
   writeSeed(Messages, "blobs", messageInput(S.Contents));
   writeSeed(Messages, "lookup", messageInput(S.Ask));
   writeSeed(Messages, "lookup-reply", messageInput(S.Answer));
+  ServerStatus Status;
+  Status.Pid = 4242;
+  Status.ConfigPath = "/home/u/dist.conf";
+  Status.JobsInFlight = 2;
+  Status.SlotCount = 2;
+  Status.Jobs = {
+      {"main.c", ServerStatus::JobState::Compiling, "10.0.0.5:63000", 1500},
+      {"other.c", ServerStatus::JobState::Queued, "", 20}};
+  Status.Slots = {{"10.0.0.5:63000", ServerStatus::SlotState::Busy, 0, "", 3},
+                  {"10.0.0.6:63000", ServerStatus::SlotState::BackedOff, 25000,
+                   "cannot connect: Connection refused", 0}};
+  Status.Fallbacks = {{1764900000, "gen.c", "every slot is backed off"}};
+  writeSeed(Messages, "server-status", messageInput(Status));
+  writeSeed(Messages, "stop-server-reply", messageInput(StopServerReply{3}));
 
   // A connection's frames as each side writes them.
   writeSeed(Frames, "client", encodeFrame(S.H) + encodeFrame(S.Submit));
   writeSeed(Frames, "local-server",
             encodeFrame(S.Reply) + encodeFrame(S.Outcome));
+  writeSeed(Frames, "monitor",
+            encodeFrame(S.H) + encodeFrame(StatusRequest()) +
+                encodeFrame(StatusRequest()) + encodeFrame(StopServer()));
   writeSeed(Frames, "server-to-worker",
             encodeFrame(S.H) + encodeFrame(S.Auth) + encodeFrame(S.Sources) +
                 encodeFrame(S.Contents));

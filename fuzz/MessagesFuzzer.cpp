@@ -41,8 +41,8 @@ auto fields(const SubmitJob &M) {
   return std::tie(M.WorkingDir, M.Args, M.Umask);
 }
 auto fields(const JobOutcome &M) {
-  return std::tie(M.Kind, M.ExitCode, M.Diagnostics, M.Reason, M.Cause,
-                  M.Slot, M.Warn, M.Suppressed);
+  return std::tie(M.Kind, M.ExitCode, M.Diagnostics, M.Reason, M.Cause, M.Slot,
+                  M.Warn, M.Suppressed);
 }
 auto fields(const StatsRequest &M) { return std::tie(M.Zero); }
 auto fields(const StatsReply &M) { return std::tie(M.Counters); }
@@ -58,6 +58,15 @@ auto fields(const OutputBlob &B) {
 }
 auto fields(const Blobs::Blob &B) {
   return std::tie(B.Digest, B.RawSize, B.Compressed);
+}
+auto fields(const ServerStatus::Job &J) {
+  return std::tie(J.Source, J.State, J.Slot, J.ElapsedMs);
+}
+auto fields(const ServerStatus::Slot &S) {
+  return std::tie(S.Name, S.State, S.BackedOffMs, S.Why, S.JobsDone);
+}
+auto fields(const ServerStatus::Fallback &F) {
+  return std::tie(F.Time, F.Source, F.Reason);
 }
 /// The elements' fields, for messages that hold lists of structs.
 template <typename T> auto fieldsOfEach(const std::vector<T> &List) {
@@ -83,6 +92,14 @@ auto fields(const NeedBlobs &M) { return std::tie(M.Id, M.Digests); }
 auto fields(const Blobs &M) {
   return std::make_tuple(M.Id, fieldsOfEach(M.Contents));
 }
+auto fields(const ServerStatus &M) {
+  return std::make_tuple(std::tie(M.Pid, M.StartTime, M.ConfigPath, M.Mode,
+                                  M.Retiring, M.JobsInFlight, M.SlotCount,
+                                  M.JobsFinished, M.FinishedLastMinute),
+                         fieldsOfEach(M.Jobs), fieldsOfEach(M.Slots),
+                         fieldsOfEach(M.Fallbacks));
+}
+auto fields(const StopServerReply &M) { return std::tie(M.JobsInFlight); }
 
 /// Whether \p Encoded, the encoding of \p M, is what \p M must have been
 /// decoded from: each field has one encoding, but for the exceptions below.
@@ -168,8 +185,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   case MessageType::StatsReply:
     checkDecoder<StatsReply, decodeStatsReply>(Payload);
     return 0;
+  case MessageType::ServerStatus:
+    checkDecoder<ServerStatus, decodeServerStatus>(Payload);
+    return 0;
+  case MessageType::StopServerReply:
+    checkDecoder<StopServerReply, decodeStopServerReply>(Payload);
+    return 0;
   case MessageType::Heartbeat:
-    // Its payload is never read.
+  case MessageType::StatusRequest:
+  case MessageType::StopServer:
+    // Their payload is never read.
     break;
   }
   // Not a message type with a decoder: keep it out of the corpus.

@@ -19,6 +19,9 @@ packages=(
   # test/lit/fault-network.test: hosts as network namespaces, loss and rate
   # limits, links taken down.
   iproute2 iptables
+  # test/lit/monitor.test: clang-dist --monitor on a terminal, as a person
+  # sees it.
+  tmux
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -141,7 +141,40 @@ private:
   unsigned LineNo;
 };
 
+/// A key by its current name.
+llvm::StringRef canonicalKey(llvm::StringRef Key) {
+  if (Key == "local-slaves")
+    return "local-workers";
+  if (Key == "slave-backoff")
+    return "worker-backoff";
+  return Key;
+}
+
+ConfigFileStamp stampOf(const struct stat &Status) {
+  return {static_cast<uint64_t>(Status.st_dev),
+          static_cast<uint64_t>(Status.st_ino),
+          static_cast<uint64_t>(Status.st_size),
+          static_cast<int64_t>(Status.st_mtim.tv_sec) * 1000000000 +
+              Status.st_mtim.tv_nsec};
+}
+
 } // namespace
+
+std::optional<ConfigFileStamp>
+clang::dist::stampConfigFile(llvm::StringRef Path) {
+  struct stat Status;
+  if (::stat(Path.str().c_str(), &Status) != 0)
+    return std::nullopt;
+  return stampOf(Status);
+}
+
+std::optional<std::string>
+clang::dist::changedConfigFile(const DistConfig &Config) {
+  for (const auto &[Path, Stamp] : Config.ReadFrom)
+    if (stampConfigFile(Path) != Stamp)
+      return Path;
+  return std::nullopt;
+}
 
 llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
                                                     llvm::StringRef FileName) {
@@ -166,6 +199,7 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
     if (Key == "worker" || Key == "slave") {
       if (llvm::Error E = P.worker(Key, Args, Config.Slots))
         return E;
+      Config.SlotLines.resize(Config.Slots.size(), I + 1);
       continue;
     }
     // The value count is checked per known key, so that a misspelt key is
@@ -223,6 +257,7 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       E = P.error("unknown setting " + quote(Key));
     if (E)
       return E;
+    Config.SettingLines[canonicalKey(Key).str()] = I + 1;
   }
   return Config;
 }
@@ -231,7 +266,7 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
 /// without waiting: a FIFO would block the client, and the server it starts,
 /// until someone writes to it.
 static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-readConfigFile(llvm::StringRef Path) {
+readConfigFile(llvm::StringRef Path, ConfigFileStamp &Stamp) {
   auto Failed = [&](std::error_code EC, llvm::StringRef Why) {
     return llvm::createStringError(EC, "cannot read config file '%s': %s",
                                    Path.str().c_str(), Why.str().c_str());
@@ -249,6 +284,7 @@ readConfigFile(llvm::StringRef Path) {
   if (!S_ISREG(Status.st_mode))
     return Failed(std::make_error_code(std::errc::invalid_argument),
                   "not a regular file");
+  Stamp = stampOf(Status);
   if (static_cast<uint64_t>(Status.st_size) > MaxFileSize)
     return Failed(std::make_error_code(std::errc::file_too_large),
                   "larger than 1 MiB");
@@ -259,7 +295,8 @@ readConfigFile(llvm::StringRef Path) {
 }
 
 llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
-  auto Buffer = readConfigFile(Path);
+  ConfigFileStamp Stamp;
+  auto Buffer = readConfigFile(Path, Stamp);
   if (!Buffer)
     return Buffer.takeError();
   auto Config = parseConfig((*Buffer)->getBuffer(), Path);
@@ -270,12 +307,16 @@ llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
     return llvm::createStringError(EC, "cannot resolve config path '%s'",
                                    Path.str().c_str());
   Config->Path = std::string(Real);
+  Config->ReadFrom.emplace_back(Config->Path, Stamp);
   if (!Config->SecretPath.empty()) {
     llvm::SmallString<256> Secret(Config->SecretPath);
     if (!llvm::sys::path::is_absolute(Secret)) {
       Secret = llvm::sys::path::parent_path(Config->Path);
       llvm::sys::path::append(Secret, Config->SecretPath);
     }
+    // Before reading it: a change in between then looks like one after.
+    if (std::optional<ConfigFileStamp> SecretStamp = stampConfigFile(Secret))
+      Config->ReadFrom.emplace_back(std::string(Secret), *SecretStamp);
     auto Loaded = SharedSecret::load(Secret);
     if (!Loaded)
       return llvm::createStringError(

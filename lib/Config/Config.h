@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,20 @@ struct SlotAddress {
   std::string str() const;
   friend bool operator==(const SlotAddress &, const SlotAddress &) = default;
 };
+
+/// What a file was when it was read: a server compares it with the disk to
+/// notice an edit, at the cost of one stat.
+struct ConfigFileStamp {
+  uint64_t Device = 0;
+  uint64_t Inode = 0;
+  uint64_t Size = 0;
+  int64_t ModifiedNs = 0;
+  friend bool operator==(const ConfigFileStamp &,
+                         const ConfigFileStamp &) = default;
+};
+
+/// \p Path's stamp now; std::nullopt if it cannot be stat'ed.
+std::optional<ConfigFileStamp> stampConfigFile(llvm::StringRef Path);
 
 struct DistConfig {
   /// The real path of the file this came from; empty for the built-in default.
@@ -56,7 +71,20 @@ struct DistConfig {
   bool FallbackWarnings = true;
   /// The server's log is renamed to .log.1 when it grows past this.
   uint64_t LogMaxSize = 10u << 20;
+
+  /// Where each setting came from (clang-dist --show-config): the line of
+  /// the last one to set it, by its current name ("worker-backoff", not
+  /// "slave-backoff"); a setting not listed has its default.
+  std::map<std::string, unsigned, std::less<>> SettingLines;
+  /// The line of each slot's worker line, one per entry of Slots.
+  std::vector<unsigned> SlotLines;
+  /// loadConfig: the config file and the secret file as they were read.
+  std::vector<std::pair<std::string, ConfigFileStamp>> ReadFrom;
 };
+
+/// The first file of \p Config.ReadFrom that is no longer as it was read
+/// (edited, replaced, removed), or std::nullopt.
+std::optional<std::string> changedConfigFile(const DistConfig &Config);
 
 /// Parses the text of a dist.conf; \p FileName is used in error messages.
 llvm::Expected<DistConfig> parseConfig(llvm::StringRef Text,

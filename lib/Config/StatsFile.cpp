@@ -21,8 +21,9 @@ std::string statkeys::slot(llvm::StringRef Slot, llvm::StringRef What) {
 
 std::vector<std::string> statkeys::fixed() {
   std::vector<std::string> Keys = {
-      ServerStarts, JobsRemote, JobsLocalByDesign, JobsLocalFallback,
-      JobsCancelled, Retries, BytesSent, BytesReceived, WorkerCompileMs};
+      ServerStarts,      JobsRemote,    JobsLocalByDesign,
+      JobsLocalFallback, JobsCancelled, Retries,
+      BytesSent,         BytesReceived, WorkerCompileMs};
   for (FallbackCause Cause : fallbackCauses())
     Keys.push_back(fallback(Cause));
   return Keys;
@@ -39,8 +40,7 @@ llvm::Expected<StatsCounters> clang::dist::parseStats(llvm::StringRef Text) {
   auto [First, Rest] = Text.split('\n');
   if (First != Header)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the first line is not '%s'",
-                                   Header.data());
+                                   "the first line is not '%s'", Header.data());
   StatsCounters Counters;
   unsigned LineNo = 1;
   while (!Rest.empty()) {
@@ -49,8 +49,7 @@ llvm::Expected<StatsCounters> clang::dist::parseStats(llvm::StringRef Text) {
     ++LineNo;
     auto [Key, ValueText] = Line.split('\t');
     uint64_t Value;
-    if (Key.empty() || Key.contains(' ') ||
-        ValueText.getAsInteger(10, Value))
+    if (Key.empty() || Key.contains(' ') || ValueText.getAsInteger(10, Value))
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "line %u is not 'KEY<TAB>VALUE'", LineNo);
     if (!Counters.emplace(Key.str(), Value).second)
@@ -61,8 +60,7 @@ llvm::Expected<StatsCounters> clang::dist::parseStats(llvm::StringRef Text) {
   return Counters;
 }
 
-llvm::Expected<StatsCounters>
-clang::dist::readStatsFile(llvm::StringRef Path) {
+llvm::Expected<StatsCounters> clang::dist::readStatsFile(llvm::StringRef Path) {
   auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!Buffer) {

@@ -49,8 +49,7 @@ llvm::Expected<StatsCounters> parseStats(llvm::StringRef Text);
 /// The counters in \p Path; none if there is no such file.
 llvm::Expected<StatsCounters> readStatsFile(llvm::StringRef Path);
 /// Replaces \p Path (mode 0600) by \p Counters.
-llvm::Error writeStatsFile(llvm::StringRef Path,
-                           const StatsCounters &Counters);
+llvm::Error writeStatsFile(llvm::StringRef Path, const StatsCounters &Counters);
 
 } // namespace clang::dist
 

@@ -115,9 +115,9 @@ clang::dist::recordClientFallback(llvm::StringRef Path, FallbackCause Cause) {
   auto Now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  std::optional<uint64_t> Warn = admitWarning(
-      W, Now, std::chrono::milliseconds(Interval).count(),
-      /*NewSubject=*/false);
+  std::optional<uint64_t> Warn =
+      admitWarning(W, Now, std::chrono::milliseconds(Interval).count(),
+                   /*NewSubject=*/false);
   Start = static_cast<uint64_t>(W.StartMs);
   Lines = W.Lines;
   Untold = W.Untold;

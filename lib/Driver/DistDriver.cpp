@@ -14,7 +14,10 @@
 #include "Driver/DistributedCommand.h"
 #include "Driver/Launcher.h"
 #include "Driver/LocalCC1.h"
+#include "Driver/Monitor.h"
+#include "Driver/ShowConfig.h"
 #include "Driver/StatsCommand.h"
+#include "Driver/StopServer.h"
 #include "clang/Basic/Diagnostic.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Driver/Compilation.h"
@@ -105,6 +108,38 @@ int reportError(llvm::Error E) {
   return 1;
 }
 
+/// Runs the command \p Options name (--show-config, --monitor,
+/// --stop-server) instead of a compile, and returns its exit code; none
+/// named: std::nullopt.
+std::optional<int> runCommand(const ClientOptions &Options,
+                              llvm::ArrayRef<const char *> Args,
+                              const DistConfig &Config) {
+  bool Monitor = Options.has(ClientOption::Monitor);
+  bool Stop = Options.has(ClientOption::StopServer);
+  bool Show = Options.has(ClientOption::ShowConfig);
+  auto Fail = [](const llvm::Twine &Message) {
+    return reportError(
+        llvm::createStringError(llvm::inconvertibleErrorCode(), Message));
+  };
+  if (Options.has(ClientOption::Once) && !Monitor)
+    return Fail("'--once' goes with '--monitor'");
+  if (Monitor + Stop + Show == 0)
+    return std::nullopt;
+  if (Monitor + Stop + Show + isStatsCommand(Options) > 1)
+    return Fail("give one of '--monitor', '--stop-server', '--show-config' "
+                "and the stats commands");
+  if (Args.size() > 1)
+    return Fail(llvm::Twine("unexpected argument '") + Args[1] +
+                "' (the command takes none but '--distributed')");
+  if (Show)
+    return showConfig(Config);
+  llvm::Expected<ServerTarget> Target = serverTarget(Config, Args[0]);
+  if (!Target)
+    return reportError(Target.takeError());
+  return Monitor ? runMonitor(*Target, Options.has(ClientOption::Once))
+                 : stopServer(*Target);
+}
+
 } // namespace
 
 int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
@@ -142,6 +177,8 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
                                           : DistConfig();
   if (!Config)
     return reportError(Config.takeError());
+  if (std::optional<int> Done = runCommand(*Options, Args, *Config))
+    return *Done;
   if (isStatsCommand(*Options)) {
     llvm::Expected<ServerTarget> Target = serverTarget(*Config, Args[0]);
     if (!Target)

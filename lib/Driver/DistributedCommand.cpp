@@ -44,13 +44,12 @@ void warnFallback(llvm::StringRef Slot, llvm::StringRef Reason,
 /// limit its warnings: logged to the server's log, counted in the config's
 /// client fallbacks file, and perhaps warned of.
 void clientFallback(const ServerTarget &Target, llvm::Error Why) {
-  FallbackCause Cause = Why.isA<ServerMissing>()
-                            ? FallbackCause::ServerMissing
-                            : FallbackCause::ServerFailed;
+  FallbackCause Cause = Why.isA<ServerMissing>() ? FallbackCause::ServerMissing
+                                                 : FallbackCause::ServerFailed;
   std::string Text = llvm::toString(std::move(Why));
   if (auto Log = Logger::openFile(Target.Paths.Log, "clang-dist"))
-    Log->log("compiling locally: " + Text + " (fallback: " +
-             fallbackCauseName(Cause) + ")");
+    Log->log("compiling locally: " + Text +
+             " (fallback: " + fallbackCauseName(Cause) + ")");
   else
     llvm::consumeError(Log.takeError());
   llvm::Expected<std::optional<uint64_t>> Warn =

@@ -2,6 +2,7 @@
 
 #include "Driver/ServerConnection.h"
 #include "Support/Subprocess.h"
+#include "clang/Basic/Version.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <cerrno>
@@ -179,11 +180,6 @@ clang::dist::whileNoServer(const ServerTarget &Target,
   return true;
 }
 
-llvm::Expected<std::optional<FrameSocket>>
-clang::dist::connectToRunningServer(const ServerTarget &Target) {
-  return tryConnect(Target.Paths.Socket);
-}
-
 llvm::Expected<FrameSocket>
 clang::dist::connectToServer(const ServerTarget &Target) {
   auto First = tryConnect(Target.Paths.Socket);
@@ -217,19 +213,57 @@ clang::dist::connectToServer(const ServerTarget &Target) {
   return std::move(**Started);
 }
 
-void clang::dist::awaitServerExit(const FrameSocket &Socket) {
+llvm::Expected<std::optional<FrameSocket>>
+clang::dist::connectToRunningServer(const ServerTarget &Target) {
+  Hello H;
+  H.ClangVersion = clang::getClangFullVersion();
+  H.Peer = "clang-dist command";
+  for (int Try = 0;; ++Try) {
+    auto Socket = tryConnect(Target.Paths.Socket);
+    if (!Socket || !*Socket)
+      return Socket;
+    llvm::Error Failed = (*Socket)->writeAll(encodeFrame(H));
+    llvm::Expected<HelloReply> Reply =
+        Failed ? llvm::Expected<HelloReply>(std::move(Failed))
+               : (*Socket)->read<HelloReply>();
+    if (Reply && !Reply->Accepted)
+      Reply = llvm::createStringError(
+          std::make_error_code(std::errc::protocol_error),
+          "the local server refused: %s", Reply->Reason.c_str());
+    if (Reply)
+      return Socket;
+    if (Try == 1)
+      return Reply.takeError();
+    // A server that finds its config changed refuses the connection that
+    // found out, and exits: its successor, or nobody, is the one to ask.
+    llvm::consumeError(Reply.takeError());
+    awaitServerExit(**Socket);
+  }
+}
+
+int clang::dist::serverPid(const FrameSocket &Socket) {
   ucred Peer{};
   socklen_t Size = sizeof(Peer);
   if (::getsockopt(Socket.fd(), SOL_SOCKET, SO_PEERCRED, &Peer, &Size) != 0 ||
       Peer.pid <= 0)
+    return 0;
+  return Peer.pid;
+}
+
+void clang::dist::awaitExit(int Pid, int TimeoutMs) {
+  if (Pid <= 0)
     return;
   // A pidfd turns readable when the process has exited, its descriptors
   // closed; none means it is gone already.
-  int PidFd = static_cast<int>(::syscall(SYS_pidfd_open, Peer.pid, 0));
+  int PidFd = static_cast<int>(::syscall(SYS_pidfd_open, Pid, 0));
   if (PidFd < 0)
     return;
   pollfd P{PidFd, POLLIN, 0};
-  while (::poll(&P, 1, ExitTimeoutMs) < 0 && errno == EINTR)
+  while (::poll(&P, 1, TimeoutMs) < 0 && errno == EINTR)
     ;
   ::close(PidFd);
+}
+
+void clang::dist::awaitServerExit(const FrameSocket &Socket) {
+  awaitExit(serverPid(Socket), ExitTimeoutMs);
 }

@@ -47,9 +47,18 @@ private:
 /// ServerMissing if its program is not there.
 llvm::Expected<FrameSocket> connectToServer(const ServerTarget &Target);
 
-/// Connects to the server of \p Target if one runs; never starts one.
+/// Connects to the server of \p Target if one runs, never starting one (the
+/// commands that look at or stop a server), and exchanges Hello and
+/// HelloReply. std::nullopt: no server listens.
 llvm::Expected<std::optional<FrameSocket>>
 connectToRunningServer(const ServerTarget &Target);
+
+/// The pid of the server at the other end of \p Socket; 0 if unknown.
+int serverPid(const FrameSocket &Socket);
+
+/// Waits until process \p Pid has exited, at most \p TimeoutMs (-1: no
+/// limit); returns at once for pid 0 or a process gone already.
+void awaitExit(int Pid, int TimeoutMs);
 
 /// Runs \p Body if no server of \p Target runs, holding the start lock so
 /// that none starts meanwhile; returns whether it ran.

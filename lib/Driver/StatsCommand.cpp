@@ -3,7 +3,6 @@
 #include "Driver/StatsCommand.h"
 #include "Config/StatsFile.h"
 #include "Driver/ClientFallbacks.h"
-#include "clang/Basic/Version.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,8 +18,7 @@ struct Report {
 };
 
 int fail(llvm::Error E) {
-  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E))
-               << '\n';
+  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E)) << '\n';
   return 1;
 }
 
@@ -34,20 +32,10 @@ askServer(const ServerTarget &Target, bool Zero) {
     return Socket.takeError();
   if (!*Socket)
     return std::nullopt;
-  Hello H;
-  H.ClangVersion = clang::getClangFullVersion();
-  H.Peer = "clang-dist stats";
   StatsRequest Ask;
   Ask.Zero = Zero;
-  if (llvm::Error E = (*Socket)->writeAll(encodeFrame(H) + encodeFrame(Ask)))
+  if (llvm::Error E = (*Socket)->writeAll(encodeFrame(Ask)))
     return std::move(E);
-  llvm::Expected<HelloReply> Reply = (*Socket)->read<HelloReply>();
-  if (!Reply)
-    return Reply.takeError();
-  if (!Reply->Accepted)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::protocol_error),
-        "the local server refused: %s", Reply->Reason.c_str());
   llvm::Expected<StatsReply> Stats = (*Socket)->read<StatsReply>();
   if (!Stats)
     return Stats.takeError();
@@ -158,8 +146,8 @@ int clang::dist::showStats(const ServerTarget &Target) {
   OS << "Workers\n";
   Row(2, "sent", bytes(C[statkeys::BytesSent]));
   Row(2, "received", bytes(C[statkeys::BytesReceived]));
-  Row(2, "compile time", llvm::formatv("{0:f1} s",
-                                       C[statkeys::WorkerCompileMs] / 1000.0));
+  Row(2, "compile time",
+      llvm::formatv("{0:f1} s", C[statkeys::WorkerCompileMs] / 1000.0));
   // slot/HOST:PORT/WHAT, grouped by slot in key order.
   std::string Current;
   for (const auto &[Key, Value] : C) {
@@ -173,8 +161,8 @@ int clang::dist::showStats(const ServerTarget &Target) {
       Current = Slot.str();
       OS << "  " << Current << '\n';
     }
-    Row(4, What.consume_front("failed_") ? ("failed: " + What).str()
-                                         : What.str(),
+    Row(4,
+        What.consume_front("failed_") ? ("failed: " + What).str() : What.str(),
         llvm::Twine(Value));
   }
   return 0;
@@ -186,9 +174,8 @@ int clang::dist::zeroStats(const ServerTarget &Target) {
   if (!Live)
     return fail(Live.takeError());
   if (!*Live) {
-    llvm::Expected<bool> Zeroed = whileNoServer(Target, [&] {
-      return writeStatsFile(Target.Paths.Stats, {});
-    });
+    llvm::Expected<bool> Zeroed = whileNoServer(
+        Target, [&] { return writeStatsFile(Target.Paths.Stats, {}); });
     if (!Zeroed)
       return fail(Zeroed.takeError());
     // A server started between the question and the lock: ask it.

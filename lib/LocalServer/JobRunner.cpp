@@ -29,6 +29,7 @@ std::chrono::nanoseconds threadCpuTime() {
 } // namespace
 
 struct JobRunner::Running {
+  uint64_t Id = 0;
   DoneFn Done;
   std::string Source;
   PreparedJob Prepared;
@@ -65,13 +66,17 @@ JobRunner::~JobRunner() = default;
 
 JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   auto R = std::make_shared<Running>();
-  R->Done = std::move(Done);
+  uint64_t Id = R->Id = NextJobId++;
+  R->Done = [this, Id, Done = std::move(Done)](JobOutcome Outcome) {
+    Live.finished(Id);
+    Done(std::move(Outcome));
+  };
   R->Umask = Submit.Umask;
   // For the log until preprocessing knows better: clang's driver puts the
   // input last.
   if (!Submit.Args.empty())
     R->Source = Submit.Args.back();
-  uint64_t Id = NextJobId++;
+  Live.started(Id, R->Source);
   auto Prepare = [this, R, Id, Submit = std::move(Submit)] {
     // A source that crashes clang's preprocessor must not take the server,
     // and every other job of the build, with it; the client's own clang
@@ -97,6 +102,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     boost::asio::post(IO, [this, R] {
       if (R->Cancelled)
         return;
+      Live.rename(R->Id, R->Source);
       if (!R->Prepared.RunLocallyReason.empty())
         return keepLocal(R, R->Prepared.RunLocallyReason);
       attempt(R);
@@ -112,6 +118,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   return [this, R] {
     if (R->Cancelled.exchange(true))
       return;
+    Live.cancelled(R->Id);
     Counters.add(statkeys::JobsCancelled);
     Log.log((R->Source.empty() ? std::string("job") : R->Source) +
             ": cancelled: the client went away");
@@ -121,6 +128,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
 void JobRunner::attempt(std::shared_ptr<Running> R) {
   if (Slots.size() == 0)
     return fallBack(R, FallbackCause::NoSlots, "", "no slots configured");
+  Live.moved(R->Id, LiveStatus::JobState::Queued);
   Slots.acquire([this, R](std::optional<size_t> Slot) {
     if (R->Cancelled) {
       if (Slot)
@@ -134,6 +142,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
       return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
     }
     ++R->Attempts;
+    Live.moved(R->Id, LiveStatus::JobState::Compiling, *Slot);
     if (R->Sends++ > 0)
       Counters.add(statkeys::Retries);
     if (Sources)
@@ -149,11 +158,10 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
           Counters.add(statkeys::BytesReceived,
                        Client.bytesReceived() - Received);
           if (Result) {
-            Counters.add(
-                statkeys::WorkerCompileMs,
-                std::chrono::duration_cast<std::chrono::milliseconds>(
-                    Clock::now() - Start)
-                    .count());
+            Counters.add(statkeys::WorkerCompileMs,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             Clock::now() - Start)
+                             .count());
             Slots.release(Slot);
             if (R->Cancelled)
               return;
@@ -200,6 +208,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
   if (Remote.Result.Refused)
     return fallBack(R, FallbackCause::WorkerRefused, Slots.name(Slot),
                     "refused the job: " + Remote.Result.Diagnostics);
+  Live.moved(R->Id, LiveStatus::JobState::Storing, Slot);
   boost::asio::post(
       Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
         // Nothing is checked or stored for a client that went away.
@@ -234,8 +243,8 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                                 "worker cannot");
           if (Check.Outcome == AnswerCheck::Verdict::Unavailable)
             return keepLocal(R, "'" + Check.Paths.front() +
-                                     "' is not a file or directory a worker "
-                                     "can be sent");
+                                    "' is not a file or directory a worker "
+                                    "can be sent");
           if (Check.Outcome == AnswerCheck::Verdict::Changed) {
             Sources->reanswer(Check.Paths);
             std::string Why =
@@ -275,8 +284,8 @@ void JobRunner::fallBack(std::shared_ptr<Running> R, FallbackCause Cause,
                         ? Reason
                         : "slot " + Outcome.Slot + " failed: " + Reason;
   end(R, std::move(Outcome),
-      "running locally: " + Why + " (fallback: " +
-          fallbackCauseName(Cause).str());
+      "running locally: " + Why +
+          " (fallback: " + fallbackCauseName(Cause).str());
 }
 
 void JobRunner::keepLocal(std::shared_ptr<Running> R,
@@ -299,6 +308,10 @@ void JobRunner::end(std::shared_ptr<Running> R, JobOutcome Outcome,
     Counters.add(statkeys::JobsLocalFallback);
     Counters.add(statkeys::fallback(Outcome.Cause));
     Warnings.decide(Outcome, Clock::now());
+    Live.ranLocally(R->Source, Outcome.Slot.empty()
+                                   ? Outcome.Reason
+                                   : "slot " + Outcome.Slot +
+                                         " failed: " + Outcome.Reason);
     break;
   case JobOutcome::Disposition::LocalByDesign:
     Counters.add(statkeys::JobsLocalByDesign);
@@ -313,4 +326,17 @@ void JobRunner::end(std::shared_ptr<Running> R, JobOutcome Outcome,
                         R->Source.empty() ? std::string("job") : R->Source,
                         Where, Remote ? " (" : ", ", Seconds));
   R->Done(std::move(Outcome));
+}
+
+void JobRunner::status(ServerStatus &S) const {
+  Live.fill(S, [this](size_t Slot) { return Slots.name(Slot); });
+  S.SlotCount = static_cast<uint32_t>(Slots.size());
+  for (size_t Slot = 0;
+       Slot != Slots.size() && S.Slots.size() != ServerStatus::MaxSlots;
+       ++Slot) {
+    ServerStatus::Slot Out = Slots.describe(Slot);
+    if (auto It = Compiled.find(Slots.name(Slot)); It != Compiled.end())
+      Out.JobsDone = It->second;
+    S.Slots.push_back(std::move(Out));
+  }
 }

@@ -15,6 +15,7 @@
 #include "Config/Config.h"
 #include "LocalServer/FallbackWarnings.h"
 #include "LocalServer/FileCache.h"
+#include "LocalServer/LiveStatus.h"
 #include "LocalServer/SlotPool.h"
 #include "LocalServer/Sources/SourcesMode.h"
 #include "LocalServer/Stats.h"
@@ -58,6 +59,8 @@ public:
   std::chrono::nanoseconds preparationCpu() const {
     return std::chrono::nanoseconds(PreparationCpu.load());
   }
+  /// Fills \p S's jobs, slots, recent fallbacks and throughput.
+  void status(ServerStatus &S) const;
 
 private:
   struct Running;
@@ -90,6 +93,7 @@ private:
   uint64_t NextJobId = 1;
   std::atomic<int64_t> PreparationCpu{0};
   std::map<std::string, uint64_t> Compiled;
+  LiveStatus Live;
 };
 
 } // namespace clang::dist

@@ -17,6 +17,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -48,7 +49,12 @@ private:
   void shutdown(const llvm::Twine &Why);
   bool executableReplaced() const;
   ClientSession::StatsFn answerStats();
-  void retire();
+  /// Stops listening and exits once the jobs in flight are done, because
+  /// \p Why; with \p HandOver, the next client starts a new server.
+  void retire(const std::string &Why, bool HandOver);
+  /// Called by a client's StopServer.
+  void stop();
+  ServerStatus status() const;
 
   const LocalServerOptions &Options;
   const DistConfig &Config;
@@ -70,7 +76,16 @@ private:
   llvm::sys::fs::file_status Started;
   /// No longer listening; exits as soon as its jobs are done.
   bool Retiring = false;
-  uint64_t Sessions = 0;
+  /// What the exit's log line says when retiring.
+  std::string RetireReason;
+  /// Jobs started, and how many had been when the server last went idle:
+  /// only a job restarts the idle time, not a monitor's connection.
+  uint64_t JobsStarted = 0;
+  uint64_t JobsAtIdle = 0;
+  std::chrono::steady_clock::time_point IdleSince =
+      std::chrono::steady_clock::now();
+  int64_t StartTime = std::time(nullptr);
+  DistributionMode FarmMode = DistributionMode::Sources;
 };
 
 llvm::Error Server::listen() {
@@ -104,9 +119,13 @@ void Server::becameIdle() {
   if (Retiring)
     return boost::asio::post(IO, [this] {
       if (Active == 0)
-        shutdown("clang-dist-server was replaced; a new server takes over");
+        shutdown(RetireReason);
     });
-  IdleTimer.expires_after(Config.IdleTimeout);
+  if (JobsStarted != JobsAtIdle) {
+    JobsAtIdle = JobsStarted;
+    IdleSince = std::chrono::steady_clock::now();
+  }
+  IdleTimer.expires_at(IdleSince + Config.IdleTimeout);
   IdleTimer.async_wait([this](boost::system::error_code EC) {
     if (!EC && Active == 0)
       shutdown(
@@ -136,18 +155,28 @@ void Server::accept() {
           Log.log("accept failed: " + EC.message());
         } else {
           OutOfDescriptors = false;
-          // One stat per client: cheap, and an upgraded clang-dist must not
-          // be served by the old one for the rest of the build.
-          if (executableReplaced())
-            retire();
-          ++Sessions;
-          auto Run = [this](SubmitJob Job, JobRunner::DoneFn Done) {
+          // One stat per client (two with a secret file): cheap, and an
+          // upgraded clang-dist or an edited config must not be served by
+          // the old one for the rest of the build. This client's job must
+          // see the new config: it is refused, and asks the next server.
+          std::string Refusal;
+          if (std::optional<std::string> Changed = changedConfigFile(Config)) {
+            retire("'" + *Changed + "' changed", /*HandOver=*/true);
+            Refusal = "'" + *Changed + "' changed; the next server reads it";
+          } else if (executableReplaced()) {
+            retire("clang-dist-server was replaced", /*HandOver=*/true);
+          }
+          ClientSession::Handlers Handle;
+          Handle.Run = [this](SubmitJob Job, JobRunner::DoneFn Done) {
+            ++JobsStarted;
             return Runner->run(std::move(Job), std::move(Done));
           };
-          std::make_shared<ClientSession>(std::move(S), Run,
-                                          answerStats(), Log,
+          Handle.Stats = answerStats();
+          Handle.Status = [this] { return status(); };
+          Handle.Stop = [this] { stop(); };
+          std::make_shared<ClientSession>(std::move(S), std::move(Handle), Log,
                                           activityToken())
-              ->start();
+              ->start(std::move(Refusal));
         }
         if (!Retiring)
           accept();
@@ -175,15 +204,36 @@ bool Server::executableReplaced() const {
          Now.getLastModificationTime() != Started.getLastModificationTime();
 }
 
-void Server::retire() {
-  Log.log("clang-dist-server was replaced; finishing the jobs in flight, "
-          "then handing over to a new server");
+void Server::retire(const std::string &Why, bool HandOver) {
+  if (Retiring)
+    return;
+  Log.log(Why + "; finishing the jobs in flight, then " +
+          (HandOver ? "handing over to a new server" : "exiting"));
+  RetireReason = HandOver ? Why + "; a new server takes over" : Why;
   Retiring = true;
   boost::system::error_code Ignored;
   Acceptor.close(Ignored);
   // The next client finds no socket and starts a server from the new file,
   // which waits for our lock: it cannot take over the path before we exit.
   ::unlink(Options.Paths.Socket.c_str());
+  // With no job in flight nothing else would end it before the idle time.
+  if (Active == 0)
+    becameIdle();
+}
+
+void Server::stop() {
+  retire("stopped by clang-dist --stop-server", /*HandOver=*/false);
+}
+
+ServerStatus Server::status() const {
+  ServerStatus S;
+  S.Pid = static_cast<uint32_t>(::getpid());
+  S.StartTime = StartTime;
+  S.ConfigPath = statusText(Config.Path);
+  S.Mode = FarmMode;
+  S.Retiring = Retiring;
+  Runner->status(S);
+  return S;
 }
 
 llvm::Expected<Farm> Server::startOwnWorker() {
@@ -213,7 +263,7 @@ llvm::Expected<Farm> Server::startOwnWorker() {
 }
 
 void Server::shutdown(const llvm::Twine &Why) {
-  Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", Sessions));
+  Log.log("exiting: " + Why + llvm::formatv(" ({0} jobs served)", JobsStarted));
   for (const auto &[Slot, Count] : Runner->compiledBySlot())
     Log.log(llvm::formatv("  {0}: {1} translation units", Slot, Count));
   auto [Sent, Received] = Runner->traffic();
@@ -267,6 +317,7 @@ int Server::run() {
       Log.log("no local worker, every job runs on the client: " +
               llvm::toString(Own.takeError()));
   }
+  FarmMode = TheFarm.Mode;
   Log.log(llvm::formatv("serving '{0}' with {1} slots",
                         Config.Path.empty() ? "built-in default config"
                                             : Config.Path,
@@ -318,11 +369,10 @@ int clang::dist::runLocalServer(const LocalServerOptions &Options) {
   // The client that started us made our stderr the log too: the worker's
   // and clang's last words go there, and follow it when it is rotated.
   struct stat LogStatus, ErrStatus;
-  bool StderrIsLog =
-      ::stat(Options.Paths.Log.c_str(), &LogStatus) == 0 &&
-      ::fstat(STDERR_FILENO, &ErrStatus) == 0 &&
-      LogStatus.st_dev == ErrStatus.st_dev &&
-      LogStatus.st_ino == ErrStatus.st_ino;
+  bool StderrIsLog = ::stat(Options.Paths.Log.c_str(), &LogStatus) == 0 &&
+                     ::fstat(STDERR_FILENO, &ErrStatus) == 0 &&
+                     LogStatus.st_dev == ErrStatus.st_dev &&
+                     LogStatus.st_ino == ErrStatus.st_ino;
   Log->rotateAt(Options.Config.LogMaxSize, StderrIsLog);
   Server S(Options, *Log);
   return S.run();

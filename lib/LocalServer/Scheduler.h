@@ -46,6 +46,9 @@ public:
   bool isBackedOff(size_t Slot, Clock::time_point Now) const {
     return States[Slot].BackedOffUntil > Now;
   }
+  Clock::time_point backedOffUntil(size_t Slot) const {
+    return States[Slot].BackedOffUntil;
+  }
 
 private:
   struct SlotState {

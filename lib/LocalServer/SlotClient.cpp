@@ -137,13 +137,12 @@ void SlotClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
       A->TimedOut ? std::string(A->TimedOut) : llvm::toString(std::move(E));
   if (A->TimedOut)
     llvm::consumeError(std::move(E));
-  SlotFailure::Kind Kind =
-      A->Refusal  ? *A->Refusal
-      : !A->Sent  ? (A->TimedOut ? SlotFailure::TimedOut
-                                 : SlotFailure::Unreachable)
-      : A->TimedOut ? SlotFailure::Silent
-      : A->Garbage  ? SlotFailure::Garbage
-                    : SlotFailure::Lost;
+  SlotFailure::Kind Kind = A->Refusal    ? *A->Refusal
+                           : !A->Sent    ? (A->TimedOut ? SlotFailure::TimedOut
+                                                        : SlotFailure::Unreachable)
+                           : A->TimedOut ? SlotFailure::Silent
+                           : A->Garbage  ? SlotFailure::Garbage
+                                         : SlotFailure::Lost;
   A->Done(llvm::make_error<SlotFailure>(Kind, std::move(Message)));
 }
 
@@ -201,11 +200,11 @@ void SlotClient::handshake(std::shared_ptr<Attempt> A) {
           if (!Reply)
             return fail(A, Reply.takeError());
           if (!Reply->Accepted) {
-            A->Refusal = Reply->Version != ProtocolVersion ||
-                                 Reply->ClangVersion !=
-                                     clang::getClangFullVersion()
-                             ? SlotFailure::VersionMismatch
-                             : SlotFailure::Refused;
+            A->Refusal =
+                Reply->Version != ProtocolVersion ||
+                        Reply->ClangVersion != clang::getClangFullVersion()
+                    ? SlotFailure::VersionMismatch
+                    : SlotFailure::Refused;
             return fail(
                 A,
                 llvm::createStringError(

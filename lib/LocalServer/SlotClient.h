@@ -88,6 +88,8 @@ public:
   ~SlotClient();
 
   const SlotAddress &endpoint() const { return Endpoint; }
+  /// Connecting ahead of a job (probe), or for one.
+  bool connecting() const { return Connecting != nullptr; }
 
   /// Sends the answers the worker has not had yet and \p JobFrame (an
   /// encoded CompileJob frame), answers the worker's questions about files and

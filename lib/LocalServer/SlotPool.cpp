@@ -1,6 +1,7 @@
 //===- LocalServer/SlotPool.cpp - The farm's slots for a server -----------===//
 
 #include "LocalServer/SlotPool.h"
+#include "LocalServer/LiveStatus.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -12,9 +13,11 @@ using Clock = std::chrono::steady_clock;
 SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
                    Farm TheFarm, SlotQuestions *Questions, Logger &Log,
                    Stats &Counters)
-    : Config(Config), Log(Log), Counters(Counters), BackoffsPath(std::move(TheFarm.BackoffsPath)),
+    : Config(Config), Log(Log), Counters(Counters),
+      BackoffsPath(std::move(TheFarm.BackoffsPath)),
       Secret(std::move(TheFarm.Secret)),
-      Slots(TheFarm.Slots.size(), Config.SlotBackoff) {
+      Slots(TheFarm.Slots.size(), Config.SlotBackoff),
+      LastFailure(TheFarm.Slots.size()) {
   for (const SlotAddress &E : TheFarm.Slots)
     Clients.push_back(
         std::make_unique<SlotClient>(IO, E, Config, Secret, Questions));
@@ -43,6 +46,24 @@ void SlotPool::countFailure(size_t Slot, SlotFailure::Kind Kind) {
 
 std::string SlotPool::backedOff() const {
   return llvm::formatv(" (backed off for {0}s)", Config.SlotBackoff.count());
+}
+
+ServerStatus::Slot SlotPool::describe(size_t Slot) const {
+  ServerStatus::Slot Out;
+  Out.Name = statusText(name(Slot));
+  auto Now = Clock::now();
+  if (Slots.isBusy(Slot)) {
+    Out.State = ServerStatus::SlotState::Busy;
+  } else if (Slots.isBackedOff(Slot, Now)) {
+    Out.State = ServerStatus::SlotState::BackedOff;
+    Out.BackedOffMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          Slots.backedOffUntil(Slot) - Now)
+                          .count();
+    Out.Why = statusText(LastFailure[Slot]);
+  } else if (Clients[Slot]->connecting()) {
+    Out.State = ServerStatus::SlotState::Connecting;
+  }
+  return Out;
 }
 
 std::pair<uint64_t, uint64_t> SlotPool::traffic() const {
@@ -98,6 +119,7 @@ void SlotPool::restoreBackoffs() {
     for (size_t Slot = 0; Slot != Clients.size(); ++Slot)
       if (name(Slot) == B.Slot) {
         Slots.backOff(Slot, SteadyNow + std::chrono::seconds(Left), SteadyNow);
+        LastFailure[Slot] = B.Reason;
         Listed = true;
       }
     if (!Listed)
@@ -111,6 +133,7 @@ void SlotPool::restoreBackoffs() {
 }
 
 void SlotPool::remember(size_t Slot, const std::string &Why) {
+  LastFailure[Slot] = Why;
   if (BackoffsPath.empty() || Config.SlotBackoff.count() == 0)
     return;
   int64_t Now = std::time(nullptr);

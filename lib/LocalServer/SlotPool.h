@@ -52,6 +52,8 @@ public:
   std::string backedOff() const;
   /// Bytes sent to and received from all slots, for the log.
   std::pair<uint64_t, uint64_t> traffic() const;
+  /// The slot's name and state, for the monitor.
+  ServerStatus::Slot describe(size_t Slot) const;
 
 private:
   void probe();
@@ -70,6 +72,8 @@ private:
   Scheduler Slots;
   /// The backoffs written to BackoffsPath, some perhaps expired.
   std::vector<BackoffEntry> Backoffs;
+  /// Why each slot was last backed off, for the monitor.
+  std::vector<std::string> LastFailure;
 };
 
 } // namespace clang::dist

@@ -634,3 +634,128 @@ llvm::Expected<Answers> clang::dist::decodeAnswers(llvm::StringRef Payload) {
     return unknownPathKind("Answers", *BadKind);
   return Result;
 }
+
+std::string clang::dist::encode(const StatusRequest &) { return {}; }
+
+llvm::Expected<StatusRequest>
+clang::dist::decodeStatusRequest(llvm::StringRef Payload) {
+  return Reader(Payload, "StatusRequest").finish(StatusRequest());
+}
+
+std::string clang::dist::encode(const ServerStatus &M) {
+  Writer W;
+  W.u32(M.Pid).i64(M.StartTime).str(M.ConfigPath);
+  W.u8(static_cast<uint8_t>(M.Mode)).u8(M.Retiring);
+  W.u32(M.JobsInFlight).u32(M.SlotCount).u64(M.JobsFinished);
+  W.u32(M.FinishedLastMinute);
+  W.u32(static_cast<uint32_t>(M.Jobs.size()));
+  for (const ServerStatus::Job &J : M.Jobs)
+    W.str(J.Source)
+        .u8(static_cast<uint8_t>(J.State))
+        .str(J.Slot)
+        .u64(J.ElapsedMs);
+  W.u32(static_cast<uint32_t>(M.Slots.size()));
+  for (const ServerStatus::Slot &S : M.Slots)
+    W.str(S.Name)
+        .u8(static_cast<uint8_t>(S.State))
+        .u64(S.BackedOffMs)
+        .str(S.Why)
+        .u64(S.JobsDone);
+  W.u32(static_cast<uint32_t>(M.Fallbacks.size()));
+  for (const ServerStatus::Fallback &F : M.Fallbacks)
+    W.i64(F.Time).str(F.Source).str(F.Reason);
+  return W.take();
+}
+
+llvm::Expected<ServerStatus>
+clang::dist::decodeServerStatus(llvm::StringRef Payload) {
+  Reader R(Payload, "ServerStatus");
+  ServerStatus M;
+  // The first bound a field breaks, reported once the reader is known to be
+  // intact (a truncated message reads zeros and must name its field).
+  std::string Bad;
+  auto check = [&](bool Ok, const char *What) {
+    if (!Ok && Bad.empty())
+      Bad = What;
+  };
+  auto text = [&](const char *Field) {
+    std::string S = R.str(Field);
+    check(S.size() <= ServerStatus::MaxText, Field);
+    return S;
+  };
+  auto count = [&](const char *Field, uint32_t Max) {
+    uint32_t N = R.count(Field);
+    check(N <= Max, Field);
+    return std::min(N, Max);
+  };
+  M.Pid = R.u32("pid");
+  M.StartTime = R.i64("start time");
+  M.ConfigPath = text("config path");
+  uint8_t Mode = R.u8("mode");
+  check(Mode >= static_cast<uint8_t>(DistributionMode::Preprocessed) &&
+            Mode <= static_cast<uint8_t>(DistributionMode::LocalFiles),
+        "mode");
+  M.Mode = static_cast<DistributionMode>(Mode);
+  uint8_t Retiring = R.u8("retiring");
+  check(Retiring <= 1, "retiring");
+  M.Retiring = Retiring;
+  M.JobsInFlight = R.u32("jobs in flight");
+  M.SlotCount = R.u32("slot count");
+  M.JobsFinished = R.u64("jobs finished");
+  M.FinishedLastMinute = R.u32("finished in the last minute");
+  M.Jobs.resize(count("jobs", ServerStatus::MaxJobs));
+  for (ServerStatus::Job &J : M.Jobs) {
+    J.Source = text("job source");
+    uint8_t State = R.u8("job state");
+    check(State >= static_cast<uint8_t>(ServerStatus::JobState::Preparing) &&
+              State <= static_cast<uint8_t>(ServerStatus::JobState::Storing),
+          "job state");
+    J.State = static_cast<ServerStatus::JobState>(State);
+    J.Slot = text("job slot");
+    J.ElapsedMs = R.u64("job elapsed time");
+  }
+  M.Slots.resize(count("slots", ServerStatus::MaxSlots));
+  for (ServerStatus::Slot &S : M.Slots) {
+    S.Name = text("slot name");
+    uint8_t State = R.u8("slot state");
+    check(State >= static_cast<uint8_t>(ServerStatus::SlotState::Idle) &&
+              State <= static_cast<uint8_t>(ServerStatus::SlotState::BackedOff),
+          "slot state");
+    S.State = static_cast<ServerStatus::SlotState>(State);
+    S.BackedOffMs = R.u64("slot backoff");
+    S.Why = text("slot failure");
+    S.JobsDone = R.u64("slot jobs done");
+  }
+  M.Fallbacks.resize(count("fallbacks", ServerStatus::MaxFallbacks));
+  for (ServerStatus::Fallback &F : M.Fallbacks) {
+    F.Time = R.i64("fallback time");
+    F.Source = text("fallback source");
+    F.Reason = text("fallback reason");
+  }
+  check(M.Jobs.size() <= M.JobsInFlight, "jobs in flight");
+  check(M.Slots.size() <= M.SlotCount, "slot count");
+  // A list over its bound is not read to its end: its bound, not trailing
+  // bytes, is the error.
+  if (R.ok() && !Bad.empty())
+    return protocolError("malformed ServerStatus message: bad " + Bad);
+  return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const StopServer &) { return {}; }
+
+llvm::Expected<StopServer>
+clang::dist::decodeStopServer(llvm::StringRef Payload) {
+  return Reader(Payload, "StopServer").finish(StopServer());
+}
+
+std::string clang::dist::encode(const StopServerReply &M) {
+  return Writer().u32(M.JobsInFlight).take();
+}
+
+llvm::Expected<StopServerReply>
+clang::dist::decodeStopServerReply(llvm::StringRef Payload) {
+  Reader R(Payload, "StopServerReply");
+  StopServerReply M;
+  M.JobsInFlight = R.u32("jobs in flight");
+  return R.finish(std::move(M));
+}

@@ -270,6 +270,94 @@ struct CompileResult {
 /// so that a slow compile is not mistaken for a dead peer.
 struct Heartbeat {};
 
+/// Client -> local server, after Hello and instead of SubmitJob: what is the
+/// server doing? The server answers with a ServerStatus and reads the next
+/// request on the same connection (clang-dist --monitor asks once a second).
+/// A connection that asks only this keeps no server from going idle.
+struct StatusRequest {};
+
+/// Local server -> client: a snapshot for clang-dist --monitor. Lists hold
+/// at most the Max* below (a server lists the first ones), strings at most
+/// MaxText bytes (a server keeps their end: a path's file name); a decoder
+/// refuses more.
+struct ServerStatus {
+  static constexpr uint32_t MaxJobs = 1024;
+  static constexpr uint32_t MaxSlots = 1024;
+  static constexpr uint32_t MaxFallbacks = 32;
+  static constexpr uint32_t MaxText = 1024;
+
+  enum class JobState : uint8_t {
+    /// The server decides whether it can leave the machine, and prepares it
+    /// (the preprocessed mode's rewriting).
+    Preparing = 1,
+    /// Waits for a free slot.
+    Queued = 2,
+    /// On a slot.
+    Compiling = 3,
+    /// The server checks the result and writes the outputs.
+    Storing = 4,
+  };
+  struct Job {
+    std::string Source;
+    JobState State = JobState::Preparing;
+    /// The slot's address while compiling or storing; empty otherwise.
+    std::string Slot;
+    uint64_t ElapsedMs = 0;
+  };
+  enum class SlotState : uint8_t {
+    Idle = 1,
+    /// Idle, connecting ahead of a job.
+    Connecting = 2,
+    Busy = 3,
+    /// Gets no job for BackedOffMs more, after it failed (Why).
+    BackedOff = 4,
+  };
+  struct Slot {
+    std::string Name;
+    SlotState State = SlotState::Idle;
+    uint64_t BackedOffMs = 0;
+    std::string Why;
+    /// Jobs compiled by this slot since the server started.
+    uint64_t JobsDone = 0;
+  };
+  /// A job the farm failed (a fallback), which the client compiled.
+  struct Fallback {
+    /// Seconds since the epoch.
+    int64_t Time = 0;
+    std::string Source;
+    std::string Reason;
+  };
+
+  uint32_t Pid = 0;
+  /// Seconds since the epoch.
+  int64_t StartTime = 0;
+  /// The config's real path; empty for the built-in default.
+  std::string ConfigPath;
+  DistributionMode Mode = DistributionMode::Sources;
+  /// No longer listening: finishes its jobs in flight, then exits.
+  bool Retiring = false;
+  /// All of them; Jobs lists the first MaxJobs, oldest first.
+  uint32_t JobsInFlight = 0;
+  uint32_t SlotCount = 0;
+  /// Jobs ended since the server started, and in the last minute: remote
+  /// or sent back to the client.
+  uint64_t JobsFinished = 0;
+  uint32_t FinishedLastMinute = 0;
+  std::vector<Job> Jobs;
+  std::vector<Slot> Slots;
+  /// The most recent last.
+  std::vector<Fallback> Fallbacks;
+};
+
+/// Client -> local server, after Hello and instead of SubmitJob: stop
+/// listening, finish the jobs in flight, exit (clang-dist --stop-server).
+struct StopServer {};
+
+/// Local server -> client: it stops, once its jobs in flight are done.
+struct StopServerReply {
+  uint32_t JobsInFlight = 0;
+};
+
 // The encoder and the decoder of each message: encode(const Hello &),
 // decodeHello(StringRef), ...
 #define MESSAGE(Name, Number, MaxPayload)                                      \

@@ -18,10 +18,9 @@ Logger::Logger(int Fd, bool OwnsFd, llvm::StringRef Component)
     : Fd(Fd), OwnsFd(OwnsFd), Component(Component.str()) {}
 
 Logger::Logger(Logger &&Other) noexcept
-    : Fd(Other.Fd), OwnsFd(Other.OwnsFd),
-      Component(std::move(Other.Component)), Path(std::move(Other.Path)),
-      MaxBytes(Other.MaxBytes), RotateStderr(Other.RotateStderr),
-      Rotating(std::move(Other.Rotating)) {
+    : Fd(Other.Fd), OwnsFd(Other.OwnsFd), Component(std::move(Other.Component)),
+      Path(std::move(Other.Path)), MaxBytes(Other.MaxBytes),
+      RotateStderr(Other.RotateStderr), Rotating(std::move(Other.Rotating)) {
   Other.OwnsFd = false;
 }
 

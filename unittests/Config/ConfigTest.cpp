@@ -424,7 +424,8 @@ TEST_CASE("Fallback warnings and the log's size", "[Config]") {
   CHECK(parse("log-max-size 4096").LogMaxSize == 4096);
   const std::string Expected =
       "expected 'fallback-warnings on' or 'fallback-warnings off'";
-  CHECK_THAT(parseError("fallback-warnings"), IsErrorAt("dist.conf:1", Expected));
+  CHECK_THAT(parseError("fallback-warnings"),
+             IsErrorAt("dist.conf:1", Expected));
   CHECK_THAT(parseError("fallback-warnings no"),
              IsErrorAt("dist.conf:1", Expected));
   CHECK_THAT(parseError("worker a:1\nlog-max-size 100"),
@@ -462,5 +463,53 @@ TEST_CASE("The secret file", "[Config]") {
   }
   SECTION("a missing file stops the config") {
     CHECK_THAT(loadError(Conf), Contains("cannot read secret file '"));
+  }
+}
+
+TEST_CASE("Each setting records the line that set it last", "[Config]") {
+  DistConfig Config = parse("# farm\n"
+                            "worker a:1-2\n"
+                            "idle-timeout 5\n"
+                            "slave b:7\n"
+                            "idle-timeout 9\n"
+                            "slave-backoff 3\n");
+  CHECK(Config.SlotLines == std::vector<unsigned>{2, 2, 4});
+  CHECK(Config.SettingLines.at("idle-timeout") == 5);
+  // By the key's current name.
+  CHECK(Config.SettingLines.at("worker-backoff") == 6);
+  CHECK(Config.SettingLines.count("slave-backoff") == 0);
+  CHECK(Config.SettingLines.count("mode") == 0);
+}
+
+TEST_CASE("A config knows when its files change", "[Config]") {
+  TempDir Dir;
+  std::string Conf = Dir.file("dist.conf");
+  writeFile(Conf, "worker a:1\nsecret farm.secret\n");
+  writeFile(Dir.file("farm.secret"), "s3cret\n");
+  REQUIRE(::chmod(Dir.file("farm.secret").c_str(), 0600) == 0);
+  DistConfig Config = unwrap(loadConfig(Conf));
+  REQUIRE(Config.ReadFrom.size() == 2);
+  CHECK_FALSE(changedConfigFile(Config).has_value());
+
+  SECTION("the config edited") {
+    // Another size: two writes within one clock tick keep the mtime.
+    writeFile(Conf, "worker bb:1\nsecret farm.secret\n");
+    CHECK(changedConfigFile(Config) == Config.Path);
+  }
+  SECTION("the config replaced by a rename, as editors save") {
+    writeFile(Dir.file("new.conf"), "worker a:1\nsecret farm.secret\n");
+    REQUIRE_FALSE(llvm::sys::fs::rename(Dir.file("new.conf"), Conf));
+    CHECK(changedConfigFile(Config) == Config.Path);
+  }
+  SECTION("the secret edited") {
+    writeFile(Dir.file("farm.secret"), "another secret\n");
+    CHECK(changedConfigFile(Config) == Config.SecretPath);
+  }
+  SECTION("the config removed") {
+    REQUIRE_FALSE(llvm::sys::fs::remove(Conf));
+    CHECK(changedConfigFile(Config) == Config.Path);
+  }
+  SECTION("the built-in default has no file") {
+    CHECK_FALSE(changedConfigFile(DistConfig()).has_value());
   }
 }

@@ -483,3 +483,97 @@ TEST_CASE("CompileJob without a main file is refused", "[Messages]") {
   M.Files.clear();
   CHECK_THAT(errorText(decodeCompileJob(encode(M))), Contains("no main file"));
 }
+
+namespace {
+
+ServerStatus makeServerStatus() {
+  ServerStatus M;
+  M.Pid = 4242;
+  M.StartTime = 1764900000;
+  M.ConfigPath = "/home/u/dist.conf" + Binary;
+  M.Mode = DistributionMode::Preprocessed;
+  M.Retiring = true;
+  M.JobsInFlight = 3;
+  M.SlotCount = 5;
+  M.JobsFinished = 1u << 20;
+  M.FinishedLastMinute = 77;
+  M.Jobs = {
+      {"/src/a.cpp", ServerStatus::JobState::Compiling, "10.0.0.5:63000", 1500},
+      {"/src/b.cpp" + Binary, ServerStatus::JobState::Queued, "", 3}};
+  M.Slots = {{"10.0.0.5:63000", ServerStatus::SlotState::Busy, 0, "", 12},
+             {"10.0.0.6:63000", ServerStatus::SlotState::BackedOff, 25000,
+              "connect: Connection refused", 0}};
+  M.Fallbacks = {{1764900100, "/src/c.c", "every slot is backed off"}};
+  return M;
+}
+
+} // namespace
+
+TEST_CASE("ServerStatus round trip", "[Messages]") {
+  ServerStatus In = makeServerStatus();
+  ServerStatus Out = unwrap(decodeServerStatus(encode(In)));
+  CHECK(Out.Pid == In.Pid);
+  CHECK(Out.StartTime == In.StartTime);
+  CHECK(Out.ConfigPath == In.ConfigPath);
+  CHECK(Out.Mode == In.Mode);
+  CHECK(Out.Retiring);
+  CHECK(Out.JobsInFlight == 3);
+  CHECK(Out.SlotCount == 5);
+  CHECK(Out.JobsFinished == In.JobsFinished);
+  CHECK(Out.FinishedLastMinute == 77);
+  REQUIRE(Out.Jobs.size() == 2);
+  CHECK(Out.Jobs[1].Source == In.Jobs[1].Source);
+  CHECK(Out.Jobs[0].State == ServerStatus::JobState::Compiling);
+  CHECK(Out.Jobs[0].Slot == "10.0.0.5:63000");
+  CHECK(Out.Jobs[0].ElapsedMs == 1500);
+  REQUIRE(Out.Slots.size() == 2);
+  CHECK(Out.Slots[0].JobsDone == 12);
+  CHECK(Out.Slots[1].State == ServerStatus::SlotState::BackedOff);
+  CHECK(Out.Slots[1].BackedOffMs == 25000);
+  CHECK(Out.Slots[1].Why == In.Slots[1].Why);
+  REQUIRE(Out.Fallbacks.size() == 1);
+  CHECK(Out.Fallbacks[0].Time == In.Fallbacks[0].Time);
+  CHECK(Out.Fallbacks[0].Source == "/src/c.c");
+  CHECK(Out.Fallbacks[0].Reason == "every slot is backed off");
+
+  checkEveryPrefixFails(encode(In), decodeServerStatus);
+  CHECK_THAT(errorText(decodeServerStatus(encode(In) + "x")),
+             Contains("1 trailing bytes"));
+}
+
+TEST_CASE("A ServerStatus over its bounds is refused", "[Messages]") {
+  auto Refused = [](const ServerStatus &M, const char *Field) {
+    CHECK_THAT(
+        errorText(decodeServerStatus(encode(M))),
+        Contains("malformed ServerStatus message: bad " + std::string(Field)));
+  };
+  ServerStatus M = makeServerStatus();
+  M.Jobs[0].Source.assign(ServerStatus::MaxText + 1, 'x');
+  Refused(M, "job source");
+  M = makeServerStatus();
+  M.Fallbacks.resize(ServerStatus::MaxFallbacks + 1);
+  Refused(M, "fallbacks");
+  M = makeServerStatus();
+  M.Jobs[0].State = static_cast<ServerStatus::JobState>(9);
+  Refused(M, "job state");
+  M = makeServerStatus();
+  M.Slots[0].State = static_cast<ServerStatus::SlotState>(0);
+  Refused(M, "slot state");
+  M = makeServerStatus();
+  M.Mode = static_cast<DistributionMode>(0);
+  Refused(M, "mode");
+  // More listed than there are.
+  M = makeServerStatus();
+  M.JobsInFlight = 1;
+  Refused(M, "jobs in flight");
+}
+
+TEST_CASE("StatusRequest, StopServer and StopServerReply", "[Messages]") {
+  CHECK(encode(StatusRequest{}).empty());
+  CHECK(encode(StopServer{}).empty());
+  CHECK_THAT(errorText(decodeStopServer("x")), Contains("1 trailing bytes"));
+  StopServerReply In;
+  In.JobsInFlight = 9;
+  CHECK(unwrap(decodeStopServerReply(encode(In))).JobsInFlight == 9);
+  checkEveryPrefixFails(encode(In), decodeStopServerReply);
+}

@@ -2,8 +2,8 @@
 """Helpers for clang-dist's lit tests: real processes, real sockets.
 
 Every wait below that fails a test after SECONDS (spawn, wait-spawned,
-wait-busy, wait-log, wait-no-server, wait-new-server, wait-clients) counts
-them as an idle machine would: while more threads are runnable than there
+wait-busy, wait-log, wait-pane, wait-no-server, wait-new-server,
+wait-clients) counts them as an idle machine would: while more threads are runnable than there
 are cores, a second counts for the share of a core each gets, and each
 counts for less again in a sanitizer build ($CLANG_DIST_TEST_SLOWDOWN, which
 lit sets). A loaded machine makes the tests slower, not red; a hang leaves
@@ -187,6 +187,11 @@ the cores idle and fails in about SECONDS all the same.
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
+  wait-pane SOCKET TEXT... [--timeout SECONDS]
+      Waits until the screen of the tmux server at SOCKET (tmux -S; its
+      current pane, as `tmux capture-pane -p` shows it) has a line
+      containing each TEXT, and prints that screen (trailing blank lines
+      dropped); fails after SECONDS (default 30), printing the last screen.
   stall-pipe FIFO PID_FILE GLOB TEXT [--timeout SECONDS]
       Opens the named pipe FIFO for reading, shrinks its buffer to one page
       and reads nothing until a writer has filled it (the writer then waits
@@ -1423,6 +1428,29 @@ def wait_log(args):
         time.sleep(0.05)
 
 
+def wait_pane(args):
+    seconds = 30.0
+    if "--timeout" in args:
+        i = args.index("--timeout")
+        seconds = float(args[i + 1])
+        args = args[:i] + args[i + 2:]
+    sock, texts = args[0], args[1:]
+    deadline = Deadline(seconds)
+    while True:
+        screen = subprocess.run(["tmux", "-S", sock, "capture-pane", "-p"],
+                                capture_output=True, text=True).stdout
+        screen = screen.rstrip("\n")
+        lines = screen.split("\n")
+        if all(any(t in l for l in lines) for t in texts):
+            print(screen)
+            return
+        if deadline.passed():
+            print(screen)
+            sys.exit("no screen with %s within %g seconds" %
+                     (" and ".join("'%s'" % t for t in texts), seconds))
+        time.sleep(0.1)
+
+
 def stall_pipe(args):
     import fcntl
     import glob
@@ -1949,6 +1977,7 @@ COMMANDS = {
     "signal": signal_processes,
     "cont-guard": cont_guard,
     "wait-log": wait_log,
+    "wait-pane": wait_pane,
     "stall-pipe": stall_pipe,
     "flood-handshakes": flood_handshakes,
     "wait-new-server": wait_new_server,
