@@ -56,16 +56,10 @@ llvm::StringRef slotState(ServerStatus::SlotState State) {
   return "?";
 }
 
-llvm::StringRef modeName(DistributionMode Mode) {
-  switch (Mode) {
-  case DistributionMode::Preprocessed:
-    return "preprocessed mode";
-  case DistributionMode::Sources:
-    return "sources mode";
-  case DistributionMode::LocalFiles:
+std::string modeText(DistributionMode Mode) {
+  if (Mode == DistributionMode::LocalFiles)
     return "its own worker on this machine";
-  }
-  return "?";
+  return std::string(modeName(Mode)) + " mode";
 }
 
 /// \p Text in \p Width bytes, its start cut if need be: a path's file name
@@ -113,7 +107,7 @@ std::string clang::dist::formatStatus(const ServerStatus &S, unsigned Width,
   V.line(llvm::formatv("clang-dist-server {0}, up {1}, {2}: ", S.Pid,
                        duration(std::max<int64_t>(0, Now - S.StartTime) * 1000,
                                 /*Tenths=*/false),
-                       modeName(S.Mode)),
+                       modeText(S.Mode)),
          S.ConfigPath.empty() ? "built-in default config" : S.ConfigPath);
   V.line(llvm::formatv("throughput: {0} jobs in the last minute, {1} since "
                        "the server started",

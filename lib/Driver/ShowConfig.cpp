@@ -37,10 +37,6 @@ private:
   llvm::raw_string_ostream OS{Text};
 };
 
-llvm::StringRef modeName(DistributionMode Mode) {
-  return Mode == DistributionMode::Preprocessed ? "preprocessed" : "sources";
-}
-
 } // namespace
 
 std::string clang::dist::describeConfig(const DistConfig &Config,

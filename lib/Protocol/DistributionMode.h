@@ -29,6 +29,20 @@ enum class DistributionMode : uint8_t {
   LocalFiles = 3,
 };
 
+/// As dist.conf's `mode` spells it ("local files" for LocalFiles, which no
+/// config names).
+inline const char *modeName(DistributionMode Mode) {
+  switch (Mode) {
+  case DistributionMode::Preprocessed:
+    return "preprocessed";
+  case DistributionMode::Sources:
+    return "sources";
+  case DistributionMode::LocalFiles:
+    return "local files";
+  }
+  return "?";
+}
+
 } // namespace clang::dist
 
 #endif
