@@ -141,7 +141,12 @@ def main():
                         raise RuntimeError(f"build failed, see {r['log']}")
                     if r.get("worker_tus") == 0:
                         raise RuntimeError(f"no TU was compiled on a worker, see {r['log']}")
-                    anchor.verify(r)
+                    try:
+                        anchor.verify(r)
+                    except RuntimeError as e:
+                        r["rejected"] = str(e)  # kept in the data, left out of the tables
+                        save()
+                        raise
             except Exception as e:  # one broken anchor must not cost the others
                 traceback.print_exc()
                 data["errors"].append({"project": p.name, "anchor": name, "error": str(e)})

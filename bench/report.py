@@ -21,10 +21,11 @@ NOTES = """\
   `sccache-warm`) first fills it with an unmeasured cold build, so that the measured build is
   the rebuild after `make clean`, and has its statistics zeroed in between. The hits and misses
   are the cache's own counts over the measured build (`ccache --print-stats`, `sccache
-  --show-stats`); a warm build with a miss, or a cold one with none, fails the anchor. ccache
-  runs as Debian configures it (direct mode); the sccache server (Debian's 0.4) runs in the
-  foreground on port 4226, in group `compile` (it runs the compiles), and is restarted with
-  each emptied cache. A cache anchor that needs a first user (a shared cache) builds as that
+  --show-stats`); a warm build with a miss, or a cold one with none, fails the anchor (such a
+  build stays in the results, marked `rejected`, and out of the tables). ccache runs as
+  Debian configures it (direct mode); the sccache server (Debian's 0.4) runs in the foreground
+  on port 4226, in group `compile` (it runs the compiles), and is restarted with each emptied
+  cache. A cache anchor that needs a first user (a shared cache) builds as that
   user in the same `prepare` step.
 * **distcc-pump.** Debian bookworm's include server fails on every question under Python 3.11
   (its C extension lacks `PY_SSIZE_T_CLEAN`) and distcc then preprocesses on the client, which
@@ -32,7 +33,7 @@ NOTES = """\
   source with the macro (and `Py_ssize_t` lengths) and runs a copy of Debian's `distcc-pump`
   that loads it; Debian's package is left as it is. Every distcc build logs its client's lines
   (`DISTCC_LOG`); a pump build in which any TU was preprocessed on the client, or none was
-  served by the include server, fails the anchor with the client's warning.
+  served by the include server, fails the anchor with the client's warning, as above.
 * **CPU split** (cgroup v1 `cpuacct.usage`). *Client CPU* is the compiler's client side:
   every compile step (`bench/wrap` moves an invocation with `-c` into group `compile` before it
   execs the anchor's compiler) with all it starts: distcc's and icecream's local
@@ -79,7 +80,7 @@ def _fmt(v, digits=1):
 def _summaries(data, project, tus):
     rows = {}
     for b in data["builds"]:
-        if b["project"] != project or b["exit_code"] != 0:
+        if b["project"] != project or b["exit_code"] != 0 or b.get("rejected"):
             continue
         rows.setdefault(b["anchor"], []).append(b)
     out = {}
