@@ -1,8 +1,15 @@
 """The anchors: how each one is started, pointed at by the build, and stopped.
 
 Every daemon binds 127.0.0.1 only and runs in the 'remote' cgroup, except
-icecream's client-side iceccd ('clientd', counted as the user's machine)."""
+icecream's client-side iceccd ('clientd', counted as the user's machine) and
+the sccache server, which compiles on the user's machine ('compile').
+
+Each measured build of an anchor runs prepare() (unmeasured builds, e.g. the
+cold build before a warm one), begin(), the build, end() (figures for the
+result) and verify() (raises if the build did not use the anchor as meant)."""
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,6 +50,21 @@ class Anchor:
     def start(self):
         pass
 
+    def prepare(self, build):
+        """Before each measured build, unmeasured: `build(tag, env=None)` runs
+        one build of the project from a clean tree with this anchor's env()
+        updated by `env`, and raises if it fails."""
+
+    def begin(self):
+        """Right before the measured build."""
+
+    def end(self):
+        """Right after the measured build: figures for its result."""
+        return {}
+
+    def verify(self, result):
+        """Raises RuntimeError if the measured build did not use the anchor as meant."""
+
     def spawn(self, argv, group, env=None, log="daemon.log"):
         self.commands.append(" ".join(f"{k}={v}" for k, v in (env or {}).items()) + " " + " ".join(argv))
         out = open(os.path.join(self.dir, log), "ab")
@@ -66,13 +88,17 @@ class Anchor:
 
 
 class Distcc(Anchor):
-    """distcc plain (pump=False) or pump mode, distccd on 127.0.0.1 with N slots."""
+    """distcc plain (pump=False) or pump mode, distccd on 127.0.0.1 with N slots.
+    Pump mode runs ctx.pump, Debian's distcc-pump with a rebuilt include
+    server (bench/pump-include-server.sh): Debian's own fails on every TU,
+    and distcc then quietly preprocesses on the client, as plain distcc does."""
     ports = [(DISTCC_PORT, DISTCC_PORT)]
 
     def __init__(self, name, ctx, pump):
         super().__init__(name, ctx)
         self.pump = pump
-        self.build_prefix = ["distcc-pump"] if pump else []
+        self.build_prefix = [ctx.pump] if pump else []
+        self.client_log = os.path.join(self.dir, "distcc-client.log")
 
     def start(self):
         os.makedirs(os.path.join(self.dir, "distcc-dir"))
@@ -85,14 +111,53 @@ class Distcc(Anchor):
 
     def env(self):
         hosts = f"127.0.0.1:{DISTCC_PORT}/{self.ctx.cores}" + (",cpp,lzo" if self.pump else "")
-        return {"BENCH_CC": "distcc clang-16", "BENCH_CXX": "distcc clang++-16",
-                "DISTCC_HOSTS": hosts, "DISTCC_DIR": os.path.join(self.dir, "distcc-dir")}
+        # DISTCC_LOG: the client's info lines (a few per TU) say where each
+        # TU was preprocessed.
+        env = {"BENCH_CC": "distcc clang-16", "BENCH_CXX": "distcc clang++-16",
+               "DISTCC_HOSTS": hosts, "DISTCC_DIR": os.path.join(self.dir, "distcc-dir"),
+               "DISTCC_LOG": self.client_log}
+        if self.pump:
+            env["DISTCC_LOCATION"] = "/usr/bin"  # the copied pump script's distcc
+        return env
 
     def remote_jobs(self):
         """Jobs distccd compiled: distccd logs one COMPILE_OK line per job."""
         path = os.path.join(self.dir, "distccd.log")
         with open(path, errors="replace") as f:
             return sum("COMPILE_OK" in line for line in f)
+
+    def begin(self):
+        self.jobs_before = self.remote_jobs()
+        self.log_offset = os.path.getsize(self.client_log) if os.path.exists(self.client_log) else 0
+
+    def end(self):
+        remote, cpp, warnings = set(), set(), []
+        if not os.path.exists(self.client_log):  # no distcc client ran
+            open(self.client_log, "w").close()
+        with open(self.client_log, errors="replace") as f:
+            f.seek(self.log_offset)
+            for line in f:
+                m = re.match(r"distcc\[(\d+)\] (compile|cpp) .* on (\S+) completed ok", line)
+                if m and m.group(2) == "compile" and m.group(3) != "localhost":
+                    remote.add(m.group(1))
+                elif m and m.group(2) == "cpp":
+                    cpp.add(m.group(1))
+                elif "include server" in line or "INCLUDE_SERVER" in line:
+                    warnings.append(line.strip())
+        self.warnings = warnings
+        return {"worker_tus": self.remote_jobs() - self.jobs_before,
+                "preprocessed_on_client": len(cpp), "pump_served": len(remote - cpp)}
+
+    def verify(self, result):
+        if not self.pump:
+            return
+        local, served = result["preprocessed_on_client"], result["pump_served"]
+        if local or not served:
+            why = self.warnings[0] if self.warnings else "no warning"
+            raise RuntimeError(
+                f"distcc-pump was not pump: the include server answered for {served} TUs, "
+                f"{local} were preprocessed on the client as plain distcc does ({why}); "
+                f"see {self.client_log}")
 
 
 class Icecream(Anchor):
@@ -199,6 +264,97 @@ class ClangDist(Anchor):
         return env
 
 
+class CacheAnchor(Anchor):
+    """clang-16 behind a result cache in a directory of the anchor's own. Cold:
+    each measured build starts from an empty cache. Warm: prepare() fills the
+    empty cache with an unmeasured build, so the measured build is the rebuild
+    after `make clean`. Subclasses say how the cache is named to the build,
+    emptied, and counted."""
+
+    def __init__(self, name, ctx, warm):
+        super().__init__(name, ctx)
+        self.warm = warm
+        self.cache = os.path.join(self.dir, "cache")
+
+    def empty_cache(self):
+        shutil.rmtree(self.cache, ignore_errors=True)
+        os.makedirs(self.cache)
+
+    def prepare(self, build):
+        self.empty_cache()
+        if self.warm:
+            build("cold")
+        self.zero_stats()
+
+    def end(self):
+        hits, misses = self.stats()
+        return {"cache_hits": hits, "cache_misses": misses}
+
+    def verify(self, result):
+        hits, misses = result["cache_hits"], result["cache_misses"]
+        if self.warm and (misses or not hits):
+            raise RuntimeError(f"{self.name}: a warm build had {misses} cache misses, {hits} hits")
+        if not self.warm and not misses:
+            raise RuntimeError(f"{self.name}: a cold build had no cache miss")
+
+    def run_tool(self, *argv):
+        return subprocess.run(argv, env={**os.environ, **self.env()}, check=True,
+                              capture_output=True, text=True).stdout
+
+
+class Ccache(CacheAnchor):
+    """Debian's ccache in front of clang-16, in its default (direct) mode."""
+
+    def env(self):
+        return {"BENCH_CC": "ccache clang-16", "BENCH_CXX": "ccache clang++-16",
+                "CCACHE_DIR": self.cache}
+
+    def zero_stats(self):
+        self.run_tool("ccache", "--zero-stats")
+
+    def stats(self):
+        stats = dict(line.split("\t") for line in self.run_tool("ccache", "--print-stats").splitlines())
+        return (int(stats["direct_cache_hit"]) + int(stats["preprocessed_cache_hit"]),
+                int(stats["cache_miss"]))
+
+
+class Sccache(CacheAnchor):
+    """Debian's sccache (0.4) in front of clang-16, its server in the
+    foreground on a port of its own and restarted whenever its cache is
+    emptied: it keeps an index of the cache directory in memory."""
+    port = 4226
+
+    def start(self):
+        os.makedirs(self.cache, exist_ok=True)
+        self._start_server()
+
+    def _start_server(self):
+        self.spawn(["sccache"], self.ctx.compile,
+                   env={"SCCACHE_DIR": self.cache, "SCCACHE_SERVER_PORT": str(self.port),
+                        "SCCACHE_START_SERVER": "1", "SCCACHE_NO_DAEMON": "1",
+                        "SCCACHE_IDLE_TIMEOUT": "0"},
+                   log="sccache-server.log")
+        wait_until(lambda: _listening(self.port), 10, "the sccache server")
+
+    def empty_cache(self):
+        self.stop()
+        wait_until(lambda: not _listening(self.port), 10, "the sccache server to stop")
+        super().empty_cache()
+        self._start_server()
+
+    def env(self):
+        return {"BENCH_CC": "sccache clang-16", "BENCH_CXX": "sccache clang++-16",
+                "SCCACHE_DIR": self.cache, "SCCACHE_SERVER_PORT": str(self.port)}
+
+    def zero_stats(self):
+        self.run_tool("sccache", "--zero-stats")
+
+    def stats(self):
+        stats = json.loads(self.run_tool("sccache", "--show-stats", "--stats-format", "json"))["stats"]
+        return (sum(stats["cache_hits"]["counts"].values()),
+                sum(stats["cache_misses"]["counts"].values()))
+
+
 def _listening(port):
     out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], text=True,
                          capture_output=True).stdout
@@ -217,4 +373,7 @@ def make_all(ctx):
         "cd-local": lambda: ClangDist("cd-local", ctx, workers=False, mode=None),
         "cd-workers": lambda: ClangDist("cd-workers", ctx, workers=True, mode=None),
         "cd-workers-preprocessed": lambda: ClangDist("cd-workers-preprocessed", ctx, True, "preprocessed"),
+        "ccache": lambda: Ccache("ccache", ctx, warm=False),
+        "ccache-warm": lambda: Ccache("ccache-warm", ctx, warm=True),
+        "sccache-warm": lambda: Sccache("sccache-warm", ctx, warm=True),
     }

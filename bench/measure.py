@@ -72,10 +72,27 @@ def _server_log_summary(runtime):
             "prepare_cpu_s": prepare_ms / 1000}
 
 
-def run(project, anchor, ctx, rep):
+def _clean(project):
     project.clean()
     for o in glob.glob(os.path.join(project.build, "**", "*.o"), recursive=True):
         os.unlink(o)
+
+
+def _unmeasured_build(project, anchor, rep, tag, env=None):
+    """The builds an anchor's prepare() asks for, e.g. the cold build before a warm one."""
+    _clean(project)
+    log_path = os.path.join(anchor.dir, f"prepare-{project.name}-{rep}-{tag}.log")
+    with open(log_path, "w") as log:
+        p = subprocess.run(anchor.build_prefix + project.build_argv(), cwd=project.build,
+                           env={**os.environ, **anchor.env(), **(env or {})},
+                           stdout=log, stderr=subprocess.STDOUT)
+    if p.returncode != 0:
+        raise RuntimeError(f"{anchor.name}: the unmeasured {tag} build failed, see {log_path}")
+
+
+def run(project, anchor, ctx, rep):
+    anchor.prepare(lambda tag, env=None: _unmeasured_build(project, anchor, rep, tag, env))
+    _clean(project)
     if anchor.clang_dist:
         anchor.new_runtime_dir(f"{project.name}-{rep}")
     counter = netcount.PortCounter(anchor.ports) if anchor.ports else None
@@ -83,11 +100,11 @@ def run(project, anchor, ctx, rep):
         counter.reset()
     groups = ("client", "compile", "clientd", "remote")
     before = {g: getattr(ctx, g).usage_s() for g in groups}
-    jobs_before = anchor.remote_jobs() if hasattr(anchor, "remote_jobs") else 0
     log_path = os.path.join(anchor.dir, f"build-{project.name}-{rep}.log")
     env = {**os.environ, **anchor.env(), "BENCH_COMPILE_CGROUP": ctx.compile.path}
     rules = [(lambda argv: os.path.basename(argv[0]) == b"clang-dist-worker", ctx.remote),
              (lambda argv: any(a.endswith(b"include_server.py") for a in argv), ctx.compile)]
+    anchor.begin()
     with cgroups.Mover(rules, [ctx.client, ctx.compile]), open(log_path, "w") as log:
         t0 = time.monotonic()
         p = subprocess.run(anchor.build_prefix + project.build_argv(), cwd=project.build, env=env,
@@ -106,7 +123,6 @@ def run(project, anchor, ctx, rep):
     if counter:
         result.update({f"net_{k}": v for k, v in counter.read().items()})
         counter.remove()
-    if hasattr(anchor, "remote_jobs"):
-        result["worker_tus"] = anchor.remote_jobs() - jobs_before
+    result.update(anchor.end())
     result["objects"] = len(glob.glob(os.path.join(project.build, "**", "*.o"), recursive=True))
     return result
