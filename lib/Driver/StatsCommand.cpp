@@ -126,7 +126,7 @@ int clang::dist::showStats(const ServerTarget &Target) {
      << (Target.ConfigPath.empty() ? "built-in default" : Target.ConfigPath)
      << '\n'
      << "Server:  " << (R->ServerRunning ? "running" : "not running")
-     << ", started " << C[statkeys::ServerStarts] << " times\n";
+     << "; servers started: " << C[statkeys::ServerStarts] << '\n';
   uint64_t Remote = C[statkeys::JobsRemote],
            ByDesign = C[statkeys::JobsLocalByDesign],
            Fallback = C[statkeys::JobsLocalFallback];
