@@ -110,7 +110,7 @@ ClientFileSystem::openFileForRead(const llvm::Twine &Path) {
       -> llvm::ErrorOr<std::shared_ptr<llvm::MemoryBuffer>> {
     auto [It, New] = Loaded.try_emplace(Digest);
     if (New) {
-      auto Contents = Channel.contents(Digest);
+      auto Contents = Channel.contents(Digest, Size);
       if (!Contents || (*Contents)->getBufferSize() != Size) {
         if (!Contents)
           llvm::consumeError(Contents.takeError());

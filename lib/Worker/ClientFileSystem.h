@@ -31,9 +31,10 @@ class ServerChannel {
 public:
   virtual ~ServerChannel();
   virtual llvm::Expected<LookupReply> lookup(llvm::StringRef Path) = 0;
-  /// The contents named \p Digest, from the blob store or the server.
+  /// The contents named \p Digest, which the answer says are \p Size
+  /// bytes, from the blob store or the server.
   virtual llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>>
-  contents(const ContentDigest &Digest) = 0;
+  contents(const ContentDigest &Digest, uint64_t Size) = 0;
 };
 
 /// The answers one connection was given, by absolute path as the compile

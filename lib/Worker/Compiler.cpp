@@ -24,6 +24,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/VirtualFileSystem.h"
@@ -165,6 +166,15 @@ CompileResult clang::dist::compile(
           Argv, Inv, /*SharesDisk=*/Job.Mode == DistributionMode::LocalFiles);
       !Why.empty())
     return refusal(Job.Id, Why);
+  uint64_t Declared = 0;
+  for (const FileBlob &Blob : Job.Files)
+    if ((Declared += std::min(Blob.RawSize, JobInputBudget + 1)) >
+        JobInputBudget)
+      return refusal(Job.Id,
+                     llvm::formatv("its files declare more than the {0} "
+                                   "bytes one job may read",
+                                   JobInputBudget)
+                         .str());
   // Only now: a refused job's files are not even decompressed.
   auto FS =
       Job.Mode == DistributionMode::Sources

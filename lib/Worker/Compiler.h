@@ -15,6 +15,12 @@
 
 namespace clang::dist {
 
+/// What one job may make the worker hold of its files, in all: a server (or
+/// whoever speaks to a worker without a secret) must not make a slot
+/// allocate what a peer merely declares. A translation unit that reads this
+/// much is no compile a server sends; it runs on its client.
+inline constexpr uint64_t JobInputBudget = 2ull << 30;
+
 /// Registers targets; call once per process before compiling.
 void initializeCompiler();
 

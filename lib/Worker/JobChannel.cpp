@@ -3,6 +3,7 @@
 #include "Worker/JobChannel.h"
 #include "Protocol/Compression.h"
 #include "Protocol/Errors.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace clang::dist;
 
@@ -20,7 +21,11 @@ llvm::Expected<LookupReply> JobChannel::lookup(llvm::StringRef Path) {
 }
 
 llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>>
-JobChannel::contents(const ContentDigest &Digest) {
+JobChannel::contents(const ContentDigest &Digest, uint64_t Size) {
+  if (Size > Budget - Given)
+    return fail(protocolError(llvm::formatv(
+        "the job's files pass the {0} bytes one job may read", Budget)));
+  Given += Size;
   bool Corrupt = false;
   if (auto Buffer = Store.load(Digest, Corrupt))
     return std::shared_ptr<llvm::MemoryBuffer>(std::move(Buffer));
@@ -37,6 +42,11 @@ JobChannel::contents(const ContentDigest &Digest) {
   if (B->Id != JobId || B->Contents.size() != 1 ||
       B->Contents[0].Digest != Digest)
     return fail(protocolError("Blobs that were not asked for"));
+  // Before anything is allocated for it.
+  if (B->Contents[0].RawSize != Size)
+    return fail(protocolError(
+        llvm::formatv("blob {0} declares {1} bytes; its answer said {2}",
+                      toHex(Digest), B->Contents[0].RawSize, Size)));
   llvm::Expected<std::string> Data =
       decompress(B->Contents[0].Compressed, B->Contents[0].RawSize);
   if (!Data)

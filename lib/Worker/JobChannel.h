@@ -3,7 +3,9 @@
 // The ServerChannel of one sources job (ClientFileSystem.h): questions go
 // over the job's connection, and contents come from the blob store first.
 // A reply that is not what was asked for, or a blob damaged in transit,
-// ends the connection and the job with it: the server tries it elsewhere.
+// ends the connection and the job with it: the server tries it elsewhere. So
+// do contents past what one job may make the worker hold: no more than the
+// answers said the files are, nor more than JobInputBudget in all.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,7 @@
 #include "Support/Log.h"
 #include "Worker/BlobStore.h"
 #include "Worker/ClientFileSystem.h"
+#include "Worker/Compiler.h"
 #include "Worker/JobConnection.h"
 
 namespace clang::dist {
@@ -20,15 +23,15 @@ namespace clang::dist {
 class JobChannel : public ServerChannel {
 public:
   JobChannel(JobConnection &Conn, uint64_t JobId, const BlobStore &Store,
-             Logger &Log)
-      : Conn(Conn), JobId(JobId), Store(Store), Log(Log) {}
+             Logger &Log, uint64_t Budget = JobInputBudget)
+      : Conn(Conn), JobId(JobId), Store(Store), Log(Log), Budget(Budget) {}
 
   /// Some question got no reply: the job was lost with its connection.
   bool failed() const { return Failed; }
 
   llvm::Expected<LookupReply> lookup(llvm::StringRef Path) override;
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>>
-  contents(const ContentDigest &Digest) override;
+  contents(const ContentDigest &Digest, uint64_t Size) override;
 
 private:
   /// A bad reply ends the connection, and the job with it.
@@ -39,6 +42,10 @@ private:
   uint64_t JobId;
   const BlobStore &Store;
   Logger &Log;
+  /// Bytes of contents this job may be given in all (JobInputBudget), and
+  /// has been.
+  uint64_t Budget;
+  uint64_t Given = 0;
   bool Failed = false;
 };
 

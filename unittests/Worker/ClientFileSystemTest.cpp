@@ -47,7 +47,7 @@ public:
     return Reply;
   }
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>>
-  contents(const ContentDigest &Digest) override {
+  contents(const ContentDigest &Digest, uint64_t) override {
     ++ContentsAsked;
     if (Lost)
       return llvm::createStringError(llvm::inconvertibleErrorCode(), "lost");

@@ -76,10 +76,11 @@ the cores idle and fails in about SECONDS all the same.
       be a dist.conf: its first worker's port. CLANG_VERSION @FILE stands for
       the first line of FILE. With --bad-proof, then sends an Authenticate
       with a proof of no secret and prints the answer too.
-  send-job PORT FILE -- CC1ARGS...
+  send-job PORT FILE [--local-files] [--declare BYTES] -- CC1ARGS...
       Sends a worker (PORT, or a dist.conf: its first slot) a preprocessed
       CompileJob of FILE with these cc1 arguments, as no local server would,
-      and prints its exit code, diagnostics and number of outputs.
+      and prints its exit code, diagnostics and number of outputs. With
+      --declare, FILE's blob says it holds BYTES once decompressed.
   server-descendants RUNTIME_DIR
       Prints "PID NAME" for each process descended from a running local
       server of RUNTIME_DIR (its own worker, for instance).
@@ -735,9 +736,13 @@ def send_job(args):
     """send-job PORT FILE [--local-files] -- CC1ARGS...: a preprocessed-mode
     CompileJob that carries FILE at its absolute path, as no local server
     would send it; with --local-files, a job that carries nothing and names
-    the worker's own files."""
+    the worker's own files; with --declare BYTES, FILE's blob declares that
+    many bytes, whatever it holds."""
     port, path, rest = args[0], args[1], args[args.index("--") + 1:]
-    local_files = "--local-files" in args[2:args.index("--")]
+    options = args[2:args.index("--")]
+    local_files = "--local-files" in options
+    declared = (int(options[options.index("--declare") + 1])
+                if "--declare" in options else None)
     if not port.isdigit():
         with open(port) as f:
             port = next(l.split()[1].rsplit(":", 1)[1] for l in f
@@ -746,7 +751,8 @@ def send_job(args):
     with open(path, "rb") as f:
         source = f.read()
     files = (struct.pack("<I", 0) if local_files else
-             struct.pack("<I", 1) + string(path) + struct.pack("<Q", len(source)) +
+             struct.pack("<I", 1) + string(path) +
+             struct.pack("<Q", len(source) if declared is None else declared) +
              struct.pack("<I", len(zstd_frame(source))) + zstd_frame(source))
     job = (struct.pack("<QB", 7, 3 if local_files else 1) + string(os.getcwd()) +
            struct.pack("<I", len(rest)) + b"".join(string(a) for a in rest) +
