@@ -175,6 +175,25 @@ clang::dist::whileNoServer(const ServerTarget &Target,
     return Running.takeError();
   if (*Running)
     return false;
+  // A server that stopped listening (stopped, replaced, its config edited)
+  // holds its lock until its jobs in flight are done, and then writes what
+  // it holds: it must not undo what Body does.
+  int ServerLock = ::open(Target.Paths.ServerLock.c_str(),
+                          O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (ServerLock < 0)
+    return systemError("cannot open '" + Target.Paths.ServerLock + "'");
+  auto Release = llvm::make_scope_exit([&] { ::close(ServerLock); });
+  if (::flock(ServerLock, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK)
+      return systemError("cannot lock '" + Target.Paths.ServerLock + "'");
+    char Pid[32] = {};
+    (void)!::pread(ServerLock, Pid, sizeof(Pid) - 1, 0);
+    return llvm::createStringError(
+        std::make_error_code(std::errc::device_or_resource_busy),
+        "the local server (pid %s) is finishing its jobs in flight; try "
+        "again once it has exited",
+        llvm::StringRef(Pid).trim().str().c_str());
+  }
   if (llvm::Error E = Body())
     return std::move(E);
   return true;

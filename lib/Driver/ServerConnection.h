@@ -61,7 +61,8 @@ int serverPid(const FrameSocket &Socket);
 void awaitExit(int Pid, int TimeoutMs);
 
 /// Runs \p Body if no server of \p Target runs, holding the start lock so
-/// that none starts meanwhile; returns whether it ran.
+/// that none starts meanwhile, and the server lock; returns whether it ran.
+/// An error if a server that no longer listens is still finishing its jobs.
 llvm::Expected<bool> whileNoServer(const ServerTarget &Target,
                                    llvm::function_ref<llvm::Error()> Body);
 

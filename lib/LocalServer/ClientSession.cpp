@@ -90,12 +90,19 @@ void ClientSession::sendStats(llvm::Expected<StatsRequest> Ask) {
 
 void ClientSession::sendStatus() {
   Writer->push(Handle.Status());
-  asyncReadMessage<StatusRequest>(
-      S, [Self = shared_from_this()](llvm::Expected<StatusRequest> Next) {
-        if (!Next)
-          return Self->drop(describeUnlessClosed(Next.takeError()));
-        Self->sendStatus();
-      });
+  // The next request is read once this reply is written: a client that asks
+  // and never reads holds one reply of the server's memory, not one per
+  // request (a queue of a GB in seconds).
+  Writer->whenIdle([Self = shared_from_this()] {
+    if (!Self->S.is_open())
+      return;
+    asyncReadMessage<StatusRequest>(
+        Self->S, [Self](llvm::Expected<StatusRequest> Next) {
+          if (!Next)
+            return Self->drop(describeUnlessClosed(Next.takeError()));
+          Self->sendStatus();
+        });
+  });
 }
 
 void ClientSession::stop() {

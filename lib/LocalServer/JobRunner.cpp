@@ -4,6 +4,7 @@
 #include "LocalServer/JobPreparation.h"
 #include "LocalServer/OutputFiles.h"
 #include "LocalServer/Preprocessed/RewriteIncludes.h"
+#include "Protocol/Errors.h"
 #include "Protocol/Frame.h"
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -91,8 +92,6 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
       R->Prepared.RunLocallyReason = "the preprocessor crashed";
     }
     R->Prepared.Job.Id = Id;
-    if (!R->Prepared.MainFile.empty())
-      R->Source = R->Prepared.MainFile;
     if (R->Prepared.RunLocallyReason.empty()) {
       R->Frame =
           std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
@@ -102,6 +101,9 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     boost::asio::post(IO, [this, R] {
       if (R->Cancelled)
         return;
+      // Here, not on the pool: the cancel reads it on this thread.
+      if (!R->Prepared.MainFile.empty())
+        R->Source = R->Prepared.MainFile;
       Live.rename(R->Id, R->Source);
       if (!R->Prepared.RunLocallyReason.empty())
         return keepLocal(R, R->Prepared.RunLocallyReason);
@@ -206,8 +208,10 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
   // The worker and this server disagree on what a worker runs (another build
   // of clang-dist): the client's clang runs it, as it would have run it.
   if (Remote.Result.Refused)
-    return fallBack(R, FallbackCause::WorkerRefused, Slots.name(Slot),
-                    "refused the job: " + Remote.Result.Diagnostics);
+    return fallBack(
+        R, FallbackCause::WorkerRefused, Slots.name(Slot),
+        "refused the job: " +
+            peerText(llvm::StringRef(Remote.Result.Diagnostics).rtrim('\n')));
   Live.moved(R->Id, LiveStatus::JobState::Storing, Slot);
   boost::asio::post(
       Pool, [this, R, Slot, Remote = std::move(Remote)]() mutable {
@@ -258,12 +262,13 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
             Log.log(R->Source + ": " + Why + "; compiling it again");
             return attempt(R);
           }
+          // The slot compiled it, whether or not its outputs could be stored.
           ++Compiled[Slots.name(Slot)];
+          Counters.add(statkeys::slot(Slots.statsName(Slot), "jobs"));
           // The client's clang reports an unwritable output in its own words.
           if (!WriteError.empty())
             return fallBack(R, FallbackCause::CannotStore, "",
                             "cannot store the outputs: " + WriteError);
-          Counters.add(statkeys::slot(Slots.name(Slot), "jobs"));
           JobOutcome Outcome;
           Outcome.Kind = JobOutcome::Disposition::Completed;
           Outcome.ExitCode = Result.ExitCode;

@@ -82,9 +82,9 @@ private:
   /// only a job restarts the idle time, not a monitor's connection.
   uint64_t JobsStarted = 0;
   uint64_t JobsAtIdle = 0;
-  std::chrono::steady_clock::time_point IdleSince =
-      std::chrono::steady_clock::now();
-  int64_t StartTime = std::time(nullptr);
+  /// Set once the server lock is taken (run).
+  std::chrono::steady_clock::time_point IdleSince;
+  int64_t StartTime = 0;
   DistributionMode FarmMode = DistributionMode::Sources;
 };
 
@@ -298,6 +298,10 @@ int Server::run() {
   if (::ftruncate(LockFd, 0) != 0 ||
       ::write(LockFd, Pid.data(), Pid.size()) < 0)
     Log.log("cannot record the pid in '" + Options.Paths.ServerLock + "'");
+  // The server starts now: the lock may have kept it waiting for its
+  // predecessor's jobs, which count neither as its idle time nor its age.
+  IdleSince = std::chrono::steady_clock::now();
+  StartTime = std::time(nullptr);
   if (std::error_code EC = llvm::sys::fs::status(Options.Executable, Started)) {
     Log.log("cannot stat '" + Options.Executable + "': " + EC.message());
     return 1;
@@ -366,8 +370,10 @@ int clang::dist::runLocalServer(const LocalServerOptions &Options) {
     (void)!::write(STDERR_FILENO, Message.data(), Message.size());
     return 1;
   }
-  // The client that started us made our stderr the log too: the worker's
-  // and clang's last words go there, and follow it when it is rotated.
+  // The client that started us made our stderr the log too: clang's last
+  // words go there, and follow it when it is rotated. (Its own worker keeps
+  // the descriptor it was started with: after a rotation, the worker's lines
+  // go to the .log.1 it became.)
   struct stat LogStatus, ErrStatus;
   bool StderrIsLog = ::stat(Options.Paths.Log.c_str(), &LogStatus) == 0 &&
                      ::fstat(STDERR_FILENO, &ErrStatus) == 0 &&

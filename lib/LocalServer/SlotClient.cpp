@@ -206,10 +206,10 @@ void SlotClient::handshake(std::shared_ptr<Attempt> A) {
                     ? SlotFailure::VersionMismatch
                     : SlotFailure::Refused;
             return fail(
-                A,
-                llvm::createStringError(
-                    std::make_error_code(std::errc::protocol_not_supported),
-                    "worker refused the handshake: %s", Reply->Reason.c_str()));
+                A, llvm::createStringError(
+                       std::make_error_code(std::errc::protocol_not_supported),
+                       "worker refused the handshake: %s",
+                       peerText(Reply->Reason).c_str()));
           }
           auto Auth = authenticate(*Reply, Ours);
           if (!Auth) {

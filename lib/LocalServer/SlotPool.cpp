@@ -16,6 +16,7 @@ SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
     : Config(Config), Log(Log), Counters(Counters),
       BackoffsPath(std::move(TheFarm.BackoffsPath)),
       Secret(std::move(TheFarm.Secret)),
+      OwnWorker(TheFarm.Mode == DistributionMode::LocalFiles),
       Slots(TheFarm.Slots.size(), Config.SlotBackoff),
       LastFailure(TheFarm.Slots.size()) {
   for (const SlotAddress &E : TheFarm.Slots)
@@ -41,7 +42,8 @@ void SlotPool::releaseFailed(size_t Slot, const std::string &Why) {
 
 void SlotPool::countFailure(size_t Slot, SlotFailure::Kind Kind) {
   Counters.add(statkeys::slot(
-      name(Slot), ("failed_" + fallbackCauseName(fallbackCause(Kind))).str()));
+      statsName(Slot),
+      ("failed_" + fallbackCauseName(fallbackCause(Kind))).str()));
 }
 
 std::string SlotPool::backedOff() const {

@@ -48,6 +48,12 @@ public:
   std::string name(size_t Slot) const {
     return Clients[Slot]->endpoint().str();
   }
+  /// The slot as the stats name it: its address, but for the server's own
+  /// worker, whose ports change with every server: "local-N", N its index,
+  /// so that the stats, kept across servers, name it the same each time.
+  std::string statsName(size_t Slot) const {
+    return OwnWorker ? "local-" + std::to_string(Slot) : name(Slot);
+  }
   /// What a log line about a slot that was backed off ends with.
   std::string backedOff() const;
   /// Bytes sent to and received from all slots, for the log.
@@ -68,6 +74,8 @@ private:
   Stats &Counters;
   std::string BackoffsPath;
   std::optional<SharedSecret> Secret;
+  /// The slots are those of the server's own worker (LocalFiles).
+  bool OwnWorker;
   std::vector<std::unique_ptr<SlotClient>> Clients;
   Scheduler Slots;
   /// The backoffs written to BackoffsPath, some perhaps expired.

@@ -29,3 +29,12 @@ std::string clang::dist::describeUnlessClosed(llvm::Error E) {
       [&](const llvm::ErrorInfoBase &Other) { Message = Other.message(); });
   return Message;
 }
+
+std::string clang::dist::peerText(llvm::StringRef Text, size_t Max) {
+  std::string Out;
+  for (char C : Text.take_front(Max))
+    Out += static_cast<unsigned char>(C) < 0x20 || C == 0x7f ? '?' : C;
+  if (Text.size() > Max)
+    Out += "...";
+  return Out;
+}

@@ -44,6 +44,12 @@ inline llvm::Error protocolError(const llvm::Twine &Message) {
 /// The message of \p E, or "" if the peer only closed the connection.
 std::string describeUnlessClosed(llvm::Error E);
 
+/// \p Text a peer sent, as one line a terminal shows as it is: control
+/// characters (escape sequences, line breaks) become '?', and more than
+/// \p Max bytes end in "...". A worker's refusal reaches every developer's
+/// stderr, and is sent before the peer has proved anything.
+std::string peerText(llvm::StringRef Text, size_t Max = 200);
+
 } // namespace clang::dist
 
 #endif
