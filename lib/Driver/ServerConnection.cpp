@@ -4,7 +4,6 @@
 #include "Support/Subprocess.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/ScopeExit.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -60,26 +59,6 @@ llvm::Expected<std::optional<FrameSocket>> tryConnect(const std::string &Path) {
 /// of whatever it starts.
 constexpr const char *BuildOnlyVariables[] = {"MAKEFLAGS", "MFLAGS"};
 
-/// The last thing a server wrote to \p LogPath, without its time and pid:
-/// why a server that did not start gave up.
-std::string lastServerLine(const std::string &LogPath) {
-  auto Buffer = llvm::MemoryBuffer::getFile(LogPath, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!Buffer)
-    return "";
-  llvm::StringRef Rest = (*Buffer)->getBuffer();
-  while (!Rest.empty()) {
-    llvm::StringRef Line;
-    std::tie(Rest, Line) = Rest.rtrim('\n').rsplit('\n');
-    if (Line.empty())
-      std::swap(Line, Rest);
-    size_t At = Line.find("] ", Line.find(" local-server["));
-    if (Line.contains(" local-server[") && At != llvm::StringRef::npos)
-      return Line.drop_front(At + 2).str();
-  }
-  return "";
-}
-
 /// Starts the server detached, so that it outlives this client and make's
 /// process group, with none of the client's descriptors but the ready pipe,
 /// and waits for "ready".
@@ -120,13 +99,16 @@ llvm::Error startServer(const ServerTarget &Target) {
     return llvm::createStringError(EC, "cannot start the local server: %s",
                                    Why.c_str());
   }
+  // "ready\n", or "error: WHY\n" (LocalServer.h), or nothing: it died.
   std::string Answer;
-  while (Answer.find('\n') == std::string::npos) {
+  bool TimedOut = false;
+  while (Answer.find('\n') == std::string::npos && Answer.size() < 4096) {
     pollfd P{Pipe[0], POLLIN, 0};
     int Ready = ::poll(&P, 1, StartTimeoutMs);
     if (Ready < 0 && errno == EINTR)
       continue;
-    char Buffer[64];
+    TimedOut = Ready == 0;
+    char Buffer[256];
     ssize_t N = Ready > 0 ? ::read(Pipe[0], Buffer, sizeof(Buffer)) : 0;
     if (N < 0 && errno == EINTR)
       continue;
@@ -135,14 +117,18 @@ llvm::Error startServer(const ServerTarget &Target) {
     Answer.append(Buffer, N);
   }
   ::close(Pipe[0]);
-  if (Answer != "ready\n") {
-    std::string Why = lastServerLine(Target.Paths.Log);
-    return llvm::createStringError(
-        std::make_error_code(std::errc::io_error),
-        "the local server did not start%s%s (see %s)", Why.empty() ? "" : ": ",
-        Why.c_str(), Target.Paths.Log.c_str());
-  }
-  return llvm::Error::success();
+  if (Answer == "ready\n")
+    return llvm::Error::success();
+  llvm::StringRef Why = llvm::StringRef(Answer).trim();
+  std::string Text =
+      Why.consume_front("error: ")
+          ? "the local server did not start: " + Why.str()
+      : TimedOut ? "the local server did not start within " +
+                       std::to_string(StartTimeoutMs / 1000) + " s"
+                 : std::string("the local server exited before it started");
+  return llvm::createStringError(std::make_error_code(std::errc::io_error),
+                                 "%s (see %s)", Text.c_str(),
+                                 Target.Paths.Log.c_str());
 }
 
 /// The start lock's descriptor, locked.

@@ -9,6 +9,7 @@
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
@@ -286,13 +287,17 @@ void Server::shutdown(const llvm::Twine &Why) {
 }
 
 int Server::run() {
+  auto Fail = [&](const llvm::Twine &Why) {
+    std::string Text = Why.str();
+    Log.log(Text);
+    reportStartFailure(Options.ReadyFd, Text);
+    return 1;
+  };
   int LockFd = ::open(Options.Paths.ServerLock.c_str(),
                       O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (LockFd < 0 || ::flock(LockFd, LOCK_EX) != 0) {
-    Log.log("cannot take the server lock '" + Options.Paths.ServerLock +
-            "': " + std::strerror(errno));
-    return 1;
-  }
+  if (LockFd < 0 || ::flock(LockFd, LOCK_EX) != 0)
+    return Fail("cannot take the server lock '" + Options.Paths.ServerLock +
+                "': " + std::strerror(errno));
   // The lock holder's pid, for operators and tests that need to stop it.
   std::string Pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(LockFd, 0) != 0 ||
@@ -302,14 +307,10 @@ int Server::run() {
   // predecessor's jobs, which count neither as its idle time nor its age.
   IdleSince = std::chrono::steady_clock::now();
   StartTime = std::time(nullptr);
-  if (std::error_code EC = llvm::sys::fs::status(Options.Executable, Started)) {
-    Log.log("cannot stat '" + Options.Executable + "': " + EC.message());
-    return 1;
-  }
-  if (llvm::Error E = listen()) {
-    Log.log(llvm::toString(std::move(E)));
-    return 1;
-  }
+  if (std::error_code EC = llvm::sys::fs::status(Options.Executable, Started))
+    return Fail("cannot stat '" + Options.Executable + "': " + EC.message());
+  if (llvm::Error E = listen())
+    return Fail(llvm::toString(std::move(E)));
 
   Farm TheFarm{Config.Slots, Config.Mode, Config.Secret,
                Config.Slots.empty() ? std::string() : Options.Paths.Backoffs};
@@ -366,7 +367,9 @@ int clang::dist::runLocalServer(const LocalServerOptions &Options) {
   llvm::CrashRecoveryContext::Enable();
   auto Log = Logger::openFile(Options.Paths.Log, "local-server");
   if (!Log) {
-    std::string Message = llvm::toString(Log.takeError()) + "\n";
+    std::string Message = llvm::toString(Log.takeError());
+    reportStartFailure(Options.ReadyFd, Message);
+    Message += "\n";
     (void)!::write(STDERR_FILENO, Message.data(), Message.size());
     return 1;
   }
@@ -382,4 +385,14 @@ int clang::dist::runLocalServer(const LocalServerOptions &Options) {
   Log->rotateAt(Options.Config.LogMaxSize, StderrIsLog);
   Server S(Options, *Log);
   return S.run();
+}
+
+void clang::dist::reportStartFailure(int ReadyFd, llvm::StringRef Why) {
+  if (ReadyFd < 0)
+    return;
+  std::string Line = "error: " + Why.str();
+  std::replace(Line.begin(), Line.end(), '\n', ' ');
+  Line += '\n';
+  (void)!::write(ReadyFd, Line.data(), Line.size());
+  ::close(ReadyFd);
 }

@@ -24,10 +24,15 @@ struct LocalServerOptions {
   /// build or version), the server hands over to one started from the new
   /// file.
   std::string Executable;
-  /// Written "ready\n" and closed once the server accepts connections; -1:
-  /// nobody waits.
+  /// Written "ready\n" and closed once the server accepts connections, or
+  /// "error: WHY\n" if it cannot (reportStartFailure); -1: nobody waits.
   int ReadyFd = -1;
 };
+
+/// Tells the client that waits on \p ReadyFd (if any) why the server does
+/// not start, in one line, and closes it: the client names the reason, not
+/// whatever another process wrote last to the log.
+void reportStartFailure(int ReadyFd, llvm::StringRef Why);
 
 /// Serves until idle or SIGTERM/SIGINT; returns the process exit code.
 int runLocalServer(const LocalServerOptions &Options);

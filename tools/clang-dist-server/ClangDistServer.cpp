@@ -4,7 +4,7 @@
 //
 // Started by the first clang-dist of a build that finds no server for CONFIG
 // (an empty CONFIG is the built-in default); writes "ready" to READY_FD once
-// it listens. lib/LocalServer is the server.
+// it listens, or "error: " and why it cannot. lib/LocalServer is the server.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,17 +18,17 @@
 
 using namespace clang::dist;
 
-static int serverError(llvm::Error E) {
-  llvm::errs() << "clang-dist-server: " << llvm::toString(std::move(E))
-               << "\n";
-  return 1;
-}
-
 int main(int Argc, const char **Argv) {
   llvm::InitLLVM X(Argc, Argv);
-  int ReadyFd;
+  int ReadyFd = -1;
+  auto Fail = [&](llvm::Error E) {
+    std::string Why = llvm::toString(std::move(E));
+    reportStartFailure(ReadyFd, Why);
+    llvm::errs() << "clang-dist-server: " << Why << "\n";
+    return 1;
+  };
   if (Argc != 3 || llvm::StringRef(Argv[2]).getAsInteger(10, ReadyFd))
-    return serverError(llvm::createStringError(
+    return Fail(llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "usage: clang-dist-server CONFIG READY_FD (clang-dist starts it)"));
   LocalServerOptions Options;
@@ -36,22 +36,21 @@ int main(int Argc, const char **Argv) {
   if (llvm::StringRef ConfigPath = Argv[1]; !ConfigPath.empty()) {
     llvm::Expected<DistConfig> Config = loadConfig(ConfigPath);
     if (!Config)
-      return serverError(Config.takeError());
+      return Fail(Config.takeError());
     Options.Config = std::move(*Config);
   }
   llvm::Expected<std::string> Dir = openRuntimeDir();
   if (!Dir)
-    return serverError(Dir.takeError());
+    return Fail(Dir.takeError());
   llvm::Expected<ServerPaths> Paths = serverPaths(*Dir, Options.Config.Path);
   if (!Paths)
-    return serverError(Paths.takeError());
+    return Fail(Paths.takeError());
   Options.Paths = std::move(*Paths);
   Options.Executable = llvm::sys::fs::getMainExecutable(
-      Argv[0], reinterpret_cast<void *>(&serverError));
+      Argv[0], reinterpret_cast<void *>(&reportStartFailure));
   llvm::SmallString<256> Worker(
       llvm::sys::path::parent_path(Options.Executable));
   llvm::sys::path::append(Worker, "clang-dist-worker");
   Options.WorkerExecutable = std::string(Worker);
   return runLocalServer(Options);
 }
-
