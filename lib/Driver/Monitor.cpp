@@ -5,7 +5,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -156,12 +155,22 @@ std::string clang::dist::formatStatus(const ServerStatus &S, unsigned Width,
 
 namespace {
 
-std::atomic<bool> Interrupted{false};
+/// What ends the monitor's screen: the cursor back, the alternate screen
+/// left, so that what was on the terminal comes back.
+constexpr char RestoreTerminal[] = "\x1b[?25h\x1b[?1049l";
+/// Set while the terminal shows the monitor's screen.
+volatile sig_atomic_t OnAlternateScreen = 0;
 
-void onSignal(int) { Interrupted = true; }
+/// Ctrl-C, SIGTERM and a closed terminal end the monitor at once, even while
+/// it waits on a server that does not answer: the handler restores the
+/// terminal (write(2) may be called there) and exits; nothing else needs
+/// undoing.
+void onSignal(int) {
+  if (OnAlternateScreen)
+    (void)!::write(STDOUT_FILENO, RestoreTerminal, sizeof(RestoreTerminal) - 1);
+  ::_exit(0);
+}
 
-/// Ctrl-C, SIGTERM and a closed terminal end the monitor, which restores the
-/// terminal first; no SA_RESTART, so that the wait between views ends too.
 void catchSignals() {
   struct sigaction Action {};
   Action.sa_handler = onSignal;
@@ -251,9 +260,11 @@ int clang::dist::runMonitor(const ServerTarget &Target, bool Once) {
   catchSignals();
   // The alternate screen, as full-screen programs use: what was on the
   // terminal comes back when the monitor ends.
-  if (Terminal)
+  if (Terminal) {
     writeOut("\x1b[?1049h\x1b[?25l");
-  while (!Interrupted) {
+    OnAlternateScreen = 1;
+  }
+  while (true) {
     winsize Size{};
     unsigned Width = 0, Height = 0;
     if (Terminal && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &Size) == 0) {
@@ -285,7 +296,4 @@ int clang::dist::runMonitor(const ServerTarget &Target, bool Once) {
     pollfd None{-1, 0, 0};
     ::poll(&None, 1, 1000);
   }
-  if (Terminal)
-    writeOut("\x1b[?25h\x1b[?1049l");
-  return 0;
 }

@@ -23,8 +23,8 @@ std::string formatStatus(const ServerStatus &S, unsigned Width, unsigned Height,
 
 /// clang-dist --monitor: redraws the view every second on a terminal (the
 /// alternate screen, restored on Ctrl-C), or prints one view after another
-/// elsewhere. With \p Once, prints one view and returns 0, or says that no
-/// server runs and returns 1.
+/// elsewhere, until a signal ends the process (exit code 0). With \p Once,
+/// prints one view and returns 0, or says that no server runs and returns 1.
 int runMonitor(const ServerTarget &Target, bool Once);
 
 } // namespace clang::dist
