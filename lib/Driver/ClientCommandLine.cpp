@@ -139,6 +139,11 @@ clang::dist::ownOutput(llvm::ArrayRef<const char *> Args) {
   return OwnOutput::None;
 }
 
+int clang::dist::reportClientError(llvm::Error E) {
+  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E)) << '\n';
+  return 1;
+}
+
 void clang::dist::printClientHelp(llvm::raw_ostream &OS) {
   OS << "OVERVIEW: clang-dist: clang 16 with its compiles run on "
         "clang-dist-worker\n"

@@ -33,6 +33,11 @@ enum class OwnOutput {
 /// these ("unknown argument '--distributd'; did you mean '--distributed'?").
 llvm::Expected<OwnOutput> ownOutput(llvm::ArrayRef<const char *> Args);
 
+/// Prints \p E as clang-dist's own error ("clang-dist: error: ..."), under
+/// whatever name it runs (clang-dist++, a launcher's COMPILER: clang's errors
+/// are clang's), and returns the exit code 1.
+int reportClientError(llvm::Error E);
+
 void printClientHelp(llvm::raw_ostream &OS);
 void printClientVersion(llvm::raw_ostream &OS);
 

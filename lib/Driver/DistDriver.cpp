@@ -101,31 +101,25 @@ void distributeCompileJobs(driver::Compilation &C, const ServerTarget &Target) {
     D->submit();
 }
 
-/// clang-dist's own errors, whatever name it runs by (clang-dist++, a
-/// launcher's COMPILER): clang's are clang's.
-int reportError(llvm::Error E) {
-  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E)) << '\n';
-  return 1;
-}
-
-/// Runs the command \p Options name (--show-config, --monitor,
-/// --stop-server) instead of a compile, and returns its exit code; none
-/// named: std::nullopt.
+/// Runs the command \p Options name (the stats commands, --show-config,
+/// --monitor, --stop-server) instead of a compile, and returns its exit
+/// code; none named: std::nullopt.
 std::optional<int> runCommand(const ClientOptions &Options,
                               llvm::ArrayRef<const char *> Args,
                               const DistConfig &Config) {
+  bool Stats = isStatsCommand(Options);
   bool Monitor = Options.has(ClientOption::Monitor);
   bool Stop = Options.has(ClientOption::StopServer);
   bool Show = Options.has(ClientOption::ShowConfig);
   auto Fail = [](const llvm::Twine &Message) {
-    return reportError(
+    return reportClientError(
         llvm::createStringError(llvm::inconvertibleErrorCode(), Message));
   };
   if (Options.has(ClientOption::Once) && !Monitor)
     return Fail("'--once' goes with '--monitor'");
-  if (Monitor + Stop + Show == 0)
+  if (Stats + Monitor + Stop + Show == 0)
     return std::nullopt;
-  if (Monitor + Stop + Show + isStatsCommand(Options) > 1)
+  if (Stats + Monitor + Stop + Show > 1)
     return Fail("give one of '--monitor', '--stop-server', '--show-config' "
                 "and the stats commands");
   if (Args.size() > 1)
@@ -135,7 +129,9 @@ std::optional<int> runCommand(const ClientOptions &Options,
     return showConfig(Config);
   llvm::Expected<ServerTarget> Target = serverTarget(Config, Args[0]);
   if (!Target)
-    return reportError(Target.takeError());
+    return reportClientError(Target.takeError());
+  if (Stats)
+    return runStatsCommand(Options, *Target);
   return Monitor ? runMonitor(*Target, Options.has(ClientOption::Once))
                  : stopServer(*Target);
 }
@@ -151,7 +147,7 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
   if (std::optional<LaunchedCompiler> Compiler =
           findLaunchedCompiler(Args, RealClang)) {
     if (!Compiler->IsEmbeddedClang)
-      return reportError(execCompiler(*Compiler, Args));
+      return reportClientError(execCompiler(*Compiler, Args));
     // Our clang-16 by another name: clang-dist as that name, as a symlink
     // named so would be (clang++-16 is C++).
     Args[0] = Args[Compiler->Index];
@@ -160,14 +156,14 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
 
   llvm::cl::ExpansionContext ECtx(Alloc, llvm::cl::TokenizeGNUCommandLine);
   if (llvm::Error E = ECtx.expandResponseFiles(Args))
-    return reportError(std::move(E));
+    return reportClientError(std::move(E));
 
   llvm::Expected<ClientOptions> Options = takeClientOptions(Args);
   if (!Options)
-    return reportError(Options.takeError());
+    return reportClientError(Options.takeError());
   llvm::Expected<OwnOutput> Own = ownOutput(Args);
   if (!Own)
-    return reportError(Own.takeError());
+    return reportClientError(Own.takeError());
   if (*Own == OwnOutput::HelpFirst)
     printClientHelp(llvm::outs());
   // --help and --version run nothing, whatever the config: one that does
@@ -176,15 +172,9 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
                                           ? resolveConfig(Options->configPath())
                                           : DistConfig();
   if (!Config)
-    return reportError(Config.takeError());
+    return reportClientError(Config.takeError());
   if (std::optional<int> Done = runCommand(*Options, Args, *Config))
     return *Done;
-  if (isStatsCommand(*Options)) {
-    llvm::Expected<ServerTarget> Target = serverTarget(*Config, Args[0]);
-    if (!Target)
-      return reportError(Target.takeError());
-    return runStatsCommand(*Options, *Target);
-  }
 
   llvm::IntrusiveRefCntPtr<DiagnosticOptions> DiagOpts =
       CreateAndPopulateDiagOpts(Args);
@@ -233,10 +223,16 @@ int clang::dist::runDistDriver(llvm::ArrayRef<const char *> Argv) {
       llvm::consumeError(Target.takeError());
     else if (Target)
       distributeCompileJobs(*C, *Target);
+    // No server to count or limit it (the runtime directory is refused): a
+    // warning for each invocation that had a compile to distribute.
+    else if (Config->FallbackWarnings &&
+             llvm::any_of(C->getJobs(), [](const driver::Command &J) {
+               return DistributedCommand::asCandidate(J);
+             }))
+      llvm::errs() << "clang-dist: warning: compiled locally: "
+                   << llvm::toString(Target.takeError()) << '\n';
     else
-      Diags.Report(Diags.getCustomDiagID(DiagnosticsEngine::Warning,
-                                         "%0; compiling locally"))
-          << llvm::toString(Target.takeError());
+      llvm::consumeError(Target.takeError());
 
     llvm::SmallVector<std::pair<int, const driver::Command *>, 4> Failing;
     Res = TheDriver.ExecuteCompilation(*C, Failing);

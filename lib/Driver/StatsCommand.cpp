@@ -2,6 +2,7 @@
 
 #include "Driver/StatsCommand.h"
 #include "Config/StatsFile.h"
+#include "Driver/ClientCommandLine.h"
 #include "Driver/ClientFallbacks.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -16,11 +17,6 @@ struct Report {
   StatsCounters Counters;
   bool ServerRunning = false;
 };
-
-int fail(llvm::Error E) {
-  llvm::errs() << "clang-dist: error: " << llvm::toString(std::move(E)) << '\n';
-  return 1;
-}
 
 /// The running server's counters, zeroed first if \p Zero; none if no
 /// server answers.
@@ -104,7 +100,7 @@ int clang::dist::runStatsCommand(const ClientOptions &Options,
 int clang::dist::printStats(const ServerTarget &Target) {
   llvm::Expected<Report> R = collect(Target);
   if (!R)
-    return fail(R.takeError());
+    return reportClientError(R.takeError());
   for (const auto &[Key, Value] : R->Counters)
     llvm::outs() << Key << '\t' << Value << '\n';
   return 0;
@@ -113,7 +109,7 @@ int clang::dist::printStats(const ServerTarget &Target) {
 int clang::dist::showStats(const ServerTarget &Target) {
   llvm::Expected<Report> R = collect(Target);
   if (!R)
-    return fail(R.takeError());
+    return reportClientError(R.takeError());
   StatsCounters &C = R->Counters;
   llvm::raw_ostream &OS = llvm::outs();
   // Name, value, and a share of all jobs where it has one, as ccache -s.
@@ -172,21 +168,21 @@ int clang::dist::zeroStats(const ServerTarget &Target) {
   llvm::Expected<std::optional<StatsCounters>> Live =
       askServer(Target, /*Zero=*/true);
   if (!Live)
-    return fail(Live.takeError());
+    return reportClientError(Live.takeError());
   if (!*Live) {
     llvm::Expected<bool> Zeroed = whileNoServer(
         Target, [&] { return writeStatsFile(Target.Paths.Stats, {}); });
     if (!Zeroed)
-      return fail(Zeroed.takeError());
+      return reportClientError(Zeroed.takeError());
     // A server started between the question and the lock: ask it.
     if (!*Zeroed) {
       Live = askServer(Target, /*Zero=*/true);
       if (!Live)
-        return fail(Live.takeError());
+        return reportClientError(Live.takeError());
     }
   }
   if (llvm::Error E = zeroClientFallbacks(Target.Paths.ClientFallbacks))
-    return fail(std::move(E));
+    return reportClientError(std::move(E));
   llvm::outs() << "Statistics zeroed\n";
   return 0;
 }

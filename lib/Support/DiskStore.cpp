@@ -16,6 +16,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -88,6 +89,10 @@ llvm::Expected<DiskStore> DiskStore::open(llvm::StringRef Dir, uint64_t Limit,
 }
 
 std::string DiskStore::pathOf(llvm::StringRef Key) const {
+  // Keys are the callers' digests in hex: nothing that names another path.
+  assert(Key.size() >= 3 &&
+         Key.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz") ==
+             llvm::StringRef::npos);
   return (Dir + "/" + Key.take_front(2) + "/" + Key).str();
 }
 
