@@ -147,6 +147,26 @@ llvm::Expected<int> lockStart(const ServerTarget &Target) {
   return LockFd;
 }
 
+/// The pid of the server that holds \p Target's server lock, or 0 if none
+/// does. Called with the start lock held, when nobody listens: such a
+/// server is one that no longer listens and finishes its jobs.
+int retiringServer(const ServerTarget &Target) {
+  int Fd = ::open(Target.Paths.ServerLock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (Fd < 0)
+    return 0;
+  // Closing the descriptor releases a lock taken here at once: the next
+  // server must get it.
+  auto Close = llvm::make_scope_exit([&] { ::close(Fd); });
+  if (::flock(Fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+    return 0;
+  char Text[32] = {};
+  int Pid = 0;
+  if (::pread(Fd, Text, sizeof(Text) - 1, 0) > 0 &&
+      !llvm::StringRef(Text).trim().getAsInteger(10, Pid) && Pid > 0)
+    return Pid;
+  return 0;
+}
+
 } // namespace
 
 llvm::Expected<bool>
@@ -193,29 +213,49 @@ clang::dist::connectToServer(const ServerTarget &Target) {
   if (*First)
     return std::move(**First);
 
-  llvm::Expected<int> LockFd = lockStart(Target);
-  if (!LockFd)
-    return LockFd.takeError();
-  // Closing the descriptor releases the lock, on every path out.
-  auto Unlock = llvm::make_scope_exit([&] { ::close(*LockFd); });
+  for (bool Waited = false;; Waited = true) {
+    llvm::Expected<int> LockFd = lockStart(Target);
+    if (!LockFd)
+      return LockFd.takeError();
+    // Closing the descriptor releases the lock, on every path out.
+    auto Unlock = llvm::make_scope_exit([&] { ::close(*LockFd); });
 
-  auto Again = tryConnect(Target.Paths.Socket);
-  if (!Again)
-    return Again.takeError();
-  if (*Again)
-    return std::move(**Again);
-  if (llvm::Error E = startServer(Target))
-    return E;
-  auto Started = tryConnect(Target.Paths.Socket);
-  if (!Started)
-    return Started.takeError();
-  if (!*Started)
-    return llvm::createStringError(
-        std::make_error_code(std::errc::connection_refused),
-        "the local server started but does not listen "
-        "on '%s'",
-        Target.Paths.Socket.c_str());
-  return std::move(**Started);
+    auto Again = tryConnect(Target.Paths.Socket);
+    if (!Again)
+      return Again.takeError();
+    if (*Again)
+      return std::move(**Again);
+    // A server that no longer listens (stopped, replaced, its config
+    // edited) keeps the server lock until its jobs in flight are done: a
+    // server started now would wait for it, and so would every client that
+    // starts one after. Each client waits for it once, all at once (the start
+    // lock released), then one starts the next server.
+    int Retiring = retiringServer(Target);
+    if (Retiring != 0 && Waited)
+      return llvm::createStringError(
+          std::make_error_code(std::errc::device_or_resource_busy),
+          "the previous local server (pid %d) is still finishing its jobs in "
+          "flight",
+          Retiring);
+    if (Retiring != 0) {
+      Unlock.release();
+      ::close(*LockFd);
+      awaitExit(Retiring, StartTimeoutMs);
+      continue;
+    }
+    if (llvm::Error E = startServer(Target))
+      return E;
+    auto Started = tryConnect(Target.Paths.Socket);
+    if (!Started)
+      return Started.takeError();
+    if (!*Started)
+      return llvm::createStringError(
+          std::make_error_code(std::errc::connection_refused),
+          "the local server started but does not listen "
+          "on '%s'",
+          Target.Paths.Socket.c_str());
+    return std::move(**Started);
+  }
 }
 
 llvm::Expected<std::optional<FrameSocket>>
