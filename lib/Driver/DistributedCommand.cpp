@@ -3,6 +3,7 @@
 #include "Driver/DistributedCommand.h"
 #include "Driver/ClientFallbacks.h"
 #include "Support/Log.h"
+#include "Support/WriteAll.h"
 #include "clang/Basic/Version.h"
 #include "clang/Driver/InputInfo.h"
 #include "clang/Driver/Types.h"
@@ -16,17 +17,6 @@ using clang::driver::CC1Command;
 using clang::driver::Command;
 
 namespace {
-void writeToStderr(llvm::StringRef Text) {
-  while (!Text.empty()) {
-    ssize_t N = ::write(STDERR_FILENO, Text.data(), Text.size());
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0)
-      return;
-    Text = Text.drop_front(N);
-  }
-}
-
 /// The one line a fallback the user should hear of prints: what failed, and
 /// how many fallbacks of its cause went unsaid since the last such line.
 void warnFallback(llvm::StringRef Slot, llvm::StringRef Reason,
@@ -37,7 +27,7 @@ void warnFallback(llvm::StringRef Slot, llvm::StringRef Reason,
   Line += Reason.str();
   if (Untold)
     Line += " (" + std::to_string(Untold) + " more since the last warning)";
-  writeToStderr(Line + "\n");
+  writeAll(STDERR_FILENO, Line + "\n");
 }
 
 /// A fallback this client found itself, with no server to count it or to
@@ -166,7 +156,7 @@ int DistributedCommand::Execute(
     Connection.reset();
     if (Outcome->Kind == JobOutcome::Disposition::Completed) {
       // One write: diagnostics of parallel jobs must not interleave.
-      writeToStderr(Outcome->Diagnostics);
+      writeAll(STDERR_FILENO, Outcome->Diagnostics);
       return Outcome->ExitCode;
     }
     // The server counted it and chose whether this client warns.

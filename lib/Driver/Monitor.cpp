@@ -1,6 +1,7 @@
 //===- Driver/Monitor.cpp - clang-dist --monitor --------------------------===//
 
 #include "Driver/Monitor.h"
+#include "Support/WriteAll.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -179,22 +180,6 @@ void catchSignals() {
     ::sigaction(Sig, &Action, nullptr);
 }
 
-void writeOut(llvm::StringRef Text) {
-  while (!Text.empty()) {
-    ssize_t N = ::write(STDOUT_FILENO, Text.data(), Text.size());
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0)
-      return;
-    Text = Text.drop_front(N);
-  }
-}
-
-std::string configName(const ServerTarget &Target) {
-  return Target.ConfigPath.empty() ? "the built-in default config"
-                                   : "'" + Target.ConfigPath + "'";
-}
-
 /// Keeps one connection and asks on it; connects again when it breaks.
 class Poller {
 public:
@@ -244,7 +229,7 @@ int clang::dist::runMonitor(const ServerTarget &Target, bool Once) {
     llvm::Expected<std::optional<ServerStatus>> S = P.poll();
     if (!S || !*S) {
       llvm::errs() << "clang-dist: "
-                   << (S ? "no local server runs for " + configName(Target)
+                   << (S ? "no local server runs for " + Target.configName()
                          : "error: " + llvm::toString(S.takeError()))
                    << "\n";
       return 1;
@@ -253,7 +238,8 @@ int clang::dist::runMonitor(const ServerTarget &Target, bool Once) {
     unsigned Width = Terminal && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &Size) == 0
                          ? Size.ws_col
                          : 0;
-    writeOut(formatStatus(**S, Width, 0, std::time(nullptr)) + "\n");
+    writeAll(STDOUT_FILENO,
+             formatStatus(**S, Width, 0, std::time(nullptr)) + "\n");
     return 0;
   }
 
@@ -261,7 +247,7 @@ int clang::dist::runMonitor(const ServerTarget &Target, bool Once) {
   // The alternate screen, as full-screen programs use: what was on the
   // terminal comes back when the monitor ends.
   if (Terminal) {
-    writeOut("\x1b[?1049h\x1b[?25l");
+    writeAll(STDOUT_FILENO, "\x1b[?1049h\x1b[?25l");
     OnAlternateScreen = 1;
   }
   while (true) {
@@ -277,7 +263,7 @@ int clang::dist::runMonitor(const ServerTarget &Target, bool Once) {
       Text = "clang-dist: error: " + llvm::toString(S.takeError()) +
              "\nasking again every second (Ctrl-C to quit)";
     else if (!*S)
-      Text = "no local server runs for " + configName(Target) +
+      Text = "no local server runs for " + Target.configName() +
              "\nwaiting for one (Ctrl-C to quit)";
     else
       Text = formatStatus(**S, Width, Height, std::time(nullptr));
@@ -289,9 +275,9 @@ int clang::dist::runMonitor(const ServerTarget &Target, bool Once) {
       std::string Screen = "\x1b[H";
       for (size_t I = 0; I != Lines.size(); ++I)
         Screen += (I ? "\x1b[K\n" : "") + Lines[I].str();
-      writeOut(Screen + "\x1b[K\x1b[J");
+      writeAll(STDOUT_FILENO, Screen + "\x1b[K\x1b[J");
     } else {
-      writeOut(Text + "\n\n");
+      writeAll(STDOUT_FILENO, Text + "\n\n");
     }
     pollfd None{-1, 0, 0};
     ::poll(&None, 1, 1000);

@@ -27,6 +27,12 @@ struct ServerTarget {
   std::string ServerExecutable;
   /// The config's fallback-warnings setting.
   bool FallbackWarnings = true;
+
+  /// The config as messages name it: 'PATH', or the built-in default.
+  std::string configName() const {
+    return ConfigPath.empty() ? "the built-in default config"
+                              : "'" + ConfigPath + "'";
+  }
 };
 
 /// There is no server program to start where the client looks for one.

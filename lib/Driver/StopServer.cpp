@@ -6,9 +6,7 @@
 using namespace clang::dist;
 
 int clang::dist::stopServer(const ServerTarget &Target) {
-  std::string Config = Target.ConfigPath.empty()
-                           ? "the built-in default config"
-                           : "'" + Target.ConfigPath + "'";
+  std::string Config = Target.configName();
   auto Failed = [&](llvm::Error E) {
     llvm::errs() << "clang-dist: error: cannot stop the local server of "
                  << Config << ": " << llvm::toString(std::move(E)) << "\n";

@@ -1,6 +1,7 @@
 //===- Support/Log.cpp - The one logging entry point ----------------------===//
 
 #include "Support/Log.h"
+#include "Support/WriteAll.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cerrno>
@@ -89,16 +90,7 @@ void Logger::log(const llvm::Twine &Message) const {
      << '[' << ::getpid() << "] " << Message << '\n';
   OS.flush();
   // One write per line: O_APPEND makes it atomic with respect to other writers.
-  llvm::StringRef Rest = Line;
-  while (!Rest.empty()) {
-    ssize_t N = ::write(Fd, Rest.data(), Rest.size());
-    if (N < 0) {
-      if (errno == EINTR)
-        continue;
-      return;
-    }
-    Rest = Rest.drop_front(N);
-  }
+  writeAll(Fd, Line);
   if (MaxBytes)
     rotateIfFull();
 }
