@@ -2,6 +2,7 @@
 
 #include "Driver/DistributedCommand.h"
 #include "Driver/ClientFallbacks.h"
+#include "Protocol/Errors.h"
 #include "Support/Log.h"
 #include "Support/WriteAll.h"
 #include "clang/Basic/Version.h"
@@ -154,6 +155,9 @@ int DistributedCommand::Execute(
       continue;
     }
     Connection.reset();
+    if (!Outcome->Notice.empty())
+      writeAll(STDERR_FILENO,
+               "clang-dist: warning: " + peerText(Outcome->Notice) + "\n");
     if (Outcome->Kind == JobOutcome::Disposition::Completed) {
       // One write: diagnostics of parallel jobs must not interleave.
       writeAll(STDERR_FILENO, Outcome->Diagnostics);

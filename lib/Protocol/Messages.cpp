@@ -304,6 +304,7 @@ std::string clang::dist::encode(const JobOutcome &M) {
       .str(M.Slot)
       .u8(M.Warn)
       .u64(M.Suppressed)
+      .str(M.Notice)
       .take();
 }
 
@@ -319,6 +320,7 @@ clang::dist::decodeJobOutcome(llvm::StringRef Payload) {
   M.Slot = R.str("slot");
   uint8_t Warn = R.u8("warn");
   M.Suppressed = R.u64("suppressed");
+  M.Notice = R.str("notice");
   llvm::Expected<JobOutcome> Result = R.finish(std::move(M));
   if (!Result)
     return Result;
@@ -380,6 +382,42 @@ clang::dist::decodeStatsReply(llvm::StringRef Payload) {
   return R.finish(std::move(M));
 }
 
+namespace {
+
+void writePathInfo(Writer &W, const PathInfo &I) {
+  W.u8(static_cast<uint8_t>(I.Kind));
+  W.u64(I.Device).u64(I.Inode).u64(I.Size).i64(I.ModificationTime);
+  W.u32(I.Permissions).bytes(I.Digest);
+}
+
+/// The kind is checked by the caller once the reader is known to be intact:
+/// a truncated message reads zeros, and must name the truncated field.
+uint8_t readPathInfo(Reader &R, PathInfo &I) {
+  uint8_t Kind = R.u8("path kind");
+  I.Device = R.u64("device");
+  I.Inode = R.u64("inode");
+  I.Size = R.u64("size");
+  I.ModificationTime = R.i64("modification time");
+  I.Permissions = R.u32("permissions");
+  I.Digest = R.bytes("digest");
+  I.Kind = static_cast<PathInfo::PathKind>(Kind);
+  return Kind;
+}
+
+bool isPathKind(uint8_t Kind) {
+  return Kind >= static_cast<uint8_t>(PathInfo::PathKind::File) &&
+         Kind <= static_cast<uint8_t>(PathInfo::PathKind::Unavailable);
+}
+
+llvm::Error unknownPathKind(const char *Message, uint8_t Kind) {
+  return protocolError(
+      llvm::formatv("malformed {0} message: unknown path kind {1}", Message,
+                    unsigned(Kind))
+          .str());
+}
+
+} // namespace
+
 std::string clang::dist::encode(const CompileJob &M) {
   Writer W;
   W.u64(M.Id).u8(static_cast<uint8_t>(M.Mode)).str(M.WorkingDir).strs(M.Args);
@@ -440,6 +478,12 @@ std::string clang::dist::encode(const CompileResult &M) {
   for (uint32_t Index : M.Consulted)
     W.u32(Index);
   W.u8(M.Unanswerable).u8(M.Refused);
+  W.u32(static_cast<uint32_t>(M.Inputs.size()));
+  for (const CompileInput &I : M.Inputs) {
+    W.str(I.Path);
+    writePathInfo(W, I.Info);
+  }
+  W.u8(static_cast<uint8_t>(M.Caching));
   return W.take();
 }
 
@@ -468,12 +512,20 @@ clang::dist::decodeCompileResult(llvm::StringRef Payload) {
   BadKind |= Unanswerable > 1 || Refused > 1;
   M.Unanswerable = Unanswerable;
   M.Refused = Refused;
+  M.Inputs.resize(R.count("inputs"));
+  for (CompileInput &I : M.Inputs) {
+    I.Path = R.str("input path");
+    BadKind |= !isPathKind(readPathInfo(R, I.Info));
+  }
+  uint8_t Caching = R.u8("caching");
+  BadKind |= Caching > static_cast<uint8_t>(Cacheability::ReadsOtherFiles);
+  M.Caching = static_cast<Cacheability>(Caching);
   llvm::Expected<CompileResult> Result = R.finish(std::move(M));
   if (!Result)
     return Result;
   if (BadKind)
-    return protocolError(
-        "malformed CompileResult message: unknown output kind or flag");
+    return protocolError("malformed CompileResult message: unknown output "
+                         "kind, flag, path kind or caching");
   return Result;
 }
 
@@ -537,42 +589,6 @@ llvm::Expected<Lookup> clang::dist::decodeLookup(llvm::StringRef Payload) {
   M.Path = R.str("path");
   return R.finish(std::move(M));
 }
-
-namespace {
-
-void writePathInfo(Writer &W, const PathInfo &I) {
-  W.u8(static_cast<uint8_t>(I.Kind));
-  W.u64(I.Device).u64(I.Inode).u64(I.Size).i64(I.ModificationTime);
-  W.u32(I.Permissions).bytes(I.Digest);
-}
-
-/// The kind is checked by the caller once the reader is known to be intact:
-/// a truncated message reads zeros, and must name the truncated field.
-uint8_t readPathInfo(Reader &R, PathInfo &I) {
-  uint8_t Kind = R.u8("path kind");
-  I.Device = R.u64("device");
-  I.Inode = R.u64("inode");
-  I.Size = R.u64("size");
-  I.ModificationTime = R.i64("modification time");
-  I.Permissions = R.u32("permissions");
-  I.Digest = R.bytes("digest");
-  I.Kind = static_cast<PathInfo::PathKind>(Kind);
-  return Kind;
-}
-
-bool isPathKind(uint8_t Kind) {
-  return Kind >= static_cast<uint8_t>(PathInfo::PathKind::File) &&
-         Kind <= static_cast<uint8_t>(PathInfo::PathKind::Unavailable);
-}
-
-llvm::Error unknownPathKind(const char *Message, uint8_t Kind) {
-  return protocolError(
-      llvm::formatv("malformed {0} message: unknown path kind {1}", Message,
-                    unsigned(Kind))
-          .str());
-}
-
-} // namespace
 
 std::string clang::dist::encode(const LookupReply &M) {
   Writer W;

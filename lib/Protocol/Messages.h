@@ -26,7 +26,7 @@ namespace clang::dist {
 /// "CDST" read as a little-endian u32: the first field of every Hello.
 inline constexpr uint32_t ProtocolMagic = 0x54534443;
 /// Bumped on every incompatible change; peers must match exactly.
-inline constexpr uint32_t ProtocolVersion = 5;
+inline constexpr uint32_t ProtocolVersion = 6;
 
 enum class MessageType : uint32_t {
 #define MESSAGE(Name, Number, MaxPayload) Name = Number,
@@ -117,6 +117,10 @@ struct JobOutcome {
   /// With Warn: fallbacks of this cause not warned about since the last
   /// warning, in this server's life.
   uint64_t Suppressed = 0;
+  /// Any disposition: a warning of the server's own that the client prints
+  /// first, once per trouble (the shared cache stopped answering); empty
+  /// mostly.
+  std::string Notice;
 };
 
 /// Client -> local server, right after Hello, instead of a SubmitJob: the
@@ -246,6 +250,28 @@ struct OutputBlob {
   std::string Compressed;
 };
 
+/// LocalFiles: a path the compile looked at, and what it found there. A
+/// file's Digest is of the bytes the compile read; ModificationTime and
+/// Permissions are not recorded (zero).
+struct CompileInput {
+  std::string Path;
+  PathInfo Info;
+};
+
+/// Whether the local server may keep a result in its result cache: the
+/// worker knows what the compile did that the key cannot cover.
+enum class Cacheability : uint8_t {
+  Cacheable = 0,
+  /// The compile expanded __DATE__, __TIME__ or __TIMESTAMP__.
+  TimeMacro = 1,
+  /// LocalFiles: it listed a directory, or a path it looked at gave an
+  /// error other than "no such file" or "not a directory".
+  UnrecordedInput = 2,
+  /// LocalFiles: an option makes it read a file other than through its
+  /// file system (Policy's ALLOW_IF_SHARED_DISK).
+  ReadsOtherFiles = 3,
+};
+
 /// Worker -> local server.
 struct CompileResult {
   uint64_t Id = 0;
@@ -264,6 +290,10 @@ struct CompileResult {
   /// says why: the server runs it on the client, whose clang-16 compiles it
   /// as it would have anyway.
   bool Refused = false;
+  /// LocalFiles: every path the compile looked at, each once, in the order
+  /// it first did; the server's result cache keys the result on them.
+  std::vector<CompileInput> Inputs;
+  Cacheability Caching = Cacheability::Cacheable;
 };
 
 /// Worker -> local server while a job of the connection is queued or running,

@@ -16,7 +16,7 @@ namespace clang::dist {
 /// "0.1.0": the version of this build of clang-dist.
 llvm::StringRef clangDistVersion();
 
-/// "PROGRAM version 0.1.0 (protocol 5)", without a newline.
+/// "PROGRAM version 0.1.0 (protocol 6)", without a newline.
 std::string versionLine(llvm::StringRef Program);
 
 } // namespace clang::dist

@@ -209,15 +209,45 @@ TEST_CASE("CompileResult carries a dependency file and the answers it used",
   CHECK(!Out.Unanswerable);
 }
 
-TEST_CASE("A CompileResult's flags are 0 or 1", "[Messages]") {
-  for (size_t FromEnd : {1, 2}) {
-    INFO("flag " << FromEnd << " from the end");
+TEST_CASE("A CompileResult's flags are 0 or 1, its caching known",
+          "[Messages]") {
+  // The flags precede the empty list of inputs (u32) and the caching (u8).
+  for (auto [FromEnd, Value] :
+       {std::pair<size_t, char>(6, 2), {7, 2}, {1, 4}}) {
+    INFO("byte " << FromEnd << " from the end");
     std::string Encoded = encode(makeSourcesResult());
-    Encoded[Encoded.size() - FromEnd] = 2;
+    Encoded[Encoded.size() - FromEnd] = Value;
     CHECK_THAT(errorText(decodeCompileResult(Encoded)),
                Contains("malformed CompileResult message: unknown output "
-                        "kind or flag"));
+                        "kind, flag, path kind or caching"));
   }
+}
+
+TEST_CASE("A CompileResult carries what a compile read of local files",
+          "[Messages]") {
+  CompileResult In = makeSourcesResult();
+  In.Consulted.clear();
+  PathInfo Header;
+  Header.Kind = PathInfo::PathKind::File;
+  Header.Device = 3;
+  Header.Inode = 77;
+  Header.Size = 12;
+  Header.Digest = digestContents("int x = 1;\n");
+  In.Inputs = {{"/src/a.h", Header}, {"/src/missing.h", PathInfo()}};
+  In.Caching = Cacheability::TimeMacro;
+  CompileResult Out = unwrap(decodeCompileResult(encode(In)));
+  REQUIRE(Out.Inputs.size() == 2);
+  CHECK(Out.Inputs[0].Path == "/src/a.h");
+  CHECK(Out.Inputs[0].Info == Header);
+  CHECK(Out.Inputs[1].Info.Kind == PathInfo::PathKind::Missing);
+  CHECK(Out.Caching == Cacheability::TimeMacro);
+
+  // An input's kind is one of PathInfo's.
+  std::string Encoded = encode(In);
+  size_t KindAt = Encoded.find("/src/missing.h") + strlen("/src/missing.h");
+  Encoded[KindAt] = 9;
+  CHECK_THAT(errorText(decodeCompileResult(Encoded)),
+             Contains("unknown output kind, flag, path kind or caching"));
 }
 
 TEST_CASE("Every truncation of a sources mode message is an error",

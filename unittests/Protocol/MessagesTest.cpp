@@ -174,6 +174,7 @@ TEST_CASE("JobOutcome round trip", "[Messages]") {
   In.Slot = "10.0.0.5:63000";
   In.Warn = true;
   In.Suppressed = 1ull << 40;
+  In.Notice = "the shared cache redis://cache:6379/0 does not answer";
   Out = unwrap(decodeJobOutcome(encode(In)));
   CHECK(Out.Kind == JobOutcome::Disposition::Fallback);
   CHECK(Out.Diagnostics.empty());
@@ -182,6 +183,7 @@ TEST_CASE("JobOutcome round trip", "[Messages]") {
   CHECK(Out.Slot == In.Slot);
   CHECK(Out.Warn);
   CHECK(Out.Suppressed == In.Suppressed);
+  CHECK(Out.Notice == In.Notice);
 
   In.Kind = JobOutcome::Disposition::LocalByDesign;
   In.Cause = FallbackCause::None;
@@ -395,8 +397,9 @@ TEST_CASE("Absurd list and string lengths fail without allocating",
     std::string Encoded = encode(M);
     for (uint32_t Count : Counts) {
       INFO("count " << Count);
-      // Before the empty list of answers used (u32) and the flag (u8).
-      overwriteU32(Encoded, Encoded.size() - 9, Count);
+      // Before the empty list of answers used (u32), the two flags (u8), the
+      // empty list of inputs (u32) and the caching (u8).
+      overwriteU32(Encoded, Encoded.size() - 15, Count);
       CHECK_THAT(errorText(decodeCompileResult(Encoded)),
                  Contains("'outputs'") || Contains("'output"));
     }
