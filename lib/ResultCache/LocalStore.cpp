@@ -1,0 +1,29 @@
+//===- ResultCache/LocalStore.cpp - The user's own cache ------------------===//
+
+#include "ResultCache/LocalStore.h"
+
+using namespace clang::dist;
+
+llvm::Expected<std::unique_ptr<LocalStore>>
+LocalStore::open(llvm::StringRef Dir, uint64_t Limit) {
+  llvm::Expected<DiskStore> Files =
+      DiskStore::open(Dir, Limit, "result cache directory");
+  if (!Files)
+    return Files.takeError();
+  return std::unique_ptr<LocalStore>(new LocalStore(std::move(*Files)));
+}
+
+std::optional<std::string> LocalStore::load(llvm::StringRef Key) {
+  std::unique_ptr<llvm::MemoryBuffer> File = Files.load(Key);
+  if (!File)
+    return std::nullopt;
+  return File->getBuffer().str();
+}
+
+void LocalStore::store(llvm::StringRef Key, llvm::StringRef Value) {
+  // A full disk or a vanished directory costs the next build a miss, never
+  // this one its object.
+  llvm::consumeError(Files.store(Key, Value));
+}
+
+void LocalStore::remove(llvm::StringRef Key) { Files.remove(Key); }
