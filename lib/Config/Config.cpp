@@ -76,6 +76,27 @@ public:
     return V;
   }
 
+  /// A byte count, with an optional suffix K, M, G or T (powers of 1024),
+  /// from 1 MiB to 1 PiB.
+  llvm::Expected<uint64_t> size(llvm::StringRef Key,
+                                llvm::StringRef Text) const {
+    uint64_t Unit = 1;
+    llvm::StringRef Digits = Text;
+    size_t Shift = llvm::StringRef("KMGT").find(
+        llvm::toUpper(Text.empty() ? '\0' : Text.back()));
+    if (Shift != llvm::StringRef::npos) {
+      Unit = 1ull << (10 * (Shift + 1));
+      Digits = Digits.drop_back();
+    }
+    uint64_t V;
+    if (Digits.getAsInteger(10, V) || V > (1ull << 50) / Unit ||
+        V * Unit < (1ull << 20))
+      return error(llvm::formatv("invalid value {0} for {1} (expected a size "
+                                 "from 1M to 1024T, such as 5G)",
+                                 quote(Text), Key));
+    return V * Unit;
+  }
+
   /// "host:port", "host:first-last" or "[v6addr]:port...", optionally
   /// followed by "cores=N". \p Key is the key as the line spells it
   /// ("worker", or its older name "slave"), for the messages.
@@ -241,6 +262,33 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       else
         E = P.error("expected 'fallback-warnings on' or 'fallback-warnings "
                     "off'");
+    } else if (Key == "cache") {
+      if (Args.size() == 1 && (Args[0] == "on" || Args[0] == "off")) {
+        Config.Cache = Args[0] == "on";
+        Config.SharedCache.reset();
+      } else if (Args.size() == 1 && Args[0].startswith("redis://")) {
+        llvm::Expected<RedisAddress> Address = RedisAddress::parse(Args[0]);
+        if (!Address)
+          E = P.error(llvm::toString(Address.takeError()));
+        else {
+          Config.Cache = true;
+          Config.SharedCache = std::move(*Address);
+        }
+      } else
+        E = P.error("expected 'cache on', 'cache off' or 'cache "
+                    "redis://HOST[:PORT][/DB]'");
+    } else if (Key == "cache-dir") {
+      if (Args.size() != 1)
+        E = P.error("expected 'cache-dir DIRECTORY'");
+      else
+        Config.CacheDir = Args[0].str();
+    } else if (Key == "cache-size") {
+      if (Args.size() != 1)
+        E = P.error("expected 'cache-size SIZE'");
+      else if (llvm::Expected<uint64_t> Size = P.size(Key, Args[0]))
+        Config.CacheSize = *Size;
+      else
+        E = Size.takeError();
     } else if (Key == "secret") {
       if (Args.size() != 1)
         E = P.error("expected 'secret FILE'");
@@ -308,6 +356,12 @@ llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
                                    Path.str().c_str());
   Config->Path = std::string(Real);
   Config->ReadFrom.emplace_back(Config->Path, Stamp);
+  if (!Config->CacheDir.empty() &&
+      !llvm::sys::path::is_absolute(Config->CacheDir)) {
+    llvm::SmallString<256> Dir = llvm::sys::path::parent_path(Config->Path);
+    llvm::sys::path::append(Dir, Config->CacheDir);
+    Config->CacheDir = std::string(Dir);
+  }
   if (!Config->SecretPath.empty()) {
     llvm::SmallString<256> Secret(Config->SecretPath);
     if (!llvm::sys::path::is_absolute(Secret)) {
@@ -326,4 +380,23 @@ llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
     Config->SecretPath = std::string(Secret);
   }
   return Config;
+}
+
+llvm::Expected<std::string>
+clang::dist::resultCacheDirectory(const DistConfig &Config) {
+  if (!Config.CacheDir.empty())
+    return Config.CacheDir;
+  llvm::SmallString<256> Dir;
+  if (const char *Xdg = ::getenv("XDG_CACHE_HOME"); Xdg && *Xdg == '/') {
+    Dir = Xdg;
+  } else if (const char *Home = ::getenv("HOME"); Home && *Home == '/') {
+    Dir = Home;
+    llvm::sys::path::append(Dir, ".cache");
+  } else {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "no directory for the result cache: HOME is not set (set cache-dir)");
+  }
+  llvm::sys::path::append(Dir, "clang-dist");
+  return std::string(Dir);
 }

@@ -10,6 +10,7 @@
 
 #include "Protocol/DistributionMode.h"
 #include "Protocol/SharedSecret.h"
+#include "Redis/Client.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include <chrono>
@@ -71,6 +72,15 @@ struct DistConfig {
   bool FallbackWarnings = true;
   /// The server's log is renamed to .log.1 when it grows past this.
   uint64_t LogMaxSize = 10u << 20;
+  /// The result cache (docs/CACHE.md): on by default.
+  bool Cache = true;
+  /// The team's shared cache besides the local one, if any.
+  std::optional<RedisAddress> SharedCache;
+  /// The local cache's directory (loadConfig: made absolute); empty for
+  /// the default, resultCacheDirectory().
+  std::string CacheDir;
+  /// The local cache evicts what was used least recently past this.
+  uint64_t CacheSize = 5ull << 30;
 
   /// Where each setting came from (clang-dist --show-config): the line of
   /// the last one to set it, by its current name ("worker-backoff", not
@@ -85,6 +95,11 @@ struct DistConfig {
 /// The first file of \p Config.ReadFrom that is no longer as it was read
 /// (edited, replaced, removed), or std::nullopt.
 std::optional<std::string> changedConfigFile(const DistConfig &Config);
+
+/// The local result cache's directory for \p Config: its cache-dir, or
+/// $XDG_CACHE_HOME/clang-dist, or ~/.cache/clang-dist; an error if none of
+/// these is set (no HOME).
+llvm::Expected<std::string> resultCacheDirectory(const DistConfig &Config);
 
 /// Parses the text of a dist.conf; \p FileName is used in error messages.
 llvm::Expected<DistConfig> parseConfig(llvm::StringRef Text,

@@ -26,7 +26,18 @@ std::vector<std::string> statkeys::fixed() {
       BytesSent,         BytesReceived, WorkerCompileMs};
   for (FallbackCause Cause : fallbackCauses())
     Keys.push_back(fallback(Cause));
+  for (const char *Key :
+       {CacheHit, CacheHitShared, CacheMiss, CacheUncacheable})
+    Keys.push_back(Key);
+  Keys.push_back(uncacheable("failed"));
+  for (Cacheability C : {Cacheability::TimeMacro, Cacheability::UnrecordedInput,
+                         Cacheability::ReadsOtherFiles})
+    Keys.push_back(uncacheable(cacheabilityName(C)));
   return Keys;
+}
+
+std::string statkeys::uncacheable(llvm::StringRef Why) {
+  return ("cache_uncacheable_" + Why).str();
 }
 
 std::string clang::dist::formatStats(const StatsCounters &Counters) {

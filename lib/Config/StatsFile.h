@@ -12,6 +12,7 @@
 #define CLANG_DIST_CONFIG_STATSFILE_H
 
 #include "Protocol/FallbackCause.h"
+#include "Protocol/Messages.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include <cstdint>
@@ -34,6 +35,13 @@ inline constexpr const char *Retries = "retries";
 inline constexpr const char *BytesSent = "bytes_sent";
 inline constexpr const char *BytesReceived = "bytes_received";
 inline constexpr const char *WorkerCompileMs = "worker_compile_ms";
+inline constexpr const char *CacheHit = "cache_hit";
+inline constexpr const char *CacheHitShared = "cache_hit_shared";
+inline constexpr const char *CacheMiss = "cache_miss";
+inline constexpr const char *CacheUncacheable = "cache_uncacheable";
+/// "cache_uncacheable_<why>": results not kept because of \p Why, "failed"
+/// or a cacheabilityName().
+std::string uncacheable(llvm::StringRef Why);
 /// "fallback_<cause name>": jobs that fell back for \p Cause.
 std::string fallback(FallbackCause Cause);
 /// "slot/<HOST:PORT>/<what>": jobs, failed_<cause name>.

@@ -317,3 +317,67 @@ SharedFileCache::Statistics SharedFileCache::statistics() const {
   std::lock_guard<std::mutex> Lock(Mutex);
   return Stats;
 }
+
+namespace {
+
+/// Errors that say nothing about the path, only about this moment: the
+/// server ran out of descriptors or memory under a burst of clients.
+bool isTransient(std::error_code EC) {
+  return EC == std::errc::too_many_files_open ||
+         EC == std::errc::too_many_files_open_in_system ||
+         EC == std::errc::not_enough_memory ||
+         EC == std::errc::no_buffer_space ||
+         EC == std::errc::resource_unavailable_try_again ||
+         EC == std::errc::interrupted;
+}
+
+} // namespace
+
+PathLookup clang::dist::lookUpPath(llvm::vfs::FileSystem &View,
+                                   OpenedFiles &Opened,
+                                   const std::string &Path) {
+  using Kind = PathInfo::PathKind;
+  PathLookup A;
+  // Of a directory, the compile uses only its identity: its times change
+  // with every object the build writes into it.
+  auto Describe = [&](const llvm::vfs::Status &St, Kind K) {
+    A.Info.Kind = K;
+    A.Info.Device = St.getUniqueID().getDevice();
+    A.Info.Inode = St.getUniqueID().getFile();
+    if (K == Kind::Directory)
+      return;
+    A.Info.ModificationTime =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            St.getLastModificationTime().time_since_epoch())
+            .count();
+    A.Info.Permissions = St.getPermissions();
+  };
+  // Opened, not stat'ed first: the view stats a path once per open, and
+  // most paths a compile looks at are files or missing.
+  auto File = View.openFileForRead(Path);
+  if (!File) {
+    A.Info.Kind =
+        File.getError() == std::errc::no_such_file_or_directory ? Kind::Missing
+        : File.getError() == std::errc::not_a_directory ? Kind::NotADirectory
+                                                        : Kind::Unavailable;
+    A.Transient = isTransient(File.getError());
+    return A;
+  }
+  // The stamp of the read that gave the contents.
+  llvm::ErrorOr<llvm::vfs::Status> St = (*File)->status();
+  A.Info.Kind = Kind::Unavailable;
+  if (!St)
+    return A;
+  if (St->isDirectory()) {
+    Describe(*St, Kind::Directory);
+    return A;
+  }
+  auto It = Opened.Contents.find(Path);
+  if (!St->isRegularFile() || It == Opened.Contents.end())
+    return A;
+  A.Contents = It->second;
+  Describe(*St, Kind::File);
+  A.Info.Size = A.Contents->bytes().size();
+  A.Info.Digest = A.Contents->digest();
+  return A;
+}

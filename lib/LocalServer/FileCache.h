@@ -1,5 +1,4 @@
 //===- LocalServer/FileCache.h - The files, cached --------------*- C++ -*-===//
-// C++ -*-===//
 //
 // Preprocessing reads the same headers for every translation unit of a build.
 // The cache keeps their contents in memory, shared by all threads; each
@@ -30,6 +29,7 @@
 #define CLANG_DIST_LOCALSERVER_FILECACHE_H
 
 #include "LocalServer/FileContents.h"
+#include "Protocol/Messages.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/IntrusiveRefCntPtr.h"
 #include "llvm/ADT/StringMap.h"
@@ -119,6 +119,21 @@ private:
   std::chrono::nanoseconds RacyWindow;
   Statistics Stats;
 };
+
+/// What a path is now, as a view of the cache sees it.
+struct PathLookup {
+  PathInfo Info;
+  /// File: what it holds.
+  std::shared_ptr<FileContents> Contents;
+  /// Unavailable only for now: the server was out of descriptors or memory.
+  bool Transient = false;
+};
+
+/// What \p Path (absolute) is now, as \p View (which records in \p Opened)
+/// sees it: what the sources mode answers a worker, and what the result
+/// cache compares with what a compile found.
+PathLookup lookUpPath(llvm::vfs::FileSystem &View, OpenedFiles &Opened,
+                      const std::string &Path);
 
 } // namespace clang::dist
 

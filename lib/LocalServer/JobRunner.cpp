@@ -49,6 +49,10 @@ struct JobRunner::Running {
   unsigned Sends = 0;
   Clock::time_point Start = Clock::now();
   uint32_t Umask = 022;
+  /// The result cache's key of the job, with the cache on.
+  ContentDigest Key{};
+  /// Its outputs came from the result cache.
+  bool FromCache = false;
   /// Set on the io thread, read on the pool before each output appears.
   std::atomic<bool> Cancelled{false};
 };
@@ -59,8 +63,9 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
     : IO(IO), Pool(Pool), Log(Log), Counters(Counters),
       Warnings(Config.FallbackWarnings), Mode(TheFarm.Mode),
       Sources(Mode == DistributionMode::Sources
-                  ? std::make_unique<SourcesMode>(Cache)
+                  ? std::make_unique<SourcesMode>(Files)
                   : nullptr),
+      Results(JobCache::open(Config, Files, Log)),
       Slots(IO, Config, std::move(TheFarm), Sources.get(), Log, Counters) {}
 
 JobRunner::~JobRunner() = default;
@@ -85,13 +90,15 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     llvm::CrashRecoveryContext CRC;
     auto Start = threadCpuTime();
     bool Survived =
-        CRC.RunSafely([&] { R->Prepared = prepareJob(Submit, Mode, Cache); });
+        CRC.RunSafely([&] { R->Prepared = prepareJob(Submit, Mode, Files); });
     PreparationCpu += (threadCpuTime() - Start).count();
     if (!Survived) {
       R->Prepared = PreparedJob();
       R->Prepared.RunLocallyReason = "the preprocessor crashed";
     }
     R->Prepared.Job.Id = Id;
+    if (R->Prepared.RunLocallyReason.empty() && Results)
+      R->Key = JobCache::key(R->Prepared.Job);
     if (R->Prepared.RunLocallyReason.empty()) {
       R->Frame =
           std::make_shared<const std::string>(encodeFrame(R->Prepared.Job));
@@ -107,7 +114,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
       Live.rename(R->Id, R->Source);
       if (!R->Prepared.RunLocallyReason.empty())
         return keepLocal(R, R->Prepared.RunLocallyReason);
-      attempt(R);
+      lookUp(R);
     });
   };
   // Only the preprocessed mode reads files to prepare a job; the others
@@ -125,6 +132,50 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
     Log.log((R->Source.empty() ? std::string("job") : R->Source) +
             ": cancelled: the client went away");
   };
+}
+
+void JobRunner::lookUp(std::shared_ptr<Running> R) {
+  if (!Results)
+    return attempt(R);
+  boost::asio::post(Pool, [this, R] {
+    if (R->Cancelled)
+      return;
+    std::optional<ResultCache::Hit> Hit = Results->lookup(R->Key, Mode);
+    std::string WriteError;
+    if (Hit)
+      llvm::handleAllErrors(
+          storeOutputs(R->Prepared, Hit->Result, R->Umask,
+                       [&] { return R->Cancelled.load(); }),
+          [](const StoreCancelled &) {},
+          // Outputs that do not fit the job: an entry of another job's
+          // (a forged one), which the compile replaces.
+          [&](const ProtocolError &E) {
+            Log.log(R->Source +
+                    ": a cached result does not fit the job: " + E.message());
+            Hit.reset();
+          },
+          [&](const llvm::ErrorInfoBase &E) { WriteError = E.message(); });
+    boost::asio::post(IO, [this, R, Hit = std::move(Hit), WriteError] {
+      if (R->Cancelled)
+        return;
+      if (!Hit) {
+        Counters.add(statkeys::CacheMiss);
+        return attempt(R);
+      }
+      R->FromCache = true;
+      if (!WriteError.empty())
+        return fallBack(R, FallbackCause::CannotStore, "",
+                        "cannot store the outputs: " + WriteError);
+      if (Hit->Shared)
+        Counters.add(statkeys::CacheHitShared);
+      JobOutcome Outcome;
+      Outcome.Kind = JobOutcome::Disposition::Completed;
+      Outcome.ExitCode = Hit->Result.ExitCode;
+      Outcome.Diagnostics = std::move(Hit->Result.Diagnostics);
+      end(R, std::move(Outcome),
+          Hit->Shared ? "from the shared cache" : "from the cache");
+    });
+  });
 }
 
 void JobRunner::attempt(std::shared_ptr<Running> R) {
@@ -226,18 +277,39 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
         if (R->Prepared.Job.Mode == DistributionMode::Preprocessed)
           Unfaithful = whyDiagnosticsDiffer(Result.Diagnostics);
         std::string WriteError;
-        if (Check.Outcome == AnswerCheck::Verdict::True &&
-            !Result.Unanswerable && Unfaithful.empty())
+        bool Keep = Check.Outcome == AnswerCheck::Verdict::True &&
+                    !Result.Unanswerable && Unfaithful.empty();
+        if (Keep)
           llvm::handleAllErrors(
               storeOutputs(R->Prepared, Result, R->Umask,
                            [&] { return R->Cancelled.load(); }),
               // The io thread drops a cancelled job.
               [](const StoreCancelled &) {},
               [&](const llvm::ErrorInfoBase &E) { WriteError = E.message(); });
+        // Kept after the client has its answer, from a copy of what a hit
+        // gives.
+        std::string NotCached;
+        std::optional<CompileResult> ToCache;
+        if (Results && Keep && WriteError.empty()) {
+          NotCached =
+              JobCache::whyNotCacheable(Result, R->Prepared.Job.Mode).str();
+          if (NotCached.empty()) {
+            ToCache.emplace();
+            ToCache->ExitCode = Result.ExitCode;
+            ToCache->Diagnostics = Result.Diagnostics;
+            ToCache->Outputs = Result.Outputs;
+            ToCache->Inputs = std::move(Result.Inputs);
+          }
+        }
         boost::asio::post(IO, [this, R, Slot, Check, Unfaithful, WriteError,
+                               NotCached,
                                Result = std::move(Result)]() mutable {
           if (R->Cancelled)
             return;
+          if (!NotCached.empty()) {
+            Counters.add(statkeys::CacheUncacheable);
+            Counters.add(statkeys::uncacheable(NotCached));
+          }
           // What the mode cannot carry keeps the job local by design, as
           // the policy would had it known.
           if (!Unfaithful.empty())
@@ -275,6 +347,9 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
           Outcome.Diagnostics = std::move(Result.Diagnostics);
           end(R, std::move(Outcome), "compiled on slot " + Slots.name(Slot));
         });
+        if (ToCache)
+          Results->insert(R->Key, R->Prepared.Job.Mode, Remote.Consulted,
+                          *ToCache);
       });
 }
 
@@ -305,9 +380,12 @@ void JobRunner::end(std::shared_ptr<Running> R, JobOutcome Outcome,
                     const std::string &Where) {
   if (R->Cancelled)
     return;
+  if (Results)
+    if (std::optional<std::string> Notice = Results->takeNotice())
+      Outcome.Notice = std::move(*Notice);
   switch (Outcome.Kind) {
   case JobOutcome::Disposition::Completed:
-    Counters.add(statkeys::JobsRemote);
+    Counters.add(R->FromCache ? statkeys::CacheHit : statkeys::JobsRemote);
     break;
   case JobOutcome::Disposition::Fallback:
     Counters.add(statkeys::JobsLocalFallback);

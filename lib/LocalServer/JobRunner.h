@@ -15,6 +15,7 @@
 #include "Config/Config.h"
 #include "LocalServer/FallbackWarnings.h"
 #include "LocalServer/FileCache.h"
+#include "LocalServer/JobCache.h"
 #include "LocalServer/LiveStatus.h"
 #include "LocalServer/SlotPool.h"
 #include "LocalServer/Sources/SourcesMode.h"
@@ -35,7 +36,8 @@ public:
   using DoneFn = std::function<void(JobOutcome)>;
 
   /// All calls on \p IO's thread; blocking work goes to \p Pool. Counts
-  /// what becomes of each job in \p Counters.
+  /// what becomes of each job in \p Counters. Results are cached as
+  /// \p Config says.
   JobRunner(boost::asio::io_context &IO, boost::asio::thread_pool &Pool,
             const DistConfig &Config, Farm TheFarm, Logger &Log,
             Stats &Counters);
@@ -64,6 +66,8 @@ public:
 
 private:
   struct Running;
+  /// A hit ends the job; a miss sends it to a slot.
+  void lookUp(std::shared_ptr<Running> R);
   void attempt(std::shared_ptr<Running> R);
   /// On the pool: checks the answers the compile used, then stores its
   /// outputs.
@@ -86,9 +90,11 @@ private:
   FallbackWarnings Warnings;
   DistributionMode Mode;
   /// For the life of the server: what the files were found to be.
-  SharedFileCache Cache;
+  SharedFileCache Files;
   /// The sources mode's, in that mode.
   std::unique_ptr<SourcesMode> Sources;
+  /// The result cache; none with `cache off`.
+  std::unique_ptr<JobCache> Results;
   SlotPool Slots;
   uint64_t NextJobId = 1;
   std::atomic<int64_t> PreparationCpu{0};

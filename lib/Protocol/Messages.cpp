@@ -47,6 +47,20 @@ bool clang::dist::isMessageType(uint32_t Number) {
   return false;
 }
 
+llvm::StringRef clang::dist::cacheabilityName(Cacheability C) {
+  switch (C) {
+  case Cacheability::Cacheable:
+    return "cacheable";
+  case Cacheability::TimeMacro:
+    return "time_macro";
+  case Cacheability::UnrecordedInput:
+    return "unrecorded_input";
+  case Cacheability::ReadsOtherFiles:
+    return "reads_other_files";
+  }
+  return "unknown";
+}
+
 namespace {
 
 /// A list longer than this is garbage, whatever the frame size allows.

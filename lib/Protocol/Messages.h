@@ -272,6 +272,10 @@ enum class Cacheability : uint8_t {
   ReadsOtherFiles = 3,
 };
 
+/// "time_macro", "unrecorded_input", "reads_other_files" ("cacheable"), as
+/// the stats name them.
+llvm::StringRef cacheabilityName(Cacheability C);
+
 /// Worker -> local server.
 struct CompileResult {
   uint64_t Id = 0;

@@ -1,11 +1,20 @@
 //===- ResultCache/LocalStore.cpp - The user's own cache ------------------===//
 
 #include "ResultCache/LocalStore.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 using namespace clang::dist;
 
 llvm::Expected<std::unique_ptr<LocalStore>>
 LocalStore::open(llvm::StringRef Dir, uint64_t Limit) {
+  // ~/.cache may not exist yet; only the cache's own directory must be
+  // private.
+  if (std::error_code EC =
+          llvm::sys::fs::create_directories(llvm::sys::path::parent_path(Dir)))
+    return llvm::createStringError(
+        EC, "cannot create '%s': %s",
+        llvm::sys::path::parent_path(Dir).str().c_str(), EC.message().c_str());
   llvm::Expected<DiskStore> Files =
       DiskStore::open(Dir, Limit, "result cache directory");
   if (!Files)

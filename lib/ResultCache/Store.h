@@ -30,6 +30,9 @@ public:
   virtual void store(llvm::StringRef Key, llvm::StringRef Value) = 0;
   /// The caller found \p Key's value damaged.
   virtual void remove(llvm::StringRef Key) = 0;
+  /// Once per trouble of the store's (a shared store that stopped
+  /// answering), a sentence for the user; std::nullopt otherwise.
+  virtual std::optional<std::string> takeNotice() { return std::nullopt; }
 };
 
 } // namespace clang::dist

@@ -45,14 +45,15 @@ config.environment["CLANG_DIST_TEST_SLOWDOWN"] = (
     "2" if config.clang_dist_sanitize else "1")
 
 # Every clang-dist of a test talks to the test's own local server (%t.rt is
-# the test's private runtime directory; lit substitutes %t afterwards).
+# the test's private runtime directory; lit substitutes %t afterwards), which
+# keeps its results in a cache there too (%t.rt/clang-dist).
 dist = os.path.join(config.clang_dist_test_source, "Inputs", "dist.py")
 config.substitutions += [
     # Before %clang-dist, which would take its first part.
     ("%clang-dist-worker", os.path.join(config.clang_dist_bin_dir, "clang-dist-worker")),
-    ("%clang-dist\\+\\+", "env CLANG_DIST_RUNTIME_DIR=%t.rt " +
+    ("%clang-dist\\+\\+", "env CLANG_DIST_RUNTIME_DIR=%t.rt XDG_CACHE_HOME=%t.rt " +
      os.path.join(config.clang_dist_bin_dir, "clang-dist++")),
-    ("%clang-dist", "env CLANG_DIST_RUNTIME_DIR=%t.rt " +
+    ("%clang-dist", "env CLANG_DIST_RUNTIME_DIR=%t.rt XDG_CACHE_HOME=%t.rt " +
      os.path.join(config.clang_dist_bin_dir, "clang-dist")),
     ("%bindir", config.clang_dist_bin_dir),
     ("%clang\\+\\+", "clang++-16"),

@@ -44,11 +44,16 @@ TEST_CASE("The stats file is read and replaced whole", "[StatsFile]") {
   CHECK_THAT(errorText(readStatsFile(Path)), Contains(Path));
 }
 
-TEST_CASE("The fixed keys name every fallback cause", "[StatsFile]") {
+TEST_CASE("The fixed keys name every fallback cause and why a result was "
+          "not cached",
+          "[StatsFile]") {
   std::vector<std::string> Keys = statkeys::fixed();
   CHECK(std::count(Keys.begin(), Keys.end(), "fallback_unreachable") == 1);
   CHECK(std::count(Keys.begin(), Keys.end(), "jobs_local_fallback") == 1);
-  CHECK(Keys.size() == 9 + fallbackCauses().size());
+  CHECK(std::count(Keys.begin(), Keys.end(), "cache_uncacheable_time_macro") ==
+        1);
+  // Nine job counters, four cache counters and four reasons not to cache.
+  CHECK(Keys.size() == 9 + fallbackCauses().size() + 4 + 4);
   CHECK(fallbackCauses().size() == 15);
   CHECK(statkeys::slot("[::1]:7", "jobs") == "slot/[::1]:7/jobs");
 }

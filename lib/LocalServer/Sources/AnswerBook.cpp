@@ -6,77 +6,6 @@
 
 using namespace clang::dist;
 
-namespace {
-
-struct Answer {
-  PathInfo Info;
-  std::shared_ptr<FileContents> Contents;
-  /// Unavailable only for now (GivenAnswer::Transient).
-  bool Transient = false;
-};
-
-/// Errors that say nothing about the path, only about this moment: the
-/// server ran out of descriptors or memory under a burst of clients.
-bool isTransient(std::error_code EC) {
-  return EC == std::errc::too_many_files_open ||
-         EC == std::errc::too_many_files_open_in_system ||
-         EC == std::errc::not_enough_memory ||
-         EC == std::errc::no_buffer_space ||
-         EC == std::errc::resource_unavailable_try_again ||
-         EC == std::errc::interrupted;
-}
-
-/// What \p Path is now, as \p View (which records in \p Opened) sees it.
-Answer lookUp(llvm::vfs::FileSystem &View, OpenedFiles &Opened,
-              const std::string &Path) {
-  using Kind = PathInfo::PathKind;
-  Answer A;
-  // Of a directory, the compile uses only its identity: its times change
-  // with every object the build writes into it.
-  auto Describe = [&](const llvm::vfs::Status &St, Kind K) {
-    A.Info.Kind = K;
-    A.Info.Device = St.getUniqueID().getDevice();
-    A.Info.Inode = St.getUniqueID().getFile();
-    if (K == Kind::Directory)
-      return;
-    A.Info.ModificationTime =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            St.getLastModificationTime().time_since_epoch())
-            .count();
-    A.Info.Permissions = St.getPermissions();
-  };
-  // Opened, not stat'ed first: the view stats a path once per open, and
-  // most paths a compile looks at are files or missing.
-  auto File = View.openFileForRead(Path);
-  if (!File) {
-    A.Info.Kind =
-        File.getError() == std::errc::no_such_file_or_directory ? Kind::Missing
-        : File.getError() == std::errc::not_a_directory ? Kind::NotADirectory
-                                                        : Kind::Unavailable;
-    A.Transient = isTransient(File.getError());
-    return A;
-  }
-  // The stamp of the read that gave the contents.
-  llvm::ErrorOr<llvm::vfs::Status> St = (*File)->status();
-  A.Info.Kind = Kind::Unavailable;
-  if (!St)
-    return A;
-  if (St->isDirectory()) {
-    Describe(*St, Kind::Directory);
-    return A;
-  }
-  auto It = Opened.Contents.find(Path);
-  if (!St->isRegularFile() || It == Opened.Contents.end())
-    return A;
-  A.Contents = It->second;
-  Describe(*St, Kind::File);
-  A.Info.Size = A.Contents->bytes().size();
-  A.Info.Digest = A.Contents->digest();
-  return A;
-}
-
-} // namespace
-
 AnswerCheck
 clang::dist::checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
                           llvm::ArrayRef<const GivenAnswer *> Answers) {
@@ -101,7 +30,8 @@ clang::dist::checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
     }
     if (G.Info.Kind == PathInfo::PathKind::Unavailable)
       return {AnswerCheck::Verdict::Unavailable, {G.Path}};
-    if (MayHaveChanged[I] && !(lookUp(*View, Opened, G.Path).Info == G.Info)) {
+    if (MayHaveChanged[I] &&
+        !(lookUpPath(*View, Opened, G.Path).Info == G.Info)) {
       Check.Outcome = AnswerCheck::Verdict::Changed;
       Check.Paths.push_back(G.Path);
     }
@@ -146,7 +76,7 @@ void AnswerBook::refresh(llvm::StringRef Path) {
   ChangeWatch::Generation Made = Watch.now();
   OpenedFiles Opened;
   auto View = Cache.viewFor("/", &Opened);
-  if (!(lookUp(*View, Opened, Last.Path).Info == Last.Info))
+  if (!(lookUpPath(*View, Opened, Last.Path).Info == Last.Info))
     write(std::string(Path), *View, Opened, Made);
 }
 
@@ -158,7 +88,7 @@ void AnswerBook::write(const std::string &Path, llvm::vfs::FileSystem &From,
   ChangeWatch::Generation Since = Watch.watch(Path);
   if (Since)
     Since = std::min(Since, ViewMade);
-  Answer A = lookUp(From, Opened, Path);
+  PathLookup A = lookUpPath(From, Opened, Path);
   if (A.Contents)
     Contents.try_emplace(A.Info.Digest, A.Contents);
   Latest[Path] = static_cast<uint32_t>(Given.size());

@@ -638,7 +638,8 @@ def fake_worker_serve(args):
                                        string("option '-fake' is not one a "
                                               "worker runs") +
                                        struct.pack("<II", 0, 0) +
-                                       bytes([0, 1])))
+                                       bytes([0, 1]) +
+                                       struct.pack("<I", 0) + bytes([0])))
             except (OSError, SystemExit):
                 pass
 
@@ -779,8 +780,9 @@ def send_job(args):
     sys.stdout.write(body[16:16 + n].decode())
     (outputs,) = struct.unpack("<I", body[16 + n:20 + n])
     print("outputs: %d" % outputs)
-    # The last field: the worker refused the job (Policy/Distributable.h).
-    print("refused: %d" % body[-1])
+    # After the flags come the inputs (an empty list but for LocalFiles jobs)
+    # and the caching byte: refused is the sixth byte from the end.
+    print("refused: %d" % body[-6])
 
 
 def flood_handshakes(args):
@@ -1808,9 +1810,10 @@ def proxy_serve(args):
             # A frame header of a type no protocol version has.
             return struct.pack("<II", 99, 0)
         if fault_arg == "result" and msg_type == 6:
-            # Neither unanswerable nor refused.
+            # Neither unanswerable nor refused, no inputs, cacheable.
             return frame(6, job_id + struct.pack("<iIII", 0, 0, 0, 1) +
-                         struct.pack("<I", 0xFFFFFFF0) + b"\0\0")
+                         struct.pack("<I", 0xFFFFFFF0) + b"\0\0" +
+                         struct.pack("<I", 0) + b"\0")
         return None
 
     def worker_to_server(src, dst):

@@ -1,0 +1,89 @@
+//===- LocalServer/JobCache.cpp - The result cache, for jobs --------------===//
+
+#include "LocalServer/JobCache.h"
+#include "ResultCache/LocalStore.h"
+#include "clang/Basic/Version.h"
+
+using namespace clang::dist;
+
+std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
+                                         SharedFileCache &Files, Logger &Log) {
+  if (!Config.Cache)
+    return nullptr;
+  std::unique_ptr<CacheStore> Local;
+  std::string Notice;
+  llvm::Expected<std::string> Dir = resultCacheDirectory(Config);
+  llvm::Expected<std::unique_ptr<LocalStore>> Opened =
+      Dir ? LocalStore::open(*Dir, Config.CacheSize)
+          : llvm::Expected<std::unique_ptr<LocalStore>>(Dir.takeError());
+  if (Opened) {
+    Local = std::move(*Opened);
+  } else {
+    Notice = "no local result cache: " + llvm::toString(Opened.takeError());
+    Log.log(Notice);
+  }
+  std::unique_ptr<CacheStore> Shared;
+  // TODO-MERGE if (Config.SharedCache)
+  // TODO-MERGE   Shared = std::make_unique<SharedStore>(*Config.SharedCache,
+  // Log);
+  if (!Local && !Shared)
+    return nullptr;
+  return std::unique_ptr<JobCache>(new JobCache(
+      std::move(Local), std::move(Shared), Files, Log, std::move(Notice)));
+}
+
+ContentDigest JobCache::key(const CompileJob &Job) {
+  return jobKey(Job, clang::getClangFullVersion());
+}
+
+std::optional<ResultCache::Hit> JobCache::lookup(const ContentDigest &Key,
+                                                 DistributionMode Mode) {
+  // One view for the lookup: it stats each directory once.
+  OpenedFiles Opened;
+  auto View = Files.viewFor("/", &Opened);
+  return Cache.lookup(Key, Mode == DistributionMode::Preprocessed,
+                      [&](const std::string &Path) -> std::optional<PathInfo> {
+                        PathLookup Now = lookUpPath(*View, Opened, Path);
+                        if (Now.Info.Kind == PathInfo::PathKind::Unavailable)
+                          return std::nullopt;
+                        return Now.Info;
+                      });
+}
+
+llvm::StringRef JobCache::whyNotCacheable(const CompileResult &Result,
+                                          DistributionMode Mode) {
+  if (Result.ExitCode != 0)
+    return "failed";
+  if (Result.Caching != Cacheability::Cacheable)
+    return cacheabilityName(Result.Caching);
+  // A compile reads its source at least: a worker that recorded nothing
+  // recorded too little, and an entry with no inputs would match any disk.
+  if (Mode == DistributionMode::LocalFiles && Result.Inputs.empty())
+    return cacheabilityName(Cacheability::UnrecordedInput);
+  for (const CompileInput &In : Result.Inputs)
+    if (In.Info.Kind == PathInfo::PathKind::Unavailable)
+      return cacheabilityName(Cacheability::UnrecordedInput);
+  return "";
+}
+
+void JobCache::insert(const ContentDigest &Key, DistributionMode Mode,
+                      llvm::ArrayRef<const GivenAnswer *> Consulted,
+                      const CompileResult &Result) {
+  std::vector<CompileInput> Inputs;
+  if (Mode == DistributionMode::Sources)
+    for (const GivenAnswer *Answer : Consulted)
+      Inputs.push_back({Answer->Path, Answer->Info});
+  const std::vector<CompileInput> &Read =
+      Mode == DistributionMode::LocalFiles ? Result.Inputs : Inputs;
+  Cache.insert(Key, describeInputs(Read),
+               Mode == DistributionMode::Preprocessed, Result);
+}
+
+std::optional<std::string> JobCache::takeNotice() {
+  {
+    std::lock_guard<std::mutex> Lock(NoticeMutex);
+    if (!Notice.empty())
+      return std::exchange(Notice, std::string());
+  }
+  return Cache.takeNotice();
+}

@@ -1,0 +1,70 @@
+//===- LocalServer/JobCache.h - The result cache, for jobs ------*- C++ -*-===//
+//
+// What the server's jobs need of the result cache (ResultCache/): a job's
+// key, a lookup that compares what a compile found with what the disk shows
+// now through the server's file cache, which results may be kept, and the
+// inputs each mode knows of a compile: the sources mode the answers it used,
+// the server's own worker what it recorded; the preprocessed mode's key
+// holds its text.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLANG_DIST_LOCALSERVER_JOBCACHE_H
+#define CLANG_DIST_LOCALSERVER_JOBCACHE_H
+
+#include "Config/Config.h"
+#include "LocalServer/FileCache.h"
+#include "LocalServer/Sources/AnswerBook.h"
+#include "ResultCache/ResultCache.h"
+#include <mutex>
+
+namespace clang::dist {
+
+class JobCache {
+public:
+  /// The cache \p Config asks for, or null with `cache off`. A local
+  /// directory that cannot be used is logged, and the first job's client is
+  /// told (takeNotice); the shared store, if any, is used alone.
+  static std::unique_ptr<JobCache> open(const DistConfig &Config,
+                                        SharedFileCache &Files, Logger &Log);
+
+  /// The key of \p Job, as prepared for its mode (the preprocessed mode's
+  /// files included). Any thread.
+  static ContentDigest key(const CompileJob &Job);
+
+  /// The cached result of the job with key \p Key in \p Mode. Blocks: the
+  /// pool.
+  std::optional<ResultCache::Hit> lookup(const ContentDigest &Key,
+                                         DistributionMode Mode);
+
+  /// Why \p Result, of a job in \p Mode, must not be kept: "failed" or a
+  /// cacheabilityName(); "" if it may be.
+  static llvm::StringRef whyNotCacheable(const CompileResult &Result,
+                                         DistributionMode Mode);
+
+  /// Keeps \p Result, which a compile of the job with key \p Key in \p Mode
+  /// made having used \p Consulted (the sources mode) or recorded its
+  /// inputs (the server's own worker). Blocks: the pool.
+  void insert(const ContentDigest &Key, DistributionMode Mode,
+              llvm::ArrayRef<const GivenAnswer *> Consulted,
+              const CompileResult &Result);
+
+  /// A warning for the next job's client, once per trouble. Any thread.
+  std::optional<std::string> takeNotice();
+
+private:
+  JobCache(std::unique_ptr<CacheStore> Local,
+           std::unique_ptr<CacheStore> Shared, SharedFileCache &Files,
+           Logger &Log, std::string Notice)
+      : Cache(std::move(Local), std::move(Shared), Log), Files(Files),
+        Notice(std::move(Notice)) {}
+
+  ResultCache Cache;
+  SharedFileCache &Files;
+  std::mutex NoticeMutex;
+  std::string Notice;
+};
+
+} // namespace clang::dist
+
+#endif
