@@ -9,6 +9,7 @@
 #include "Driver/DistDriver.h"
 #include "Config/Config.h"
 #include "Config/RuntimeDir.h"
+#include "Driver/ClearCache.h"
 #include "Driver/ClientCommandLine.h"
 #include "Driver/ClientOptions.h"
 #include "Driver/DistributedCommand.h"
@@ -102,8 +103,8 @@ void distributeCompileJobs(driver::Compilation &C, const ServerTarget &Target) {
 }
 
 /// Runs the command \p Options name (the stats commands, --show-config,
-/// --monitor, --stop-server) instead of a compile, and returns its exit
-/// code; none named: std::nullopt.
+/// --monitor, --stop-server, --clear-cache) instead of a compile, and returns
+/// its exit code; none named: std::nullopt.
 std::optional<int> runCommand(const ClientOptions &Options,
                               llvm::ArrayRef<const char *> Args,
                               const DistConfig &Config) {
@@ -111,22 +112,25 @@ std::optional<int> runCommand(const ClientOptions &Options,
   bool Monitor = Options.has(ClientOption::Monitor);
   bool Stop = Options.has(ClientOption::StopServer);
   bool Show = Options.has(ClientOption::ShowConfig);
+  bool Clear = Options.has(ClientOption::ClearCache);
   auto Fail = [](const llvm::Twine &Message) {
     return reportClientError(
         llvm::createStringError(llvm::inconvertibleErrorCode(), Message));
   };
   if (Options.has(ClientOption::Once) && !Monitor)
     return Fail("'--once' goes with '--monitor'");
-  if (Stats + Monitor + Stop + Show == 0)
+  if (Stats + Monitor + Stop + Show + Clear == 0)
     return std::nullopt;
-  if (Stats + Monitor + Stop + Show > 1)
-    return Fail("give one of '--monitor', '--stop-server', '--show-config' "
-                "and the stats commands");
+  if (Stats + Monitor + Stop + Show + Clear > 1)
+    return Fail("give one of '--monitor', '--stop-server', '--show-config', "
+                "'--clear-cache' and the stats commands");
   if (Args.size() > 1)
     return Fail(llvm::Twine("unexpected argument '") + Args[1] +
                 "' (the command takes none but '--distributed')");
   if (Show)
     return showConfig(Config);
+  if (Clear)
+    return clearCache(Config);
   llvm::Expected<ServerTarget> Target = serverTarget(Config, Args[0]);
   if (!Target)
     return reportClientError(Target.takeError());

@@ -75,6 +75,14 @@ std::string clang::dist::describeConfig(const DistConfig &Config,
   T.setting("worker-backoff", llvm::Twine(Config.SlotBackoff.count()) + " s");
   T.setting("fallback-warnings", Config.FallbackWarnings ? "on" : "off");
   T.setting("log-max-size", llvm::Twine(Config.LogMaxSize) + " bytes");
+  T.setting("cache", !Config.Cache ? "off"
+                     : Config.SharedCache
+                         ? "on, shared " + Config.SharedCache->str()
+                         : std::string("on"));
+  llvm::Expected<std::string> CacheDir = resultCacheDirectory(Config);
+  T.setting("cache-dir",
+            CacheDir ? *CacheDir : llvm::toString(CacheDir.takeError()));
+  T.setting("cache-size", llvm::Twine(Config.CacheSize) + " bytes");
   return T.take();
 }
 

@@ -123,15 +123,16 @@ int clang::dist::showStats(const ServerTarget &Target) {
      << '\n'
      << "Server:  " << (R->ServerRunning ? "running" : "not running")
      << "; servers started: " << C[statkeys::ServerStarts] << '\n';
-  uint64_t Remote = C[statkeys::JobsRemote],
+  uint64_t Remote = C[statkeys::JobsRemote], Cached = C[statkeys::CacheHit],
            ByDesign = C[statkeys::JobsLocalByDesign],
            Fallback = C[statkeys::JobsLocalFallback];
-  uint64_t All = Remote + ByDesign + Fallback;
+  uint64_t All = Remote + Cached + ByDesign + Fallback;
   auto Share = [&](uint64_t N) -> std::string {
     return All ? llvm::formatv(" ({0,5:f1}%)", 100.0 * N / All).str() : "";
   };
   OS << "Jobs\n";
   Row(2, "compiled remotely", llvm::Twine(Remote), Share(Remote));
+  Row(2, "from the result cache", llvm::Twine(Cached), Share(Cached));
   Row(2, "local by design", llvm::Twine(ByDesign), Share(ByDesign));
   Row(2, "local after a fallback", llvm::Twine(Fallback), Share(Fallback));
   for (FallbackCause Cause : fallbackCauses())
@@ -139,6 +140,21 @@ int clang::dist::showStats(const ServerTarget &Target) {
       Row(4, fallbackCauseName(Cause), llvm::Twine(N));
   Row(2, "retried on another slot", llvm::Twine(C[statkeys::Retries]));
   Row(2, "cancelled", llvm::Twine(C[statkeys::JobsCancelled]));
+  uint64_t Misses = C[statkeys::CacheMiss];
+  OS << "Result cache\n";
+  Row(2, "hits", llvm::Twine(Cached),
+      Cached + Misses
+          ? llvm::formatv(" ({0,5:f1}%)", 100.0 * Cached / (Cached + Misses))
+                .str()
+          : "");
+  Row(4, "from the shared cache", llvm::Twine(C[statkeys::CacheHitShared]));
+  Row(2, "misses", llvm::Twine(Misses));
+  Row(2, "results not kept", llvm::Twine(C[statkeys::CacheUncacheable]));
+  std::string Prefix = statkeys::uncacheable("");
+  for (const auto &[Key, Value] : C)
+    if (llvm::StringRef(Key).startswith(Prefix) && Value)
+      Row(4, llvm::StringRef(Key).drop_front(Prefix.size()),
+          llvm::Twine(Value));
   OS << "Workers\n";
   Row(2, "sent", bytes(C[statkeys::BytesSent]));
   Row(2, "received", bytes(C[statkeys::BytesReceived]));

@@ -66,6 +66,33 @@ void writeCount(int Fd, uint64_t V) {
     (void)!::pwrite(Fd, Text.data(), Text.size(), 0);
 }
 
+struct StoredFile {
+  time_t UsedAt;
+  uint64_t Size;
+  std::string Path;
+};
+
+/// Every file of the store in \p Dir (DIR/xx/KEY).
+std::vector<StoredFile> listFiles(const std::string &Dir) {
+  std::vector<StoredFile> Files;
+  std::error_code EC;
+  for (llvm::sys::fs::directory_iterator Sub(Dir, EC), End; !EC && Sub != End;
+       Sub.increment(EC)) {
+    if (llvm::sys::path::filename(Sub->path()).size() != 2)
+      continue;
+    std::error_code SubEC;
+    for (llvm::sys::fs::directory_iterator F(Sub->path(), SubEC);
+         !SubEC && F != End; F.increment(SubEC)) {
+      struct stat St;
+      if (::stat(F->path().c_str(), &St) != 0 || !S_ISREG(St.st_mode))
+        continue;
+      Files.push_back(
+          {St.st_mtime, static_cast<uint64_t>(St.st_size), F->path()});
+    }
+  }
+  return Files;
+}
+
 uint64_t addToCount(int Fd, int64_t Delta) {
   int64_t V = static_cast<int64_t>(readCount(Fd)) + Delta;
   writeCount(Fd, V < 0 ? 0 : V);
@@ -160,39 +187,37 @@ void DiskStore::trim() const {
     trimLocked(Lock.fd());
 }
 
-void DiskStore::trimLocked(int LockFd) const {
-  struct Entry {
-    time_t UsedAt;
-    uint64_t Size;
-    std::string Path;
-  };
-  std::vector<Entry> Entries;
-  uint64_t Total = 0;
-  std::error_code EC;
-  for (llvm::sys::fs::directory_iterator Sub(Dir, EC), End; !EC && Sub != End;
-       Sub.increment(EC)) {
-    if (llvm::sys::path::filename(Sub->path()).size() != 2)
-      continue;
-    std::error_code SubEC;
-    for (llvm::sys::fs::directory_iterator F(Sub->path(), SubEC);
-         !SubEC && F != End; F.increment(SubEC)) {
-      struct stat St;
-      if (::stat(F->path().c_str(), &St) != 0 || !S_ISREG(St.st_mode))
-        continue;
-      Entries.push_back(
-          {St.st_mtime, static_cast<uint64_t>(St.st_size), F->path()});
-      Total += St.st_size;
+llvm::Expected<DiskStore::Removed> DiskStore::clear() const {
+  LockedFile Lock(Dir + "/lock");
+  if (Lock.fd() < 0)
+    return llvm::createStringError(
+        std::error_code(errno, std::generic_category()), "cannot lock '%s': %s",
+        (Dir + "/lock").c_str(), std::strerror(errno));
+  Removed Gone;
+  for (const StoredFile &F : listFiles(Dir))
+    if (::unlink(F.Path.c_str()) == 0) {
+      ++Gone.Files;
+      Gone.Bytes += F.Size;
     }
-  }
+  writeCount(Lock.fd(), 0);
+  return Gone;
+}
+
+void DiskStore::trimLocked(int LockFd) const {
+  std::vector<StoredFile> Files = listFiles(Dir);
+  uint64_t Total = 0;
+  for (const StoredFile &F : Files)
+    Total += F.Size;
   if (Total > Limit) {
-    std::sort(
-        Entries.begin(), Entries.end(),
-        [](const Entry &A, const Entry &B) { return A.UsedAt < B.UsedAt; });
-    for (const Entry &E : Entries) {
+    std::sort(Files.begin(), Files.end(),
+              [](const StoredFile &A, const StoredFile &B) {
+                return A.UsedAt < B.UsedAt;
+              });
+    for (const StoredFile &F : Files) {
       if (Total <= Limit / 4 * 3)
         break;
-      if (::unlink(E.Path.c_str()) == 0)
-        Total -= E.Size;
+      if (::unlink(F.Path.c_str()) == 0)
+        Total -= F.Size;
     }
   }
   writeCount(LockFd, Total);

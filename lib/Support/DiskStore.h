@@ -42,6 +42,13 @@ public:
   /// used, and recounts the size. Takes the store's lock.
   void trim() const;
 
+  struct Removed {
+    uint64_t Files = 0;
+    uint64_t Bytes = 0;
+  };
+  /// Removes every file (clang-dist --clear-cache). Takes the store's lock.
+  llvm::Expected<Removed> clear() const;
+
   const std::string &directory() const { return Dir; }
 
 private:

@@ -13,7 +13,10 @@ TEST_CASE("Every setting with its value and origin", "[ShowConfig]") {
                                          "worker a:9\n"
                                          "mode preprocessed\n"
                                          "idle-timeout 5\n"
-                                         "idle-timeout 6\n",
+                                         "idle-timeout 6\n"
+                                         "cache-dir /var/cache/cd\n"
+                                         "cache-size 2g\n"
+                                         "cache redis://r:7/2\n",
                                          "dist.conf"));
   Config.Path = "/home/u/farm/dist.conf";
   CHECK(describeConfig(Config, 8) ==
@@ -27,7 +30,10 @@ TEST_CASE("Every setting with its value and origin", "[ShowConfig]") {
         "heartbeat-timeout-ms  10000 ms                      default\n"
         "worker-backoff        30 s                          default\n"
         "fallback-warnings     on                            default\n"
-        "log-max-size          10485760 bytes                default\n");
+        "log-max-size          10485760 bytes                default\n"
+        "cache                 on, shared redis://r:7/2      dist.conf:9\n"
+        "cache-dir             /var/cache/cd                 dist.conf:7\n"
+        "cache-size            2147483648 bytes              dist.conf:8\n");
 }
 
 TEST_CASE("Without workers, the local worker's slots", "[ShowConfig]") {
