@@ -206,6 +206,34 @@ TEST_CASE("A killed Redis is skipped at once, with one notice",
   CHECK(linesWith(F.log(), "does not answer") == 1);
 }
 
+TEST_CASE("Threads that all lose Redis at once tell of one outage",
+          "[SharedStore]") {
+  Fixture F;
+  RedisServer Server(F.T);
+  SharedStore Store(Server.Address, F.Log, F.Opts);
+  constexpr unsigned Threads = 8, Rounds = 200;
+  std::atomic<unsigned> Calls{0};
+  std::vector<std::thread> Running;
+  for (unsigned T = 0; T < Threads; ++T)
+    Running.emplace_back([&, T] {
+      std::string Key = "k" + std::to_string(T);
+      for (unsigned R = 0; R < Rounds; ++R) {
+        Store.store(Key, "value");
+        (void)Store.load(Key);
+        Calls += 2;
+      }
+    });
+  // Killed while the threads are busy with it.
+  while (Calls < Threads * 10)
+    std::this_thread::yield();
+  Server.kill();
+  for (std::thread &T : Running)
+    T.join();
+  CHECK(Store.takeNotice());
+  CHECK_FALSE(Store.takeNotice());
+  CHECK(linesWith(F.log(), "skipped for") == 1);
+}
+
 TEST_CASE("After the skip period one caller tries again", "[SharedStore]") {
   Fixture F;
   F.Opts.SkipFor = 300ms;
