@@ -2,6 +2,7 @@
 
 #include "LocalServer/JobCache.h"
 #include "ResultCache/LocalStore.h"
+#include "ResultCache/SharedStore.h"
 #include "clang/Basic/Version.h"
 
 using namespace clang::dist;
