@@ -24,9 +24,8 @@ std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
     Log.log(Notice);
   }
   std::unique_ptr<CacheStore> Shared;
-  // TODO-MERGE if (Config.SharedCache)
-  // TODO-MERGE   Shared = std::make_unique<SharedStore>(*Config.SharedCache,
-  // Log);
+  if (Config.SharedCache)
+    Shared = std::make_unique<SharedStore>(*Config.SharedCache, Log);
   if (!Local && !Shared)
     return nullptr;
   return std::unique_ptr<JobCache>(new JobCache(

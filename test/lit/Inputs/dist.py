@@ -53,6 +53,13 @@ the cores idle and fails in about SECONDS all the same.
   closed-port [CONFIG [LINE]...]
       Prints a loopback port nobody listens on; with CONFIG, also writes a
       config naming it ("worker 127.0.0.1:PORT"), then each LINE.
+  start-redis DIR [--port PORT] [--lifetime SECONDS]
+      Starts a real redis-server (Debian's) on loopback, on PORT or one the
+      system chooses, with no persistence, and waits until it answers PING.
+      Writes DIR/redis.port, DIR/redis.pid (for signal) and DIR/redis.url
+      (redis://127.0.0.1:PORT); its log goes to DIR/redis.log. A detached
+      guard (kill-guard) kills it after SECONDS (default 120), so a failing
+      test leaves nothing behind.
   blackhole DIR N [--lifetime SECONDS]
       Listens on N loopback ports the system chooses and never accepts a
       connection (the kernel completes TCP's handshake, then nothing answers:
@@ -556,6 +563,67 @@ def closed_port(args):
             f.write("worker 127.0.0.1:%d\n" % port)
             for line in args[1:]:
                 f.write(line + "\n")
+
+
+def start_redis(args):
+    out_dir, port, lifetime = args[0], None, 120.0
+    rest = args[1:]
+    while rest:
+        if rest[0] == "--port":
+            port = int(rest[1])
+        elif rest[0] == "--lifetime":
+            lifetime = float(rest[1])
+        else:
+            sys.exit("start-redis: unknown option %s" % rest[0])
+        rest = rest[2:]
+    os.makedirs(out_dir, exist_ok=True)
+    if port is None:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+    log = open(os.path.join(out_dir, "redis.log"), "w")
+    proc = subprocess.Popen(
+        ["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir",
+         os.path.abspath(out_dir)],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        start_new_session=True)
+    subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "kill-guard",
+         str(lifetime), "%d:%s" % (proc.pid, "redis-server")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = Deadline(30)
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1) as c:
+                c.sendall(b"*1\r\n$4\r\nPING\r\n")
+                if c.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or deadline.passed():
+            sys.exit("start-redis: redis-server did not answer on port %d "
+                     "(see %s)" % (port, log.name))
+        time.sleep(0.05)
+    for name, text in [("redis.port", "%d\n" % port),
+                       ("redis.pid", "%d redis-server\n" % proc.pid),
+                       ("redis.url", "redis://127.0.0.1:%d\n" % port)]:
+        with open(os.path.join(out_dir, name), "w") as f:
+            f.write(text)
+
+
+def kill_guard(args):
+    time.sleep(float(args[0]))
+    for entry in args[1:]:
+        pid, name = entry.split(":", 1)
+        if process_name(int(pid)) != name:
+            continue
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def blackhole(args):
@@ -1960,6 +2028,8 @@ COMMANDS = {
     "wait-no-server": lambda args: wait_no_server(args[0], float(args[1])),
     "closed-port": closed_port,
     "blackhole": blackhole,
+    "start-redis": start_redis,
+    "kill-guard": kill_guard,
     "blackhole-serve": blackhole_serve,
     "log-interval": log_interval,
     "rewrite-backoffs": rewrite_backoffs,
