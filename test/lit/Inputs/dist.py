@@ -638,7 +638,9 @@ def fake_worker_serve(args):
                                        string("option '-fake' is not one a "
                                               "worker runs") +
                                        struct.pack("<II", 0, 0) +
-                                       bytes([0, 1])))
+                                       bytes([0, 1]) +
+                                       # No inputs; cacheable.
+                                       struct.pack("<IB", 0, 0)))
             except (OSError, SystemExit):
                 pass
 
@@ -777,10 +779,17 @@ def send_job(args):
     exit_code, n = struct.unpack("<iI", body[8:16])
     print("exit code: %d" % exit_code)
     sys.stdout.write(body[16:16 + n].decode())
-    (outputs,) = struct.unpack("<I", body[16 + n:20 + n])
+    at = 16 + n
+    (outputs,) = struct.unpack("<I", body[at:at + 4])
     print("outputs: %d" % outputs)
-    # The last field: the worker refused the job (Policy/Distributable.h).
-    print("refused: %d" % body[-1])
+    at += 4
+    for _ in range(outputs):  # u8 kind, u64 raw size, str data
+        (size,) = struct.unpack("<I", body[at + 9:at + 13])
+        at += 13 + size
+    (consulted,) = struct.unpack("<I", body[at:at + 4])
+    at += 4 + 4 * consulted + 1  # the answers used, unanswerable
+    # The worker refused the job (Policy/Distributable.h).
+    print("refused: %d" % body[at])
 
 
 def flood_handshakes(args):
@@ -1810,7 +1819,9 @@ def proxy_serve(args):
         if fault_arg == "result" and msg_type == 6:
             # Neither unanswerable nor refused.
             return frame(6, job_id + struct.pack("<iIII", 0, 0, 0, 1) +
-                         struct.pack("<I", 0xFFFFFFF0) + b"\0\0")
+                         struct.pack("<I", 0xFFFFFFF0) + b"\0\0" +
+                         # No inputs; cacheable.
+                         struct.pack("<IB", 0, 0))
         return None
 
     def worker_to_server(src, dst):
