@@ -240,8 +240,13 @@ std::vector<CompileInput> InputRecord::take(llvm::vfs::FileSystem &Disk) {
 
 RecordingFileSystem::RecordingFileSystem(
     llvm::IntrusiveRefCntPtr<FileSystem> Disk)
-    : ProxyFileSystem(Disk), Record(std::make_shared<InputRecord>(
-                                 Disk->getCurrentWorkingDirectory().get())) {}
+    : ProxyFileSystem(Disk) {
+  llvm::ErrorOr<std::string> WorkingDir = Disk->getCurrentWorkingDirectory();
+  Record = std::make_shared<InputRecord>(WorkingDir ? *WorkingDir : "");
+  // No relative path can be recorded.
+  if (!WorkingDir)
+    Record->setUnrecorded();
+}
 
 RecordingFileSystem::~RecordingFileSystem() = default;
 

@@ -36,7 +36,9 @@ public:
   /// The file records the digest of what the compile reads of it, and the
   /// real path it reports (its name after every symbolic link, which
   /// -Wnonportable-include-path compares the #include's spelling with) as an
-  /// input of its own.
+  /// input of its own: a link retargeted, or a directory renamed, changes
+  /// that input. (Only another name of the same inode, a hard link or a bind
+  /// mount, that a link comes to point to passes unseen.)
   llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
   openFileForRead(const llvm::Twine &Path) override;
   /// Records the working directory as an input: the answer comes from the
@@ -50,6 +52,8 @@ public:
   getRealPath(const llvm::Twine &Path,
               llvm::SmallVectorImpl<char> &Output) const override;
   std::error_code isLocal(const llvm::Twine &Path, bool &Result) override;
+  /// Clang never moves it; if it did, the paths recorded against the old one
+  /// would no longer say what a later compile looks at: unrecorded.
   std::error_code setCurrentWorkingDirectory(const llvm::Twine &Path) override;
 
   /// Once the compile is over: digests the files it only looked at (a
