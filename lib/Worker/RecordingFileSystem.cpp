@@ -39,17 +39,26 @@ public:
 
 private:
   std::string absolute(const llvm::Twine &Path) const;
-  size_t add(std::string Absolute, const PathInfo &Info);
+  size_t add(std::string Absolute, const PathInfo &Info,
+             llvm::sys::TimePoint<> ModifiedAt);
+  /// Whether every file the compile read is still as it was when opened: one
+  /// written to while the compile read it (in place, mapped into memory) may
+  /// have given it other bytes than those digested.
+  bool readFilesUnchanged(llvm::vfs::FileSystem &Disk) const;
   /// Reads the file at \p Index to digest it, as it is now: its identity
   /// and size must still be what the compile saw.
   void digestFromDisk(size_t Index, llvm::vfs::FileSystem &Disk);
 
   const std::string WorkingDir;
   std::vector<CompileInput> Inputs;
-  /// Of each input: whether Info.Digest is set, and the input whose opened
-  /// file reported this one as its real path, if any.
-  std::vector<bool> Digested;
-  std::vector<std::optional<size_t>> RealPathOf;
+  /// What is known of each input besides what the server is told.
+  struct Seen {
+    bool Digested = false;
+    /// The input whose opened file reported this one as its real path.
+    std::optional<size_t> RealPathOf;
+    llvm::sys::TimePoint<> ModifiedAt;
+  };
+  std::vector<Seen> Book;
   llvm::StringMap<size_t> IndexOf;
   bool Unrecorded = false;
   bool RecordedWorkingDir = false;
@@ -151,15 +160,17 @@ InputRecord::note(const llvm::Twine &Path,
     Unrecorded = true;
     return std::nullopt;
   }
-  return add(absolute(Path), *Info);
+  return add(absolute(Path), *Info,
+             Found ? Found->getLastModificationTime()
+                   : llvm::sys::TimePoint<>());
 }
 
-size_t InputRecord::add(std::string Absolute, const PathInfo &Info) {
+size_t InputRecord::add(std::string Absolute, const PathInfo &Info,
+                        llvm::sys::TimePoint<> ModifiedAt) {
   auto [It, New] = IndexOf.try_emplace(Absolute, Inputs.size());
   if (New) {
     Inputs.push_back({std::move(Absolute), Info});
-    Digested.push_back(false);
-    RealPathOf.push_back(std::nullopt);
+    Book.push_back({false, std::nullopt, ModifiedAt});
   } else if (!sameState(Inputs[It->second].Info, Info)) {
     // The compile saw the path two ways: no one state describes it.
     Unrecorded = true;
@@ -176,10 +187,10 @@ void InputRecord::noteRead(size_t Index, llvm::StringRef Bytes) {
     return;
   }
   ContentDigest Digest = digestContents(Bytes);
-  if (Digested[Index] && Digest != Info.Digest)
+  if (Book[Index].Digested && Digest != Info.Digest)
     Unrecorded = true;
   Info.Digest = Digest;
-  Digested[Index] = true;
+  Book[Index].Digested = true;
 }
 
 void InputRecord::noteRealPath(size_t Index, llvm::StringRef RealPath) {
@@ -190,9 +201,9 @@ void InputRecord::noteRealPath(size_t Index, llvm::StringRef RealPath) {
     return;
   PathInfo Info = Inputs[Index].Info;
   Info.Digest = {};
-  size_t Real = add(std::move(Absolute), Info);
-  if (!RealPathOf[Real])
-    RealPathOf[Real] = Index;
+  size_t Real = add(std::move(Absolute), Info, Book[Index].ModifiedAt);
+  if (!Book[Real].RealPathOf)
+    Book[Real].RealPathOf = Index;
 }
 
 void InputRecord::noteWorkingDir(llvm::vfs::FileSystem &Disk) {
@@ -220,16 +231,32 @@ void InputRecord::digestFromDisk(size_t Index, llvm::vfs::FileSystem &Disk) {
   noteRead(Index, (*Buffer)->getBuffer());
 }
 
+bool InputRecord::readFilesUnchanged(llvm::vfs::FileSystem &Disk) const {
+  for (size_t I = 0; I != Inputs.size(); ++I) {
+    if (!Book[I].Digested)
+      continue;
+    llvm::ErrorOr<llvm::vfs::Status> Now = Disk.status(Inputs[I].Path);
+    std::optional<PathInfo> NowInfo = infoOf(Now);
+    if (!NowInfo || !sameState(*NowInfo, Inputs[I].Info) ||
+        Now->getLastModificationTime() != Book[I].ModifiedAt)
+      return false;
+  }
+  return true;
+}
+
 std::vector<CompileInput> InputRecord::take(llvm::vfs::FileSystem &Disk) {
+  if (!Unrecorded && !readFilesUnchanged(Disk))
+    Unrecorded = true;
   // Real paths last: the file that reported one was read by then.
   for (bool RealPaths : {false, true})
     for (size_t I = 0; I != Inputs.size() && !Unrecorded; ++I) {
-      if (Inputs[I].Info.Kind != Kind::File || Digested[I] ||
-          RealPathOf[I].has_value() != RealPaths)
+      Seen &Entry = Book[I];
+      if (Inputs[I].Info.Kind != Kind::File || Entry.Digested ||
+          Entry.RealPathOf.has_value() != RealPaths)
         continue;
-      if (RealPaths && Digested[*RealPathOf[I]]) {
-        Inputs[I].Info.Digest = Inputs[*RealPathOf[I]].Info.Digest;
-        Digested[I] = true;
+      if (RealPaths && Book[*Entry.RealPathOf].Digested) {
+        Inputs[I].Info.Digest = Inputs[*Entry.RealPathOf].Info.Digest;
+        Entry.Digested = true;
         continue;
       }
       digestFromDisk(I, Disk);

@@ -26,7 +26,8 @@ class InputRecord;
 /// absolute against the working directory \p Disk has when this is made, as
 /// the compile spelled them (no symbolic link or ".." resolved), each once,
 /// at the first look; a later look that finds something else (a file that
-/// grew while the compile read it) makes the inputs unrecorded.
+/// grew while the compile read it), or a file read that is written to before
+/// the compile is over, makes the inputs unrecorded.
 class RecordingFileSystem : public llvm::vfs::ProxyFileSystem {
 public:
   explicit RecordingFileSystem(llvm::IntrusiveRefCntPtr<FileSystem> Disk);
