@@ -258,11 +258,11 @@ CompileResult clang::dist::compile(
       ExpandedTimeMacro = Watch.expandedTimeMacro();
     }
   }
-  if (ExpandedTimeMacro)
+  if (ExpandedTimeMacro) {
     Result.Caching = Cacheability::TimeMacro;
-  else if (ReadsOtherFiles)
+  } else if (ReadsOtherFiles) {
     Result.Caching = Cacheability::ReadsOtherFiles;
-  else if (Recording) {
+  } else if (Recording) {
     // Digests what the compile only looked at: no use for a result that is
     // not kept.
     std::vector<CompileInput> Inputs = Recording->takeInputs();
