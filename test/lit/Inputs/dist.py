@@ -639,8 +639,7 @@ def fake_worker_serve(args):
                                               "worker runs") +
                                        struct.pack("<II", 0, 0) +
                                        bytes([0, 1]) +
-                                       # No inputs; cacheable.
-                                       struct.pack("<IB", 0, 0)))
+                                       struct.pack("<I", 0) + bytes([0])))
             except (OSError, SystemExit):
                 pass
 
@@ -779,17 +778,11 @@ def send_job(args):
     exit_code, n = struct.unpack("<iI", body[8:16])
     print("exit code: %d" % exit_code)
     sys.stdout.write(body[16:16 + n].decode())
-    at = 16 + n
-    (outputs,) = struct.unpack("<I", body[at:at + 4])
+    (outputs,) = struct.unpack("<I", body[16 + n:20 + n])
     print("outputs: %d" % outputs)
-    at += 4
-    for _ in range(outputs):  # u8 kind, u64 raw size, str data
-        (size,) = struct.unpack("<I", body[at + 9:at + 13])
-        at += 13 + size
-    (consulted,) = struct.unpack("<I", body[at:at + 4])
-    at += 4 + 4 * consulted + 1  # the answers used, unanswerable
-    # The worker refused the job (Policy/Distributable.h).
-    print("refused: %d" % body[at])
+    # After the flags come the inputs (an empty list but for LocalFiles jobs)
+    # and the caching byte: refused is the sixth byte from the end.
+    print("refused: %d" % body[-6])
 
 
 def flood_handshakes(args):
@@ -1817,11 +1810,10 @@ def proxy_serve(args):
             # A frame header of a type no protocol version has.
             return struct.pack("<II", 99, 0)
         if fault_arg == "result" and msg_type == 6:
-            # Neither unanswerable nor refused.
+            # Neither unanswerable nor refused, no inputs, cacheable.
             return frame(6, job_id + struct.pack("<iIII", 0, 0, 0, 1) +
                          struct.pack("<I", 0xFFFFFFF0) + b"\0\0" +
-                         # No inputs; cacheable.
-                         struct.pack("<IB", 0, 0))
+                         struct.pack("<I", 0) + b"\0")
         return None
 
     def worker_to_server(src, dst):
