@@ -26,8 +26,6 @@ std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
   std::unique_ptr<CacheStore> Shared;
   if (Config.SharedCache)
     Shared = std::make_unique<SharedStore>(*Config.SharedCache, Log);
-  if (!Local && !Shared)
-    return nullptr;
   return std::unique_ptr<JobCache>(new JobCache(
       std::move(Local), std::move(Shared), Files, Log, std::move(Notice)));
 }

@@ -24,7 +24,8 @@ class JobCache {
 public:
   /// The cache \p Config asks for, or null with `cache off`. A local
   /// directory that cannot be used is logged, and the first job's client is
-  /// told (takeNotice); the shared store, if any, is used alone.
+  /// told (takeNotice); the shared store, if any, is used alone, and with
+  /// none the cache is not active.
   static std::unique_ptr<JobCache> open(const DistConfig &Config,
                                         SharedFileCache &Files, Logger &Log);
 
@@ -48,6 +49,9 @@ public:
   void insert(const ContentDigest &Key, DistributionMode Mode,
               llvm::ArrayRef<const GivenAnswer *> Consulted,
               const CompileResult &Result);
+
+  /// Whether jobs are looked up and kept.
+  bool active() const { return Cache.active(); }
 
   /// A warning for the next job's client, once per trouble. Any thread.
   std::optional<std::string> takeNotice();

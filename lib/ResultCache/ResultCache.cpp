@@ -10,8 +10,9 @@ using namespace clang::dist;
 
 ResultCache::ResultCache(std::unique_ptr<CacheStore> Local,
                          std::unique_ptr<CacheStore> Shared, Logger &Log)
-    : Log(Log) {
-  Stores.push_back(std::move(Local));
+    : Log(Log), HasLocal(Local != nullptr) {
+  if (Local)
+    Stores.push_back(std::move(Local));
   if (Shared)
     Stores.push_back(std::move(Shared));
 }
@@ -61,9 +62,9 @@ std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
       continue;
     }
     // The next lookup finds it locally.
-    if (I != 0)
+    if (I != 0 && HasLocal)
       insertInto(*Stores.front(), Job, Inputs, InputsInKey, *Value);
-    return Hit{std::move(*Result), I != 0};
+    return Hit{std::move(*Result), !(HasLocal && I == 0)};
   }
   return std::nullopt;
 }

@@ -22,7 +22,7 @@ namespace clang::dist {
 
 class ResultCache {
 public:
-  /// \p Shared may be null. Logs what it finds damaged to \p Log.
+  /// Either store may be null. Logs what it finds damaged to \p Log.
   ResultCache(std::unique_ptr<CacheStore> Local,
               std::unique_ptr<CacheStore> Shared, Logger &Log);
   ~ResultCache();
@@ -53,6 +53,9 @@ public:
   /// A warning for the user, once per trouble of a store, or std::nullopt.
   std::optional<std::string> takeNotice();
 
+  /// Whether it has a store at all.
+  bool active() const { return !Stores.empty(); }
+
 private:
   void insertInto(CacheStore &Store, const ContentDigest &Job,
                   const InputSet &Inputs, bool InputsInKey,
@@ -60,6 +63,7 @@ private:
 
   /// The stores, the local one first.
   std::vector<std::unique_ptr<CacheStore>> Stores;
+  bool HasLocal;
   Logger &Log;
 };
 
