@@ -2,9 +2,7 @@
 
 #include "ResultCache/ResultCache.h"
 #include "ResultCache/Entry.h"
-#include "ResultCache/Manifest.h"
 #include "ResultCache/Seal.h"
-#include "llvm/ADT/StringMap.h"
 
 using namespace clang::dist;
 
@@ -21,15 +19,7 @@ ResultCache::~ResultCache() = default;
 
 std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
                                                     bool InputsInKey,
-                                                    DescribeFn Now) {
-  // Each path is described once, whichever stores' manifests name it.
-  llvm::StringMap<std::optional<PathInfo>> Described;
-  auto Memo = [&](const std::string &Path) {
-    auto [It, New] = Described.try_emplace(Path);
-    if (New)
-      It->second = Now(Path);
-    return It->second;
-  };
+                                                    DescribePaths Now) {
   std::string ManifestKey = storeKey(SealedKind::Manifest, Job);
   for (size_t I = 0; I != Stores.size(); ++I) {
     CacheStore &Store = *Stores[I];
@@ -45,7 +35,7 @@ std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
         Store.remove(ManifestKey);
         continue;
       }
-      std::optional<InputSet> Matched = M->match(Memo);
+      std::optional<InputSet> Matched = M->match(Now);
       if (!Matched)
         continue;
       Inputs = std::move(*Matched);

@@ -13,6 +13,7 @@
 #define CLANG_DIST_RESULTCACHE_RESULTCACHE_H
 
 #include "ResultCache/Key.h"
+#include "ResultCache/Manifest.h"
 #include "ResultCache/Store.h"
 #include "Support/Log.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -27,11 +28,6 @@ public:
               std::unique_ptr<CacheStore> Shared, Logger &Log);
   ~ResultCache();
 
-  /// What a path is now, or std::nullopt if that cannot be told (the path
-  /// is then taken to have changed).
-  using DescribeFn =
-      llvm::function_ref<std::optional<PathInfo>(const std::string &Path)>;
-
   struct Hit {
     CompileResult Result;
     /// From the shared store.
@@ -43,7 +39,7 @@ public:
   /// key covers all the compile reads (the preprocessed mode's text), so
   /// there are no inputs to look at. Blocks: call on the pool.
   std::optional<Hit> lookup(const ContentDigest &Job, bool InputsInKey,
-                            DescribeFn Now);
+                            DescribePaths Now);
 
   /// Keeps \p Result, a successful compile of the job with key \p Job that
   /// looked at \p Inputs (empty for \p InputsInKey). Blocks.
