@@ -2,7 +2,8 @@
 //
 // Usage: fuzz-generate-seeds DIR
 //
-// Writes DIR/frames, DIR/messages and DIR/decompress: a few valid inputs for
+// Writes DIR/frames, DIR/messages, DIR/decompress and DIR/cachevalues: a few
+// valid inputs for
 // each target, encoded by today's encoders, from which the fuzzers mutate
 // their way into every field. A corpus checked in as bytes would go stale
 // with each protocol change.
@@ -12,6 +13,9 @@
 #include "Protocol/Compression.h"
 #include "Protocol/Frame.h"
 #include "Protocol/Messages.h"
+#include "ResultCache/Entry.h"
+#include "ResultCache/Manifest.h"
+#include "ResultCache/Seal.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -149,11 +153,12 @@ int main(int Argc, char **Argv) {
     return 2;
   }
   llvm::SmallString<256> Frames(Argv[1]), Messages(Argv[1]),
-      Decompress(Argv[1]);
+      Decompress(Argv[1]), CacheValues(Argv[1]);
   llvm::sys::path::append(Frames, "frames");
   llvm::sys::path::append(Messages, "messages");
   llvm::sys::path::append(Decompress, "decompress");
-  for (llvm::StringRef Dir : {Frames, Messages, Decompress})
+  llvm::sys::path::append(CacheValues, "cachevalues");
+  for (llvm::StringRef Dir : {Frames, Messages, Decompress, CacheValues})
     if (std::error_code EC = llvm::sys::fs::create_directories(Dir)) {
       llvm::errs() << "fuzz-generate-seeds: " << Dir << ": " << EC.message()
                    << "\n";
@@ -233,5 +238,28 @@ int main(int Argc, char **Argv) {
   while (Large.size() < 200000)
     Large += "static int unused(void) { return 0; }\n";
   writeSeed(Decompress, "large", decompressInput(Large));
+
+  // The result cache's values: the kind's letter, then the body, unsealed
+  // (fuzz-cachevalues seals it).
+  PathInfo Header;
+  Header.Kind = PathInfo::PathKind::File;
+  Header.Inode = 7;
+  Header.Digest = digestContents("#define A 1\n");
+  PathInfo Dir;
+  Dir.Kind = PathInfo::PathKind::Directory;
+  Dir.Inode = 8;
+  Manifest M;
+  M.add(describeInputs({{"/src/a.c", Header},
+                        {"/src/link.h", Header},
+                        {"/src", Dir},
+                        {"/inc/a.h", PathInfo()}}));
+  Header.Digest = digestContents("#define A 2\n");
+  M.add(describeInputs({{"/src/a.c", Header}, {"/inc/a.h", PathInfo()}}));
+  std::string Sealed = M.encode();
+  writeSeed(CacheValues, "manifest",
+            "m" + llvm::cantFail(unseal(SealedKind::Manifest, Sealed)).str());
+  Sealed = encodeEntry(S.Result);
+  writeSeed(CacheValues, "entry",
+            "r" + llvm::cantFail(unseal(SealedKind::Result, Sealed)).str());
   return 0;
 }

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=(frames messages decompress config redisreply)
+targets=(frames messages decompress config redisreply cachevalues)
 
 bash scripts/install-deps.sh
 

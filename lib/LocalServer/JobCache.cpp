@@ -7,6 +7,12 @@
 
 using namespace clang::dist;
 
+namespace {
+/// Paths remembered at most (some 200 bytes each): far more than a build of
+/// Chromium looks at.
+constexpr size_t MaxSeenPaths = 1u << 20;
+} // namespace
+
 std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
                                          SharedFileCache &Files, Logger &Log) {
   if (!Config.Cache)
@@ -26,8 +32,6 @@ std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
   std::unique_ptr<CacheStore> Shared;
   if (Config.SharedCache)
     Shared = std::make_unique<SharedStore>(*Config.SharedCache, Log);
-  if (!Local && !Shared)
-    return nullptr;
   return std::unique_ptr<JobCache>(new JobCache(
       std::move(Local), std::move(Shared), Files, Log, std::move(Notice)));
 }
@@ -42,12 +46,53 @@ std::optional<ResultCache::Hit> JobCache::lookup(const ContentDigest &Key,
   OpenedFiles Opened;
   auto View = Files.viewFor("/", &Opened);
   return Cache.lookup(Key, Mode == DistributionMode::Preprocessed,
-                      [&](const std::string &Path) -> std::optional<PathInfo> {
-                        PathLookup Now = lookUpPath(*View, Opened, Path);
-                        if (Now.Info.Kind == PathInfo::PathKind::Unavailable)
-                          return std::nullopt;
-                        return Now.Info;
+                      [&](llvm::ArrayRef<llvm::StringRef> Paths) {
+                        return describe(Paths, *View, Opened);
                       });
+}
+
+std::vector<std::optional<PathInfo>>
+JobCache::describe(llvm::ArrayRef<llvm::StringRef> Paths,
+                   llvm::vfs::FileSystem &View, OpenedFiles &Opened) {
+  std::vector<ChangeWatch::WatchedPath> Before(Paths.size());
+  std::vector<std::optional<PathInfo>> Now(Paths.size());
+  {
+    std::lock_guard<std::mutex> Lock(SeenMutex);
+    for (size_t I = 0; I != Paths.size(); ++I) {
+      Before[I].Path = Paths[I];
+      if (auto It = SeenPaths.find(Paths[I]); It != SeenPaths.end()) {
+        Before[I].Since = It->second.Since;
+        Now[I] = It->second.Info;
+      }
+    }
+  }
+  // One look at inotify's events for all of them.
+  std::vector<bool> Changed = Watch.mayHaveChanged(Before);
+  std::vector<std::pair<std::string, Seen>> Looked;
+  for (size_t I = 0; I != Paths.size(); ++I) {
+    if (!Changed[I])
+      continue;
+    std::string Path = Paths[I].str();
+    // Watched before it is looked at: a change in between is seen next
+    // time. ChangeWatch takes no path with empty components.
+    ChangeWatch::Generation Since =
+        Paths[I].contains("//") ? 0 : Watch.watch(Path);
+    PathLookup Found = lookUpPath(View, Opened, Path);
+    Now[I].reset();
+    if (Found.Info.Kind == PathInfo::PathKind::Unavailable)
+      continue;
+    Now[I] = Found.Info;
+    if (Since)
+      Looked.push_back({std::move(Path), {Found.Info, Since}});
+  }
+  if (!Looked.empty()) {
+    std::lock_guard<std::mutex> Lock(SeenMutex);
+    if (SeenPaths.size() + Looked.size() > MaxSeenPaths)
+      SeenPaths.clear();
+    for (auto &[Path, Entry] : Looked)
+      SeenPaths[Path] = std::move(Entry);
+  }
+  return Now;
 }
 
 llvm::StringRef JobCache::whyNotCacheable(const CompileResult &Result,

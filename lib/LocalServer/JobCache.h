@@ -2,7 +2,9 @@
 //
 // What the server's jobs need of the result cache (ResultCache/): a job's
 // key, a lookup that compares what a compile found with what the disk shows
-// now through the server's file cache, which results may be kept, and the
+// now through the server's file cache (a path looked at once is not stat'ed
+// again until inotify sees something happen to it), which results may be
+// kept, and the
 // inputs each mode knows of a compile: the sources mode the answers it used,
 // the server's own worker what it recorded; the preprocessed mode's key
 // holds its text.
@@ -13,6 +15,7 @@
 #define CLANG_DIST_LOCALSERVER_JOBCACHE_H
 
 #include "Config/Config.h"
+#include "LocalServer/ChangeWatch.h"
 #include "LocalServer/FileCache.h"
 #include "LocalServer/Sources/AnswerBook.h"
 #include "ResultCache/ResultCache.h"
@@ -24,7 +27,8 @@ class JobCache {
 public:
   /// The cache \p Config asks for, or null with `cache off`. A local
   /// directory that cannot be used is logged, and the first job's client is
-  /// told (takeNotice); the shared store, if any, is used alone.
+  /// told (takeNotice); the shared store, if any, is used alone, and with
+  /// none the cache is not active.
   static std::unique_ptr<JobCache> open(const DistConfig &Config,
                                         SharedFileCache &Files, Logger &Log);
 
@@ -49,6 +53,9 @@ public:
               llvm::ArrayRef<const GivenAnswer *> Consulted,
               const CompileResult &Result);
 
+  /// Whether jobs are looked up and kept.
+  bool active() const { return Cache.active(); }
+
   /// A warning for the next job's client, once per trouble. Any thread.
   std::optional<std::string> takeNotice();
 
@@ -59,10 +66,27 @@ private:
       : Cache(std::move(Local), std::move(Shared), Log), Files(Files),
         Notice(std::move(Notice)) {}
 
+  /// What each of \p Paths is now (DescribePaths), through \p View.
+  std::vector<std::optional<PathInfo>>
+  describe(llvm::ArrayRef<llvm::StringRef> Paths, llvm::vfs::FileSystem &View,
+           OpenedFiles &Opened);
+
   ResultCache Cache;
   SharedFileCache &Files;
   std::mutex NoticeMutex;
   std::string Notice;
+
+  /// What each path was found to be, and from when on a change to it would
+  /// have been seen: a C++ translation unit's inputs are a thousand paths,
+  /// mostly the same headers for every job, and a stat each was most of a
+  /// hit's cost.
+  struct Seen {
+    PathInfo Info;
+    ChangeWatch::Generation Since = 0;
+  };
+  ChangeWatch Watch;
+  std::mutex SeenMutex;
+  llvm::StringMap<Seen> SeenPaths;
 };
 
 } // namespace clang::dist

@@ -135,7 +135,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
 }
 
 void JobRunner::lookUp(std::shared_ptr<Running> R) {
-  if (!Results)
+  if (!Results || !Results->active())
     return attempt(R);
   boost::asio::post(Pool, [this, R] {
     if (R->Cancelled)
@@ -290,7 +290,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
         // gives.
         std::string NotCached;
         std::optional<CompileResult> ToCache;
-        if (Results && Keep && WriteError.empty()) {
+        if (Results && Results->active() && Keep && WriteError.empty()) {
           NotCached =
               JobCache::whyNotCacheable(Result, R->Prepared.Job.Mode).str();
           if (NotCached.empty()) {

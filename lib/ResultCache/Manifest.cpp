@@ -14,6 +14,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Endian.h"
+#include <cassert>
 #include <map>
 
 using namespace clang::dist;
@@ -215,27 +216,37 @@ InputSet Manifest::expand(const std::vector<Element> &Set) const {
   return Out;
 }
 
-std::optional<InputSet> Manifest::match(
-    llvm::function_ref<std::optional<PathInfo>(const std::string &)> Now)
-    const {
+std::optional<InputSet> Manifest::match(DescribePaths Now) const {
   // Sets share most of their paths: each is described once.
-  std::vector<std::optional<std::optional<PathInfo>>> Described(Paths.size());
+  std::vector<std::optional<PathInfo>> Described(Paths.size());
+  std::vector<bool> Asked(Paths.size(), false);
   for (const std::vector<Element> &Set : Sets) {
+    std::vector<uint32_t> New;
+    std::vector<llvm::StringRef> Ask;
+    for (const Element &E : Set)
+      if (!Asked[E.Path]) {
+        Asked[E.Path] = true;
+        New.push_back(E.Path);
+        Ask.push_back(Paths[E.Path]);
+      }
+    if (!Ask.empty()) {
+      std::vector<std::optional<PathInfo>> Answers = Now(Ask);
+      assert(Answers.size() == Ask.size());
+      for (size_t I = 0; I != New.size(); ++I)
+        Described[New[I]] = std::move(Answers[I]);
+    }
     llvm::DenseMap<std::pair<uint64_t, uint64_t>, uint32_t> FirstWithIdentity;
     bool Matches = true;
     for (uint32_t I = 0; Matches && I != Set.size(); ++I) {
       const Element &E = Set[I];
-      std::optional<std::optional<PathInfo>> &Info = Described[E.Path];
-      if (!Info)
-        Info = Now(Paths[E.Path]);
+      const std::optional<PathInfo> &Info = Described[E.Path];
       const InputState &Was = States[E.State];
-      Matches = *Info && (*Info)->Kind == Was.Kind &&
-                (Was.Kind != PathInfo::PathKind::File ||
-                 (*Info)->Digest == Was.Digest);
+      Matches =
+          Info && Info->Kind == Was.Kind &&
+          (Was.Kind != PathInfo::PathKind::File || Info->Digest == Was.Digest);
       if (Matches && hasIdentity(Was.Kind))
-        Matches =
-            FirstWithIdentity.try_emplace({(*Info)->Device, (*Info)->Inode}, I)
-                .first->second == E.SameAs;
+        Matches = FirstWithIdentity.try_emplace({Info->Device, Info->Inode}, I)
+                      .first->second == E.SameAs;
     }
     if (Matches)
       return expand(Set);

@@ -20,6 +20,12 @@
 
 namespace clang::dist {
 
+/// What each of \p Paths is now, in their order; std::nullopt for a path
+/// that cannot be told. Asked once per set with the paths no earlier set
+/// had, so that a lookup can look at them all at once.
+using DescribePaths = llvm::function_ref<std::vector<std::optional<PathInfo>>(
+    llvm::ArrayRef<llvm::StringRef> Paths)>;
+
 class Manifest {
 public:
   /// Sets beyond this many, the oldest, are dropped: a header edited back
@@ -36,11 +42,8 @@ public:
 
   /// The first set, newest first, whose every path \p Now describes with
   /// its state and identity; std::nullopt if none. \p Now is asked about
-  /// each path at most once; it returns std::nullopt for a path it cannot
-  /// describe (that set does not match).
-  std::optional<InputSet>
-  match(llvm::function_ref<std::optional<PathInfo>(const std::string &)> Now)
-      const;
+  /// each path at most once; a path it cannot describe matches nothing.
+  std::optional<InputSet> match(DescribePaths Now) const;
 
   size_t sets() const { return Sets.size(); }
 

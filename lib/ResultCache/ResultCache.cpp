@@ -2,16 +2,15 @@
 
 #include "ResultCache/ResultCache.h"
 #include "ResultCache/Entry.h"
-#include "ResultCache/Manifest.h"
 #include "ResultCache/Seal.h"
-#include "llvm/ADT/StringMap.h"
 
 using namespace clang::dist;
 
 ResultCache::ResultCache(std::unique_ptr<CacheStore> Local,
                          std::unique_ptr<CacheStore> Shared, Logger &Log)
-    : Log(Log) {
-  Stores.push_back(std::move(Local));
+    : Log(Log), HasLocal(Local != nullptr) {
+  if (Local)
+    Stores.push_back(std::move(Local));
   if (Shared)
     Stores.push_back(std::move(Shared));
 }
@@ -20,15 +19,7 @@ ResultCache::~ResultCache() = default;
 
 std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
                                                     bool InputsInKey,
-                                                    DescribeFn Now) {
-  // Each path is described once, whichever stores' manifests name it.
-  llvm::StringMap<std::optional<PathInfo>> Described;
-  auto Memo = [&](const std::string &Path) {
-    auto [It, New] = Described.try_emplace(Path);
-    if (New)
-      It->second = Now(Path);
-    return It->second;
-  };
+                                                    DescribePaths Now) {
   std::string ManifestKey = storeKey(SealedKind::Manifest, Job);
   for (size_t I = 0; I != Stores.size(); ++I) {
     CacheStore &Store = *Stores[I];
@@ -44,7 +35,7 @@ std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
         Store.remove(ManifestKey);
         continue;
       }
-      std::optional<InputSet> Matched = M->match(Memo);
+      std::optional<InputSet> Matched = M->match(Now);
       if (!Matched)
         continue;
       Inputs = std::move(*Matched);
@@ -61,9 +52,9 @@ std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
       continue;
     }
     // The next lookup finds it locally.
-    if (I != 0)
+    if (I != 0 && HasLocal)
       insertInto(*Stores.front(), Job, Inputs, InputsInKey, *Value);
-    return Hit{std::move(*Result), I != 0};
+    return Hit{std::move(*Result), !(HasLocal && I == 0)};
   }
   return std::nullopt;
 }

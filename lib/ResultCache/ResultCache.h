@@ -13,6 +13,7 @@
 #define CLANG_DIST_RESULTCACHE_RESULTCACHE_H
 
 #include "ResultCache/Key.h"
+#include "ResultCache/Manifest.h"
 #include "ResultCache/Store.h"
 #include "Support/Log.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -22,15 +23,10 @@ namespace clang::dist {
 
 class ResultCache {
 public:
-  /// \p Shared may be null. Logs what it finds damaged to \p Log.
+  /// Either store may be null. Logs what it finds damaged to \p Log.
   ResultCache(std::unique_ptr<CacheStore> Local,
               std::unique_ptr<CacheStore> Shared, Logger &Log);
   ~ResultCache();
-
-  /// What a path is now, or std::nullopt if that cannot be told (the path
-  /// is then taken to have changed).
-  using DescribeFn =
-      llvm::function_ref<std::optional<PathInfo>(const std::string &Path)>;
 
   struct Hit {
     CompileResult Result;
@@ -43,7 +39,7 @@ public:
   /// key covers all the compile reads (the preprocessed mode's text), so
   /// there are no inputs to look at. Blocks: call on the pool.
   std::optional<Hit> lookup(const ContentDigest &Job, bool InputsInKey,
-                            DescribeFn Now);
+                            DescribePaths Now);
 
   /// Keeps \p Result, a successful compile of the job with key \p Job that
   /// looked at \p Inputs (empty for \p InputsInKey). Blocks.
@@ -53,6 +49,9 @@ public:
   /// A warning for the user, once per trouble of a store, or std::nullopt.
   std::optional<std::string> takeNotice();
 
+  /// Whether it has a store at all.
+  bool active() const { return !Stores.empty(); }
+
 private:
   void insertInto(CacheStore &Store, const ContentDigest &Job,
                   const InputSet &Inputs, bool InputsInKey,
@@ -60,6 +59,7 @@ private:
 
   /// The stores, the local one first.
   std::vector<std::unique_ptr<CacheStore>> Stores;
+  bool HasLocal;
   Logger &Log;
 };
 

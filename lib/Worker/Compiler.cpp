@@ -11,6 +11,8 @@
 #include "Worker/Compiler.h"
 #include "Policy/Distributable.h"
 #include "Protocol/Compression.h"
+#include "Worker/RecordingFileSystem.h"
+#include "Worker/TimeMacroWatch.h"
 #include "clang/Basic/DiagnosticLex.h"
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Frontend/CompilerInstance.h"
@@ -162,10 +164,15 @@ CompileResult clang::dist::compile(
   // clang's to report.)
   if (!Parsed || ParseDiags.hasErrorOccurred())
     return refusal(Job.Id, "clang rejects its arguments");
-  if (std::string Why = whyNotDistributable(
-          Argv, Inv, /*SharesDisk=*/Job.Mode == DistributionMode::LocalFiles);
+  bool LocalFiles = Job.Mode == DistributionMode::LocalFiles;
+  if (std::string Why = whyNotDistributable(Argv, Inv, LocalFiles);
       !Why.empty())
     return refusal(Job.Id, Why);
+  // What only a worker on the client's disk runs reads a file past the
+  // compile's file system, unrecorded.
+  bool ReadsOtherFiles =
+      LocalFiles &&
+      !whyNotDistributable(Argv, Inv, /*SharesDisk=*/false).empty();
   uint64_t Declared = 0;
   for (const FileBlob &Blob : Job.Files)
     if ((Declared += std::min(Blob.RawSize, JobInputBudget + 1)) >
@@ -183,6 +190,9 @@ CompileResult clang::dist::compile(
           : buildFileSystem(Job);
   if (!FS)
     return failure(Job.Id, "error: " + llvm::toString(FS.takeError()) + "\n");
+  llvm::IntrusiveRefCntPtr<RecordingFileSystem> Recording;
+  if (LocalFiles)
+    *FS = Recording = llvm::makeIntrusiveRefCnt<RecordingFileSystem>(*FS);
 
   FrontendOptions &FrontendOpts = Inv.getFrontendOpts();
   // A long-lived compiler must free what it allocates.
@@ -240,9 +250,26 @@ CompileResult clang::dist::compile(
                               DriverLLVMArg.data()};
     llvm::cl::ParseCommandLineOptions(2, LLVMArgv);
   }
+  bool ExpandedTimeMacro = false;
   if (!Clang->getDiagnostics().hasErrorOccurred()) {
-    std::unique_ptr<FrontendAction> Act = CreateFrontendAction(*Clang);
-    Success = Act && Clang->ExecuteAction(*Act);
+    if (std::unique_ptr<FrontendAction> Act = CreateFrontendAction(*Clang)) {
+      TimeMacroWatch Watch(std::move(Act));
+      Success = Clang->ExecuteAction(Watch);
+      ExpandedTimeMacro = Watch.expandedTimeMacro();
+    }
+  }
+  if (ExpandedTimeMacro) {
+    Result.Caching = Cacheability::TimeMacro;
+  } else if (ReadsOtherFiles) {
+    Result.Caching = Cacheability::ReadsOtherFiles;
+  } else if (Recording) {
+    // Digests what the compile only looked at: no use for a result that is
+    // not kept.
+    std::vector<CompileInput> Inputs = Recording->takeInputs();
+    if (Recording->unrecorded())
+      Result.Caching = Cacheability::UnrecordedInput;
+    else
+      Result.Inputs = std::move(Inputs);
   }
   // clang keeps the dependency file of a failed compile, as it wrote it.
   if (Success)

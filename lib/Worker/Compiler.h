@@ -29,6 +29,13 @@ void initializeCompiler();
 /// (Policy/Distributable.h) a refusal (CompileResult::Refused) that says why.
 /// A Sources job reads \p ClientFiles. A LocalFiles job reads the disk, and
 /// is refused unless \p LocalFilesAllowed (clang-dist-worker --local-files).
+///
+/// The result says whether the local server may keep it in its result cache
+/// (CompileResult::Caching), the first of these that applies: TimeMacro (any
+/// mode), ReadsOtherFiles (LocalFiles), UnrecordedInput (LocalFiles), else
+/// Cacheable. A cacheable LocalFiles result lists every path its compile
+/// looked at (CompileResult::Inputs; RecordingFileSystem.h); any other result
+/// lists none.
 CompileResult
 compile(const CompileJob &Job,
         llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> ClientFiles,

@@ -6,6 +6,7 @@
 import hashlib
 import os
 import re
+import shutil
 import lit.formats
 
 config.test_format = lit.formats.ShTest(execute_external=False)
@@ -37,6 +38,12 @@ for var in ["CLANG_DIST_CONFIG", "CLANG_DIST_RUNTIME_DIR", "CPATH",
             "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "SOURCE_DATE_EPOCH"]:
     config.environment.pop(var, None)
 config.environment["LC_ALL"] = "C"
+# A test that runs clang-dist without %clang-dist (under script(1), as
+# another user) keeps its results in a cache of this run's own, never the
+# user's: a result of an earlier run would make a compile a hit.
+xdg_cache = os.path.join(config.test_exec_root, "xdg-cache")
+shutil.rmtree(xdg_cache, ignore_errors=True)
+config.environment["XDG_CACHE_HOME"] = xdg_cache
 config.environment["CLANG_DIST_WORKER"] = os.path.join(config.clang_dist_bin_dir, "clang-dist-worker")
 config.environment["CLANG_DIST_TEST_MODE"] = mode
 # How much slower than the usual build the programs under test are, so that

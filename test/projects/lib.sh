@@ -139,11 +139,13 @@ stop_servers() {
 # $LOGS/server-PHASE.log, then reads it into PHASE_SERVED[PHASE] (client
 # connections the server served, one per compile job), PHASE_REMOTE[PHASE]
 # (what it says the workers compiled), PHASE_LOCAL[PHASE] (its 'running
-# locally' lines) and PHASE_AGAIN[PHASE] (compiles it ran once more because a
-# file changed since a worker was told of it). A server that exits while idle
+# locally' lines), PHASE_CACHED[PHASE] (jobs the result cache answered: a
+# configure script compiles some tests twice) and PHASE_AGAIN[PHASE] (compiles
+# it ran once more because a file changed since a worker was told of it). A
+# server that exits while idle
 # and is restarted by a later job leaves several 'exiting' blocks in one log:
 # they add up.
-declare -A PHASE_SERVED PHASE_REMOTE PHASE_LOCAL PHASE_AGAIN
+declare -A PHASE_SERVED PHASE_REMOTE PHASE_LOCAL PHASE_CACHED PHASE_AGAIN
 end_dist_phase() { # PHASE
   local phase=$1 log="$LOGS/server-$1.log" f
   stop_servers
@@ -163,8 +165,9 @@ end_dist_phase() { # PHASE
   PHASE_REMOTE[$phase]=$(sed -n 's/.*local-server\[[0-9]*\]   [^ ]*: \([0-9]\{1,\}\) translation units$/\1/p' "$log" |
     awk '{ s += $1 } END { print s + 0 }')
   PHASE_LOCAL[$phase]=$(grep -c ': running locally: ' "$log" || true)
+  PHASE_CACHED[$phase]=$(grep -c -E ': from the (shared )?cache \(' "$log" || true)
   PHASE_AGAIN[$phase]=$(grep -c '; compiling it again$' "$log" || true)
-  say "server ($phase): ${PHASE_SERVED[$phase]} jobs served, ${PHASE_REMOTE[$phase]} compiled on workers, ${PHASE_LOCAL[$phase]} ran locally, ${PHASE_AGAIN[$phase]} compiled again"
+  say "server ($phase): ${PHASE_SERVED[$phase]} jobs served, ${PHASE_REMOTE[$phase]} compiled on workers, ${PHASE_LOCAL[$phase]} ran locally, ${PHASE_CACHED[$phase]} from the result cache, ${PHASE_AGAIN[$phase]} compiled again"
   local other
   other=$(grep -E ': (cancelled: |worker .* failed: )|client connection dropped: |refused a client' "$log" || true)
   if [ -n "$other" ]; then

@@ -61,9 +61,14 @@ struct Fixture {
     return {{"/src/a.c", Disk.at("/src/a.c")},
             {"/src/a.h", Disk.at("/src/a.h")}};
   }
-  std::optional<PathInfo> now(const std::string &Path) const {
-    auto It = Disk.find(Path);
-    return It == Disk.end() ? PathInfo() : It->second;
+  std::vector<std::optional<PathInfo>>
+  now(llvm::ArrayRef<llvm::StringRef> Paths) const {
+    std::vector<std::optional<PathInfo>> Now;
+    for (llvm::StringRef Path : Paths) {
+      auto It = Disk.find(Path.str());
+      Now.push_back(It == Disk.end() ? PathInfo() : It->second);
+    }
+    return Now;
   }
   std::unique_ptr<CacheStore> store(llvm::StringRef Name) {
     return unwrap(LocalStore::open(Dir.file(Name), 1 << 30));
@@ -79,7 +84,7 @@ const ContentDigest Job = digestContents("job");
 
 TEST_CASE("A result is found while its inputs are unchanged", "[ResultCache]") {
   Fixture F;
-  auto Now = [&](const std::string &P) { return F.now(P); };
+  auto Now = [&](llvm::ArrayRef<llvm::StringRef> P) { return F.now(P); };
   ResultCache Cache = F.cache();
   CHECK_FALSE(Cache.lookup(Job, false, Now));
   Cache.insert(Job, describeInputs(F.inputs()), false, compiled("v1 object"));
@@ -105,9 +110,9 @@ TEST_CASE("A preprocessed job's key holds its inputs", "[ResultCache]") {
   Fixture F;
   ResultCache Cache = F.cache();
   unsigned Asked = 0;
-  auto Now = [&](const std::string &) -> std::optional<PathInfo> {
-    ++Asked;
-    return std::nullopt;
+  auto Now = [&](llvm::ArrayRef<llvm::StringRef> Paths) {
+    Asked += Paths.size();
+    return std::vector<std::optional<PathInfo>>(Paths.size());
   };
   Cache.insert(Job, InputSet(), true, compiled("text object"));
   CHECK(objectOf(*Cache.lookup(Job, true, Now)) == "text object");
@@ -116,7 +121,7 @@ TEST_CASE("A preprocessed job's key holds its inputs", "[ResultCache]") {
 
 TEST_CASE("A hit from the shared store is kept locally", "[ResultCache]") {
   Fixture F;
-  auto Now = [&](const std::string &P) { return F.now(P); };
+  auto Now = [&](llvm::ArrayRef<llvm::StringRef> P) { return F.now(P); };
   {
     // Another user, whose local store is elsewhere, filled the shared one.
     ResultCache Other(F.store("other"), F.store("shared"), F.Log);
@@ -135,7 +140,7 @@ TEST_CASE("A hit from the shared store is kept locally", "[ResultCache]") {
 
 TEST_CASE("A damaged store file is a miss, and removed", "[ResultCache]") {
   Fixture F;
-  auto Now = [&](const std::string &P) { return F.now(P); };
+  auto Now = [&](llvm::ArrayRef<llvm::StringRef> P) { return F.now(P); };
   for (bool Truncate : {true, false}) {
     INFO((Truncate ? "truncated" : "a bit flipped"));
     ResultCache Cache = F.cache();

@@ -18,8 +18,8 @@
 #ifndef CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
 #define CLANG_DIST_LOCALSERVER_ANSWERBOOK_H
 
+#include "LocalServer/ChangeWatch.h"
 #include "LocalServer/FileCache.h"
-#include "LocalServer/Sources/ChangeWatch.h"
 #include "Protocol/Messages.h"
 #include "llvm/ADT/StringMap.h"
 #include <deque>

@@ -11,9 +11,9 @@
 #ifndef CLANG_DIST_LOCALSERVER_SOURCES_SOURCESMODE_H
 #define CLANG_DIST_LOCALSERVER_SOURCES_SOURCESMODE_H
 
+#include "LocalServer/ChangeWatch.h"
 #include "LocalServer/SlotQuestions.h"
 #include "LocalServer/Sources/AnswerBook.h"
-#include "LocalServer/Sources/ChangeWatch.h"
 
 namespace clang::dist {
 

@@ -58,7 +58,7 @@ the cores idle and fails in about SECONDS all the same.
       system chooses, with no persistence, and waits until it answers PING.
       Writes DIR/redis.port, DIR/redis.pid (for signal) and DIR/redis.url
       (redis://127.0.0.1:PORT); its log goes to DIR/redis.log. A detached
-      guard (kill-guard) kills it after SECONDS (default 120), so a failing
+      guard (signal-guard) kills it after SECONDS (default 120), so a failing
       test leaves nothing behind.
   blackhole DIR N [--lifetime SECONDS]
       Listens on N loopback ports the system chooses and never accepts a
@@ -191,7 +191,7 @@ the cores idle and fails in about SECONDS all the same.
       wait-busy and server-pids print them), in that order; one already gone
       is skipped. With --cont-after (for STOP), a detached guard sends them
       SIGCONT after SECONDS, so that a test that fails before it sends CONT
-      itself leaves no stopped process behind. (cont-guard is that guard.)
+      itself leaves no stopped process behind. (signal-guard is that guard.)
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
@@ -590,7 +590,7 @@ def start_redis(args):
         stdin=subprocess.DEVNULL, stdout=log, stderr=log,
         start_new_session=True)
     subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "kill-guard",
+        [sys.executable, os.path.abspath(__file__), "signal-guard", "KILL",
          str(lifetime), "%d:%s" % (proc.pid, "redis-server")],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, start_new_session=True)
@@ -612,18 +612,6 @@ def start_redis(args):
                        ("redis.url", "redis://127.0.0.1:%d\n" % port)]:
         with open(os.path.join(out_dir, name), "w") as f:
             f.write(text)
-
-
-def kill_guard(args):
-    time.sleep(float(args[0]))
-    for entry in args[1:]:
-        pid, name = entry.split(":", 1)
-        if process_name(int(pid)) != name:
-            continue
-        try:
-            os.kill(int(pid), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def blackhole(args):
@@ -1465,22 +1453,26 @@ def signal_processes(args):
     if cont_after is not None:
         # By pid and name: a pid reused meanwhile gets nothing.
         subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "cont-guard",
-             str(cont_after)] +
+            [sys.executable, os.path.abspath(__file__), "signal-guard",
+             "CONT", str(cont_after)] +
             ["%d:%s" % (p, process_name(p)) for p in pids
              if process_name(p) is not None],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def cont_guard(args):
-    time.sleep(float(args[0]))
-    for entry in args[1:]:
+def signal_guard(args):
+    """signal-guard SIGNAL SECONDS PID:NAME...: after SECONDS, sends SIGNAL to
+    each process still running under its name (a pid reused meanwhile gets
+    nothing)."""
+    sig = getattr(signal, "SIG" + args[0])
+    time.sleep(float(args[1]))
+    for entry in args[2:]:
         pid, name = entry.split(":", 1)
         if process_name(int(pid)) != name:
             continue
         try:
-            os.kill(int(pid), signal.SIGCONT)
+            os.kill(int(pid), sig)
         except ProcessLookupError:
             pass
 
@@ -2029,7 +2021,6 @@ COMMANDS = {
     "closed-port": closed_port,
     "blackhole": blackhole,
     "start-redis": start_redis,
-    "kill-guard": kill_guard,
     "blackhole-serve": blackhole_serve,
     "log-interval": log_interval,
     "rewrite-backoffs": rewrite_backoffs,
@@ -2054,7 +2045,7 @@ COMMANDS = {
     "wait-gone": wait_gone,
     "kill-with-arg": kill_with_arg,
     "signal": signal_processes,
-    "cont-guard": cont_guard,
+    "signal-guard": signal_guard,
     "wait-log": wait_log,
     "wait-pane": wait_pane,
     "stall-pipe": stall_pipe,

@@ -1,6 +1,6 @@
-//===- LocalServer/Sources/ChangeWatch.cpp - Paths that may have changed --===//
+//===- LocalServer/ChangeWatch.cpp - Paths that may have changed ----------===//
 
-#include "LocalServer/Sources/ChangeWatch.h"
+#include "LocalServer/ChangeWatch.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include <cerrno>

@@ -1,4 +1,4 @@
-//===- unittests/LocalServer/Sources/ChangeWatchTest.cpp - Changed paths --===//
+//===- unittests/LocalServer/ChangeWatchTest.cpp - Changed paths ----------===//
 //
 // An answer about a path is trusted without a stat only while no event touched
 // the path or a directory on the way to it. Each case makes one kind of change
@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LocalServer/Sources/ChangeWatch.h"
+#include "LocalServer/ChangeWatch.h"
 #include "TempDir.h"
 #include "llvm/Support/FileSystem.h"
 #include <catch2/catch.hpp>

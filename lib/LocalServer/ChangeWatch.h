@@ -1,4 +1,4 @@
-//===- LocalServer/Sources/ChangeWatch.h - Changed paths --------*- C++ -*-===//
+//===- LocalServer/ChangeWatch.h - Changed paths ----------------*- C++ -*-===//
 //
 // An answer about a path, once checked against the disk, stays true until
 // something happens to the path: to the file, or to a directory on the way
