@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install.sh: the anchors and what the measuring needs, from Debian's archive.
 set -euo pipefail
-PKGS=(clang-16 distcc distcc-pump icecc ccache sccache nftables make cmake pkg-config zlib1g-dev
+PKGS=(clang-16 distcc distcc-pump icecc ccache sccache redis-server nftables make cmake pkg-config zlib1g-dev
       python3 python3-psutil iproute2 util-linux procps dpkg-dev
       autoconf automake python3-dev)  # the last three: pump-include-server.sh
 missing=()

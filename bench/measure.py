@@ -2,6 +2,7 @@
 import glob
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -79,15 +80,26 @@ def _clean(project):
 
 
 def _unmeasured_build(project, anchor, rep, tag, env=None):
-    """The builds an anchor's prepare() asks for, e.g. the cold build before a warm one."""
+    """The builds an anchor's prepare() asks for, e.g. the cold build before a
+    warm one. A clang-dist build has a runtime directory of its own, and its
+    server is waited for: it has stored every result when it exits, and it
+    must not serve the measured build."""
     _clean(project)
-    log_path = os.path.join(anchor.dir, f"prepare-{project.name}-{rep}-{tag}.log")
+    name = f"{project.name}-{rep}-{tag}"
+    log_path = os.path.join(anchor.dir, f"prepare-{name}.log")
+    runtime = {}
+    if anchor.clang_dist:
+        runtime["CLANG_DIST_RUNTIME_DIR"] = os.path.join(anchor.dir, f"rt-prepare-{name}")
+        shutil.rmtree(runtime["CLANG_DIST_RUNTIME_DIR"], ignore_errors=True)
     with open(log_path, "w") as log:
         p = subprocess.run(anchor.build_prefix + project.build_argv(), cwd=project.build,
-                           env={**os.environ, **anchor.env(), **(env or {})},
+                           env={**os.environ, **anchor.env(), **(env or {}), **runtime},
                            stdout=log, stderr=subprocess.STDOUT)
     if p.returncode != 0:
         raise RuntimeError(f"{anchor.name}: the unmeasured {tag} build failed, see {log_path}")
+    pid = _server_pid(runtime["CLANG_DIST_RUNTIME_DIR"]) if runtime else None
+    if pid is not None:
+        _wait_gone(pid)
 
 
 def run(project, anchor, ctx, rep):

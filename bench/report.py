@@ -25,8 +25,27 @@ NOTES = """\
   build stays in the results, marked `rejected`, and out of the tables). ccache runs as
   Debian configures it (direct mode); the sccache server (Debian's 0.4) runs in the foreground
   on port 4226, in group `compile` (it runs the compiles), and is restarted with each emptied
-  cache. A cache anchor that needs a first user (a shared cache) builds as that
-  user in the same `prepare` step.
+  cache.
+* **clang-dist's result cache** (docs/CACHE.md) is off (`cache off`) in the anchors that
+  measure distribution (`cd-local`, `cd-workers*`), and on in `cd-cache-cold`,
+  `cd-cache-warm` and `cd-cache-shared`: the local default (no `worker` line) with a
+  `cache-dir` of the anchor's own, emptied before each measured build as above. Each
+  unmeasured build has a runtime directory of its own, and its server is waited for (it has
+  stored every result when it exits). The hits and misses are the measured build's
+  `clang-dist --print-stats` (`cache_hit`, `cache_hit_shared`, `cache_miss`,
+  `cache_uncacheable_*`), from its own runtime directory. A compile the cache refuses to keep
+  (it counts why) misses on every build, so a warm build's misses must all be such compiles.
+  `cd-cache-shared` is a team's second user: the anchor starts Debian's `redis-server` on
+  127.0.0.1:6479 (`--save "" --appendonly no`, as the unit tests start theirs; group
+  `remote`, the team's machine), empties it (`FLUSHALL`) and the two local caches before each
+  measured build, builds once as the first user (`cache redis://127.0.0.1:6479` with a
+  `cache-dir` and a runtime directory of its own), then measures the second: the same Redis,
+  an empty local cache. Its build must have had hits from Redis (`cache_hit_shared`). *Hit
+  rate* = hits / (hits + misses). *Of which clang-dist server*: the server's CPU
+  (`/proc/PID/stat` after the build) per TU, part of the client CPU; the rest is the
+  clang-dist processes (with `bench/wrap`'s exec of each). The target on a warm rebuild's
+  client CPU compares it with that rest in `cd-local`'s build, the same commands with the
+  cache off: the client process's own cost.
 * **distcc-pump.** Debian bookworm's include server fails on every question under Python 3.11
   (its C extension lacks `PY_SSIZE_T_CLEAN`) and distcc then preprocesses on the client, which
   is plain distcc. `bench/pump-include-server.sh` rebuilds that extension from Debian's distcc
@@ -116,6 +135,18 @@ def _summaries(data, project, tus):
             "prepare_cpu": med("prepare_cpu_s"),
             "worker_tus": med("worker_tus"), "fallbacks": med("client_fallbacks"),
             "cache_hits": med("cache_hits"), "cache_misses": med("cache_misses"),
+            "cache_hits_shared": med("cache_hits_shared"),
+            "cache_uncacheable": med("cache_uncacheable"),
+            "hit_rate": _median([b["cache_hits"] / (b["cache_hits"] + b["cache_misses"])
+                                 for b in builds if b.get("cache_hits") is not None
+                                 and b["cache_hits"] + b["cache_misses"]]),
+            # The clang-dist server's share of the client CPU, and the rest:
+            # the clang-dist processes (with bench/wrap's exec of each).
+            "server_ms": _median([b["server_cpu_s"] / tus * 1000 for b in builds
+                                  if b.get("server_cpu_s") is not None]),
+            "process_ms": _median([(b["cpu_compile_s"] + b["cpu_clientd_s"] - b["server_cpu_s"])
+                                   / tus * 1000 for b in builds
+                                   if b.get("server_cpu_s") is not None and "cpu_compile_s" in b]),
             # Runs from before the check counted what the include server served.
             "unverified_pump": anchor == "distcc-pump" and any("pump_served" not in b for b in builds),
         }
@@ -157,15 +188,23 @@ def _cache_table(summ, order):
     base = summ.get("clang", {}).get("wall")
     warm = summ.get("ccache-warm", {}).get("wall")
     lines = ["| anchor | reps | wall s (median; min-max) | vs clang | vs ccache-warm | client CPU s | "
-             "client ms/TU | cache hits | cache misses |", "|---|---|---|---|---|---|---|---|---|"]
+             "client ms/TU | of which clang-dist server | cache hits | of which shared | "
+             "cache misses | of which uncacheable | hit rate |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for a in rows:
         s = summ[a]
         lines.append(
             f"| {a} | {s['reps']} | {_fmt(s['wall'])} ({_fmt(s['wall_min'])}-{_fmt(s['wall_max'])}) | "
             f"{_fmt(s['wall'] / base if base else None, 2)} | {_fmt(s['wall'] / warm if warm else None, 2)} | "
-            f"{_fmt(s['client'])} | {_fmt(s['client_ms'])} | {_fmt(s['cache_hits'], 0)} | "
-            f"{_fmt(s['cache_misses'], 0)} |")
+            f"{_fmt(s['client'])} | {_fmt(s['client_ms'])} | {_fmt(s['server_ms'], 2)} | "
+            f"{_fmt(s['cache_hits'], 0)} | {_fmt(s['cache_hits_shared'], 0)} | "
+            f"{_fmt(s['cache_misses'], 0)} | {_fmt(s['cache_uncacheable'], 0)} | "
+            f"{_percent(s['hit_rate'])} |")
     return "\n".join(lines)
+
+
+def _percent(v):
+    return "–" if v is None else f"{v * 100:.1f}%"
 
 
 def _prepare_speedup(p, summ, anchors, key="prepare_cpu"):
@@ -178,14 +217,15 @@ def _prepare_speedup(p, summ, anchors, key="prepare_cpu"):
 
 
 def _targets(data):
-    """The targets of issues 5 and 6, each with what this run measured."""
+    """The targets of issues 5, 6 and 17, each with what this run measured."""
     rows = ["| target | project | measured | met |", "|---|---|---|---|"]
 
-    def row(target, project, value, ok, fmt="{:.2f}"):
+    def row(target, project, value, ok, fmt="{:.2f}", text=None):
         if value is None:
             rows.append(f"| {target} | {project} | not measured | – |")
         else:
-            rows.append(f"| {target} | {project} | {fmt.format(value)} | {'yes' if ok(value) else '**no**'} |")
+            shown = text or fmt.format(value)
+            rows.append(f"| {target} | {project} | {shown} | {'yes' if ok(value) else '**no**'} |")
 
     def get(summ, anchor, key):
         return summ.get(anchor, {}).get(key)
@@ -226,6 +266,26 @@ def _targets(data):
         row("sources mode, warm: bytes sent/TU ≤ 1/10 of the preprocessed mode's", name,
             ratio(get(summ, "cd-workers", "sent_kib"), get(summ, "cd-workers-preprocessed", "sent_kib")),
             lambda v: v <= 0.1, "{:.3f}x")
+        # Issue 17: the result cache, in its local default (no worker line).
+        row("result cache: warm rebuild wall ≤ 0.8x ccache's warm rebuild", name,
+            ratio(get(summ, "cd-cache-warm", "wall"), get(summ, "ccache-warm", "wall")),
+            lambda v: v <= 0.8, "{:.2f}x")
+        row("result cache: a cold build ≤ 1.03x the same build with `cache off`", name,
+            ratio(get(summ, "cd-cache-cold", "wall"), get(summ, "cd-local", "wall")),
+            lambda v: v <= 1.03, "{:.3f}x")
+        row("result cache: the second user's build ≥ 95% hits", name,
+            get(summ, "cd-cache-shared", "hit_rate"), lambda v: v >= 0.95, "{:.1%}")
+        if cpp:
+            # The client process's own cost: cd-local's client CPU without its
+            # server's, the same commands with the cache off.
+            warm = get(summ, "cd-cache-warm", "client_ms")
+            own = get(summ, "cd-local", "process_ms")
+            above = warm - own if warm is not None and own is not None else None
+            row("result cache: warm rebuild's client-side CPU/TU ≤ the client process's own + 1 ms",
+                name, above, lambda v: v <= 1,
+                text=None if above is None else
+                f"{warm:.2f} ms/TU (server {get(summ, 'cd-cache-warm', 'server_ms'):.2f}); "
+                f"the client process alone {own:.2f} (`cd-local`): +{above:.2f} ms")
     return "\n".join(rows)
 
 
@@ -259,8 +319,9 @@ def write(data, path):
            f"{data['cores']} cores: `-j{data['cores']}` for every build, {data['cores']} slots for every "
            "worker daemon, all on 127.0.0.1.", ""]
     out += ["## Targets", "",
-            "Issue 5's and issue 6's targets, from this run (clang-dist: `cd-workers`, the default "
-            "sources mode on loopback workers, unless the target says otherwise). "
+            "Issue 5's, 6's and 17's targets, from this run (clang-dist: `cd-workers`, the default "
+            "sources mode on loopback workers, unless the target says otherwise; the result "
+            "cache's: the local default, `cd-cache-*` against `ccache-warm` and `cd-local`). "
             "bench/ANALYSIS.md, linked at the end of this page, says why a target is missed.", "",
             _targets(data), ""]
     for e in data["errors"]:
@@ -283,7 +344,8 @@ def write(data, path):
         caches = _cache_table(summ, order)
         if caches:
             out += ["Result caches (cold: an empty cache; warm: the rebuild after `make clean` "
-                    "with the cache a cold build filled):", "", caches, ""]
+                    "with the cache a cold build filled; shared: a second user with an empty "
+                    "local cache and the Redis a first user's build filled):", "", caches, ""]
         pp = p["preprocess"]
         out += ["Preprocessing, per TU:", "", "| path | wall ms/TU | CPU ms/TU | vs `clang -E` |",
                 "|---|---|---|---|",
