@@ -173,3 +173,18 @@ TEST_CASE("Another user's cache directory is refused", "[ResultCache]") {
   CHECK_THAT(errorText(LocalStore::open(Open, 1 << 20)),
              Catch::Matchers::Contains("result cache directory"));
 }
+
+TEST_CASE("With no local store, the shared one serves alone", "[ResultCache]") {
+  // A refused cache directory leaves a server with a team's store only.
+  Fixture F;
+  auto Now = [&](llvm::ArrayRef<llvm::StringRef> P) { return F.now(P); };
+  ResultCache Cache(nullptr, F.store("shared"), F.Log);
+  REQUIRE(Cache.active());
+  CHECK_FALSE(Cache.lookup(Job, false, Now));
+  Cache.insert(Job, describeInputs(F.inputs()), false, compiled("shared"));
+  std::optional<ResultCache::Hit> Hit = Cache.lookup(Job, false, Now);
+  REQUIRE(Hit);
+  CHECK(Hit->Shared);
+  CHECK(objectOf(*Hit) == "shared");
+  CHECK_FALSE(ResultCache(nullptr, nullptr, F.Log).active());
+}
