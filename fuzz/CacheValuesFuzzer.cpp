@@ -44,17 +44,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
       violated("a manifest encoded again decodes to another");
     return 0;
   }
-  llvm::Expected<CompileResult> R = decodeEntry(seal(SealedKind::Result, Body));
-  if (!R) {
-    llvm::consumeError(R.takeError());
+  llvm::Expected<Entry> E = decodeEntry(seal(SealedKind::Result, Body));
+  if (!E) {
+    llvm::consumeError(E.takeError());
     return 0;
   }
-  std::string Again = encodeEntry(*R);
-  llvm::Expected<CompileResult> Back = decodeEntry(Again);
+  auto Encode = [](const Entry &E) {
+    return encodeEntry(E.ExitCode, E.Diagnostics, llvm::ArrayRef(E.Outputs));
+  };
+  std::string Again = Encode(*E);
+  llvm::Expected<Entry> Back = decodeEntry(Again);
   if (!Back)
     violated("an entry encoded again is refused: " +
              llvm::toString(Back.takeError()));
-  if (encodeEntry(*Back) != Again)
+  if (Encode(*Back) != Again)
     violated("an entry encoded again decodes to another");
   return 0;
 }

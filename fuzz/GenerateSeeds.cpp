@@ -258,7 +258,15 @@ int main(int Argc, char **Argv) {
   std::string Sealed = M.encode();
   writeSeed(CacheValues, "manifest",
             "m" + llvm::cantFail(unseal(SealedKind::Manifest, Sealed)).str());
-  Sealed = encodeEntry(S.Result);
+  Sealed = encodeEntry(S.Result.ExitCode, S.Result.Diagnostics,
+                       llvm::ArrayRef(S.Result.Outputs));
+  writeSeed(CacheValues, "entry-compressed",
+            "r" + llvm::cantFail(unseal(SealedKind::Result, Sealed)).str());
+  std::vector<OutputBytes> Written;
+  for (const OutputBlob &B : S.Result.Outputs)
+    Written.push_back(
+        {B.Kind, llvm::cantFail(decompress(B.Compressed, B.RawSize))});
+  Sealed = encodeEntry(S.Result.ExitCode, S.Result.Diagnostics, Written);
   writeSeed(CacheValues, "entry",
             "r" + llvm::cantFail(unseal(SealedKind::Result, Sealed)).str());
   return 0;

@@ -113,7 +113,8 @@ llvm::StringRef JobCache::whyNotCacheable(const CompileResult &Result,
 
 void JobCache::insert(const ContentDigest &Key, DistributionMode Mode,
                       llvm::ArrayRef<const GivenAnswer *> Consulted,
-                      const CompileResult &Result) {
+                      const CompileResult &Result,
+                      llvm::ArrayRef<OutputBytes> Written) {
   std::vector<CompileInput> Inputs;
   if (Mode == DistributionMode::Sources)
     for (const GivenAnswer *Answer : Consulted)
@@ -121,7 +122,7 @@ void JobCache::insert(const ContentDigest &Key, DistributionMode Mode,
   const std::vector<CompileInput> &Read =
       Mode == DistributionMode::LocalFiles ? Result.Inputs : Inputs;
   Cache.insert(Key, describeInputs(Read),
-               Mode == DistributionMode::Preprocessed, Result);
+               Mode == DistributionMode::Preprocessed, Result, Written);
 }
 
 std::optional<std::string> JobCache::takeNotice() {

@@ -48,10 +48,11 @@ public:
 
   /// Keeps \p Result, which a compile of the job with key \p Key in \p Mode
   /// made having used \p Consulted (the sources mode) or recorded its
-  /// inputs (the server's own worker). Blocks: the pool.
+  /// inputs (the server's own worker), and whose outputs were written as
+  /// \p Written. Blocks: the pool.
   void insert(const ContentDigest &Key, DistributionMode Mode,
               llvm::ArrayRef<const GivenAnswer *> Consulted,
-              const CompileResult &Result);
+              const CompileResult &Result, llvm::ArrayRef<OutputBytes> Written);
 
   /// Whether jobs are looked up and kept.
   bool active() const { return Cache.active(); }

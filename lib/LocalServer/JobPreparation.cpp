@@ -5,9 +5,11 @@
 #include "Policy/Distributable.h"
 #include "Protocol/Compression.h"
 #include "clang/Basic/DiagnosticOptions.h"
+#include "clang/Driver/Options.h"
 #include "clang/Frontend/CompilerInvocation.h"
 #include "clang/Lex/HeaderSearchOptions.h"
 #include "clang/Lex/PreprocessorOptions.h"
+#include "llvm/Option/ArgList.h"
 #include "llvm/Support/Path.h"
 
 using namespace clang;
@@ -45,6 +47,31 @@ std::string absolute(llvm::StringRef WorkingDir, llvm::StringRef Path) {
 
 } // namespace
 
+std::optional<OutputPaths> clang::dist::outputPaths(const SubmitJob &Submit) {
+  if (Submit.Args.empty() || Submit.Args[0] != "-cc1")
+    return std::nullopt;
+  std::vector<const char *> Argv;
+  for (const std::string &A : llvm::ArrayRef(Submit.Args).drop_front())
+    Argv.push_back(A.c_str());
+  unsigned MissingIndex, MissingCount;
+  llvm::opt::InputArgList Args = driver::getDriverOptTable().ParseArgs(
+      Argv, MissingIndex, MissingCount, driver::options::CC1Option);
+  if (MissingCount)
+    return std::nullopt;
+  // As CompilerInvocation reads them: the last of each.
+  OutputPaths Paths;
+  Paths.Object =
+      absolute(Submit.WorkingDir, Args.getLastArgValue(driver::options::OPT_o));
+  for (auto [Option, Path] :
+       {std::pair{driver::options::OPT_split_dwarf_output, &Paths.SplitDwarf},
+        std::pair{driver::options::OPT_dependency_file, &Paths.Dependencies}}) {
+    llvm::StringRef Value = Args.getLastArgValue(Option);
+    if (!Value.empty())
+      *Path = absolute(Submit.WorkingDir, Value);
+  }
+  return Paths;
+}
+
 PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
                                     DistributionMode Mode,
                                     SharedFileCache &Cache) {
@@ -77,15 +104,8 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
 
   Prepared.Job.WorkingDir = Submit.WorkingDir;
   Prepared.Job.Args = Submit.Args;
-  Prepared.ObjectPath =
-      absolute(Submit.WorkingDir, Inv.getFrontendOpts().OutputFile);
-  if (!Inv.getCodeGenOpts().SplitDwarfOutput.empty())
-    Prepared.SplitDwarfPath =
-        absolute(Submit.WorkingDir, Inv.getCodeGenOpts().SplitDwarfOutput);
-
-  if (!Inv.getDependencyOutputOpts().OutputFile.empty())
-    Prepared.DependencyPath =
-        absolute(Submit.WorkingDir, Inv.getDependencyOutputOpts().OutputFile);
+  // They parsed just now.
+  Prepared.Outputs = *outputPaths(Submit);
 
   // The worker reads what the compile reads: from the disk it shares with the
   // client, or by asking this server about each path (AnswerBook.h).

@@ -19,6 +19,22 @@
 
 namespace clang::dist {
 
+/// Where a job's outputs go, absolute.
+struct OutputPaths {
+  /// -o: the object, bitcode or assembly.
+  std::string Object;
+  /// The .dwo file (-gsplit-dwarf), or empty.
+  std::string SplitDwarf;
+  /// The dependency file, or empty.
+  std::string Dependencies;
+};
+
+/// Where the cc1 job \p Submit writes its outputs, read from its arguments
+/// with clang's option table alone: a result cache hit needs nothing else of
+/// a CompilerInvocation, whose making was a tenth of a hit's CPU.
+/// std::nullopt if the arguments do not parse.
+std::optional<OutputPaths> outputPaths(const SubmitJob &Submit);
+
 struct PreparedJob {
   /// The source file as the client named it, for the log; empty if the
   /// arguments did not parse.
@@ -26,12 +42,7 @@ struct PreparedJob {
   /// Non-empty when the client must run the job itself; says why.
   std::string RunLocallyReason;
   CompileJob Job;
-  /// Absolute path of the object file to write.
-  std::string ObjectPath;
-  /// Absolute path of the .dwo file to write (-gsplit-dwarf), or empty.
-  std::string SplitDwarfPath;
-  /// Absolute path of the dependency file to write, or empty.
-  std::string DependencyPath;
+  OutputPaths Outputs;
   /// Preprocessed mode: the dependency file, which the preprocessing makes
   /// (the sources mode's comes from the worker).
   std::optional<std::string> Dependencies;

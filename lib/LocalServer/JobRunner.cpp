@@ -33,6 +33,8 @@ struct JobRunner::Running {
   uint64_t Id = 0;
   DoneFn Done;
   std::string Source;
+  /// The job as submitted, until it is prepared.
+  SubmitJob Submit;
   PreparedJob Prepared;
   std::shared_ptr<const std::string> Frame;
   unsigned Attempts = 0;
@@ -83,21 +85,28 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   if (!Submit.Args.empty())
     R->Source = Submit.Args.back();
   Live.started(Id, R->Source);
-  auto Prepare = [this, R, Id, Submit = std::move(Submit)] {
+  R->Submit = std::move(Submit);
+  // A job of the sources mode or the server's own worker is looked up before
+  // it is prepared: its key is its arguments, so a hit needs no
+  // CompilerInvocation. The preprocessed mode's key needs the text.
+  bool LookUpFirst =
+      Results && Results->active() && Mode != DistributionMode::Preprocessed;
+  auto Prepare = [this, R, Id, LookUpFirst] {
     // A source that crashes clang's preprocessor must not take the server,
     // and every other job of the build, with it; the client's own clang
     // then crashes on it and reports as clang does.
     llvm::CrashRecoveryContext CRC;
     auto Start = threadCpuTime();
-    bool Survived =
-        CRC.RunSafely([&] { R->Prepared = prepareJob(Submit, Mode, Files); });
+    bool Survived = CRC.RunSafely(
+        [&] { R->Prepared = prepareJob(R->Submit, Mode, Files); });
     PreparationCpu += (threadCpuTime() - Start).count();
+    R->Submit = SubmitJob();
     if (!Survived) {
       R->Prepared = PreparedJob();
       R->Prepared.RunLocallyReason = "the preprocessor crashed";
     }
     R->Prepared.Job.Id = Id;
-    if (R->Prepared.RunLocallyReason.empty() && Results)
+    if (R->Prepared.RunLocallyReason.empty() && Results && !LookUpFirst)
       R->Key = JobCache::key(R->Prepared.Job);
     if (R->Prepared.RunLocallyReason.empty()) {
       R->Frame =
@@ -105,7 +114,7 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
       // The frame holds the only copy the job still needs.
       R->Prepared.Job.Files.clear();
     }
-    boost::asio::post(IO, [this, R] {
+    auto Prepared = [this, R, LookUpFirst] {
       if (R->Cancelled)
         return;
       // Here, not on the pool: the cancel reads it on this thread.
@@ -114,16 +123,36 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
       Live.rename(R->Id, R->Source);
       if (!R->Prepared.RunLocallyReason.empty())
         return keepLocal(R, R->Prepared.RunLocallyReason);
-      lookUp(R);
-    });
+      if (!Results || !Results->active())
+        return attempt(R);
+      auto Miss = [this, R] {
+        Counters.add(statkeys::CacheMiss);
+        attempt(R);
+      };
+      if (LookUpFirst)
+        return Miss();
+      lookUp(R, Miss);
+    };
+    if (Mode == DistributionMode::Preprocessed)
+      boost::asio::post(IO, std::move(Prepared));
+    else
+      Prepared();
   };
   // Only the preprocessed mode reads files to prepare a job; the others
   // parse its arguments (0.3 ms), less than two hand-offs to the pool and
   // back would cost.
-  if (Mode == DistributionMode::Preprocessed)
+  if (Mode == DistributionMode::Preprocessed) {
     boost::asio::post(Pool, std::move(Prepare));
-  else
+  } else if (LookUpFirst) {
+    CompileJob Probe;
+    Probe.Mode = Mode;
+    Probe.WorkingDir = R->Submit.WorkingDir;
+    Probe.Args = R->Submit.Args;
+    R->Key = JobCache::key(Probe);
+    lookUp(R, std::move(Prepare));
+  } else {
     boost::asio::post(IO, std::move(Prepare));
+  }
   return [this, R] {
     if (R->Cancelled.exchange(true))
       return;
@@ -134,17 +163,24 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   };
 }
 
-void JobRunner::lookUp(std::shared_ptr<Running> R) {
-  if (!Results || !Results->active())
-    return attempt(R);
-  boost::asio::post(Pool, [this, R] {
+void JobRunner::lookUp(std::shared_ptr<Running> R, std::function<void()> Miss) {
+  boost::asio::post(Pool, [this, R, Miss = std::move(Miss)] {
     if (R->Cancelled)
       return;
     std::optional<ResultCache::Hit> Hit = Results->lookup(R->Key, Mode);
+    // Looked up before preparation (all modes but the preprocessed one), a
+    // job has only its arguments to say where its outputs go.
+    std::optional<OutputPaths> Paths;
+    if (Hit)
+      Paths = Mode == DistributionMode::Preprocessed ? R->Prepared.Outputs
+                                                     : outputPaths(R->Submit);
+    if (!Paths)
+      Hit.reset();
     std::string WriteError;
     if (Hit)
       llvm::handleAllErrors(
-          storeOutputs(R->Prepared, Hit->Result, R->Umask,
+          storeOutputs(*Paths, R->Prepared.Dependencies,
+                       Hit->Result.ExitCode != 0, Hit->Result.Outputs, R->Umask,
                        [&] { return R->Cancelled.load(); }),
           [](const StoreCancelled &) {},
           // Outputs that do not fit the job: an entry of another job's
@@ -155,13 +191,12 @@ void JobRunner::lookUp(std::shared_ptr<Running> R) {
             Hit.reset();
           },
           [&](const llvm::ErrorInfoBase &E) { WriteError = E.message(); });
-    boost::asio::post(IO, [this, R, Hit = std::move(Hit), WriteError] {
+    boost::asio::post(IO, [this, R, Hit = std::move(Hit), WriteError,
+                           Miss = std::move(Miss)] {
       if (R->Cancelled)
         return;
-      if (!Hit) {
-        Counters.add(statkeys::CacheMiss);
-        return attempt(R);
-      }
+      if (!Hit)
+        return Miss();
       R->FromCache = true;
       if (!WriteError.empty())
         return fallBack(R, FallbackCause::CannotStore, "",
@@ -279,13 +314,24 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
         std::string WriteError;
         bool Keep = Check.Outcome == AnswerCheck::Verdict::True &&
                     !Result.Unanswerable && Unfaithful.empty();
-        if (Keep)
+        std::vector<OutputBytes> Written;
+        if (Keep) {
+          llvm::Expected<std::vector<OutputBytes>> Outputs =
+              decompressOutputs(Result);
+          llvm::Error Stored =
+              Outputs
+                  ? storeOutputs(R->Prepared.Outputs, R->Prepared.Dependencies,
+                                 Result.ExitCode != 0, *Outputs, R->Umask,
+                                 [&] { return R->Cancelled.load(); })
+                  : Outputs.takeError();
           llvm::handleAllErrors(
-              storeOutputs(R->Prepared, Result, R->Umask,
-                           [&] { return R->Cancelled.load(); }),
+              std::move(Stored),
               // The io thread drops a cancelled job.
               [](const StoreCancelled &) {},
               [&](const llvm::ErrorInfoBase &E) { WriteError = E.message(); });
+          if (Outputs)
+            Written = std::move(*Outputs);
+        }
         // Kept after the client has its answer, from a copy of what a hit
         // gives.
         std::string NotCached;
@@ -297,7 +343,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
             ToCache.emplace();
             ToCache->ExitCode = Result.ExitCode;
             ToCache->Diagnostics = Result.Diagnostics;
-            ToCache->Outputs = Result.Outputs;
+            ToCache->Outputs = std::move(Result.Outputs);
             ToCache->Inputs = std::move(Result.Inputs);
           }
         }
@@ -349,7 +395,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
         });
         if (ToCache)
           Results->insert(R->Key, R->Prepared.Job.Mode, Remote.Consulted,
-                          *ToCache);
+                          *ToCache, Written);
       });
 }
 

@@ -66,8 +66,9 @@ public:
 
 private:
   struct Running;
-  /// A hit ends the job; a miss sends it to a slot.
-  void lookUp(std::shared_ptr<Running> R);
+  /// Looks \p R up in the result cache, on the pool; a hit ends it, a miss
+  /// goes on to \p Miss on the io thread.
+  void lookUp(std::shared_ptr<Running> R, std::function<void()> Miss);
   void attempt(std::shared_ptr<Running> R);
   /// On the pool: checks the answers the compile used, then stores its
   /// outputs.

@@ -46,35 +46,48 @@ llvm::Error writeInPlace(const std::string &Path, llvm::StringRef Bytes) {
 
 } // namespace
 
-llvm::Error clang::dist::storeOutputs(const PreparedJob &Job,
-                                      const CompileResult &Result,
-                                      uint32_t Umask,
-                                      llvm::function_ref<bool()> Cancelled) {
-  const std::string *Paths[] = {&Job.DependencyPath, &Job.SplitDwarfPath,
-                                &Job.ObjectPath};
+llvm::Expected<std::vector<OutputBytes>>
+clang::dist::decompressOutputs(const CompileResult &Result) {
+  std::vector<OutputBytes> Outputs;
+  for (const OutputBlob &B : Result.Outputs) {
+    llvm::Expected<std::string> Bytes = decompress(B.Compressed, B.RawSize);
+    if (!Bytes)
+      return Bytes.takeError();
+    Outputs.push_back({B.Kind, std::move(*Bytes)});
+  }
+  return Outputs;
+}
+
+llvm::Error
+clang::dist::storeOutputs(const OutputPaths &Paths,
+                          const std::optional<std::string> &ServerDependencies,
+                          bool Failed, llvm::ArrayRef<OutputBytes> Outputs,
+                          uint32_t Umask,
+                          llvm::function_ref<bool()> Cancelled) {
+  const std::string *PathOf[] = {&Paths.Dependencies, &Paths.SplitDwarf,
+                                 &Paths.Object};
   const OutputKind Kinds[] = {OutputKind::Dependencies, OutputKind::SplitDwarf,
                               OutputKind::Primary};
-  bool Failed = Result.ExitCode != 0;
-  // The preprocessed mode's dependency file is the server's own.
-  std::optional<std::string> Contents[3] = {Job.Dependencies};
+  llvm::StringRef Contents[3];
+  bool Have[3] = {ServerDependencies.has_value()};
+  if (ServerDependencies)
+    Contents[0] = *ServerDependencies;
   unsigned Expected = 0;
   for (unsigned I = 0; I != 3; ++I)
-    Expected += !Paths[I]->empty() && !Failed && !Contents[I];
+    Expected += !PathOf[I]->empty() && !Failed && !Have[I];
   unsigned Matched = 0;
-  for (const OutputBlob &B : Result.Outputs)
+  for (const OutputBytes &O : Outputs)
     for (unsigned I = 0; I != 3; ++I)
-      if (B.Kind == Kinds[I] && !Paths[I]->empty() && !Contents[I] &&
-          (!Failed || B.Kind == OutputKind::Dependencies)) {
-        llvm::Expected<std::string> Bytes = decompress(B.Compressed, B.RawSize);
-        if (!Bytes)
-          return Bytes.takeError();
-        Contents[I] = std::move(*Bytes);
+      if (O.Kind == Kinds[I] && !PathOf[I]->empty() && !Have[I] &&
+          (!Failed || O.Kind == OutputKind::Dependencies)) {
+        Contents[I] = O.Bytes;
+        Have[I] = true;
         ++Matched;
       }
-  if (Matched != Result.Outputs.size() || (!Failed && Matched != Expected))
+  if (Matched != Outputs.size() || (!Failed && Matched != Expected))
     return protocolError(llvm::formatv("worker sent {0} outputs, not the {1} "
                                        "expected",
-                                       Result.Outputs.size(), Expected));
+                                       Outputs.size(), Expected));
   // All or none: the client's clang runs the job again after a failure (a
   // full disk), and must not find a dependency file this attempt wrote. Only
   // files renamed into place are removed again, never a device or a pipe.
@@ -82,26 +95,26 @@ llvm::Error clang::dist::storeOutputs(const PreparedJob &Job,
   auto Undo = [&](llvm::Error E) {
     for (unsigned I = 0; I != 3; ++I)
       if (Replaced[I])
-        llvm::sys::fs::remove(*Paths[I]);
+        llvm::sys::fs::remove(*PathOf[I]);
     return E;
   };
   // A cancel is looked for last thing before each file appears, after the
   // slow part (writing a large object).
   for (unsigned I = 0; I != 3; ++I) {
-    if (!Contents[I])
+    if (!Have[I])
       continue;
-    if (isSpecialFile(*Paths[I])) {
+    if (isSpecialFile(*PathOf[I])) {
       if (Cancelled())
         return Undo(llvm::make_error<StoreCancelled>());
-      if (llvm::Error E = writeInPlace(*Paths[I], *Contents[I]))
+      if (llvm::Error E = writeInPlace(*PathOf[I], Contents[I]))
         return Undo(std::move(E));
       continue;
     }
     llvm::Expected<AtomicFile> File =
-        AtomicFile::create(*Paths[I], 0666 & ~Umask);
+        AtomicFile::create(*PathOf[I], 0666 & ~Umask);
     if (!File)
       return Undo(File.takeError());
-    if (llvm::Error E = File->write(*Contents[I]))
+    if (llvm::Error E = File->write(Contents[I]))
       return Undo(std::move(E));
     if (Cancelled())
       return Undo(llvm::make_error<StoreCancelled>());

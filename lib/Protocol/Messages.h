@@ -250,6 +250,13 @@ struct OutputBlob {
   std::string Compressed;
 };
 
+/// An output as it is written to its file: an OutputBlob decompressed, or
+/// one from the result cache.
+struct OutputBytes {
+  OutputKind Kind = OutputKind::Primary;
+  std::string Bytes;
+};
+
 /// LocalFiles: a path the compile looked at, and what it found there. A
 /// file's Digest is of the bytes the compile read; ModificationTime and
 /// Permissions are not recorded (zero).

@@ -14,7 +14,7 @@ namespace {
 
 /// Changes whenever what a key covers, or how, changes: old entries are then
 /// never found.
-constexpr llvm::StringLiteral KeyFormat = "clang-dist result cache key 1";
+constexpr llvm::StringLiteral KeyFormat = "clang-dist result cache key 2";
 
 /// Every field length-prefixed, so that no two different sequences of fields
 /// hash the same bytes.

@@ -1,7 +1,6 @@
 //===- ResultCache/ResultCache.cpp - Never compile a job twice ------------===//
 
 #include "ResultCache/ResultCache.h"
-#include "ResultCache/Entry.h"
 #include "ResultCache/Seal.h"
 
 using namespace clang::dist;
@@ -44,7 +43,7 @@ std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
     std::optional<std::string> Value = Store.load(EntryKey);
     if (!Value)
       continue;
-    llvm::Expected<CompileResult> Result = decodeEntry(*Value);
+    llvm::Expected<Entry> Result = decodeEntry(*Value);
     if (!Result) {
       Log.log("result cache: dropped entry " + EntryKey + ": " +
               llvm::toString(Result.takeError()));
@@ -53,17 +52,23 @@ std::optional<ResultCache::Hit> ResultCache::lookup(const ContentDigest &Job,
     }
     // The next lookup finds it locally.
     if (I != 0 && HasLocal)
-      insertInto(*Stores.front(), Job, Inputs, InputsInKey, *Value);
+      insertInto(*Stores.front(), Job, Inputs, InputsInKey,
+                 encodeEntry(Result->ExitCode, Result->Diagnostics,
+                             llvm::ArrayRef(Result->Outputs)));
     return Hit{std::move(*Result), !(HasLocal && I == 0)};
   }
   return std::nullopt;
 }
 
 void ResultCache::insert(const ContentDigest &Job, const InputSet &Inputs,
-                         bool InputsInKey, const CompileResult &Result) {
-  std::string Entry = encodeEntry(Result);
-  for (const std::unique_ptr<CacheStore> &Store : Stores)
-    insertInto(*Store, Job, Inputs, InputsInKey, Entry);
+                         bool InputsInKey, const CompileResult &Result,
+                         llvm::ArrayRef<OutputBytes> Written) {
+  for (size_t I = 0; I != Stores.size(); ++I)
+    insertInto(*Stores[I], Job, Inputs, InputsInKey,
+               HasLocal && I == 0
+                   ? encodeEntry(Result.ExitCode, Result.Diagnostics, Written)
+                   : encodeEntry(Result.ExitCode, Result.Diagnostics,
+                                 llvm::ArrayRef(Result.Outputs)));
 }
 
 void ResultCache::insertInto(CacheStore &Store, const ContentDigest &Job,

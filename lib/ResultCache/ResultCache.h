@@ -12,6 +12,7 @@
 #ifndef CLANG_DIST_RESULTCACHE_RESULTCACHE_H
 #define CLANG_DIST_RESULTCACHE_RESULTCACHE_H
 
+#include "ResultCache/Entry.h"
 #include "ResultCache/Key.h"
 #include "ResultCache/Manifest.h"
 #include "ResultCache/Store.h"
@@ -29,7 +30,7 @@ public:
   ~ResultCache();
 
   struct Hit {
-    CompileResult Result;
+    Entry Result;
     /// From the shared store.
     bool Shared = false;
   };
@@ -42,9 +43,12 @@ public:
                             DescribePaths Now);
 
   /// Keeps \p Result, a successful compile of the job with key \p Job that
-  /// looked at \p Inputs (empty for \p InputsInKey). Blocks.
+  /// looked at \p Inputs (empty for \p InputsInKey), whose outputs were
+  /// written as \p Written: the local store keeps those, the shared one
+  /// \p Result's compressed outputs (Entry.h). Blocks.
   void insert(const ContentDigest &Job, const InputSet &Inputs,
-              bool InputsInKey, const CompileResult &Result);
+              bool InputsInKey, const CompileResult &Result,
+              llvm::ArrayRef<OutputBytes> Written);
 
   /// A warning for the user, once per trouble of a store, or std::nullopt.
   std::optional<std::string> takeNotice();

@@ -13,30 +13,27 @@ using namespace clang::dist::test;
 using Catch::Matchers::Contains;
 
 namespace {
-OutputBlob blob(OutputKind Kind, llvm::StringRef Bytes) {
-  return OutputBlob{Kind, Bytes.size(), compress(Bytes)};
+OutputPaths pathsIn(const TempDir &Dir) {
+  OutputPaths Paths;
+  Paths.Object = Dir.file("a.o");
+  Paths.SplitDwarf = Dir.file("a.dwo");
+  Paths.Dependencies = Dir.file("a.d");
+  return Paths;
 }
-PreparedJob jobIn(const TempDir &Dir) {
-  PreparedJob Job;
-  Job.ObjectPath = Dir.file("a.o");
-  Job.SplitDwarfPath = Dir.file("a.dwo");
-  Job.DependencyPath = Dir.file("a.d");
-  return Job;
+std::vector<OutputBytes> allThree() {
+  return {{OutputKind::Primary, "object"},
+          {OutputKind::Dependencies, "a.o: a.c\n"},
+          {OutputKind::SplitDwarf, "dwarf"}};
 }
-CompileResult allThree() {
-  CompileResult R;
-  R.Outputs = {blob(OutputKind::Primary, "object"),
-               blob(OutputKind::Dependencies, "a.o: a.c\n"),
-               blob(OutputKind::SplitDwarf, "dwarf")};
-  return R;
-}
+const std::optional<std::string> FromWorker;
 bool never() { return false; }
 } // namespace
 
 TEST_CASE("storeOutputs writes each output where the job names it",
           "[OutputFiles]") {
   TempDir Dir;
-  REQUIRE(!storeOutputs(jobIn(Dir), allThree(), 027, never));
+  REQUIRE(
+      !storeOutputs(pathsIn(Dir), FromWorker, false, allThree(), 027, never));
   CHECK(readFile(Dir.file("a.o")) == "object");
   CHECK(readFile(Dir.file("a.d")) == "a.o: a.c\n");
   CHECK(readFile(Dir.file("a.dwo")) == "dwarf");
@@ -48,16 +45,15 @@ TEST_CASE("storeOutputs writes each output where the job names it",
 TEST_CASE("storeOutputs keeps a failed compile's dependency file only",
           "[OutputFiles]") {
   TempDir Dir;
-  CompileResult Failed;
-  Failed.ExitCode = 1;
-  Failed.Outputs = {blob(OutputKind::Dependencies, "a.o: a.c\n")};
-  REQUIRE(!storeOutputs(jobIn(Dir), Failed, 022, never));
+  std::vector<OutputBytes> Failed = {{OutputKind::Dependencies, "a.o: a.c\n"}};
+  REQUIRE(!storeOutputs(pathsIn(Dir), FromWorker, true, Failed, 022, never));
   CHECK(readFile(Dir.file("a.d")) == "a.o: a.c\n");
   CHECK(countEntries(Dir.Path) == 1);
 
   // Nor an object it should not have.
-  Failed.Outputs.push_back(blob(OutputKind::Primary, "object"));
-  llvm::Error E = storeOutputs(jobIn(Dir), Failed, 022, never);
+  Failed.push_back({OutputKind::Primary, "object"});
+  llvm::Error E =
+      storeOutputs(pathsIn(Dir), FromWorker, true, Failed, 022, never);
   CHECK(E.isA<ProtocolError>());
   CHECK_THAT(llvm::toString(std::move(E)),
              Contains("worker sent 2 outputs, not the 0 expected"));
@@ -66,14 +62,21 @@ TEST_CASE("storeOutputs keeps a failed compile's dependency file only",
 TEST_CASE("storeOutputs writes nothing when outputs are missing or extra",
           "[OutputFiles]") {
   TempDir Dir;
-  CompileResult Short = allThree();
-  Short.Outputs.pop_back();
-  llvm::Error E = storeOutputs(jobIn(Dir), Short, 022, never);
+  std::vector<OutputBytes> Short = allThree();
+  Short.pop_back();
+  llvm::Error E =
+      storeOutputs(pathsIn(Dir), FromWorker, false, Short, 022, never);
   CHECK(E.isA<ProtocolError>());
   llvm::consumeError(std::move(E));
-  PreparedJob NoDwo = jobIn(Dir);
-  NoDwo.SplitDwarfPath.clear();
-  E = storeOutputs(NoDwo, allThree(), 022, never);
+  OutputPaths NoDwo = pathsIn(Dir);
+  NoDwo.SplitDwarf.clear();
+  E = storeOutputs(NoDwo, FromWorker, false, allThree(), 022, never);
+  CHECK(E.isA<ProtocolError>());
+  llvm::consumeError(std::move(E));
+  // Two of a kind.
+  std::vector<OutputBytes> Twice = allThree();
+  Twice.push_back(Twice.front());
+  E = storeOutputs(pathsIn(Dir), FromWorker, false, Twice, 022, never);
   CHECK(E.isA<ProtocolError>());
   llvm::consumeError(std::move(E));
   CHECK(countEntries(Dir.Path) == 0);
@@ -82,12 +85,10 @@ TEST_CASE("storeOutputs writes nothing when outputs are missing or extra",
 TEST_CASE("storeOutputs writes the preprocessed mode's own dependency file",
           "[OutputFiles]") {
   TempDir Dir;
-  PreparedJob Job = jobIn(Dir);
-  Job.SplitDwarfPath.clear();
-  Job.Dependencies = "a.o: a.c a.h\n";
-  CompileResult R;
-  R.Outputs = {blob(OutputKind::Primary, "object")};
-  REQUIRE(!storeOutputs(Job, R, 022, never));
+  OutputPaths Paths = pathsIn(Dir);
+  Paths.SplitDwarf.clear();
+  REQUIRE(!storeOutputs(Paths, std::string("a.o: a.c a.h\n"), false,
+                        {{OutputKind::Primary, "object"}}, 022, never));
   CHECK(readFile(Dir.file("a.d")) == "a.o: a.c a.h\n");
   CHECK(readFile(Dir.file("a.o")) == "object");
 }
@@ -95,11 +96,12 @@ TEST_CASE("storeOutputs writes the preprocessed mode's own dependency file",
 TEST_CASE("storeOutputs writes a special file in place and never removes it",
           "[OutputFiles]") {
   TempDir Dir;
-  PreparedJob Job = jobIn(Dir);
-  Job.DependencyPath = "/dev/null";
+  OutputPaths Paths = pathsIn(Dir);
+  Paths.Dependencies = "/dev/null";
   // The object's directory is missing: what was written goes again.
-  Job.ObjectPath = Dir.file("missing/a.o");
-  llvm::Error E = storeOutputs(Job, allThree(), 022, never);
+  Paths.Object = Dir.file("missing/a.o");
+  llvm::Error E =
+      storeOutputs(Paths, FromWorker, false, allThree(), 022, never);
   CHECK_THAT(llvm::toString(std::move(E)),
              Contains("cannot create a file beside '" +
                       Dir.file("missing/a.o") + "'"));
@@ -114,10 +116,22 @@ TEST_CASE("storeOutputs stops at a cancel and leaves nothing",
   TempDir Dir;
   for (unsigned After = 0; After != 3; ++After) {
     unsigned Asked = 0;
-    llvm::Error E = storeOutputs(jobIn(Dir), allThree(), 022,
-                                 [&] { return Asked++ == After; });
+    llvm::Error E = storeOutputs(pathsIn(Dir), FromWorker, false, allThree(),
+                                 022, [&] { return Asked++ == After; });
     CHECK(E.isA<StoreCancelled>());
     llvm::consumeError(std::move(E));
     CHECK(countEntries(Dir.Path) == 0);
   }
+}
+
+TEST_CASE("decompressOutputs refuses a blob that is not what it says",
+          "[OutputFiles]") {
+  CompileResult R;
+  R.Outputs = {{OutputKind::Primary, 6, compress("object")}};
+  std::vector<OutputBytes> Outputs = unwrap(decompressOutputs(R));
+  REQUIRE(Outputs.size() == 1);
+  CHECK(Outputs[0].Bytes == "object");
+  R.Outputs[0].RawSize = 7;
+  llvm::Expected<std::vector<OutputBytes>> Bad = decompressOutputs(R);
+  CHECK_FALSE(errorText(std::move(Bad)).empty());
 }

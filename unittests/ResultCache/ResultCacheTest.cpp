@@ -35,9 +35,12 @@ CompileResult compiled(llvm::StringRef Object) {
   return R;
 }
 
+std::vector<OutputBytes> written(llvm::StringRef Object) {
+  return {{OutputKind::Primary, Object.str()}};
+}
+
 std::string objectOf(const ResultCache::Hit &H) {
-  return unwrap(decompress(H.Result.Outputs.at(0).Compressed,
-                           H.Result.Outputs.at(0).RawSize));
+  return H.Result.Outputs.at(0).Bytes;
 }
 
 /// Every file under \p Dir but the store's lock.
@@ -87,7 +90,8 @@ TEST_CASE("A result is found while its inputs are unchanged", "[ResultCache]") {
   auto Now = [&](llvm::ArrayRef<llvm::StringRef> P) { return F.now(P); };
   ResultCache Cache = F.cache();
   CHECK_FALSE(Cache.lookup(Job, false, Now));
-  Cache.insert(Job, describeInputs(F.inputs()), false, compiled("v1 object"));
+  Cache.insert(Job, describeInputs(F.inputs()), false, compiled("v1 object"),
+               written("v1 object"));
   std::optional<ResultCache::Hit> Hit = Cache.lookup(Job, false, Now);
   REQUIRE(Hit);
   CHECK_FALSE(Hit->Shared);
@@ -97,7 +101,8 @@ TEST_CASE("A result is found while its inputs are unchanged", "[ResultCache]") {
   CHECK_FALSE(Cache.lookup(digestContents("other"), false, Now));
   F.Disk["/src/a.h"] = file("v2", 2);
   CHECK_FALSE(Cache.lookup(Job, false, Now));
-  Cache.insert(Job, describeInputs(F.inputs()), false, compiled("v2 object"));
+  Cache.insert(Job, describeInputs(F.inputs()), false, compiled("v2 object"),
+               written("v2 object"));
   CHECK(objectOf(*Cache.lookup(Job, false, Now)) == "v2 object");
   F.Disk["/src/a.h"] = file("v1", 2);
   CHECK(objectOf(*Cache.lookup(Job, false, Now)) == "v1 object");
@@ -114,7 +119,8 @@ TEST_CASE("A preprocessed job's key holds its inputs", "[ResultCache]") {
     Asked += Paths.size();
     return std::vector<std::optional<PathInfo>>(Paths.size());
   };
-  Cache.insert(Job, InputSet(), true, compiled("text object"));
+  Cache.insert(Job, InputSet(), true, compiled("text object"),
+               written("text object"));
   CHECK(objectOf(*Cache.lookup(Job, true, Now)) == "text object");
   CHECK(Asked == 0);
 }
@@ -125,7 +131,8 @@ TEST_CASE("A hit from the shared store is kept locally", "[ResultCache]") {
   {
     // Another user, whose local store is elsewhere, filled the shared one.
     ResultCache Other(F.store("other"), F.store("shared"), F.Log);
-    Other.insert(Job, describeInputs(F.inputs()), false, compiled("theirs"));
+    Other.insert(Job, describeInputs(F.inputs()), false, compiled("theirs"),
+                 written("theirs"));
   }
   ResultCache Cache = F.cache(/*Shared=*/true);
   std::optional<ResultCache::Hit> Hit = Cache.lookup(Job, false, Now);
@@ -138,13 +145,40 @@ TEST_CASE("A hit from the shared store is kept locally", "[ResultCache]") {
   CHECK_FALSE(Hit->Shared);
 }
 
+TEST_CASE("The local store keeps outputs as written, the shared one "
+          "compressed",
+          "[ResultCache]") {
+  Fixture F;
+  auto Now = [&](llvm::ArrayRef<llvm::StringRef> P) { return F.now(P); };
+  std::string Object(1 << 20, 'x');
+  F.cache(/*Shared=*/true)
+      .insert(Job, describeInputs(F.inputs()), false, compiled(Object),
+              written(Object));
+  auto Largest = [&](llvm::StringRef Store) {
+    uint64_t Size = 0;
+    for (const std::string &File : storedFiles(F.Dir.file(Store))) {
+      uint64_t S = 0;
+      llvm::sys::fs::file_size(File, S);
+      Size = std::max(Size, S);
+    }
+    return Size;
+  };
+  CHECK(Largest("local") > Object.size());
+  CHECK(Largest("shared") < Object.size() / 100);
+  // Either way a hit has the object as it is written.
+  ResultCache SharedOnly(nullptr, F.store("shared"), F.Log);
+  CHECK(objectOf(*SharedOnly.lookup(Job, false, Now)) == Object);
+  CHECK(objectOf(*F.cache().lookup(Job, false, Now)) == Object);
+}
+
 TEST_CASE("A damaged store file is a miss, and removed", "[ResultCache]") {
   Fixture F;
   auto Now = [&](llvm::ArrayRef<llvm::StringRef> P) { return F.now(P); };
   for (bool Truncate : {true, false}) {
     INFO((Truncate ? "truncated" : "a bit flipped"));
     ResultCache Cache = F.cache();
-    Cache.insert(Job, describeInputs(F.inputs()), false, compiled("object"));
+    Cache.insert(Job, describeInputs(F.inputs()), false, compiled("object"),
+                 written("object"));
     std::vector<std::string> Files = storedFiles(F.Dir.file("local"));
     REQUIRE(Files.size() == 2);
     for (const std::string &Path : Files) {
@@ -159,7 +193,8 @@ TEST_CASE("A damaged store file is a miss, and removed", "[ResultCache]") {
       CHECK_FALSE(Cache.lookup(Job, false, Now));
       CHECK_FALSE(llvm::sys::fs::exists(Path));
       // A fresh insert repairs it.
-      Cache.insert(Job, describeInputs(F.inputs()), false, compiled("object"));
+      Cache.insert(Job, describeInputs(F.inputs()), false, compiled("object"),
+                   written("object"));
       CHECK(Cache.lookup(Job, false, Now));
     }
   }
@@ -181,7 +216,8 @@ TEST_CASE("With no local store, the shared one serves alone", "[ResultCache]") {
   ResultCache Cache(nullptr, F.store("shared"), F.Log);
   REQUIRE(Cache.active());
   CHECK_FALSE(Cache.lookup(Job, false, Now));
-  Cache.insert(Job, describeInputs(F.inputs()), false, compiled("shared"));
+  Cache.insert(Job, describeInputs(F.inputs()), false, compiled("shared"),
+               written("shared"));
   std::optional<ResultCache::Hit> Hit = Cache.lookup(Job, false, Now);
   REQUIRE(Hit);
   CHECK(Hit->Shared);
