@@ -8,6 +8,7 @@
 
 #include "Driver/DistDriver.h"
 #include "Config/Config.h"
+#include "Config/ProgramPlaces.h"
 #include "Config/RuntimeDir.h"
 #include "Driver/ClearCache.h"
 #include "Driver/ClientCommandLine.h"
@@ -75,11 +76,10 @@ llvm::Expected<ServerTarget> serverTarget(const DistConfig &Config,
   llvm::Expected<ServerPaths> Paths = serverPaths(*Dir, ConfigPath);
   if (!Paths)
     return Paths.takeError();
-  llvm::SmallString<256> Server(llvm::sys::path::parent_path(
-      llvm::sys::fs::getMainExecutable(
-          Argv0, reinterpret_cast<void *>(&runDistDriver))));
-  llvm::sys::path::append(Server, "clang-dist-server");
-  return ServerTarget{ConfigPath, std::move(*Paths), std::string(Server),
+  // The real path (/proc/self/exe), whatever symlink the build ran.
+  std::string Self = llvm::sys::fs::getMainExecutable(
+      Argv0, reinterpret_cast<void *>(&runDistDriver));
+  return ServerTarget{ConfigPath, std::move(*Paths), serverProgramPlaces(Self),
                       Config.FallbackWarnings};
 }
 

@@ -1,6 +1,7 @@
 //===- Driver/DistributedCommand.cpp - A remote compile job ---------------===//
 
 #include "Driver/DistributedCommand.h"
+#include "Config/ProgramPlaces.h"
 #include "Driver/ClientFallbacks.h"
 #include "Protocol/Errors.h"
 #include "Support/Log.h"
@@ -35,8 +36,8 @@ void warnFallback(llvm::StringRef Slot, llvm::StringRef Reason,
 /// limit its warnings: logged to the server's log, counted in the config's
 /// client fallbacks file, and perhaps warned of.
 void clientFallback(const ServerTarget &Target, llvm::Error Why) {
-  FallbackCause Cause = Why.isA<ServerMissing>() ? FallbackCause::ServerMissing
-                                                 : FallbackCause::ServerFailed;
+  FallbackCause Cause = Why.isA<ProgramMissing>() ? FallbackCause::ServerMissing
+                                                  : FallbackCause::ServerFailed;
   std::string Text = llvm::toString(std::move(Why));
   if (auto Log = Logger::openFile(Target.Paths.Log, "clang-dist"))
     Log->log("compiling locally: " + Text +

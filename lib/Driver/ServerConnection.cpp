@@ -1,6 +1,7 @@
 //===- Driver/ServerConnection.cpp - Reach the local server, or start it --===//
 
 #include "Driver/ServerConnection.h"
+#include "Config/ProgramPlaces.h"
 #include "Support/Subprocess.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/ScopeExit.h"
@@ -16,8 +17,6 @@
 #include <unistd.h>
 
 using namespace clang::dist;
-
-char ServerMissing::ID;
 
 namespace {
 
@@ -63,14 +62,22 @@ constexpr const char *BuildOnlyVariables[] = {"MAKEFLAGS", "MFLAGS"};
 /// process group, with none of the client's descriptors but the ready pipe,
 /// and waits for "ready".
 llvm::Error startServer(const ServerTarget &Target) {
+  llvm::Expected<std::string> Program = findProgram(Target.ServerPlaces);
+  if (!Program)
+    return llvm::handleErrors(
+        Program.takeError(), [](const ProgramMissing &Missing) {
+          return llvm::make_error<ProgramMissing>(
+              "cannot start the local server: " + Missing.message() +
+              " (a clang-dist copied alone cannot distribute: install or "
+              "copy the whole tree)");
+        });
   int Pipe[2];
   if (::pipe2(Pipe, O_CLOEXEC) != 0)
     return systemError("cannot create a pipe");
   int Log = ::open(Target.Paths.Log.c_str(),
                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   ProcessOptions Options;
-  Options.Argv = {Target.ServerExecutable, Target.ConfigPath,
-                  std::to_string(Pipe[1])};
+  Options.Argv = {*Program, Target.ConfigPath, std::to_string(Pipe[1])};
   Options.Stdin = ChildStdio::null();
   Options.Stdout = Options.Stderr =
       Log >= 0 ? ChildStdio::fd(Log) : ChildStdio::null();
@@ -91,11 +98,6 @@ llvm::Error startServer(const ServerTarget &Target) {
                             EC = E.convertToErrorCode();
                             Why = E.message();
                           });
-    if (EC == std::errc::no_such_file_or_directory)
-      return llvm::make_error<ServerMissing>(
-          "cannot start the local server: there is no '" +
-          Target.ServerExecutable +
-          "' (clang-dist looks for clang-dist-server beside itself)");
     return llvm::createStringError(EC, "cannot start the local server: %s",
                                    Why.c_str());
   }

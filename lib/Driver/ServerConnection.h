@@ -15,6 +15,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 #include <optional>
+#include <vector>
 
 namespace clang::dist {
 
@@ -22,9 +23,9 @@ struct ServerTarget {
   /// The config's real path; empty for the built-in default.
   std::string ConfigPath;
   ServerPaths Paths;
-  /// clang-dist-server beside this program, started as
-  /// `clang-dist-server CONFIG READY_FD`.
-  std::string ServerExecutable;
+  /// Where clang-dist-server may be (serverProgramPlaces); the first there
+  /// is started as `clang-dist-server CONFIG READY_FD`.
+  std::vector<std::string> ServerPlaces;
   /// The config's fallback-warnings setting.
   bool FallbackWarnings = true;
 
@@ -35,22 +36,8 @@ struct ServerTarget {
   }
 };
 
-/// There is no server program to start where the client looks for one.
-class ServerMissing : public llvm::ErrorInfo<ServerMissing> {
-public:
-  static char ID;
-  explicit ServerMissing(std::string Message) : Message(std::move(Message)) {}
-  void log(llvm::raw_ostream &OS) const override { OS << Message; }
-  std::error_code convertToErrorCode() const override {
-    return llvm::inconvertibleErrorCode();
-  }
-
-private:
-  std::string Message;
-};
-
 /// Connects to the server of \p Target, starting it if nobody listens.
-/// ServerMissing if its program is not there.
+/// ProgramMissing if its program is in none of its places.
 llvm::Expected<FrameSocket> connectToServer(const ServerTarget &Target);
 
 /// Connects to the server of \p Target if one runs, never starting one (the

@@ -25,6 +25,9 @@ struct Farm {
   /// Where backoffs are kept for the next server of the config; empty: not
   /// kept (the server's own worker, on new ports each time).
   std::string BackoffsPath;
+  /// Why there are no slots, as the jobs' fallbacks say it: the config
+  /// names none, or the server's own worker did not start.
+  std::string NoSlotsReason = "no slots configured";
 };
 
 } // namespace clang::dist

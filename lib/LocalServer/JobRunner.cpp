@@ -64,6 +64,7 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
                      Farm TheFarm, Logger &Log, Stats &Counters)
     : IO(IO), Pool(Pool), Log(Log), Counters(Counters),
       Warnings(Config.FallbackWarnings), Mode(TheFarm.Mode),
+      NoSlotsReason(TheFarm.NoSlotsReason),
       Sources(Mode == DistributionMode::Sources
                   ? std::make_unique<SourcesMode>(Files)
                   : nullptr),
@@ -215,7 +216,7 @@ void JobRunner::lookUp(std::shared_ptr<Running> R, std::function<void()> Miss) {
 
 void JobRunner::attempt(std::shared_ptr<Running> R) {
   if (Slots.size() == 0)
-    return fallBack(R, FallbackCause::NoSlots, "", "no slots configured");
+    return fallBack(R, FallbackCause::NoSlots, "", NoSlotsReason);
   Live.moved(R->Id, LiveStatus::JobState::Queued);
   Slots.acquire([this, R](std::optional<size_t> Slot) {
     if (R->Cancelled) {

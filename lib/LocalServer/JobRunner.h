@@ -90,6 +90,8 @@ private:
   Stats &Counters;
   FallbackWarnings Warnings;
   DistributionMode Mode;
+  /// The farm's, for the fallback of every job when it has no slots.
+  std::string NoSlotsReason;
   /// For the life of the server: what the files were found to be.
   SharedFileCache Files;
   /// The sources mode's, in that mode.

@@ -246,7 +246,7 @@ llvm::Expected<Farm> Server::startOwnWorker() {
   unsigned N = Config.LocalSlots
                    ? Config.LocalSlots
                    : std::max(1u, std::thread::hardware_concurrency());
-  auto Started = LocalWorker::start(Options.WorkerExecutable, N,
+  auto Started = LocalWorker::start(Options.WorkerPlaces, N,
                                     Options.Paths.WorkerSecret, STDERR_FILENO);
   if (!Started)
     return Started.takeError();
@@ -319,8 +319,10 @@ int Server::run() {
     if (Own)
       TheFarm = std::move(*Own);
     else
-      Log.log("no local worker, every job runs on the client: " +
-              llvm::toString(Own.takeError()));
+      TheFarm.NoSlotsReason =
+          "no local worker: " + llvm::toString(Own.takeError());
+    if (TheFarm.Slots.empty())
+      Log.log(TheFarm.NoSlotsReason + ", every job runs on the client");
   }
   FarmMode = TheFarm.Mode;
   Log.log(llvm::formatv("serving '{0}' with {1} slots",

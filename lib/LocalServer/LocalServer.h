@@ -12,14 +12,16 @@
 #include "Config/Config.h"
 #include "Config/RuntimeDir.h"
 #include <string>
+#include <vector>
 
 namespace clang::dist {
 
 struct LocalServerOptions {
   DistConfig Config;
   ServerPaths Paths;
-  /// clang-dist-worker, for the built-in default of a worker on this machine.
-  std::string WorkerExecutable;
+  /// Where clang-dist-worker may be (workerProgramPlaces), for the built-in
+  /// default of a worker on this machine.
+  std::vector<std::string> WorkerPlaces;
   /// The clang-dist executable of this server: when it is replaced (a new
   /// build or version), the server hands over to one started from the new
   /// file.

@@ -1,6 +1,7 @@
 //===- LocalServer/LocalWorker.cpp - The worker on this machine -----------===//
 
 #include "LocalServer/LocalWorker.h"
+#include "Config/ProgramPlaces.h"
 #include "Support/Subprocess.h"
 #include "llvm/ADT/StringExtras.h"
 #include <cerrno>
@@ -17,17 +18,20 @@ constexpr int StartTimeoutMs = 20000;
 }
 
 llvm::Expected<std::unique_ptr<LocalWorker>>
-LocalWorker::start(llvm::StringRef Executable, unsigned Slots,
+LocalWorker::start(llvm::ArrayRef<std::string> Places, unsigned Slots,
                    llvm::StringRef SecretPath, int LogFd) {
+  llvm::Expected<std::string> Executable = findProgram(Places);
+  if (!Executable)
+    return Executable.takeError();
   int Pipe[2];
   if (::pipe2(Pipe, O_CLOEXEC) != 0)
     return llvm::createStringError(
         std::error_code(errno, std::generic_category()),
         "cannot create a pipe: %s", std::strerror(errno));
   ProcessOptions Options;
-  Options.Argv = {Executable.str(), "--cores",  std::to_string(Slots),
-                  "--port",         "0",        "--bind",
-                  "127.0.0.1",      "--secret", SecretPath.str(),
+  Options.Argv = {*Executable,    "--cores",  std::to_string(Slots),
+                  "--port",       "0",        "--bind",
+                  "127.0.0.1",    "--secret", SecretPath.str(),
                   "--local-files"};
   Options.Stdin = ChildStdio::null();
   Options.Stdout = ChildStdio::fd(Pipe[1]);

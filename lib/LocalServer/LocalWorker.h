@@ -15,6 +15,7 @@
 #define CLANG_DIST_LOCALSERVER_LOCALWORKER_H
 
 #include "Config/Config.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 #include <memory>
 #include <sys/types.h>
@@ -23,12 +24,12 @@ namespace clang::dist {
 
 class LocalWorker {
 public:
-  /// Starts \p Executable with \p Slots slots that read local files and
-  /// require the secret in \p SecretPath, and waits until every slot
-  /// listens. Its diagnostics go to \p LogFd.
+  /// Starts the first program of \p Places (findProgram) with \p Slots
+  /// slots that read local files and require the secret in \p SecretPath,
+  /// and waits until every slot listens. Its diagnostics go to \p LogFd.
   static llvm::Expected<std::unique_ptr<LocalWorker>>
-  start(llvm::StringRef Executable, unsigned Slots, llvm::StringRef SecretPath,
-        int LogFd);
+  start(llvm::ArrayRef<std::string> Places, unsigned Slots,
+        llvm::StringRef SecretPath, int LogFd);
   ~LocalWorker();
 
   const std::vector<SlotAddress> &endpoints() const { return Endpoints; }

@@ -9,11 +9,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Config/Config.h"
+#include "Config/ProgramPlaces.h"
 #include "Config/RuntimeDir.h"
 #include "LocalServer/LocalServer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include <malloc.h>
 
@@ -55,9 +55,6 @@ int main(int Argc, const char **Argv) {
   Options.Paths = std::move(*Paths);
   Options.Executable = llvm::sys::fs::getMainExecutable(
       Argv[0], reinterpret_cast<void *>(&reportStartFailure));
-  llvm::SmallString<256> Worker(
-      llvm::sys::path::parent_path(Options.Executable));
-  llvm::sys::path::append(Worker, "clang-dist-worker");
-  Options.WorkerExecutable = std::string(Worker);
+  Options.WorkerPlaces = workerProgramPlaces(Options.Executable);
   return runLocalServer(Options);
 }

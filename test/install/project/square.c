@@ -1,0 +1,3 @@
+#include "shapes.h"
+
+int square(int x) { return x * x; }
