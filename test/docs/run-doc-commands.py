@@ -145,6 +145,12 @@ def set_up_sandbox(bin_dir, work_dir):
     subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", "6379",
                       "--save", "", "--appendonly", "no"],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while subprocess.run(["redis-cli", "ping"], capture_output=True,
+                         text=True).stdout.strip() != "PONG":
+        if time.monotonic() > deadline:
+            raise SystemExit("redis-server does not answer")
+        time.sleep(0.05)
     for host, k in HOSTS.items():
         here, there = "dt%dh" % k, "dt%dt" % k
         sh("ip", "netns", "add", host)
