@@ -51,11 +51,13 @@ PROGRAMS = ["clang-dist", "clang-dist++", "clang-dist-server",
 HOSTS = {"buildbox1": 1, "buildbox2": 2}
 BLOCK_TIMEOUT = 600
 READY_TIMEOUT = 60
+MARKER = r"\s*<!-- doc-test: (.*) -->\s*$"
 
 
 class Block:
     def __init__(self, doc, line, text, directives):
         self.doc, self.line, self.text = doc, line, text
+        self.directives = directives
         self.skip = self.before = self.then = self.background = None
         self.fresh = self.each_alone = False
         for d in directives:
@@ -93,9 +95,8 @@ def blocks_of(source_dir, doc):
             i += 1
             continue
         directives, j = [], i - 1
-        while j >= 0 and re.match(r"\s*<!-- doc-test: .* -->\s*$", lines[j]):
-            directives.insert(0, re.match(r"\s*<!-- doc-test: (.*) -->",
-                                          lines[j]).group(1).strip())
+        while j >= 0 and re.match(MARKER, lines[j]):
+            directives.insert(0, re.match(MARKER, lines[j]).group(1).strip())
             j -= 1
         end = i + 1
         while end < len(lines) and lines[end].strip() != "```":
@@ -104,6 +105,10 @@ def blocks_of(source_dir, doc):
         text = "\n".join(l[indent:] for l in lines[i + 1:end]) + "\n"
         found.append(Block(doc, i + 1, text, directives))
         i = end + 1
+    markers = sum(1 for l in lines if re.match(MARKER, l))
+    if markers != sum(len(b.directives) for b in found):
+        raise SystemExit("%s: a doc-test marker is not right before a ```sh "
+                         "block" % doc)
     return found
 
 
@@ -126,7 +131,6 @@ def sh(*cmd):
 
 
 def set_up_sandbox(bin_dir, work_dir):
-    sh("mount", "--make-rprivate", "/")
     for path in ("/tmp", "/usr/local/bin"):
         sh("mount", "-t", "tmpfs", "-o", "mode=1777" if path == "/tmp" else
            "mode=755", "tmpfs", path)
@@ -222,6 +226,11 @@ class Runner:
                     for line in f.read().splitlines()[-20:]:
                         print("  | " + line)
 
+    def checked(self, block, script, cwd, env, log):
+        """Runs the block's SCRIPT between its before and then commands."""
+        return all(self.shell(step, cwd, env, log) == 0
+                   for step in (block.before, script, block.then) if step)
+
     def start_background(self, block, cwd, env, log):
         started = []
         for host in block.background:
@@ -262,20 +271,13 @@ class Runner:
                 started, ok = self.start_background(block, cwd, env, log)
                 background += started
             elif block.each_alone:
-                ok = True
-                for command in commands_of(block.text):
-                    there = self.fresh_copy(name)
-                    ok = ok and self.shell(command, there, env, log) == 0
-                    if ok and block.then:
-                        ok = self.shell(block.then, there, env, log) == 0
+                ok = all(self.checked(block, command, self.fresh_copy(name),
+                                      env, log)
+                         for command in commands_of(block.text))
             else:
                 if block.fresh:
                     cwd = self.fresh_copy(name)
-                ok = not block.before or self.shell(block.before, cwd, env,
-                                                    log) == 0
-                ok = ok and self.shell(block.text, cwd, env, log) == 0
-                if ok and block.then:
-                    ok = self.shell(block.then, cwd, env, log) == 0
+                ok = self.checked(block, block.text, cwd, env, log)
             self.report(block, ok, time.monotonic() - start, log)
         for host, p, out in background:
             p.terminate()
