@@ -24,6 +24,9 @@ packages=(
   # test/lit/monitor.test: clang-dist --monitor on a terminal, as a person
   # sees it.
   tmux
+  # test/docs/check-man-pages.py: man/'s pages linted (mandoc -T lint, groff
+  # -ww) and rendered as a person reads them (man).
+  mandoc groff-base man-db
 )
 missing=()
 for p in "${packages[@]}"; do

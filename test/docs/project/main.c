@@ -1,0 +1,3 @@
+#include "util.h"
+
+int main(void) { return greet(twice(21)) == 42 ? 0 : 1; }

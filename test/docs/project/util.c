@@ -1,0 +1,3 @@
+#include "util.h"
+
+int twice(int N) { return 2 * N; }
