@@ -10,19 +10,28 @@ file(GLOB clang_dist_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${clang_dist_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs
   COMPONENT client)
 
-# man/NAME.SECTION: the worker's pages go with the worker.
+# man/NAME.SECTION, compressed as Debian's policy asks (gzip -9n: no name
+# or time stamp, so the same page makes the same bytes); the worker's pages
+# go with the worker.
 foreach(section 1 5)
   file(GLOB pages CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/man/*.${section})
   foreach(page ${pages})
     get_filename_component(name ${page} NAME)
+    set(compressed ${PROJECT_BINARY_DIR}/man/${name}.gz)
+    add_custom_command(OUTPUT ${compressed}
+      COMMAND ${CMAKE_COMMAND} -E copy ${page} ${PROJECT_BINARY_DIR}/man/${name}
+      COMMAND gzip -9nf ${PROJECT_BINARY_DIR}/man/${name}
+      DEPENDS ${page} VERBATIM)
+    list(APPEND clang_dist_man_pages ${compressed})
     set(component client)
     if(name MATCHES "^(clang-dist-worker|clangd-slave)\\.")
       set(component worker)
     endif()
-    install(FILES ${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section}
+    install(FILES ${compressed} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section}
       COMPONENT ${component})
   endforeach()
 endforeach()
+add_custom_target(clang-dist-man-pages ALL DEPENDS ${clang_dist_man_pages})
 
 # The worker as a service: its units, and an example of their environment
 # file in PREFIX/etc/default, /etc/default for the prefix /usr (as
