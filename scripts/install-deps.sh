@@ -22,6 +22,9 @@ packages=(
   # test/lit/monitor.test: clang-dist --monitor on a terminal, as a person
   # sees it.
   tmux
+  # The worker's sd_notify (libsystemd), and systemd-analyze for the ctest
+  # that verifies its unit (systemd/clang-dist-worker.service).
+  libsystemd-dev systemd
 )
 missing=()
 for p in "${packages[@]}"; do
