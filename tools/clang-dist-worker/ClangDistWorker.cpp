@@ -48,9 +48,10 @@ static const char Usage[] =
     "                   disk instead of carrying them (a local server's own\n"
     "                   worker); needs --secret and a loopback ADDRESS\n"
     "  --log-file FILE  append the log to FILE, renamed to FILE.1 past 10M\n"
-    "                   (default: stderr, or the journal under systemd)\n"
-    "  --log-level LEVEL  error, warning or info (default: info: each peer,\n"
-    "                   job and slot restart gets a line)\n";
+    "                   (default: stderr, the journal under systemd)\n"
+    "  --log-level LEVEL\n"
+    "                   error, warning or info (default: info, a line for\n"
+    "                   each peer, job and slot restart)\n";
 
 /// "512M", "2G", "1048576"; 0 on error.
 static uint64_t parseSize(llvm::StringRef Text) {
