@@ -204,6 +204,8 @@ void Connection::send(CompileResult Result) {
   if (--Outstanding == 0)
     Timer.cancel();
   Writer->push(Result);
+  if (Options.ResultsSent)
+    Options.ResultsSent->fetch_add(1, std::memory_order_relaxed);
 }
 
 void Connection::close(const llvm::Twine &Why) {

@@ -9,11 +9,14 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <arpa/inet.h>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <netinet/in.h>
+#include <new>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -79,6 +82,9 @@ std::string sizeText(uint64_t Bytes) {
   return std::to_string(Bytes);
 }
 
+/// How often STATUS tells systemd of the jobs done, when there are new ones.
+constexpr timespec StatusPeriod = {5, 0};
+
 class Supervisor {
 public:
   Supervisor(const SupervisorOptions &Options, Logger &Log)
@@ -110,6 +116,15 @@ public:
       sigaddset(&Set, Sig);
     sigprocmask(SIG_BLOCK, &Set, nullptr);
 
+    // Shared with the slots, which count their results in it.
+    void *Shared =
+        ::mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (Shared == MAP_FAILED)
+      return fail("cannot map memory for the slots' counts: " +
+                  std::string(std::strerror(errno)));
+    ResultsSent = new (Shared) std::atomic<uint64_t>(0);
+
     // What the slots write to stderr themselves (a crash's stack trace) goes
     // to the log file with the rest.
     Log.takeStderr();
@@ -134,15 +149,18 @@ public:
     // until the slot takes them.
     notify("READY=1\nSTATUS=" + status());
 
+    uint64_t Told = 0;
     while (true) {
       siginfo_t Info;
-      int Sig = sigwaitinfo(&Set, &Info);
+      int Sig = sigtimedwait(&Set, &Info, &StatusPeriod);
       if (Sig == SIGCHLD) {
         reap();
-        continue;
-      }
-      if (Sig > 0)
+      } else if (Sig > 0) {
         return shutdown(Sig);
+      } else if (uint64_t Sent = ResultsSent->load(); Sent != Told) {
+        Told = Sent;
+        notify("STATUS=" + status());
+      }
     }
   }
 
@@ -157,6 +175,7 @@ private:
     Slot.Run = [this, &S, Name] {
       SlotOptions SO = Options.EachSlot;
       SO.ListenFd = S.ListenFd;
+      SO.ResultsSent = ResultsSent;
       Log.setComponent(Name);
       return runSlot(SO, Log);
     };
@@ -249,7 +268,9 @@ private:
 
   /// What `systemctl status` shows.
   std::string status() const {
-    std::string Text = describeSlots();
+    uint64_t Sent = ResultsSent->load();
+    std::string Text = llvm::formatv("{0}; {1} job{2} done", describeSlots(),
+                                     Sent, Sent == 1 ? "" : "s");
     if (Restarts)
       Text += llvm::formatv("; {0} slot restart{1}", Restarts,
                             Restarts == 1 ? "" : "s");
@@ -266,6 +287,8 @@ private:
   Logger &Log;
   std::vector<SlotProcess> Slots;
   unsigned Restarts = 0;
+  /// In memory shared with the slots, for the life of the process.
+  std::atomic<uint64_t> *ResultsSent = nullptr;
 };
 
 } // namespace

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plays systemd's side of a Type=notify service for clang-dist-worker.
 
-  notify.py STDERR_FILE [--journal] -- WORKER_COMMAND...
+  notify.py STDERR_FILE [--journal] [--job FILE] -- WORKER_COMMAND...
 
 Creates a unix datagram socket (in the abstract namespace, as systemd's
 manager may name one) and starts WORKER_COMMAND with NOTIFY_SOCKET naming it
@@ -37,25 +37,23 @@ def fail(worker, why):
     sys.exit(1)
 
 
-def receive(sock, worker, wanted):
-    """Prints every message until one has the line WANTED (or starts with it,
-    for a WANTED ending in '*')."""
+def receive(sock, worker, wanted, what):
+    """Prints every message until one has a line for which WANTED is true."""
     deadline = time.monotonic() + TIMEOUT
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            fail(worker, "no %s within %d s" % (wanted, TIMEOUT))
+            fail(worker, "no %s within %d s" % (what, TIMEOUT))
         sock.settimeout(left)
         try:
             message = sock.recv(4096).decode()
         except socket.timeout:
             continue
-        for line in message.splitlines():
+        lines = message.splitlines()
+        for line in lines:
             print("message: " + line, flush=True)
-        for line in message.splitlines():
-            if line == wanted or (wanted.endswith("*") and
-                                  line.startswith(wanted[:-1])):
-                return
+        if any(wanted(line) for line in lines):
+            return
 
 
 def slot_pids(pid):
@@ -78,6 +76,9 @@ def main(argv):
     options, command = argv[:split], argv[split + 1:]
     stderr_path = options[0]
     journal = "--journal" in options[1:]
+    job = None
+    if "--job" in options[1:]:
+        job = options[options.index("--job") + 1]
 
     address = "\0clang-dist-notify-%d" % os.getpid()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -91,7 +92,7 @@ def main(argv):
     worker = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                               stderr=err, stdin=subprocess.DEVNULL)
 
-    receive(sock, worker, "READY=1")
+    receive(sock, worker, lambda line: line == "READY=1", "READY=1")
     # The worker writes its ports before it tells systemd it is ready.
     ports = []
     os.set_blocking(worker.stdout.fileno(), False)
@@ -107,16 +108,28 @@ def main(argv):
         except OSError as e:
             print("port %d accepts: no (%s)" % (port, e), flush=True)
 
+    if job:
+        # A job, straight to a slot as no local server would send it: the
+        # slot's result counts all the same.
+        dist = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "dist.py")
+        subprocess.run([sys.executable, dist, "send-job", str(ports[0]), job,
+                        "--", "-cc1", "-emit-obj", "-o", job + ".o", "-x", "c",
+                        job], check=True, stdout=subprocess.DEVNULL)
+        print("sent a job", flush=True)
+        receive(sock, worker, lambda line: line.startswith("STATUS=") and
+                "; 1 job done" in line, "STATUS with the job")
+
     slots = slot_pids(worker.pid)
     if not slots:
         fail(worker, "the worker has no slot process")
     os.kill(slots[0], signal.SIGKILL)
     print("killed a slot", flush=True)
-    # The next STATUS after READY's is the restart's.
-    receive(sock, worker, "STATUS=*")
+    receive(sock, worker, lambda line: line.startswith("STATUS=") and
+            "restart" in line, "STATUS with the restart")
     os.kill(worker.pid, signal.SIGTERM)
     print("sent SIGTERM", flush=True)
-    receive(sock, worker, "STOPPING=1")
+    receive(sock, worker, lambda line: line == "STOPPING=1", "STOPPING=1")
     try:
         code = worker.wait(TIMEOUT)
     except subprocess.TimeoutExpired:
