@@ -27,6 +27,9 @@ packages=(
   # test/docs/check-man-pages.py: man/'s pages linted (mandoc -T lint, groff
   # -ww) and rendered as a person reads them (man).
   mandoc groff-base man-db
+  # The worker's sd_notify (libsystemd), and systemd-analyze for the ctest
+  # that verifies its unit (systemd/clang-dist-worker.service).
+  libsystemd-dev systemd
 )
 missing=()
 for p in "${packages[@]}"; do

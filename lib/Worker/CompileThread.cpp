@@ -3,6 +3,7 @@
 #include "Worker/CompileThread.h"
 #include "Worker/ClientFileSystem.h"
 #include "Worker/JobChannel.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace clang::dist;
 
@@ -16,6 +17,32 @@ static void learn(ClientAnswers &Known, std::vector<Answers::Entry> Learned) {
     if (!New && It->second.Index < E.Index)
       It->second = Reply;
   }
+}
+
+/// The file a job compiles: cc1 takes it last, after "-x LANGUAGE".
+static llvm::StringRef sourceName(const CompileJob &Job) {
+  for (size_t I = Job.Args.size(); I >= 3; --I)
+    if (Job.Args[I - 3] == "-x")
+      return Job.Args[I - 1];
+  return "(no source named)";
+}
+
+/// What became of a job, for its line in the log.
+static std::string outcome(const CompileResult &Result, bool Lost) {
+  if (Lost)
+    return "lost with its connection";
+  if (Result.Refused) {
+    // "error: clang-dist-worker refuses the job: WHY" (Compiler.h).
+    llvm::StringRef Line =
+        llvm::StringRef(Result.Diagnostics).split('\n').first;
+    llvm::StringRef Why = Line.split("refuses the job: ").second;
+    return ("refused: " + (Why.empty() ? Line : Why)).str();
+  }
+  if (Result.Unanswerable)
+    return "needs what no answer tells (runs on the client)";
+  if (Result.ExitCode != 0)
+    return "errors, exit code " + std::to_string(Result.ExitCode);
+  return "ok";
 }
 
 void CompileThread::start() {
@@ -45,6 +72,7 @@ void CompileThread::run() {
       continue;
     CompileResult Result;
     bool Lost = false;
+    auto Started = std::chrono::steady_clock::now();
     if (Q->Job.Mode == DistributionMode::Sources) {
       ClientAnswers &Known = Q->Conn->answers();
       learn(Known, std::move(Q->Learned));
@@ -60,6 +88,11 @@ void CompileThread::run() {
     }
     // A compile that lost its files with its connection was no compile.
     Compiled += !Lost;
+    std::chrono::duration<double> Took =
+        std::chrono::steady_clock::now() - Started;
+    Log.log(llvm::formatv("job {0} from {1}: {2}: {3} ({4:f3} s)", Q->Job.Id,
+                          Q->Conn->peerName(), sourceName(Q->Job),
+                          outcome(Result, Lost), Took.count()));
     Q->Conn->deliver(std::move(Result));
   }
   {

@@ -102,7 +102,7 @@ void Connection::refuse(const std::string &Reason) {
   Refusal.ClangVersion = clang::getClangFullVersion();
   Refusal.Reason = Reason;
   Writer->push(Refusal);
-  Log.log("refused " + PeerName + ": " + Reason);
+  Log.log(LogLevel::Warning, "refused " + PeerName + ": " + Reason);
   // Close once the refusal is on its way.
   Pending.close();
   Writer->whenIdle([Self = shared_from_this()] { Self->close(""); });
@@ -110,6 +110,8 @@ void Connection::refuse(const std::string &Reason) {
 
 void Connection::serve() {
   leaveHandshake();
+  Log.log(PeerName + " connected" +
+          (Options.Secret ? " and proved the shared secret" : ""));
   readJobs();
 }
 
@@ -146,6 +148,7 @@ void Connection::readJobs() {
 }
 
 void Connection::queue(CompileJob Job) {
+  ++Jobs;
   if (Outstanding++ == 0)
     heartbeat();
   Queue.push({shared_from_this(), std::move(Job), std::exchange(Learned, {})});
@@ -201,13 +204,19 @@ void Connection::send(CompileResult Result) {
   if (--Outstanding == 0)
     Timer.cancel();
   Writer->push(Result);
+  if (Options.ResultsSent)
+    Options.ResultsSent->fetch_add(1, std::memory_order_relaxed);
 }
 
 void Connection::close(const llvm::Twine &Why) {
   if (Socket.is_open()) {
+    bool Served = !InHandshake;
     leaveHandshake();
     if (std::string Reason = Why.str(); !Reason.empty())
-      Log.log(PeerName + ": " + Reason);
+      Log.log(LogLevel::Warning, PeerName + ": " + Reason);
+    else if (Served)
+      Log.log(llvm::formatv("{0} disconnected after {1} job{2}", PeerName, Jobs,
+                            Jobs == 1 ? "" : "s"));
   }
   Pending.close();
   Timer.cancel();

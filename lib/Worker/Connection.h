@@ -45,6 +45,7 @@ public:
   void deliver(CompileResult Result) override;
   /// The compile thread's alone.
   ClientAnswers &answers() override { return Known; }
+  const std::string &peerName() const override { return PeerName; }
 
 private:
   void readHello();
@@ -66,8 +67,9 @@ private:
   JobQueue &Queue;
   std::function<void()> HandshakeEnded;
   std::string PeerName;
-  /// Results owed; the io thread's.
+  /// Results owed, and jobs received; the io thread's.
   unsigned Outstanding = 0;
+  unsigned Jobs = 0;
   /// Counted in the slot's handshakes; the io thread's.
   bool InHandshake = true;
   /// Answers that arrived for the next job; the io thread's.

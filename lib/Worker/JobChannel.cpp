@@ -30,8 +30,9 @@ JobChannel::contents(const ContentDigest &Digest, uint64_t Size) {
   if (auto Buffer = Store.load(Digest, Corrupt))
     return std::shared_ptr<llvm::MemoryBuffer>(std::move(Buffer));
   if (Corrupt)
-    Log.log("blob " + toHex(Digest) +
-            " was damaged in the cache; asking for it again");
+    Log.log(LogLevel::Warning,
+            "blob " + toHex(Digest) +
+                " was damaged in the cache; asking for it again");
   llvm::Expected<Frame> F =
       Conn.ask(encodeFrame(NeedBlobs{JobId, {Digest}}), MessageType::Blobs);
   if (!F)
@@ -57,7 +58,7 @@ JobChannel::contents(const ContentDigest &Digest, uint64_t Size) {
                               "another digest)"));
   // A cache that cannot keep it costs the next job a transfer, not this one.
   if (llvm::Error E = Store.store(Digest, *Data))
-    Log.log("blob cache: " + llvm::toString(std::move(E)));
+    Log.log(LogLevel::Warning, "blob cache: " + llvm::toString(std::move(E)));
   return std::shared_ptr<llvm::MemoryBuffer>(
       llvm::MemoryBuffer::getMemBufferCopy(*Data));
 }

@@ -36,6 +36,8 @@ public:
   /// The answers about the client's files this connection was given, kept
   /// for its next jobs.
   virtual ClientAnswers &answers() = 0;
+  /// "ADDRESS:PORT" of the local server, for the log.
+  virtual const std::string &peerName() const = 0;
 };
 
 } // namespace clang::dist

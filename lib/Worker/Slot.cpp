@@ -40,8 +40,8 @@ int Slot::run() {
   socklen_t Len = sizeof(Addr);
   if (::getsockname(Options.ListenFd, reinterpret_cast<sockaddr *>(&Addr),
                     &Len) != 0) {
-    Log.log("listening socket is unusable: " +
-            llvm::Twine(std::strerror(errno)));
+    Log.log(LogLevel::Error, "listening socket is unusable: " +
+                                 llvm::Twine(std::strerror(errno)));
     return 1;
   }
   tcp Protocol = Addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
@@ -57,10 +57,8 @@ int Slot::run() {
   Compiler.start();
   accept();
   IO.run();
-  std::string Summary = llvm::formatv("clang-dist-worker: {0} compiled {1} "
-                                      "translation units\n",
-                                      Name, Compiler.compiled());
-  (void)!::write(STDERR_FILENO, Summary.data(), Summary.size());
+  Log.log(llvm::formatv("{0} compiled {1} translation units", Name,
+                        Compiler.compiled()));
   return 0;
 }
 
@@ -77,7 +75,8 @@ void Slot::handshakeEnded() {
 void Slot::accept() {
   if (Handshakes == MaxHandshakes) {
     AcceptPaused = true;
-    Log.log(llvm::formatv("{0} connections in their handshake: the next waits "
+    Log.log(LogLevel::Warning,
+            llvm::formatv("{0} connections in their handshake: the next waits "
                           "until one ends",
                           MaxHandshakes));
     return;
@@ -85,7 +84,7 @@ void Slot::accept() {
   Acceptor.async_accept([this](boost::system::error_code EC, tcp::socket S) {
     if (EC) {
       if (EC != boost::asio::error::operation_aborted)
-        Log.log("accept failed: " + EC.message());
+        Log.log(LogLevel::Error, "accept failed: " + EC.message());
       if (EC == boost::asio::error::no_descriptors)
         return accept();
       return;
@@ -117,7 +116,7 @@ int clang::dist::runSlot(const SlotOptions &Options, Logger &Log) {
   initializeCompiler();
   auto Store = BlobStore::open(Options.CacheDir, Options.CacheLimit);
   if (!Store) {
-    Log.log(llvm::toString(Store.takeError()));
+    Log.log(LogLevel::Error, llvm::toString(Store.takeError()));
     return 1;
   }
   Slot S(Options, Log, *Store,

@@ -16,6 +16,7 @@
 #include "Support/Log.h"
 #include "Worker/CompileThread.h"
 #include "Worker/JobQueue.h"
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -42,6 +43,9 @@ struct SlotOptions {
   /// Take LocalFiles jobs, which read this machine's disk: only for the
   /// worker a local server starts, with a secret of its own.
   bool LocalFiles = false;
+  /// Counts the results sent, in memory the supervisor shares with its
+  /// slots (for systemd's STATUS); none if null.
+  std::atomic<uint64_t> *ResultsSent = nullptr;
 };
 
 /// Serves until SIGTERM/SIGINT; then closes its connections, writes

@@ -1,18 +1,25 @@
 //===- Worker/Supervisor.cpp - clang-dist-worker's parent process ---------===//
 
 #include "Worker/Supervisor.h"
+#include "Protocol/Messages.h"
+#include "Protocol/Version.h"
 #include "Support/Subprocess.h"
 #include "Worker/BlobStore.h"
+#include "clang/Basic/Version.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <arpa/inet.h>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <netinet/in.h>
+#include <new>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <thread>
 #include <unistd.h>
 
@@ -67,6 +74,17 @@ llvm::Expected<int> bindSlot(llvm::StringRef Address, uint16_t Port,
   return Fd;
 }
 
+/// A byte count as --cache-size takes it: "1G", "512M", "1000".
+std::string sizeText(uint64_t Bytes) {
+  for (auto [Shift, Suffix] : {std::pair(30, "G"), {20, "M"}, {10, "K"}})
+    if (Bytes >= (1ull << Shift) && Bytes % (1ull << Shift) == 0)
+      return std::to_string(Bytes >> Shift) + Suffix;
+  return std::to_string(Bytes);
+}
+
+/// How often STATUS tells systemd of the jobs done, when there are new ones.
+constexpr timespec StatusPeriod = {5, 0};
+
 class Supervisor {
 public:
   Supervisor(const SupervisorOptions &Options, Logger &Log)
@@ -78,21 +96,15 @@ public:
     // used it last may have been killed between a write and its accounting.
     auto Store =
         BlobStore::open(Options.EachSlot.CacheDir, Options.EachSlot.CacheLimit);
-    if (!Store) {
-      llvm::errs() << "clang-dist-worker: error: "
-                   << llvm::toString(Store.takeError()) << "\n";
-      return 1;
-    }
+    if (!Store)
+      return fail(llvm::toString(Store.takeError()));
     Store->trim();
     for (unsigned I = 0; I < Options.Slots; ++I) {
       uint16_t Port = Options.FirstPort == 0 ? 0 : Options.FirstPort + I;
       SlotProcess S;
       llvm::Expected<int> Fd = bindSlot(Options.BindAddress, Port, S.Port);
-      if (!Fd) {
-        llvm::errs() << "clang-dist-worker: error: "
-                     << llvm::toString(Fd.takeError()) << "\n";
-        return 1;
-      }
+      if (!Fd)
+        return fail(llvm::toString(Fd.takeError()));
       S.ListenFd = *Fd;
       Slots.push_back(S);
     }
@@ -104,6 +116,18 @@ public:
       sigaddset(&Set, Sig);
     sigprocmask(SIG_BLOCK, &Set, nullptr);
 
+    // Shared with the slots, which count their results in it.
+    void *Shared =
+        ::mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (Shared == MAP_FAILED)
+      return fail("cannot map memory for the slots' counts: " +
+                  std::string(std::strerror(errno)));
+    ResultsSent = new (Shared) std::atomic<uint64_t>(0);
+
+    // What the slots write to stderr themselves (a crash's stack trace) goes
+    // to the log file with the rest.
+    Log.takeStderr();
     std::string Ready;
     for (SlotProcess &S : Slots) {
       spawn(S);
@@ -112,16 +136,31 @@ public:
                    .str();
     }
     (void)!::write(STDOUT_FILENO, Ready.data(), Ready.size());
+    const SlotOptions &Each = Options.EachSlot;
+    Log.log(llvm::formatv(
+        "started {0}: clang-dist {1}, protocol {2}, {3}; blob cache {4} (up "
+        "to {5}); {6}{7}",
+        describeSlots(), clangDistVersion(), ProtocolVersion,
+        clang::getClangFullVersion(), Each.CacheDir, sizeText(Each.CacheLimit),
+        Each.Secret ? "peers must prove the shared secret"
+                    : "no secret (loopback only)",
+        Each.LocalFiles ? "; jobs may read this machine's files" : ""));
+    // Every port accepts connections from here on: the kernel queues them
+    // until the slot takes them.
+    notify("READY=1\nSTATUS=" + status());
 
+    uint64_t Told = 0;
     while (true) {
       siginfo_t Info;
-      int Sig = sigwaitinfo(&Set, &Info);
+      int Sig = sigtimedwait(&Set, &Info, &StatusPeriod);
       if (Sig == SIGCHLD) {
         reap();
-        continue;
+      } else if (Sig > 0) {
+        return shutdown(Sig);
+      } else if (uint64_t Sent = ResultsSent->load(); Sent != Told) {
+        Told = Sent;
+        notify("STATUS=" + status());
       }
-      if (Sig > 0)
-        return shutdown();
     }
   }
 
@@ -136,11 +175,14 @@ private:
     Slot.Run = [this, &S, Name] {
       SlotOptions SO = Options.EachSlot;
       SO.ListenFd = S.ListenFd;
+      SO.ResultsSent = ResultsSent;
       Log.setComponent(Name);
       return runSlot(SO, Log);
     };
     // Not the other slots' sockets: a slot that dies must free its port.
     Slot.KeepFds = {S.ListenFd};
+    if (Log.isFile())
+      Slot.KeepFds.push_back(Log.descriptor());
     // Blocked until the slot's own handlers are in place (Slot.cpp): a
     // SIGTERM that came first would end it without its summary line.
     ::sigprocmask(SIG_SETMASK, nullptr, &Slot.SignalMask);
@@ -148,7 +190,7 @@ private:
     Slot.ParentDeathSignal = SIGTERM;
     llvm::Expected<pid_t> Pid = startProcess(Slot);
     if (!Pid) {
-      Log.log(llvm::toString(Pid.takeError()));
+      Log.log(LogLevel::Error, llvm::toString(Pid.takeError()));
       return;
     }
     S.Pid = *Pid;
@@ -162,10 +204,18 @@ private:
         if (S.Pid != Pid)
           continue;
         S.Pid = -1;
+        ++Restarts;
         if (WIFSIGNALED(Status))
-          Log.log(llvm::formatv("slot on port {0} died of signal {1}; "
+          Log.log(LogLevel::Error,
+                  llvm::formatv("slot on port {0} died of signal {1}; "
                                 "restarting it",
                                 S.Port, WTERMSIG(Status)));
+        else
+          Log.log(LogLevel::Warning,
+                  llvm::formatv("slot on port {0} exited with code {1}; "
+                                "restarting it",
+                                S.Port, WEXITSTATUS(Status)));
+        notify("STATUS=" + status());
         // A slot that dies right after starting would spin: slow it down.
         if (std::chrono::steady_clock::now() - S.Started <
             std::chrono::seconds(1))
@@ -175,7 +225,9 @@ private:
     }
   }
 
-  int shutdown() {
+  int shutdown(int Signal) {
+    notify("STOPPING=1");
+    Log.log(llvm::formatv("stopping on {0}", strsignal(Signal)));
     for (const SlotProcess &S : Slots)
       if (S.Pid > 0)
         ::kill(S.Pid, SIGTERM);
@@ -189,9 +241,54 @@ private:
     return 0;
   }
 
+  /// Startup failed: whoever started the worker is told on stderr, and a
+  /// log file says why the worker is not running.
+  int fail(const std::string &Message) {
+    reportError("clang-dist-worker", Message);
+    if (Log.isFile())
+      Log.log(LogLevel::Error, Message);
+    return 1;
+  }
+
+  /// "8 slots on 0.0.0.0:63000-63007", or each port when the system chose
+  /// them.
+  std::string describeSlots() const {
+    std::string Ports = std::to_string(Slots.front().Port);
+    bool Consecutive = true;
+    for (size_t I = 1; I < Slots.size(); ++I)
+      Consecutive &= Slots[I].Port == Slots.front().Port + I;
+    if (Slots.size() > 1 && Consecutive)
+      Ports += "-" + std::to_string(Slots.back().Port);
+    for (size_t I = 1; !Consecutive && I < Slots.size(); ++I)
+      Ports += "," + std::to_string(Slots[I].Port);
+    return llvm::formatv("{0} slot{1} on {2}:{3}", Slots.size(),
+                         Slots.size() == 1 ? "" : "s", Options.BindAddress,
+                         Ports);
+  }
+
+  /// What `systemctl status` shows.
+  std::string status() const {
+    uint64_t Sent = ResultsSent->load();
+    std::string Text = llvm::formatv("{0}; {1} job{2} done", describeSlots(),
+                                     Sent, Sent == 1 ? "" : "s");
+    if (Restarts)
+      Text += llvm::formatv("; {0} slot restart{1}", Restarts,
+                            Restarts == 1 ? "" : "s");
+    return Text;
+  }
+
+  /// To systemd, when it started us as a Type=notify service (NOTIFY_SOCKET
+  /// names its socket); nothing otherwise.
+  static void notify(const std::string &State) {
+    sd_notify(/*unset_environment=*/0, State.c_str());
+  }
+
   const SupervisorOptions &Options;
   Logger &Log;
   std::vector<SlotProcess> Slots;
+  unsigned Restarts = 0;
+  /// In memory shared with the slots, for the life of the process.
+  std::atomic<uint64_t> *ResultsSent = nullptr;
 };
 
 } // namespace

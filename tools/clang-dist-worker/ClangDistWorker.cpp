@@ -2,6 +2,7 @@
 //
 // clang-dist-worker [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
 //              [--cache-size BYTES] [--secret FILE] [--local-files]
+//              [--log-file FILE] [--log-level LEVEL]
 //
 // Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
 // one process each, sharing one blob cache. Options are parsed by hand, not
@@ -28,7 +29,8 @@ static const char Usage[] =
     "usage: clang-dist-worker [--cores N] [--port PORT] [--bind ADDRESS]\n"
     "                    [--cache-dir DIR] [--cache-size BYTES] [--secret "
     "FILE]\n"
-    "                    [--local-files]\n"
+    "                    [--local-files] [--log-file FILE] [--log-level "
+    "LEVEL]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
@@ -44,7 +46,12 @@ static const char Usage[] =
     "                   be mode 0600); required unless ADDRESS is loopback\n"
     "  --local-files    also compile jobs that name files on this machine's\n"
     "                   disk instead of carrying them (a local server's own\n"
-    "                   worker); needs --secret and a loopback ADDRESS\n";
+    "                   worker); needs --secret and a loopback ADDRESS\n"
+    "  --log-file FILE  append the log to FILE, renamed to FILE.1 past 10M\n"
+    "                   (default: stderr, the journal under systemd)\n"
+    "  --log-level LEVEL\n"
+    "                   error, warning or info (default: info, a line for\n"
+    "                   each peer, job and slot restart)\n";
 
 /// "512M", "2G", "1048576"; 0 on error.
 static uint64_t parseSize(llvm::StringRef Text) {
@@ -66,8 +73,24 @@ static bool isLoopback(llvm::StringRef Address) {
          Address == "localhost";
 }
 
+/// stderr, or \p File if named: appended to, and rotated as the local server's
+/// log is by default (dist.conf's log_max_size). Once the worker serves, its
+/// stderr is that file too (runSupervisor).
+static llvm::Expected<Logger> openLog(const std::string &File) {
+  if (File.empty()) {
+    Logger Log;
+    Log.setComponent("clang-dist-worker");
+    return Log;
+  }
+  llvm::Expected<Logger> Log = Logger::openFile(File, "clang-dist-worker");
+  if (Log)
+    Log->rotateAt(10u << 20, /*AndStderr=*/true);
+  return Log;
+}
+
 static int usageError(const llvm::Twine &Problem) {
-  llvm::errs() << "clang-dist-worker: error: " << Problem << "\n" << Usage;
+  reportError("clang-dist-worker", Problem);
+  llvm::errs() << Usage;
   return 2;
 }
 
@@ -80,6 +103,8 @@ int main(int Argc, char **Argv) {
   std::signal(SIGPIPE, SIG_IGN);
   SupervisorOptions Options;
   Options.Slots = std::max(1u, std::thread::hardware_concurrency());
+  std::string LogFile;
+  LogLevel Least = LogLevel::Info;
   for (int I = 1; I < Argc; ++I) {
     llvm::StringRef Arg = Argv[I];
     if (Arg == "--help" || Arg == "-h") {
@@ -100,7 +125,8 @@ int main(int Argc, char **Argv) {
     auto [Name, Inline] = Arg.split('=');
     llvm::StringRef Value = Inline;
     if (Name != "--cores" && Name != "--port" && Name != "--bind" &&
-        Name != "--cache-dir" && Name != "--cache-size" && Name != "--secret")
+        Name != "--cache-dir" && Name != "--cache-size" && Name != "--secret" &&
+        Name != "--log-file" && Name != "--log-level")
       return usageError("unknown option '" + Arg + "'");
     if (!Arg.contains('=')) {
       if (I + 1 == Argc)
@@ -124,13 +150,20 @@ int main(int Argc, char **Argv) {
     } else if (Name == "--secret") {
       auto Secret = SharedSecret::load(Value);
       if (!Secret) {
-        llvm::errs() << "clang-dist-worker: error: "
-                     << llvm::toString(Secret.takeError()) << "\n";
+        reportError("clang-dist-worker", llvm::toString(Secret.takeError()));
         return 1;
       }
       Options.EachSlot.Secret = std::move(*Secret);
     } else if (Name == "--cache-dir") {
       Options.EachSlot.CacheDir = Value.str();
+    } else if (Name == "--log-file") {
+      LogFile = Value.str();
+    } else if (Name == "--log-level") {
+      std::optional<LogLevel> Level = parseLogLevel(Value);
+      if (!Level)
+        return usageError("invalid --log-level '" + Value +
+                          "' (expected error, warning or info)");
+      Least = *Level;
     } else {
       Options.BindAddress = Value.str();
     }
@@ -157,7 +190,11 @@ int main(int Argc, char **Argv) {
   if (Options.FirstPort != 0 && Options.FirstPort + Options.Slots - 1 > 65535)
     return usageError("--port plus --cores runs past port 65535");
 
-  Logger Log;
-  Log.setComponent("clang-dist-worker");
-  return runSupervisor(Options, Log);
+  llvm::Expected<Logger> Log = openLog(LogFile);
+  if (!Log) {
+    reportError("clang-dist-worker", llvm::toString(Log.takeError()));
+    return 1;
+  }
+  Log->setLevel(Least);
+  return runSupervisor(Options, *Log);
 }

@@ -97,6 +97,18 @@ TEST_CASE("Secret files that others could read or that are unusable are "
   }
 }
 
+TEST_CASE("A systemd credential (mode 0400, the service's user's) is "
+          "accepted; one its group may read is not",
+          "[SharedSecret]") {
+  // LoadCredential= hands the secret over read-only (docs/SERVICE.md).
+  SecretFile Credential("s3cret\n", 0400), Shared("s3cret\n", 0440);
+  SharedSecret S = unwrap(SharedSecret::load(Credential.Path));
+  Nonce N1 = freshNonce(), N2 = freshNonce();
+  CHECK(S.verify(S.prove(Role::Worker, N1, N2), Role::Worker, N1, N2));
+  CHECK_THAT(errorText(SharedSecret::load(Shared.Path)),
+             Contains("is accessible to others (mode 440)"));
+}
+
 TEST_CASE("Nonces are fresh", "[SharedSecret]") {
   CHECK(freshNonce() != freshNonce());
 }

@@ -40,6 +40,7 @@ public:
     Delivered.notify_all();
   }
   ClientAnswers &answers() override { return Known; }
+  const std::string &peerName() const override { return Name; }
 
   /// The first \p N results, once they came.
   std::vector<CompileResult> results(size_t N) {
@@ -54,6 +55,7 @@ public:
 
 private:
   ClientAnswers Known;
+  std::string Name = "127.0.0.1:40000";
   uint32_t NextIndex = 10;
   std::mutex M;
   std::condition_variable Delivered;

@@ -34,6 +34,7 @@ public:
   void abandon(const std::string &Why) override { Abandoned = Why; }
   void deliver(CompileResult) override {}
   ClientAnswers &answers() override { return Known; }
+  const std::string &peerName() const override { return Name; }
 
   std::string Text;
   uint64_t RawSize = 0;
@@ -42,6 +43,7 @@ public:
 
 private:
   ClientAnswers Known;
+  std::string Name = "127.0.0.1:40000";
 };
 
 } // namespace

@@ -41,8 +41,8 @@ the cores idle and fails in about SECONDS all the same.
   host-link DIR K up|down
       Takes the link to host K down, or up again (this side of the pair).
   stop-workers DIR
-      Stops it and prints each slot's "compiled N translation units" line and
-      "total: N".
+      Stops it and prints each slot's "ADDRESS compiled N translation units"
+      summary and "total: N".
   stop-server RUNTIME_DIR
       Stops every local server of RUNTIME_DIR (pids from the lock files) and
       waits until they are gone.
@@ -507,9 +507,10 @@ def stop_workers(args):
         time.sleep(0.05)
     total = 0
     for line in open(os.path.join(out_dir, "workers.log")):
-        if " compiled " in line:
-            print(line.rstrip())
-            total += int(line.split(" compiled ")[1].split()[0])
+        summary = re.search(r"\S+ compiled (\d+) translation units", line)
+        if summary:
+            print(summary.group(0))
+            total += int(summary.group(1))
     print("total: %d" % total)
 
 
