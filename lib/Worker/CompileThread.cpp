@@ -18,6 +18,14 @@ static void learn(ClientAnswers &Known, std::vector<Answers::Entry> Learned) {
   }
 }
 
+static SlotOutcome outcomeOf(const CompileResult &Result, bool Lost) {
+  if (Lost)
+    return SlotOutcome::Lost;
+  if (Result.Refused)
+    return SlotOutcome::Refused;
+  return Result.ExitCode == 0 ? SlotOutcome::Completed : SlotOutcome::Failed;
+}
+
 void CompileThread::start() {
   Thread = std::thread([this] { run(); });
 }
@@ -41,10 +49,14 @@ bool CompileThread::finish(std::chrono::milliseconds Grace) {
 
 void CompileThread::run() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
-    if (!Q->Conn->isOpen())
+    if (!Q->Conn->isOpen()) {
+      Counters.jobEnded(Q->Job.Mode, SlotOutcome::Lost, std::nullopt);
       continue;
+    }
     CompileResult Result;
     bool Lost = false;
+    Counters.Busy = 1;
+    auto Start = std::chrono::steady_clock::now();
     if (Q->Job.Mode == DistributionMode::Sources) {
       ClientAnswers &Known = Q->Conn->answers();
       learn(Known, std::move(Q->Learned));
@@ -55,11 +67,21 @@ void CompileThread::run() {
       Result.Consulted = Files->consulted();
       Result.Unanswerable = Files->unanswerable();
       Lost = Channel.failed();
+      Counters.BlobHits += Channel.blobHits();
+      Counters.BlobMisses += Channel.blobMisses();
     } else {
       Result = Compile(Q->Job, nullptr);
     }
+    Counters.Busy = 0;
     // A compile that lost its files with its connection was no compile.
     Compiled += !Lost;
+    Counters.jobEnded(
+        Q->Job.Mode, outcomeOf(Result, Lost),
+        Lost || Result.Refused
+            ? std::nullopt
+            : std::optional(
+                  std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - Start)));
     Q->Conn->deliver(std::move(Result));
   }
   {

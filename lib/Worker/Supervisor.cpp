@@ -3,6 +3,7 @@
 #include "Worker/Supervisor.h"
 #include "Support/Subprocess.h"
 #include "Worker/BlobStore.h"
+#include "Worker/MetricsProcess.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <arpa/inet.h>
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <netinet/in.h>
+#include <optional>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -84,6 +86,13 @@ public:
       return 1;
     }
     Store->trim();
+    auto Rows = SharedSlotCounters::create(Options.Slots);
+    if (!Rows) {
+      llvm::errs() << "clang-dist-worker: error: "
+                   << llvm::toString(Rows.takeError()) << "\n";
+      return 1;
+    }
+    Counters.emplace(std::move(*Rows));
     for (unsigned I = 0; I < Options.Slots; ++I) {
       uint16_t Port = Options.FirstPort == 0 ? 0 : Options.FirstPort + I;
       SlotProcess S;
@@ -95,6 +104,17 @@ public:
       }
       S.ListenFd = *Fd;
       Slots.push_back(S);
+    }
+    uint16_t MetricsPort = 0;
+    if (!Options.MetricsAddress.empty()) {
+      llvm::Expected<int> Fd =
+          bindSlot(Options.MetricsAddress, Options.MetricsPort, MetricsPort);
+      if (!Fd) {
+        llvm::errs() << "clang-dist-worker: error: metrics: "
+                     << llvm::toString(Fd.takeError()) << "\n";
+        return 1;
+      }
+      Metrics.emplace(*Fd, *Counters, Options.EachSlot, Log);
     }
 
     // Signals are taken synchronously with sigwaitinfo; children unblock them.
@@ -109,6 +129,12 @@ public:
       spawn(S);
       Ready += llvm::formatv("clang-dist-worker: listening on {0}:{1}\n",
                              Options.BindAddress, S.Port)
+                   .str();
+    }
+    if (Metrics) {
+      Metrics->start();
+      Ready += llvm::formatv("clang-dist-worker: metrics on {0}:{1}\n",
+                             Options.MetricsAddress, MetricsPort)
                    .str();
     }
     (void)!::write(STDOUT_FILENO, Ready.data(), Ready.size());
@@ -136,6 +162,8 @@ private:
     Slot.Run = [this, &S, Name] {
       SlotOptions SO = Options.EachSlot;
       SO.ListenFd = S.ListenFd;
+      Counters->keepOnly(static_cast<unsigned>(&S - Slots.data()));
+      SO.Counters = &Counters->row(0);
       Log.setComponent(Name);
       return runSlot(SO, Log);
     };
@@ -158,6 +186,8 @@ private:
     int Status;
     pid_t Pid;
     while ((Pid = ::waitpid(-1, &Status, WNOHANG)) > 0) {
+      if (Metrics && Metrics->reaped(Pid))
+        continue;
       for (SlotProcess &S : Slots) {
         if (S.Pid != Pid)
           continue;
@@ -170,12 +200,15 @@ private:
         if (std::chrono::steady_clock::now() - S.Started <
             std::chrono::seconds(1))
           std::this_thread::sleep_for(std::chrono::seconds(1));
+        Counters->row(static_cast<unsigned>(&S - Slots.data())).restarted();
         spawn(S);
       }
     }
   }
 
   int shutdown() {
+    if (Metrics)
+      Metrics->stop();
     for (const SlotProcess &S : Slots)
       if (S.Pid > 0)
         ::kill(S.Pid, SIGTERM);
@@ -192,6 +225,9 @@ private:
   const SupervisorOptions &Options;
   Logger &Log;
   std::vector<SlotProcess> Slots;
+  /// Each slot's row, by its index in Slots.
+  std::optional<SharedSlotCounters> Counters;
+  std::optional<MetricsProcess> Metrics;
 };
 
 } // namespace
