@@ -22,6 +22,8 @@ packages=(
   # test/lit/monitor.test: clang-dist --monitor on a terminal, as a person
   # sees it.
   tmux
+  # test/lit/metrics.test: a real HTTP client scrapes the worker's metrics.
+  curl
 )
 missing=()
 for p in "${packages[@]}"; do

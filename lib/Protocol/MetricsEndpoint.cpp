@@ -109,12 +109,24 @@ private:
     boost::asio::async_write(
         Socket, boost::asio::buffer(Response),
         [Self = shared_from_this()](boost::system::error_code EC, size_t) {
-          // What the client sent beyond the head is not read: shut down our
-          // side only, so the response is not reset away by a close.
+          if (EC)
+            return Self->close();
           boost::system::error_code Ignored;
-          if (!EC)
-            Self->Socket.shutdown(tcp::socket::shutdown_send, Ignored);
-          Self->close();
+          Self->Socket.shutdown(tcp::socket::shutdown_send, Ignored);
+          Self->drain();
+        });
+  }
+
+  /// Reads what the client sends until it closes (or the deadline): a close
+  /// with unread bytes would reset the connection, and the client could lose
+  /// the response (a head too large, a body).
+  void drain() {
+    Socket.async_read_some(
+        boost::asio::buffer(Discard),
+        [Self = shared_from_this()](boost::system::error_code EC, size_t) {
+          if (EC)
+            return Self->close();
+          Self->drain();
         });
   }
 
@@ -123,6 +135,7 @@ private:
   Renderer Render;
   boost::asio::streambuf Request;
   std::string Response;
+  char Discard[512];
 };
 
 MetricsEndpoint::MetricsEndpoint(boost::asio::io_context &IO, Renderer Render,

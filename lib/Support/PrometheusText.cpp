@@ -41,7 +41,10 @@ std::string number(double Value) {
     return Value > 0 ? "+Inf" : "-Inf";
   if (std::isnan(Value))
     return "NaN";
-  // The shortest form that reads back as the same double: 0.25, not
+  // Whole numbers as such: a bucket's bound is le="10", not le="1e+01".
+  if (std::fabs(Value) < 0x1p53 && Value == std::trunc(Value))
+    return std::to_string(static_cast<int64_t>(Value));
+  // Else the shortest form that reads back as the same double: 0.25, not
   // 0.25000000000000000.
   std::string Short;
   for (int Digits = 1; Digits <= 17; ++Digits) {

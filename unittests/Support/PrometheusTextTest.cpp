@@ -41,13 +41,15 @@ TEST_CASE("Doubles are written in their shortest exact form",
   T.sample({}, 12345.678901);
   T.sample({}, 0.0);
   T.sample({}, 1e21);
+  T.sample({}, 300.0);
   CHECK(T.text() == "# HELP x_seconds_total Time.\n"
                     "# TYPE x_seconds_total counter\n"
                     "x_seconds_total 1.5\n"
                     "x_seconds_total 0.1\n"
                     "x_seconds_total 12345.678901\n"
                     "x_seconds_total 0\n"
-                    "x_seconds_total 1e+21\n");
+                    "x_seconds_total 1e+21\n"
+                    "x_seconds_total 300\n");
 }
 
 TEST_CASE("A histogram's buckets are cumulative, +Inf last",

@@ -43,6 +43,7 @@ TEST_CASE("A worker's metrics add up its slots' rows", "[WorkerMetrics]") {
   Has("clang_dist_worker_compile_duration_seconds_bucket{le=\"0.5\"} 1");
   Has("clang_dist_worker_compile_duration_seconds_bucket{le=\"1\"} 1");
   Has("clang_dist_worker_compile_duration_seconds_bucket{le=\"2.5\"} 2");
+  Has("clang_dist_worker_compile_duration_seconds_bucket{le=\"10\"} 2");
   Has("clang_dist_worker_compile_duration_seconds_bucket{le=\"+Inf\"} 2");
   Has("clang_dist_worker_compile_duration_seconds_sum 2");
   Has("clang_dist_worker_compile_duration_seconds_count 2");
