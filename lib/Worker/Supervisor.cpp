@@ -2,18 +2,15 @@
 
 #include "Worker/Supervisor.h"
 #include "Support/Subprocess.h"
+#include "Support/TcpListen.h"
 #include "Worker/BlobStore.h"
 #include "Worker/MetricsProcess.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
-#include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <cstring>
-#include <netinet/in.h>
 #include <optional>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -28,46 +25,6 @@ struct SlotProcess {
   pid_t Pid = -1;
   std::chrono::steady_clock::time_point Started;
 };
-
-llvm::Expected<int> bindSlot(llvm::StringRef Address, uint16_t Port,
-                             uint16_t &BoundPort) {
-  sockaddr_storage Addr{};
-  socklen_t Len;
-  std::string Host = Address.str();
-  auto *V4 = reinterpret_cast<sockaddr_in *>(&Addr);
-  auto *V6 = reinterpret_cast<sockaddr_in6 *>(&Addr);
-  if (::inet_pton(AF_INET, Host.c_str(), &V4->sin_addr) == 1) {
-    V4->sin_family = AF_INET;
-    V4->sin_port = htons(Port);
-    Len = sizeof(*V4);
-  } else if (::inet_pton(AF_INET6, Host.c_str(), &V6->sin6_addr) == 1) {
-    V6->sin6_family = AF_INET6;
-    V6->sin6_port = htons(Port);
-    Len = sizeof(*V6);
-  } else {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "invalid bind address '%s' (expected an "
-                                   "IPv4 or IPv6 address)",
-                                   Host.c_str());
-  }
-  int Fd = ::socket(Addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int One = 1;
-  if (Fd < 0 ||
-      ::setsockopt(Fd, SOL_SOCKET, SO_REUSEADDR, &One, sizeof(One)) != 0 ||
-      ::bind(Fd, reinterpret_cast<sockaddr *>(&Addr), Len) != 0 ||
-      ::listen(Fd, SOMAXCONN) != 0 ||
-      ::getsockname(Fd, reinterpret_cast<sockaddr *>(&Addr), &Len) != 0) {
-    int Err = errno;
-    if (Fd >= 0)
-      ::close(Fd);
-    return llvm::createStringError(
-        std::error_code(Err, std::generic_category()),
-        "cannot listen on %s port %u: %s", Host.c_str(), Port,
-        std::strerror(Err));
-  }
-  BoundPort = ntohs(Addr.ss_family == AF_INET ? V4->sin_port : V6->sin6_port);
-  return Fd;
-}
 
 class Supervisor {
 public:
@@ -96,7 +53,7 @@ public:
     for (unsigned I = 0; I < Options.Slots; ++I) {
       uint16_t Port = Options.FirstPort == 0 ? 0 : Options.FirstPort + I;
       SlotProcess S;
-      llvm::Expected<int> Fd = bindSlot(Options.BindAddress, Port, S.Port);
+      llvm::Expected<int> Fd = listenTcp(Options.BindAddress, Port, S.Port);
       if (!Fd) {
         llvm::errs() << "clang-dist-worker: error: "
                      << llvm::toString(Fd.takeError()) << "\n";
@@ -108,7 +65,7 @@ public:
     uint16_t MetricsPort = 0;
     if (!Options.MetricsAddress.empty()) {
       llvm::Expected<int> Fd =
-          bindSlot(Options.MetricsAddress, Options.MetricsPort, MetricsPort);
+          listenTcp(Options.MetricsAddress, Options.MetricsPort, MetricsPort);
       if (!Fd) {
         llvm::errs() << "clang-dist-worker: error: metrics: "
                      << llvm::toString(Fd.takeError()) << "\n";
