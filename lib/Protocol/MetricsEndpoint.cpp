@@ -140,7 +140,8 @@ private:
 
 MetricsEndpoint::MetricsEndpoint(boost::asio::io_context &IO, Renderer Render,
                                  MetricsEndpointLimits Limits)
-    : Acceptor(IO), Render(std::move(Render)), Limits(Limits) {}
+    : Acceptor(IO), AcceptRetry(IO), Render(std::move(Render)), Limits(Limits) {
+}
 
 MetricsEndpoint::~MetricsEndpoint() { stop(); }
 
@@ -164,6 +165,7 @@ llvm::Error MetricsEndpoint::start(int ListenFd) {
 void MetricsEndpoint::stop() {
   boost::system::error_code Ignored;
   Acceptor.close(Ignored);
+  AcceptRetry.cancel();
   for (const std::weak_ptr<Session> &W : Sessions)
     if (std::shared_ptr<Session> S = W.lock())
       S->close();
@@ -174,20 +176,24 @@ void MetricsEndpoint::accept() {
   Acceptor.async_accept([this](boost::system::error_code EC, tcp::socket S) {
     if (EC == boost::asio::error::operation_aborted || !Acceptor.is_open())
       return;
-    if (!EC) {
-      llvm::erase_if(Sessions, [](const std::weak_ptr<Session> &W) {
-        return W.expired();
+    if (EC) {
+      AcceptRetry.expires_after(std::chrono::milliseconds(100));
+      AcceptRetry.async_wait([this](boost::system::error_code EC) {
+        if (!EC)
+          accept();
       });
-      if (Sessions.size() >= Limits.MaxConnections) {
-        if (std::shared_ptr<Session> Oldest = Sessions.front().lock())
-          Oldest->close();
-        Sessions.pop_front();
-      }
-      auto New = std::make_shared<Session>(std::move(S), Render, Limits);
-      Sessions.push_back(New);
-      New->start();
+      return;
     }
-    // Out of descriptors, say: the next accept may succeed.
+    llvm::erase_if(Sessions,
+                   [](const std::weak_ptr<Session> &W) { return W.expired(); });
+    if (Sessions.size() >= Limits.MaxConnections) {
+      if (std::shared_ptr<Session> Oldest = Sessions.front().lock())
+        Oldest->close();
+      Sessions.pop_front();
+    }
+    auto New = std::make_shared<Session>(std::move(S), Render, Limits);
+    Sessions.push_back(New);
+    New->start();
     accept();
   });
 }

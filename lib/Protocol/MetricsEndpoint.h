@@ -17,6 +17,7 @@
 #include "llvm/Support/Error.h"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -64,6 +65,9 @@ private:
   void accept();
 
   boost::asio::ip::tcp::acceptor Acceptor;
+  /// After a failed accept (out of descriptors: the local server's clients
+  /// may hold them all), the next waits a little instead of spinning.
+  boost::asio::steady_timer AcceptRetry;
   Renderer Render;
   MetricsEndpointLimits Limits;
   /// Open connections, the oldest first.
