@@ -30,6 +30,8 @@ packages=(
   # The worker's sd_notify (libsystemd), and systemd-analyze for the ctest
   # that verifies its unit (systemd/clang-dist-worker.service).
   libsystemd-dev systemd
+  # test/lit/metrics.test: a real HTTP client scrapes the worker's metrics.
+  curl
 )
 missing=()
 for p in "${packages[@]}"; do

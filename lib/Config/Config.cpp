@@ -294,6 +294,24 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
         E = P.error("expected 'secret FILE'");
       else
         Config.SecretPath = Args[0].str();
+    } else if (Key == "metrics") {
+      // HOST:PORT, with an IPv6 HOST in brackets; numeric, as it is bound.
+      llvm::StringRef Host, Port;
+      if (Args.size() == 1)
+        std::tie(Host, Port) = Args[0].rsplit(':');
+      bool Bracketed = Host.consume_front("[") && Host.consume_back("]");
+      unsigned N = 0;
+      if (Args.size() == 1 && Args[0] == "off") {
+        Config.MetricsHost.clear();
+      } else if (Host.empty() || Port.getAsInteger(10, N) || N == 0 ||
+                 N > 65535 || Bracketed != Host.contains(':')) {
+        E = P.error("expected 'metrics off' or 'metrics HOST:PORT' (a "
+                    "numeric address, an IPv6 one in brackets, and a port "
+                    "1-65535)");
+      } else {
+        Config.MetricsHost = Host.str();
+        Config.MetricsPort = N;
+      }
     } else if (Key == "mode") {
       if (Args.size() == 1 && Args[0] == "sources")
         Config.Mode = DistributionMode::Sources;

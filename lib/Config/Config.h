@@ -81,6 +81,10 @@ struct DistConfig {
   std::string CacheDir;
   /// The local cache evicts what was used least recently past this.
   uint64_t CacheSize = 5ull << 30;
+  /// Where the server serves its counters to Prometheus while it runs (a
+  /// numeric address); none if MetricsHost is empty.
+  std::string MetricsHost;
+  uint16_t MetricsPort = 0;
 
   /// Where each setting came from (clang-dist --show-config): the line of
   /// the last one to set it, by its current name ("worker-backoff", not

@@ -119,6 +119,9 @@ std::optional<int> runCommand(const ClientOptions &Options,
   };
   if (Options.has(ClientOption::Once) && !Monitor)
     return Fail("'--once' goes with '--monitor'");
+  if (Options.has(ClientOption::Format) &&
+      !Options.has(ClientOption::PrintStats))
+    return Fail("'--format' goes with '--print-stats'");
   if (Stats + Monitor + Stop + Show + Clear == 0)
     return std::nullopt;
   if (Stats + Monitor + Stop + Show + Clear > 1)

@@ -83,6 +83,15 @@ std::string clang::dist::describeConfig(const DistConfig &Config,
   T.setting("cache-dir",
             CacheDir ? *CacheDir : llvm::toString(CacheDir.takeError()));
   T.setting("cache-size", llvm::Twine(Config.CacheSize) + " bytes");
+  T.setting(
+      "metrics",
+      Config.MetricsHost.empty()
+          ? std::string("off")
+          : llvm::formatv(Config.MetricsHost.find(':') == std::string::npos
+                              ? "{0}:{1}"
+                              : "[{0}]:{1}",
+                          Config.MetricsHost, Config.MetricsPort)
+                .str());
   return T.take();
 }
 

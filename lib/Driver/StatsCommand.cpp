@@ -2,6 +2,7 @@
 
 #include "Driver/StatsCommand.h"
 #include "Config/StatsFile.h"
+#include "Config/StatsMetrics.h"
 #include "Driver/ClientCommandLine.h"
 #include "Driver/ClientFallbacks.h"
 #include "llvm/Support/Format.h"
@@ -92,15 +93,28 @@ int clang::dist::runStatsCommand(const ClientOptions &Options,
   if (Options.has(ClientOption::ShowStats))
     if (int Code = showStats(Target))
       return Code;
-  if (Options.has(ClientOption::PrintStats))
-    return printStats(Target);
+  if (Options.has(ClientOption::PrintStats)) {
+    llvm::StringRef Name = Options.get(ClientOption::Format).value_or("tsv");
+    if (Name != "tsv" && Name != "prometheus")
+      return reportClientError(llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "unknown --format '" + Name + "' (expected tsv or prometheus)"));
+    return printStats(Target, Name == "tsv" ? StatsFormat::Tsv
+                                            : StatsFormat::Prometheus);
+  }
   return 0;
 }
 
-int clang::dist::printStats(const ServerTarget &Target) {
+int clang::dist::printStats(const ServerTarget &Target, StatsFormat Format) {
   llvm::Expected<Report> R = collect(Target);
   if (!R)
     return reportClientError(R.takeError());
+  if (Format == StatsFormat::Prometheus) {
+    llvm::outs() << renderStatsMetrics(
+        R->Counters, Target.ConfigPath.empty() ? "default" : Target.ConfigPath,
+        R->ServerRunning);
+    return 0;
+  }
   for (const auto &[Key, Value] : R->Counters)
     llvm::outs() << Key << '\t' << Value << '\n';
   return 0;

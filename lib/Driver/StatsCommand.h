@@ -21,8 +21,16 @@ int runStatsCommand(const ClientOptions &Options, const ServerTarget &Target);
 
 /// --show-stats: a table a person reads.
 int showStats(const ServerTarget &Target);
-/// --print-stats: one "KEY<TAB>VALUE" line per counter, in key order.
-int printStats(const ServerTarget &Target);
+/// How --print-stats prints the counters (--format).
+enum class StatsFormat {
+  /// One "KEY<TAB>VALUE" line per counter, in key order.
+  Tsv,
+  /// Prometheus' text format (Config/StatsMetrics.h).
+  Prometheus,
+};
+
+/// --print-stats.
+int printStats(const ServerTarget &Target, StatsFormat Format);
 /// --zero-stats: every counter back to zero.
 int zeroStats(const ServerTarget &Target);
 

@@ -1,11 +1,14 @@
 //===- LocalServer/LocalServer.cpp - The per-build server -----------------===//
 
 #include "LocalServer/LocalServer.h"
+#include "Config/StatsMetrics.h"
 #include "LocalServer/ClientSession.h"
 #include "LocalServer/JobRunner.h"
 #include "LocalServer/LocalWorker.h"
 #include "LocalServer/Stats.h"
+#include "Protocol/MetricsEndpoint.h"
 #include "Support/Log.h"
+#include "Support/TcpListen.h"
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -56,6 +59,9 @@ private:
   /// Called by a client's StopServer.
   void stop();
   ServerStatus status() const;
+  /// The config's `metrics` endpoint, if it has one; a port it cannot
+  /// listen on is logged.
+  void serveMetrics();
 
   const LocalServerOptions &Options;
   const DistConfig &Config;
@@ -72,6 +78,7 @@ private:
   std::unique_ptr<LocalWorker> OwnWorker;
   std::unique_ptr<Stats> Counters;
   std::unique_ptr<JobRunner> Runner;
+  std::unique_ptr<MetricsEndpoint> Metrics;
   unsigned Active = 0;
   /// The executable as it was when the server started.
   llvm::sys::fs::file_status Started;
@@ -237,6 +244,23 @@ ServerStatus Server::status() const {
   return S;
 }
 
+void Server::serveMetrics() {
+  if (Config.MetricsHost.empty())
+    return;
+  uint16_t Port;
+  llvm::Expected<int> Fd =
+      listenTcp(Config.MetricsHost, Config.MetricsPort, Port);
+  if (!Fd)
+    return Log.log("no metrics: " + llvm::toString(Fd.takeError()));
+  std::string Name = Config.Path.empty() ? "default" : Config.Path;
+  Metrics = std::make_unique<MetricsEndpoint>(IO, [this, Name] {
+    return renderStatsMetrics(Counters->counters(), Name, /*Running=*/true);
+  });
+  if (llvm::Error E = Metrics->start(*Fd))
+    return Log.log("no metrics: " + llvm::toString(std::move(E)));
+  Log.log(llvm::formatv("metrics on {0} port {1}", Config.MetricsHost, Port));
+}
+
 llvm::Expected<Farm> Server::startOwnWorker() {
   // Not the farm's secret: whoever else knows that must not get a worker
   // that reads this user's files.
@@ -277,6 +301,8 @@ void Server::shutdown(const llvm::Twine &Why) {
           Runner->preparationCpu())
           .count()));
   Counters->flush();
+  if (Metrics)
+    Metrics->stop();
   boost::system::error_code Ignored;
   Acceptor.close(Ignored);
   // Before the lock is released, so no successor's socket is removed.
@@ -334,6 +360,7 @@ int Server::run() {
   Counters->add(statkeys::ServerStarts);
   Runner = std::make_unique<JobRunner>(IO, Pool, Config, std::move(TheFarm),
                                        Log, *Counters);
+  serveMetrics();
 
   Signals.async_wait([this](boost::system::error_code EC, int Sig) {
     if (!EC)

@@ -34,9 +34,10 @@ constexpr time_t TouchGrain = 60;
 
 class LockedFile {
 public:
-  explicit LockedFile(const std::string &Path)
+  /// \p Operation: LOCK_EX to change the store, LOCK_SH to read its count.
+  explicit LockedFile(const std::string &Path, int Operation = LOCK_EX)
       : Fd(::open(Path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (Fd >= 0 && ::flock(Fd, LOCK_EX) != 0) {
+    if (Fd >= 0 && ::flock(Fd, Operation) != 0) {
       ::close(Fd);
       Fd = -1;
     }
@@ -179,6 +180,11 @@ llvm::Error DiskStore::store(llvm::StringRef Key,
       Limit)
     trimLocked(Lock.fd());
   return llvm::Error::success();
+}
+
+uint64_t DiskStore::bytes() const {
+  LockedFile Lock(Dir + "/lock", LOCK_SH);
+  return Lock.fd() < 0 ? 0 : readCount(Lock.fd());
 }
 
 void DiskStore::trim() const {

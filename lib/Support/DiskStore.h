@@ -38,6 +38,10 @@ public:
   /// Removes \p Key's file: the caller found it damaged.
   void remove(llvm::StringRef Key) const;
 
+  /// The bytes the store holds, as its processes counted them (0 if the
+  /// count cannot be read). Waits for an eviction in progress.
+  uint64_t bytes() const;
+
   /// Evicts the least recently used files until at most 3/4 of the limit is
   /// used, and recounts the size. Takes the store's lock.
   void trim() const;

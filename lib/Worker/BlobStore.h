@@ -43,6 +43,9 @@ public:
   /// used, and recounts the size.
   void trim() const { Files.trim(); }
 
+  /// The bytes of contents kept, as the slots counted them.
+  uint64_t bytes() const { return Files.bytes(); }
+
   const std::string &directory() const { return Files.directory(); }
 
 private:

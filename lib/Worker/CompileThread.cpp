@@ -45,6 +45,15 @@ static std::string outcome(const CompileResult &Result, bool Lost) {
   return "ok";
 }
 
+/// What became of a job, for the metrics.
+static SlotOutcome outcomeOf(const CompileResult &Result, bool Lost) {
+  if (Lost)
+    return SlotOutcome::Lost;
+  if (Result.Refused)
+    return SlotOutcome::Refused;
+  return Result.ExitCode == 0 ? SlotOutcome::Completed : SlotOutcome::Failed;
+}
+
 void CompileThread::start() {
   Thread = std::thread([this] { run(); });
 }
@@ -68,10 +77,13 @@ bool CompileThread::finish(std::chrono::milliseconds Grace) {
 
 void CompileThread::run() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
-    if (!Q->Conn->isOpen())
+    if (!Q->Conn->isOpen()) {
+      Counters.jobEnded(Q->Job.Mode, SlotOutcome::Lost, std::nullopt);
       continue;
+    }
     CompileResult Result;
     bool Lost = false;
+    Counters.Busy = 1;
     auto Started = std::chrono::steady_clock::now();
     if (Q->Job.Mode == DistributionMode::Sources) {
       ClientAnswers &Known = Q->Conn->answers();
@@ -83,9 +95,12 @@ void CompileThread::run() {
       Result.Consulted = Files->consulted();
       Result.Unanswerable = Files->unanswerable();
       Lost = Channel.failed();
+      Counters.BlobHits += Channel.blobHits();
+      Counters.BlobMisses += Channel.blobMisses();
     } else {
       Result = Compile(Q->Job, nullptr);
     }
+    Counters.Busy = 0;
     // A compile that lost its files with its connection was no compile.
     Compiled += !Lost;
     std::chrono::duration<double> Took =
@@ -93,6 +108,12 @@ void CompileThread::run() {
     Log.log(llvm::formatv("job {0} from {1}: {2}: {3} ({4:f3} s)", Q->Job.Id,
                           Q->Conn->peerName(), sourceName(Q->Job),
                           outcome(Result, Lost), Took.count()));
+    Counters.jobEnded(
+        Q->Job.Mode, outcomeOf(Result, Lost),
+        Lost || Result.Refused
+            ? std::nullopt
+            : std::optional(
+                  std::chrono::duration_cast<std::chrono::microseconds>(Took)));
     Q->Conn->deliver(std::move(Result));
   }
   {

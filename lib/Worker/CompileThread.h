@@ -13,6 +13,7 @@
 #include "Support/Log.h"
 #include "Worker/BlobStore.h"
 #include "Worker/JobQueue.h"
+#include "Worker/SlotCounters.h"
 #include "llvm/Support/VirtualFileSystem.h"
 #include <atomic>
 #include <chrono>
@@ -31,10 +32,11 @@ using CompileFunction = std::function<CompileResult(
 
 class CompileThread {
 public:
-  /// \p Queue, \p Store and \p Log must outlive the thread.
+  /// \p Queue, \p Store, \p Log and \p Counters must outlive the thread.
   CompileThread(JobQueue &Queue, const BlobStore &Store, Logger &Log,
-                CompileFunction Compile)
-      : Queue(Queue), Store(Store), Log(Log), Compile(std::move(Compile)) {}
+                SlotCounters &Counters, CompileFunction Compile)
+      : Queue(Queue), Store(Store), Log(Log), Counters(Counters),
+        Compile(std::move(Compile)) {}
   /// Waits for the thread: close the queue first.
   ~CompileThread();
 
@@ -54,6 +56,7 @@ private:
   JobQueue &Queue;
   const BlobStore &Store;
   Logger &Log;
+  SlotCounters &Counters;
   CompileFunction Compile;
   std::atomic<uint64_t> Compiled{0};
   std::mutex M;

@@ -1,6 +1,7 @@
 //===- Worker/Connection.cpp - One local server ---------------------------===//
 
 #include "Worker/Connection.h"
+#include "Protocol/Errors.h"
 #include "clang/Basic/Version.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <boost/asio/post.hpp>
@@ -12,17 +13,24 @@ using boost::asio::ip::tcp;
 static constexpr std::chrono::seconds ReplyTimeout(60);
 
 Connection::Connection(tcp::socket S, const SlotOptions &Options, Logger &Log,
-                       JobQueue &Queue, std::function<void()> HandshakeEnded)
+                       JobQueue &Queue, SlotCounters &Counters,
+                       std::function<void()> HandshakeEnded)
     : Socket(std::move(S)),
       Writer(std::make_shared<FrameWriteQueue<tcp::socket>>(Socket)),
       Timer(Socket.get_executor()), Options(Options), Log(Log), Queue(Queue),
-      HandshakeEnded(std::move(HandshakeEnded)) {
+      Counters(Counters), HandshakeEnded(std::move(HandshakeEnded)) {
+  ++Counters.Connections;
   boost::system::error_code EC;
   auto Peer = Socket.remote_endpoint(EC);
   PeerName =
       EC ? "unknown peer"
          : llvm::formatv("{0}:{1}", Peer.address().to_string(), Peer.port())
                .str();
+}
+
+Connection::~Connection() {
+  if (CountedOpen)
+    --Counters.Connections;
 }
 
 void Connection::start() {
@@ -37,7 +45,7 @@ void Connection::start() {
   Timer.expires_after(Options.HandshakeTimeout);
   Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
     if (!EC)
-      Self->close("no Hello within the handshake timeout");
+      Self->drop(PeerRefusal::Timeout, "no Hello within the handshake timeout");
   });
   readHello();
 }
@@ -46,14 +54,22 @@ void Connection::readHello() {
   asyncReadMessage<Hello>(
       Socket, [Self = shared_from_this()](llvm::Expected<Hello> H) {
         Self->Timer.cancel();
-        if (!H)
+        if (!H) {
+          // A peer that connects and closes (a port check) is no refusal.
+          if (H.errorIsA<ProtocolError>())
+            return Self->drop(PeerRefusal::Malformed,
+                              "handshake: " + llvm::toString(H.takeError()));
           return Self->close("handshake: " + llvm::toString(H.takeError()));
+        }
 
         HelloReply Reply;
         Reply.ClangVersion = clang::getClangFullVersion();
         Reply.Reason = whyRefuseHello(*H, Reply.ClangVersion, "this worker");
         if (!Reply.Reason.empty())
-          return Self->refuse(Reply.Reason);
+          return Self->refuse(H->Version != ProtocolVersion
+                                  ? PeerRefusal::ProtocolVersion
+                                  : PeerRefusal::ClangVersion,
+                              Reply.Reason);
         Reply.Accepted = true;
         Reply.Challenge = freshNonce();
         const std::optional<SharedSecret> &Secret = Self->Options.Secret;
@@ -74,7 +90,8 @@ void Connection::readAuthenticate(const Nonce &Peer, const Nonce &Ours) {
   Timer.expires_after(Options.HandshakeTimeout);
   Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
     if (!EC)
-      Self->close("no Authenticate within the handshake timeout");
+      Self->drop(PeerRefusal::Timeout,
+                 "no Authenticate within the handshake timeout");
   });
   asyncReadFrame(
       Socket, {MessageType::Authenticate},
@@ -83,21 +100,29 @@ void Connection::readAuthenticate(const Nonce &Peer, const Nonce &Ours) {
         if (!F) {
           // A peer that sends anything else first is told why it is refused.
           if (F.errorIsA<ProtocolError>())
-            return Self->refuse("not authenticated (" +
-                                llvm::toString(F.takeError()) + ")");
+            return Self->refuse(PeerRefusal::Secret,
+                                "not authenticated (" +
+                                    llvm::toString(F.takeError()) + ")");
           return Self->close("handshake: " + llvm::toString(F.takeError()));
         }
         llvm::Expected<Authenticate> A = decodeAuthenticate(F->Payload);
         if (!A)
-          return Self->close("handshake: " + llvm::toString(A.takeError()));
+          return Self->drop(PeerRefusal::Malformed,
+                            "handshake: " + llvm::toString(A.takeError()));
         if (!Self->Options.Secret->verify(A->Proof, SharedSecret::Role::Server,
                                           Peer, Ours))
-          return Self->refuse("wrong shared secret");
+          return Self->refuse(PeerRefusal::Secret, "wrong shared secret");
         Self->serve();
       });
 }
 
-void Connection::refuse(const std::string &Reason) {
+void Connection::drop(PeerRefusal Why, const llvm::Twine &Reason) {
+  Counters.refused(Why);
+  close(Reason);
+}
+
+void Connection::refuse(PeerRefusal Why, const std::string &Reason) {
+  Counters.refused(Why);
   HelloReply Refusal;
   Refusal.ClangVersion = clang::getClangFullVersion();
   Refusal.Reason = Reason;
@@ -204,14 +229,14 @@ void Connection::send(CompileResult Result) {
   if (--Outstanding == 0)
     Timer.cancel();
   Writer->push(Result);
-  if (Options.ResultsSent)
-    Options.ResultsSent->fetch_add(1, std::memory_order_relaxed);
 }
 
 void Connection::close(const llvm::Twine &Why) {
   if (Socket.is_open()) {
     bool Served = !InHandshake;
     leaveHandshake();
+    if (std::exchange(CountedOpen, false))
+      --Counters.Connections;
     if (std::string Reason = Why.str(); !Reason.empty())
       Log.log(LogLevel::Warning, PeerName + ": " + Reason);
     else if (Served)

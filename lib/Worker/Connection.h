@@ -29,8 +29,9 @@ public:
   /// \p HandshakeEnded is called on the io thread once the peer has proved
   /// itself, or the connection closed before it did.
   Connection(boost::asio::ip::tcp::socket Socket, const SlotOptions &Options,
-             Logger &Log, JobQueue &Queue,
+             Logger &Log, JobQueue &Queue, SlotCounters &Counters,
              std::function<void()> HandshakeEnded);
+  ~Connection() override;
 
   /// On the io thread: the handshake, then jobs.
   void start();
@@ -50,7 +51,9 @@ public:
 private:
   void readHello();
   void readAuthenticate(const Nonce &Peer, const Nonce &Ours);
-  void refuse(const std::string &Reason);
+  void refuse(PeerRefusal Why, const std::string &Reason);
+  /// Ends the handshake of a peer that did not prove itself.
+  void drop(PeerRefusal Why, const llvm::Twine &Reason);
   /// Once the peer is known: from now on it may send jobs.
   void serve();
   void leaveHandshake();
@@ -65,6 +68,7 @@ private:
   const SlotOptions &Options;
   Logger &Log;
   JobQueue &Queue;
+  SlotCounters &Counters;
   std::function<void()> HandshakeEnded;
   std::string PeerName;
   /// Results owed, and jobs received; the io thread's.
@@ -72,6 +76,8 @@ private:
   unsigned Jobs = 0;
   /// Counted in the slot's handshakes; the io thread's.
   bool InHandshake = true;
+  /// Counted in the slot's open connections; the io thread's.
+  bool CountedOpen = true;
   /// Answers that arrived for the next job; the io thread's.
   std::vector<Answers::Entry> Learned;
   ClientAnswers Known;

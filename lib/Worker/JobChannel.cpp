@@ -27,8 +27,11 @@ JobChannel::contents(const ContentDigest &Digest, uint64_t Size) {
         "the job's files pass the {0} bytes one job may read", Budget)));
   Given += Size;
   bool Corrupt = false;
-  if (auto Buffer = Store.load(Digest, Corrupt))
+  if (auto Buffer = Store.load(Digest, Corrupt)) {
+    ++BlobHits;
     return std::shared_ptr<llvm::MemoryBuffer>(std::move(Buffer));
+  }
+  ++BlobMisses;
   if (Corrupt)
     Log.log(LogLevel::Warning,
             "blob " + toHex(Digest) +

@@ -28,6 +28,9 @@ public:
 
   /// Some question got no reply: the job was lost with its connection.
   bool failed() const { return Failed; }
+  /// Contents found in the blob store, and those asked of the server.
+  unsigned blobHits() const { return BlobHits; }
+  unsigned blobMisses() const { return BlobMisses; }
 
   llvm::Expected<LookupReply> lookup(llvm::StringRef Path) override;
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>>
@@ -47,6 +50,8 @@ private:
   uint64_t Budget;
   uint64_t Given = 0;
   bool Failed = false;
+  unsigned BlobHits = 0;
+  unsigned BlobMisses = 0;
 };
 
 } // namespace clang::dist

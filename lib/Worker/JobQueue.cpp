@@ -8,6 +8,8 @@ void JobQueue::push(QueuedJob J) {
   {
     std::lock_guard<std::mutex> Lock(M);
     Jobs.push_back(std::move(J));
+    if (Length)
+      *Length = Jobs.size();
   }
   CV.notify_one();
 }
@@ -19,6 +21,8 @@ std::optional<QueuedJob> JobQueue::pop() {
     return std::nullopt;
   QueuedJob J = std::move(Jobs.front());
   Jobs.pop_front();
+  if (Length)
+    *Length = Jobs.size();
   return J;
 }
 

@@ -11,6 +11,7 @@
 
 #include "Protocol/Messages.h"
 #include "Worker/JobConnection.h"
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -30,6 +31,10 @@ struct QueuedJob {
 
 class JobQueue {
 public:
+  /// \p Length, if given, follows the number of jobs waiting (a slot's
+  /// metrics).
+  explicit JobQueue(std::atomic<uint64_t> *Length = nullptr) : Length(Length) {}
+
   void push(QueuedJob J);
   /// Blocks until there is a job; std::nullopt once closed, even if jobs
   /// are left: they are not run.
@@ -41,6 +46,7 @@ private:
   std::condition_variable CV;
   std::deque<QueuedJob> Jobs;
   bool Closed = false;
+  std::atomic<uint64_t> *Length;
 };
 
 } // namespace clang::dist

@@ -24,8 +24,10 @@ static constexpr std::chrono::seconds StopGrace(1);
 
 Slot::Slot(const SlotOptions &Options, Logger &Log, const BlobStore &Store,
            CompileFunction Compile)
-    : Options(Options), Log(Log), Acceptor(IO), Signals(IO, SIGTERM, SIGINT),
-      Compiler(Queue, Store, Log, std::move(Compile)) {
+    : Options(Options), Log(Log),
+      Counters(Options.Counters ? *Options.Counters : OwnCounters),
+      Queue(&Counters.Queued), Acceptor(IO), Signals(IO, SIGTERM, SIGINT),
+      Compiler(Queue, Store, Log, Counters, std::move(Compile)) {
   // The supervisor starts a slot with them blocked, so that none arrives
   // before Signals handles it.
   sigset_t Handled;
@@ -91,8 +93,9 @@ void Slot::accept() {
     }
     S.set_option(tcp::no_delay(true));
     ++Handshakes;
-    auto Conn = std::make_shared<Connection>(std::move(S), Options, Log, Queue,
-                                             [this] { handshakeEnded(); });
+    auto Conn =
+        std::make_shared<Connection>(std::move(S), Options, Log, Queue,
+                                     Counters, [this] { handshakeEnded(); });
     llvm::erase_if(Connections, [](const std::weak_ptr<Connection> &C) {
       return C.expired();
     });

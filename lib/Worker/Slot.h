@@ -16,7 +16,7 @@
 #include "Support/Log.h"
 #include "Worker/CompileThread.h"
 #include "Worker/JobQueue.h"
-#include <atomic>
+#include "Worker/SlotCounters.h"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -43,9 +43,9 @@ struct SlotOptions {
   /// Take LocalFiles jobs, which read this machine's disk: only for the
   /// worker a local server starts, with a secret of its own.
   bool LocalFiles = false;
-  /// Counts the results sent, in memory the supervisor shares with its
-  /// slots (for systemd's STATUS); none if null.
-  std::atomic<uint64_t> *ResultsSent = nullptr;
+  /// Where the slot counts what it does (the supervisor's row for it); none:
+  /// a row of the slot's own, which nobody reads.
+  SlotCounters *Counters = nullptr;
 };
 
 /// Serves until SIGTERM/SIGINT; then closes its connections, writes
@@ -86,6 +86,8 @@ private:
   boost::asio::io_context IO;
   const SlotOptions &Options;
   Logger &Log;
+  SlotCounters OwnCounters;
+  SlotCounters &Counters;
   JobQueue Queue;
   boost::asio::ip::tcp::acceptor Acceptor;
   boost::asio::signal_set Signals;

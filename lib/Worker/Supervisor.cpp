@@ -4,20 +4,17 @@
 #include "Protocol/Messages.h"
 #include "Protocol/Version.h"
 #include "Support/Subprocess.h"
+#include "Support/TcpListen.h"
 #include "Worker/BlobStore.h"
+#include "Worker/MetricsProcess.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
-#include <arpa/inet.h>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <netinet/in.h>
-#include <new>
-#include <sys/mman.h>
-#include <sys/socket.h>
+#include <optional>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <thread>
@@ -33,46 +30,6 @@ struct SlotProcess {
   pid_t Pid = -1;
   std::chrono::steady_clock::time_point Started;
 };
-
-llvm::Expected<int> bindSlot(llvm::StringRef Address, uint16_t Port,
-                             uint16_t &BoundPort) {
-  sockaddr_storage Addr{};
-  socklen_t Len;
-  std::string Host = Address.str();
-  auto *V4 = reinterpret_cast<sockaddr_in *>(&Addr);
-  auto *V6 = reinterpret_cast<sockaddr_in6 *>(&Addr);
-  if (::inet_pton(AF_INET, Host.c_str(), &V4->sin_addr) == 1) {
-    V4->sin_family = AF_INET;
-    V4->sin_port = htons(Port);
-    Len = sizeof(*V4);
-  } else if (::inet_pton(AF_INET6, Host.c_str(), &V6->sin6_addr) == 1) {
-    V6->sin6_family = AF_INET6;
-    V6->sin6_port = htons(Port);
-    Len = sizeof(*V6);
-  } else {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "invalid bind address '%s' (expected an "
-                                   "IPv4 or IPv6 address)",
-                                   Host.c_str());
-  }
-  int Fd = ::socket(Addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int One = 1;
-  if (Fd < 0 ||
-      ::setsockopt(Fd, SOL_SOCKET, SO_REUSEADDR, &One, sizeof(One)) != 0 ||
-      ::bind(Fd, reinterpret_cast<sockaddr *>(&Addr), Len) != 0 ||
-      ::listen(Fd, SOMAXCONN) != 0 ||
-      ::getsockname(Fd, reinterpret_cast<sockaddr *>(&Addr), &Len) != 0) {
-    int Err = errno;
-    if (Fd >= 0)
-      ::close(Fd);
-    return llvm::createStringError(
-        std::error_code(Err, std::generic_category()),
-        "cannot listen on %s port %u: %s", Host.c_str(), Port,
-        std::strerror(Err));
-  }
-  BoundPort = ntohs(Addr.ss_family == AF_INET ? V4->sin_port : V6->sin6_port);
-  return Fd;
-}
 
 /// A byte count as --cache-size takes it: "1G", "512M", "1000".
 std::string sizeText(uint64_t Bytes) {
@@ -99,14 +56,26 @@ public:
     if (!Store)
       return fail(llvm::toString(Store.takeError()));
     Store->trim();
+    auto Rows = SharedSlotCounters::create(Options.Slots);
+    if (!Rows)
+      return fail(llvm::toString(Rows.takeError()));
+    Counters.emplace(std::move(*Rows));
     for (unsigned I = 0; I < Options.Slots; ++I) {
       uint16_t Port = Options.FirstPort == 0 ? 0 : Options.FirstPort + I;
       SlotProcess S;
-      llvm::Expected<int> Fd = bindSlot(Options.BindAddress, Port, S.Port);
+      llvm::Expected<int> Fd = listenTcp(Options.BindAddress, Port, S.Port);
       if (!Fd)
         return fail(llvm::toString(Fd.takeError()));
       S.ListenFd = *Fd;
       Slots.push_back(S);
+    }
+    uint16_t MetricsPort = 0;
+    if (!Options.MetricsAddress.empty()) {
+      llvm::Expected<int> Fd =
+          listenTcp(Options.MetricsAddress, Options.MetricsPort, MetricsPort);
+      if (!Fd)
+        return fail("metrics: " + llvm::toString(Fd.takeError()));
+      Metrics.emplace(*Fd, *Counters, Options.EachSlot, Log);
     }
 
     // Signals are taken synchronously with sigwaitinfo; children unblock them.
@@ -116,15 +85,6 @@ public:
       sigaddset(&Set, Sig);
     sigprocmask(SIG_BLOCK, &Set, nullptr);
 
-    // Shared with the slots, which count their results in it.
-    void *Shared =
-        ::mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE,
-               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (Shared == MAP_FAILED)
-      return fail("cannot map memory for the slots' counts: " +
-                  std::string(std::strerror(errno)));
-    ResultsSent = new (Shared) std::atomic<uint64_t>(0);
-
     // What the slots write to stderr themselves (a crash's stack trace) goes
     // to the log file with the rest.
     Log.takeStderr();
@@ -133,6 +93,12 @@ public:
       spawn(S);
       Ready += llvm::formatv("clang-dist-worker: listening on {0}:{1}\n",
                              Options.BindAddress, S.Port)
+                   .str();
+    }
+    if (Metrics) {
+      Metrics->start();
+      Ready += llvm::formatv("clang-dist-worker: metrics on {0}:{1}\n",
+                             Options.MetricsAddress, MetricsPort)
                    .str();
     }
     (void)!::write(STDOUT_FILENO, Ready.data(), Ready.size());
@@ -157,7 +123,7 @@ public:
         reap();
       } else if (Sig > 0) {
         return shutdown(Sig);
-      } else if (uint64_t Sent = ResultsSent->load(); Sent != Told) {
+      } else if (uint64_t Sent = resultsSent(); Sent != Told) {
         Told = Sent;
         notify("STATUS=" + status());
       }
@@ -175,7 +141,8 @@ private:
     Slot.Run = [this, &S, Name] {
       SlotOptions SO = Options.EachSlot;
       SO.ListenFd = S.ListenFd;
-      SO.ResultsSent = ResultsSent;
+      Counters->keepOnly(static_cast<unsigned>(&S - Slots.data()));
+      SO.Counters = &Counters->row(0);
       Log.setComponent(Name);
       return runSlot(SO, Log);
     };
@@ -200,6 +167,8 @@ private:
     int Status;
     pid_t Pid;
     while ((Pid = ::waitpid(-1, &Status, WNOHANG)) > 0) {
+      if (Metrics && Metrics->reaped(Pid))
+        continue;
       for (SlotProcess &S : Slots) {
         if (S.Pid != Pid)
           continue;
@@ -220,6 +189,7 @@ private:
         if (std::chrono::steady_clock::now() - S.Started <
             std::chrono::seconds(1))
           std::this_thread::sleep_for(std::chrono::seconds(1));
+        Counters->row(static_cast<unsigned>(&S - Slots.data())).restarted();
         spawn(S);
       }
     }
@@ -228,6 +198,8 @@ private:
   int shutdown(int Signal) {
     notify("STOPPING=1");
     Log.log(llvm::formatv("stopping on {0}", strsignal(Signal)));
+    if (Metrics)
+      Metrics->stop();
     for (const SlotProcess &S : Slots)
       if (S.Pid > 0)
         ::kill(S.Pid, SIGTERM);
@@ -266,9 +238,21 @@ private:
                          Ports);
   }
 
+  /// The jobs whose results the slots sent, compiled or refused.
+  uint64_t resultsSent() const {
+    uint64_t Sent = 0;
+    for (unsigned I = 0; I != Counters->size(); ++I)
+      for (const SlotCounters::Counter(&ByOutcome)[NumSlotOutcomes] :
+           Counters->row(I).Jobs)
+        Sent += ByOutcome[size_t(SlotOutcome::Completed)] +
+                ByOutcome[size_t(SlotOutcome::Failed)] +
+                ByOutcome[size_t(SlotOutcome::Refused)];
+    return Sent;
+  }
+
   /// What `systemctl status` shows.
   std::string status() const {
-    uint64_t Sent = ResultsSent->load();
+    uint64_t Sent = resultsSent();
     std::string Text = llvm::formatv("{0}; {1} job{2} done", describeSlots(),
                                      Sent, Sent == 1 ? "" : "s");
     if (Restarts)
@@ -287,8 +271,9 @@ private:
   Logger &Log;
   std::vector<SlotProcess> Slots;
   unsigned Restarts = 0;
-  /// In memory shared with the slots, for the life of the process.
-  std::atomic<uint64_t> *ResultsSent = nullptr;
+  /// Each slot's row, by its index in Slots.
+  std::optional<SharedSlotCounters> Counters;
+  std::optional<MetricsProcess> Metrics;
 };
 
 } // namespace

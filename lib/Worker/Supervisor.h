@@ -23,10 +23,15 @@ struct SupervisorOptions {
   std::string BindAddress = "127.0.0.1";
   /// Every slot's, but for the listening socket, which is its own.
   SlotOptions EachSlot;
+  /// Where the metrics process serves Prometheus (MetricsProcess.h); none
+  /// if empty. Port 0 lets the system choose.
+  std::string MetricsAddress;
+  uint16_t MetricsPort = 0;
 };
 
 /// Prints "clang-dist-worker: listening on ADDR:PORT" on stdout for each slot
-/// once all are bound, then serves until SIGTERM/SIGINT. Returns the exit code.
+/// once all are bound (then "clang-dist-worker: metrics on ADDR:PORT" if it
+/// serves them), then serves until SIGTERM/SIGINT. Returns the exit code.
 int runSupervisor(const SupervisorOptions &Options, Logger &Log);
 
 } // namespace clang::dist

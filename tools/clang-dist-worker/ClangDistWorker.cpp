@@ -2,7 +2,7 @@
 //
 // clang-dist-worker [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
 //              [--cache-size BYTES] [--secret FILE] [--local-files]
-//              [--log-file FILE] [--log-level LEVEL]
+//              [--log-file FILE] [--log-level LEVEL] [--metrics HOST:PORT]
 //
 // Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
 // one process each, sharing one blob cache. Options are parsed by hand, not
@@ -31,6 +31,7 @@ static const char Usage[] =
     "FILE]\n"
     "                    [--local-files] [--log-file FILE] [--log-level "
     "LEVEL]\n"
+    "                    [--metrics HOST:PORT]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
@@ -51,7 +52,10 @@ static const char Usage[] =
     "                   (default: stderr, the journal under systemd)\n"
     "  --log-level LEVEL\n"
     "                   error, warning or info (default: info, a line for\n"
-    "                   each peer, job and slot restart)\n";
+    "                   each peer, job and slot restart)\n"
+    "  --metrics HOST:PORT  serve Prometheus metrics over HTTP at\n"
+    "                   http://HOST:PORT/metrics (HOST an IPv4 or [IPv6]\n"
+    "                   address; PORT 0 lets the system choose)\n";
 
 /// "512M", "2G", "1048576"; 0 on error.
 static uint64_t parseSize(llvm::StringRef Text) {
@@ -66,6 +70,19 @@ static uint64_t parseSize(llvm::StringRef Text) {
   if (Text.getAsInteger(10, N) || N == 0 || N > (1ull << 50) / Scale)
     return 0;
   return N * Scale;
+}
+
+/// "127.0.0.1:9100", "[::1]:9100"; false if \p Text is neither.
+static bool parseHostPort(llvm::StringRef Text, std::string &Host,
+                          uint16_t &Port) {
+  auto [H, P] = Text.rsplit(':');
+  if (H.consume_front("[") && !H.consume_back("]"))
+    return false;
+  if (H.empty() || H.contains('[') || H.contains(']') ||
+      P.getAsInteger(10, Port))
+    return false;
+  Host = H.str();
+  return true;
 }
 
 static bool isLoopback(llvm::StringRef Address) {
@@ -126,7 +143,7 @@ int main(int Argc, char **Argv) {
     llvm::StringRef Value = Inline;
     if (Name != "--cores" && Name != "--port" && Name != "--bind" &&
         Name != "--cache-dir" && Name != "--cache-size" && Name != "--secret" &&
-        Name != "--log-file" && Name != "--log-level")
+        Name != "--log-file" && Name != "--log-level" && Name != "--metrics")
       return usageError("unknown option '" + Arg + "'");
     if (!Arg.contains('=')) {
       if (I + 1 == Argc)
@@ -154,6 +171,10 @@ int main(int Argc, char **Argv) {
         return 1;
       }
       Options.EachSlot.Secret = std::move(*Secret);
+    } else if (Name == "--metrics") {
+      if (!parseHostPort(Value, Options.MetricsAddress, Options.MetricsPort))
+        return usageError("invalid --metrics '" + Value +
+                          "' (expected HOST:PORT, such as 127.0.0.1:9100)");
     } else if (Name == "--cache-dir") {
       Options.EachSlot.CacheDir = Value.str();
     } else if (Name == "--log-file") {

@@ -433,6 +433,24 @@ TEST_CASE("Fallback warnings and the log's size", "[Config]") {
                                       "(expected 4096-1073741824)"));
 }
 
+TEST_CASE("Where the server serves its metrics", "[Config]") {
+  CHECK(parse("").MetricsHost.empty());
+  DistConfig V4 = parse("metrics 127.0.0.1:9101");
+  CHECK(V4.MetricsHost == "127.0.0.1");
+  CHECK(V4.MetricsPort == 9101);
+  DistConfig V6 = parse("metrics [::1]:9102");
+  CHECK(V6.MetricsHost == "::1");
+  CHECK(V6.MetricsPort == 9102);
+  CHECK(parse("metrics 127.0.0.1:9101\nmetrics off").MetricsHost.empty());
+  const std::string Expected =
+      "expected 'metrics off' or 'metrics HOST:PORT' (a numeric address, an "
+      "IPv6 one in brackets, and a port 1-65535)";
+  for (const char *Bad :
+       {"metrics", "metrics 9101", "metrics ::1:9101", "metrics 127.0.0.1:0",
+        "metrics 127.0.0.1:70000", "metrics [127.0.0.1]:1", "metrics a:1 b:2"})
+    CHECK_THAT(parseError(Bad), IsErrorAt("dist.conf:1", Expected));
+}
+
 TEST_CASE("The secret file", "[Config]") {
   CHECK(parse("").SecretPath.empty());
   CHECK(parse("secret farm.secret").SecretPath == "farm.secret");

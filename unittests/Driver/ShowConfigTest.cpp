@@ -16,7 +16,8 @@ TEST_CASE("Every setting with its value and origin", "[ShowConfig]") {
                                          "idle-timeout 6\n"
                                          "cache-dir /var/cache/cd\n"
                                          "cache-size 2g\n"
-                                         "cache redis://r:7/2\n",
+                                         "cache redis://r:7/2\n"
+                                         "metrics [::1]:9101\n",
                                          "dist.conf"));
   Config.Path = "/home/u/farm/dist.conf";
   CHECK(describeConfig(Config, 8) ==
@@ -33,7 +34,8 @@ TEST_CASE("Every setting with its value and origin", "[ShowConfig]") {
         "log-max-size          10485760 bytes                default\n"
         "cache                 on, shared redis://r:7/2      dist.conf:9\n"
         "cache-dir             /var/cache/cd                 dist.conf:7\n"
-        "cache-size            2147483648 bytes              dist.conf:8\n");
+        "cache-size            2147483648 bytes              dist.conf:8\n"
+        "metrics               [::1]:9101                    dist.conf:10\n");
 }
 
 TEST_CASE("Without workers, the local worker's slots", "[ShowConfig]") {

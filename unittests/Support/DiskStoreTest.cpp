@@ -22,6 +22,7 @@ TEST_CASE("DiskStore keeps files by key, and removes them", "[DiskStore]") {
   REQUIRE_FALSE(llvm::errorToBool(S.store("abd", "second")));
   CHECK(readFile(T.file("store/ab/abc123")) == "first");
   CHECK(readFile(T.file("store/lock")) == "11\n");
+  CHECK(S.bytes() == 11);
 
   auto Loaded = S.load("abc123");
   REQUIRE(Loaded);
@@ -36,6 +37,7 @@ TEST_CASE("DiskStore keeps files by key, and removes them", "[DiskStore]") {
   S.remove("abc123");
   CHECK_FALSE(S.load("abc123"));
   CHECK(readFile(T.file("store/lock")) == "6\n");
+  CHECK(S.bytes() == 6);
   // Removing what is gone changes nothing.
   S.remove("abc123");
   CHECK(readFile(T.file("store/lock")) == "6\n");

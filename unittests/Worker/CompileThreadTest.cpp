@@ -87,7 +87,8 @@ struct Fixture {
   test::TempDir Dir;
   Logger Log;
   BlobStore Store = llvm::cantFail(BlobStore::open(Dir.file("cache"), 1 << 20));
-  JobQueue Queue;
+  SlotCounters Counters;
+  JobQueue Queue{&Counters.Queued};
 };
 
 } // namespace
@@ -98,7 +99,8 @@ TEST_CASE("CompileThread runs the jobs of open connections in order",
   auto Open = std::make_shared<FakeConnection>();
   auto Closed = std::make_shared<FakeConnection>();
   Closed->Open = false;
-  CompileThread Thread(F.Queue, F.Store, F.Log, statting("/src/a.h"));
+  CompileThread Thread(F.Queue, F.Store, F.Log, F.Counters,
+                       statting("/src/a.h"));
   Thread.start();
   F.Queue.push(job(Open, 1));
   F.Queue.push(job(Closed, 2));
@@ -108,13 +110,30 @@ TEST_CASE("CompileThread runs the jobs of open connections in order",
   CHECK(Results[0].Id == 1);
   CHECK(Results[1].Id == 3);
   CHECK(Thread.compiled() == 2);
+  // The job of the closed connection was lost; the statting compile
+  // found no file in the preprocessed mode and failed.
+  auto Jobs = [&](SlotOutcome O) {
+    return F.Counters
+        .Jobs[size_t(DistributionMode::Preprocessed) - 1][size_t(O)]
+        .load();
+  };
+  CHECK(Jobs(SlotOutcome::Failed) == 2);
+  CHECK(Jobs(SlotOutcome::Lost) == 1);
+  CHECK(Jobs(SlotOutcome::Completed) == 0);
+  CHECK(F.Counters.Busy == 0);
+  CHECK(F.Counters.Queued == 0);
+  uint64_t Timed = 0;
+  for (const auto &B : F.Counters.CompileBuckets)
+    Timed += B;
+  CHECK(Timed == 2);
 }
 
 TEST_CASE("CompileThread gives a sources compile its connection's answers",
           "[CompileThread]") {
   Fixture F;
   auto Conn = std::make_shared<FakeConnection>();
-  CompileThread Thread(F.Queue, F.Store, F.Log, statting("/src/a.h"));
+  CompileThread Thread(F.Queue, F.Store, F.Log, F.Counters,
+                       statting("/src/a.h"));
   Thread.start();
 
   // What the server sent with the job is known without asking; the later of
@@ -144,11 +163,13 @@ TEST_CASE("CompileThread does not count a compile that lost its connection",
         Conn->Open = false;
         return statting("/src/b.h")(Job, Files);
       };
-  CompileThread Thread(F.Queue, F.Store, F.Log, LosesConnection);
+  CompileThread Thread(F.Queue, F.Store, F.Log, F.Counters, LosesConnection);
   Thread.start();
   F.Queue.push(job(Conn, 1, DistributionMode::Sources));
   std::vector<CompileResult> Results = Conn->results(1);
   F.Queue.close();
   CHECK(Results[0].ExitCode == 1);
   CHECK(Thread.compiled() == 0);
+  CHECK(F.Counters.Jobs[size_t(DistributionMode::Sources) - 1]
+                       [size_t(SlotOutcome::Lost)] == 1);
 }

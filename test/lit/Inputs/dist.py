@@ -12,6 +12,7 @@ the cores idle and fails in about SECONDS all the same.
   start-workers DIR [--cores N] [--cache-size SIZE] [--secret FILE]
                [--config-line LINE]... [--bind ADDRESS] [--netns NAME]
                [--host HOSTS_DIR K] [--program NAME] [--key KEY]
+               [--metrics ADDRESS:PORT]
       Starts a real clang-dist-worker on loopback ports the system chooses and
       writes DIR/dist.conf naming them. The worker dies after --lifetime
       seconds at the latest, so a failing test leaves nothing behind. Its
@@ -23,7 +24,9 @@ the cores idle and fails in about SECONDS all the same.
       both, for host K that hosts-up HOSTS_DIR made. --program runs NAME
       from beside clang-dist-worker instead (clangd-slave, its older name),
       and --key names the slots with KEY lines in dist.conf (slave, the
-      older name of worker).
+      older name of worker). With --metrics the worker serves its metrics
+      there (port 0: one the system chooses), and DIR/metrics.url names
+      them (for scrape and http-probe).
   hosts-up DIR N [--loss PERCENT] [--rate RATE] [--lifetime SECONDS]
       Makes N "hosts" (Linux network namespaces, each linked to this one by
       a veth pair on a /24 of its own) for workers started with --host DIR K
@@ -40,6 +43,17 @@ the cores idle and fails in about SECONDS all the same.
       Kills every process in DIR's hosts and removes them (and their links).
   host-link DIR K up|down
       Takes the link to host K down, or up again (this side of the pair).
+  scrape DIR [CURL_ARGS]...
+      Runs the real curl on the metrics of the worker start-workers started
+      in DIR (`curl -sf --max-time 10 CURL_ARGS URL`), and exits with its
+      code.
+  http-probe DIR (--garbage | --big-head | --silent)
+      Speaks to the metrics endpoint of the worker in DIR as a client that
+      is no scraper: --garbage sends a TLS ClientHello's first bytes and a
+      blank line, --big-head a GET whose head is 16 KiB; each prints the
+      status line it gets ("closed" if none). --silent connects, sends
+      nothing, and prints "closed by the endpoint" once the endpoint closes
+      the connection (fails after 30 s; its deadline is 5).
   stop-workers DIR
       Stops it and prints each slot's "ADDRESS compiled N translation units"
       summary and "total: N".
@@ -289,6 +303,7 @@ def start_workers(args):
     out_dir = args[0]
     cores, lifetime, extra, cache_size, secret = 2, 600, [], [], []
     bind, netns, program, key = "127.0.0.1", [], None, "worker"
+    metrics = []
     rest = args[1:]
     while rest:
         if rest[0] == "--bind":
@@ -314,6 +329,8 @@ def start_workers(args):
             program = rest[1]
         elif rest[0] == "--key":
             key = rest[1]
+        elif rest[0] == "--metrics":
+            metrics = ["--metrics", rest[1]]
         else:
             sys.exit("unknown option " + rest[0])
         rest = rest[2:]
@@ -326,7 +343,8 @@ def start_workers(args):
         netns +
         ["timeout", "-s", "TERM", str(lifetime), worker, "--cores", str(cores),
          "--port", "0", "--bind", bind,
-         "--cache-dir", os.path.join(out_dir, "cache")] + cache_size + secret,
+         "--cache-dir", os.path.join(out_dir, "cache")] + cache_size + secret +
+        metrics,
         stdout=subprocess.PIPE, stderr=log, start_new_session=True)
     ports = []
     while len(ports) < cores:
@@ -334,6 +352,12 @@ def start_workers(args):
         if not line:
             sys.exit("clang-dist-worker exited before listening")
         ports.append(int(line.rsplit(":", 1)[1]))
+    if metrics:
+        line = proc.stdout.readline().decode()
+        if " metrics on " not in line:
+            sys.exit("clang-dist-worker did not say where its metrics are")
+        with open(os.path.join(out_dir, "metrics.url"), "w") as f:
+            f.write("http://%s/metrics\n" % line.split(" metrics on ")[1].strip())
     with open(os.path.join(out_dir, "workers.pid"), "w") as f:
         f.write(str(proc.pid))
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
@@ -345,6 +369,48 @@ def start_workers(args):
         f.write("mode %s\n" % os.environ["CLANG_DIST_TEST_MODE"])
         for line in extra:
             f.write(line + "\n")
+
+
+def metrics_url(out_dir):
+    with open(os.path.join(out_dir, "metrics.url")) as f:
+        return f.read().strip()
+
+
+def scrape(args):
+    url = metrics_url(args[0])
+    sys.exit(subprocess.call(["curl", "-sf", "--max-time", "10"] + args[1:] +
+                             [url]))
+
+
+def http_probe(args):
+    host_port = metrics_url(args[0]).split("//")[1].split("/")[0]
+    host, port = host_port.rsplit(":", 1)
+    s = socket.create_connection((host.strip("[]"), int(port)), timeout=30)
+    if args[1] == "--silent":
+        try:
+            if s.recv(1) == b"":
+                print("closed by the endpoint")
+                return
+        except socket.timeout:
+            pass
+        sys.exit("the endpoint did not close a silent connection")
+    if args[1] == "--garbage":
+        s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n")
+    elif args[1] == "--big-head":
+        s.sendall(b"GET /metrics HTTP/1.1\r\nX-Big: " + b"a" * 16384 +
+                  b"\r\n\r\n")
+    else:
+        sys.exit("unknown option " + args[1])
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+    except ConnectionResetError:
+        pass
+    print(got.split(b"\r\n")[0].decode() if got else "closed")
 
 
 def core_share():
@@ -2012,6 +2078,8 @@ COMMANDS = {
     "fake-worker-serve": fake_worker_serve,
     "start-workers": start_workers,
     "stop-workers": stop_workers,
+    "scrape": scrape,
+    "http-probe": http_probe,
     "hosts-up": hosts_up,
     "hosts-down": hosts_down,
     "hosts-guard": hosts_guard,
