@@ -26,6 +26,8 @@ Slot::Slot(const SlotOptions &Options, Logger &Log, const BlobStore &Store,
            CompileFunction Compile)
     : Options(Options), Log(Log), Acceptor(IO), Signals(IO, SIGTERM, SIGINT),
       Compiler(Queue, Store, Log, std::move(Compile)) {
+  if (Options.Secret)
+    Tls = TlsContext::create(SharedSecret::Role::Worker, *Options.Secret);
   // The supervisor starts a slot with them blocked, so that none arrives
   // before Signals handles it.
   sigset_t Handled;
@@ -92,8 +94,9 @@ void Slot::accept() {
     }
     S.set_option(tcp::no_delay(true));
     ++Handshakes;
-    auto Conn = std::make_shared<Connection>(std::move(S), Options, Log, Queue,
-                                             [this] { handshakeEnded(); });
+    auto Conn =
+        std::make_shared<Connection>(std::move(S), Options, Tls.get(), Log,
+                                     Queue, [this] { handshakeEnded(); });
     llvm::erase_if(Connections, [](const std::weak_ptr<Connection> &C) {
       return C.expired();
     });

@@ -253,7 +253,14 @@ the cores idle and fails in about SECONDS all the same.
       an answer never given in place of the first CompileResult, and
       "header" sends a frame header of no known type in its place; it
       logs "forged a frame of type T in place of one of type U". (proxy-serve
-      is its background half.)
+      is its background half.) The worker may be on any address CONFIG
+      names. --listen-host HOSTS_DIR K makes the proxy listen on this side's
+      address of host K's link (not loopback, so a server speaks TLS to
+      it) and name that in DIR/dist.conf; --record writes every byte it
+      forwards, both ways, to DIR/recording.bin; --pass forwards bytes as
+      they come and damages nothing; --flip-after N forwards bytes as they
+      come and flips one bit of the N+1th byte the worker sends, once, and
+      logs "flipped byte N from the worker".
   stop-proxy DIR
       Stops the proxy of DIR.
   find-blob CACHE_DIR FILE
@@ -666,7 +673,7 @@ def fake_worker_serve(args):
     import threading
     mode, clang_version, lifetime = args[0], args[1], float(args[2])
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((listen, 0))
     listener.listen(16)
     print(listener.getsockname()[1], flush=True)
 
@@ -1677,19 +1684,36 @@ def unmount_under(args):
     sys.exit("cannot unmount everything under " + top)
 
 
-def first_worker_port(conf):
+def first_worker(conf):
     with open(conf) as f:
-        return next(int(l.split()[1].rsplit(":", 1)[1]) for l in f
-                    if l.startswith("worker "))
+        return next(l.split()[1] for l in f if l.startswith("worker "))
+
+
+def first_worker_port(conf):
+    return int(first_worker(conf).rsplit(":", 1)[1])
 
 
 def proxy(args):
     out_dir, conf = args[0], args[1]
     lifetime = 60
     fault = ["damage"]
+    listen, record = "127.0.0.1", ""
     rest = args[2:]
     while rest:
-        if rest[0] == "--lifetime":
+        if rest[0] == "--listen-host":
+            listen = host_names(rest[1], int(rest[2]))["here"]
+            rest = rest[1:]
+        elif rest[0] == "--record":
+            record = os.path.join(out_dir, "recording.bin")
+            rest = rest[1:]
+            continue
+        elif rest[0] == "--pass":
+            fault = ["pass"]
+            rest = rest[1:]
+            continue
+        elif rest[0] == "--flip-after":
+            fault = ["flip-after", str(int(rest[1]))]
+        elif rest[0] == "--lifetime":
             lifetime = int(rest[1])
         elif rest[0] == "--cut-frame":
             fault = ["cut-frame", str(int(rest[1]))]
@@ -1707,7 +1731,7 @@ def proxy(args):
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "proxy-serve",
-         str(first_worker_port(conf)), str(lifetime), log_path] + fault,
+         first_worker(conf), str(lifetime), log_path, listen, record] + fault,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
         start_new_session=True)
     line = proc.stdout.readline().decode()
@@ -1719,7 +1743,7 @@ def proxy(args):
     with open(conf) as f:
         lines = f.read()
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
-        f.write("worker 127.0.0.1:%d\n" % port)
+        f.write("worker %s:%d\n" % (listen, port))
         f.write(lines)
 
 
@@ -1785,12 +1809,24 @@ def damage_blobs_frame(payload, log):
 
 def proxy_serve(args):
     import threading
-    target, lifetime, log = int(args[0]), float(args[1]), open(args[2], "a")
-    # "damage", or "cut-frame TYPE", or "cut-after BYTES", or "forge KIND".
-    fault = args[3] if len(args) > 3 else "damage"
-    fault_arg = args[4] if len(args) > 4 else "0"
+    target_host, target = args[0].rsplit(":", 1)
+    target, lifetime, log = int(target), float(args[1]), open(args[2], "a")
+    listen, record_path = args[3], args[4]
+    # "damage", or "cut-frame TYPE", or "cut-after BYTES", or "forge KIND",
+    # or "pass", or "flip-after BYTES".
+    fault = args[5] if len(args) > 5 else "damage"
+    fault_arg = args[6] if len(args) > 6 else "0"
     if fault != "forge":
         fault_arg = int(fault_arg)
+    # Bytes as they come, not frames: TLS records are no frames.
+    raw = fault in ("pass", "flip-after")
+    recording = open(record_path, "wb") if record_path else None
+
+    def record(data):
+        if recording:
+            with lock:
+                recording.write(data)
+                recording.flush()
     deadline = time.time() + lifetime
     state = {"damaged": False, "cut": False}
     lock = threading.Lock()
@@ -1822,7 +1858,13 @@ def proxy_serve(args):
     def server_to_worker(src, dst):
         forwarded = 0
         try:
-            while True:
+            while raw:
+                chunk = src.recv(65536)
+                if not chunk:
+                    break
+                record(chunk)
+                dst.sendall(chunk)
+            while not raw:
                 header = recv_exactly(src, 8)
                 if header is None:
                     break
@@ -1877,12 +1919,24 @@ def proxy_serve(args):
         return None
 
     def worker_to_server(src, dst):
+        forwarded = 0
         try:
             while True:
                 if fault != "forge":
                     chunk = src.recv(65536)
                     if not chunk:
                         break
+                    at = fault_arg - forwarded
+                    if (fault == "flip-after" and 0 <= at < len(chunk) and
+                            cut_now()):
+                        chunk = bytearray(chunk)
+                        chunk[at] ^= 0x01
+                        chunk = bytes(chunk)
+                        log.write("flipped byte %d from the worker\n" %
+                                  fault_arg)
+                        log.flush()
+                    forwarded += len(chunk)
+                    record(chunk)
                     dst.sendall(chunk)
                     continue
                 header = recv_exactly(src, 8)
@@ -1905,7 +1959,7 @@ def proxy_serve(args):
         close_both(src, dst)
 
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((listen, 0))
     listener.listen(16)
     print(listener.getsockname()[1], flush=True)
     sys.stdout.close()
@@ -1917,7 +1971,8 @@ def proxy_serve(args):
         except socket.timeout:
             continue
         try:
-            worker = socket.create_connection(("127.0.0.1", target), timeout=10)
+            worker = socket.create_connection((target_host, target),
+                                              timeout=10)
             worker.settimeout(None)
         except OSError as e:
             log.write("cannot connect to the worker: %s\n" % e)
