@@ -190,10 +190,16 @@ void SlotClient::secure(std::shared_ptr<Attempt> A) {
     llvm::handleAllErrors(
         std::move(E),
         [&](std::unique_ptr<TlsError> T) {
-          A->Refusal = T->kind() == TlsError::WrongKey
-                           ? SlotFailure::WrongSecret
-                           : SlotFailure::Refused;
-          fail(A, llvm::Error(std::move(T)));
+          if (T->kind() != TlsError::WrongKey) {
+            A->Refusal = SlotFailure::Refused;
+            return fail(A, llvm::Error(std::move(T)));
+          }
+          A->Refusal = SlotFailure::WrongSecret;
+          fail(A, llvm::createStringError(
+                      std::make_error_code(std::errc::permission_denied),
+                      "worker's TLS key is not ours (a worker with another "
+                      "secret?): %s",
+                      T->message().c_str()));
         },
         [&](std::unique_ptr<llvm::ErrorInfoBase> Other) {
           fail(A, llvm::Error(std::move(Other)));

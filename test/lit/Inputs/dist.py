@@ -80,7 +80,8 @@ the cores idle and fails in about SECONDS all the same.
   hello PORT VERSION CLANG_VERSION [--bad-proof]
       Sends a Hello with the given protocol and clang version to a worker and
       prints its HelloReply (the first frame it answers with). PORT may also
-      be a dist.conf: its first worker's port. CLANG_VERSION @FILE stands for
+      be a dist.conf: its first worker (address and port; PORT alone is on
+      loopback). CLANG_VERSION @FILE stands for
       the first line of FILE. With --bad-proof, then sends an Authenticate
       with a proof of no secret and prints the answer too.
   send-job PORT FILE [--local-files] [--declare BYTES] -- CC1ARGS...
@@ -761,19 +762,19 @@ def print_hello_reply(msg_type, body):
 def hello(args):
     port, version, clang_version = args[0], int(args[1]), args[2]
     bad_proof = args[3:] == ["--bad-proof"]
+    host = "127.0.0.1"
     if port.isdigit():
         port = int(port)
     else:
-        with open(port) as f:
-            port = next(int(l.split()[1].rsplit(":", 1)[1]) for l in f
-                        if l.startswith("worker "))
+        host, port = first_worker(port).rsplit(":", 1)
+        port = int(port)
     if clang_version.startswith("@"):
         with open(clang_version[1:]) as f:
             clang_version = f.readline().rstrip("\n")
     # The challenge of version 2's authentication.
     payload = (struct.pack("<II", 0x54534443, version) + string(clang_version) +
                string("lit test") + os.urandom(32))
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    with socket.create_connection((host, port), timeout=10) as s:
         s.sendall(frame(1, payload))
         # A worker that accepts keeps the connection open for jobs: read one
         # frame, not until the end of the stream.
