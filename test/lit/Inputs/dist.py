@@ -127,10 +127,12 @@ the cores idle and fails in about SECONDS all the same.
       Compares each file of DIR with the file of the same name in REF;
       prints "N files, each the same as in REF" or fails naming those that
       differ or that REF lacks.
-  flood-handshakes WORKERS_DIR
+  flood-handshakes WORKERS_DIR [--tls]
       Floods the one slot of the worker in WORKERS_DIR with handshakes of a
       peer without the secret (frames declaring 1 GiB, a hundred half-sent
-      Hellos) and fails if the slot's peak resident size grew by 16 MiB.
+      Hellos; with --tls, TLS records too long and a hundred half-sent
+      ClientHellos) and fails if the slot's peak resident size grew by
+      16 MiB.
   count-lines GLOB TEXT MAX
       Prints how many lines of the files matching GLOB contain TEXT, and
       fails if there are more than MAX.
@@ -857,8 +859,12 @@ def flood_handshakes(args):
     closed each; then opens a hundred connections that each send a Hello
     header of 64 KiB and most of its payload, and waits for the slot's log to
     say it stopped accepting. Prints how much the slot's peak resident size
-    grew and fails if that is 16 MiB or more."""
+    grew and fails if that is 16 MiB or more. With --tls the same in TLS,
+    which the slot starts on a connection's first byte, on loopback too:
+    three TLS records that declare 64 KiB (more than TLS allows), then a
+    hundred connections that each send most of a 16 KiB record."""
     out_dir = args[0]
+    tls = args[1:] == ["--tls"]
     holders, limit_kib = 100, 16 * 1024
     slot = worker_processes(out_dir)[1]
     conf = os.path.join(out_dir, "dist.conf")
@@ -871,9 +877,12 @@ def flood_handshakes(args):
     oversized = []
     for _ in range(3):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
-        s.sendall(struct.pack("<II", 1, 1 << 30) + b"x" * 100)
+        if tls:
+            s.sendall(b"\x16\x03\x01\xff\xff" + b"x" * 100)
+        else:
+            s.sendall(struct.pack("<II", 1, 1 << 30) + b"x" * 100)
         oversized.append(s)
-    for _ in range(3):
+    for _ in range(0 if tls else 3):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
         s.sendall(hello)
         read_frame(s, b"")
@@ -891,7 +900,11 @@ def flood_handshakes(args):
     held = []
     for _ in range(holders):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
-        s.sendall(struct.pack("<II", 1, 64 << 10) + b"h" * 60000)
+        if tls:
+            s.sendall(b"\x16\x03\x01\x40\x00\x01\x00\x3f\xfc" +
+                      b"h" * 15000)
+        else:
+            s.sendall(struct.pack("<II", 1, 64 << 10) + b"h" * 60000)
         held.append(s)
     wait_log([os.path.join(out_dir, "workers.log"),
               "connections in their handshake", "--timeout", "120"])
