@@ -676,7 +676,7 @@ def fake_worker_serve(args):
     import threading
     mode, clang_version, lifetime = args[0], args[1], float(args[2])
     listener = socket.socket()
-    listener.bind((listen, 0))
+    listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     print(listener.getsockname()[1], flush=True)
 
