@@ -144,6 +144,12 @@ public:
   void setErrorHandler(std::function<void(llvm::Error)> Handler) {
     OnError = std::move(Handler);
   }
+  /// Keeps \p Owner (the holder of the stream) alive while a write is in
+  /// flight: a TLS stream's write uses the stream until it completes, even
+  /// once its socket is closed.
+  void setStreamOwner(std::weak_ptr<void> Owner) {
+    StreamOwner = std::move(Owner);
+  }
 
   template <typename M> void push(const M &Message) {
     pushBytes(encodeFrame(Message));
@@ -164,8 +170,9 @@ private:
   void writeFront() {
     boost::asio::async_write(
         S, boost::asio::buffer(Pending.front()),
-        [Self = this->shared_from_this()](const boost::system::error_code &EC,
-                                          size_t) { Self->written(EC); });
+        [Self = this->shared_from_this(),
+         Hold = StreamOwner.lock()](const boost::system::error_code &EC,
+                                    size_t) { Self->written(EC); });
   }
 
   void written(const boost::system::error_code &EC) {
@@ -183,6 +190,7 @@ private:
   }
 
   Stream &S;
+  std::weak_ptr<void> StreamOwner;
   std::deque<std::string> Pending;
   std::function<void(llvm::Error)> OnError;
   std::vector<std::function<void()>> IdleHandlers;

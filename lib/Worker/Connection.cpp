@@ -39,6 +39,7 @@ void Connection::start() {
     else
       llvm::consumeError(std::move(E));
   });
+  Writer->setStreamOwner(weak_from_this());
   Timer.expires_after(Options.HandshakeTimeout);
   Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
     if (!EC)
