@@ -69,6 +69,9 @@ def main():
     workers = os.path.join(work, "w")
     dist("start-workers", workers, "--secret", secret, "--cores", "2",
          "--config-line", "secret " + secret, "--config-line", "cache off",
+         # The server must outlive each build on a loaded machine: its CPU
+         # is read after the build.
+         "--config-line", "idle-timeout 300",
          "--lifetime", "3600")
     slots = [int(l.split()[0]) for l in
              dist("worker-pids", workers, "--slots").splitlines()]
