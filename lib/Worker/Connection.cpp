@@ -50,8 +50,8 @@ void Connection::start() {
   secure();
 }
 
-/// The first byte of a TLS handshake record (RFC 8446, 5.1); a frame starts
-/// with its type's number, and no type is 22.
+/// The first byte of a TLS handshake record (RFC 8446, 5.1); a plain
+/// connection starts with a Hello frame, whose first byte is 1.
 static constexpr uint8_t TlsHandshakeRecord = 0x16;
 
 void Connection::secure() {
@@ -60,8 +60,7 @@ void Connection::secure() {
       boost::asio::buffer(&FirstByte, 1), tcp::socket::message_peek,
       [Self = shared_from_this()](boost::system::error_code EC, size_t) {
         if (EC)
-          return Self->close("handshake: " +
-                             describeUnlessClosed(asioError(EC)));
+          return Self->close("handshake: " + llvm::toString(asioError(EC)));
         if (Self->FirstByte != TlsHandshakeRecord)
           return Self->readHello();
         Self->Link.handshake(*Self->Tls, [Self](llvm::Error E) {
