@@ -381,6 +381,10 @@ def write(data, path):
     out += ["", "## Build", "",
             "What a clean build of clang-dist costs, and its static programs' start: "
             "[docs/BUILD.md](BUILD.md)."]
+    out += ["", "## TLS", "",
+            "What TLS costs a build's CPU (`tls always` against plain, on loopback): "
+            "measured by hand with `bench/tls-cost.py`, in "
+            "[bench/ANALYSIS.md](../bench/ANALYSIS.md#tls-on-the-links-to-workers-issue-18)."]
     # The hand-written analysis stays in one place.
     out += ["", "## Where the client's time goes, and the targets missed", "",
             "Hand-written, from profiles of these runs: "

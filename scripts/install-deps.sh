@@ -4,6 +4,8 @@ set -euo pipefail
 packages=(
   clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev llvm-16-tools
   libzstd-dev zlib1g-dev libncurses-dev libboost-dev catch2 cmake ninja-build pkg-config python3 python3-psutil make
+  # TLS between local servers and workers on other machines (lib/Tls).
+  libssl-dev
   dpkg-dev
   # test/install: the Debian packages' check.
   lintian

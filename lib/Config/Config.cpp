@@ -312,6 +312,11 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
         Config.MetricsHost = Host.str();
         Config.MetricsPort = N;
       }
+    } else if (Key == "tls") {
+      if (Args.size() == 1 && (Args[0] == "remote" || Args[0] == "always"))
+        Config.TlsOnLoopback = Args[0] == "always";
+      else
+        E = P.error("expected 'tls remote' or 'tls always'");
     } else if (Key == "mode") {
       if (Args.size() == 1 && Args[0] == "sources")
         Config.Mode = DistributionMode::Sources;
@@ -325,6 +330,10 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       return E;
     Config.SettingLines[canonicalKey(Key).str()] = I + 1;
   }
+  if (Config.TlsOnLoopback && Config.SecretPath.empty())
+    return LineParser(FileName, Config.SettingLines["tls"])
+        .error("'tls always' needs a 'secret' line: the TLS key is derived "
+               "from the secret");
   return Config;
 }
 

@@ -67,6 +67,10 @@ struct DistConfig {
   /// workers must prove it, and the server proves it to them.
   std::string SecretPath;
   std::optional<SharedSecret> Secret;
+  /// `tls always`: links to workers on loopback are TLS too, as those off
+  /// it always are (a farm tried out on one machine; the benchmark). Needs
+  /// the secret, from which the TLS key comes.
+  bool TlsOnLoopback = false;
   /// A job the farm failed prints a warning on the client's stderr (a few,
   /// however many jobs fail).
   bool FallbackWarnings = true;

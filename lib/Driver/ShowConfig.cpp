@@ -67,6 +67,7 @@ std::string clang::dist::describeConfig(const DistConfig &Config,
     T.setting("mode", modeName(Config.Mode));
   }
   T.setting("secret", Config.SecretPath.empty() ? "none" : Config.SecretPath);
+  T.setting("tls", Config.TlsOnLoopback ? "always" : "remote");
   T.setting("idle-timeout", llvm::Twine(Config.IdleTimeout.count()) + " s");
   T.setting("connect-timeout-ms",
             llvm::Twine(Config.ConnectTimeout.count()) + " ms");

@@ -64,9 +64,9 @@ struct SlotClient::Attempt {
 SlotClient::SlotClient(boost::asio::io_context &IO, SlotAddress Endpoint,
                        const DistConfig &Config,
                        const std::optional<SharedSecret> &Secret,
-                       SlotQuestions *Questions)
+                       TlsContext *Tls, SlotQuestions *Questions)
     : IO(IO), Endpoint(std::move(Endpoint)), Config(Config), Secret(Secret),
-      Resolver(IO), Timer(IO), Questions(Questions) {}
+      Tls(Tls), Resolver(IO), Timer(IO), Questions(Questions) {}
 
 SlotClient::~SlotClient() = default;
 
@@ -104,10 +104,9 @@ void SlotClient::armTimer(std::shared_ptr<Attempt> A,
     if (EC || A->Finished)
       return;
     A->TimedOut = What;
-    boost::system::error_code Ignored;
     Resolver.cancel();
-    if (Socket)
-      Socket->close(Ignored);
+    if (Link)
+      Link->close();
   });
 }
 
@@ -119,10 +118,8 @@ void SlotClient::fail(std::shared_ptr<Attempt> A, llvm::Error E) {
   Connected = false;
   if (Connecting == A)
     Connecting.reset();
-  if (Socket) {
-    boost::system::error_code Ignored;
-    Socket->close(Ignored);
-  }
+  if (Link)
+    Link->close();
   // A slot process that was restarted (after a crash) closed the connection
   // we kept; that is no failure of the worker. Connect again, once.
   if (A->Reused && !A->HeardFrom && !A->TimedOut && !A->Garbage) {
@@ -153,7 +150,7 @@ void SlotClient::failGarbage(std::shared_ptr<Attempt> A, llvm::Error E) {
 
 void SlotClient::connect(std::shared_ptr<Attempt> A) {
   Connecting = A;
-  Socket = std::make_unique<tcp::socket>(IO);
+  Link = std::make_unique<LinkStream>(tcp::socket(IO));
   // The worker keeps the answers it had with the connection.
   Told = 0;
   armTimer(A, Config.ConnectTimeout, "timed out connecting");
@@ -166,17 +163,48 @@ void SlotClient::connect(std::shared_ptr<Attempt> A) {
                              "cannot resolve '%s': %s", Endpoint.Host.c_str(),
                              EC.message().c_str()));
         boost::asio::async_connect(
-            *Socket, R,
+            Link->socket(), R,
             [this, A](boost::system::error_code EC, const tcp::endpoint &) {
               if (EC)
                 return fail(
                     A, llvm::createStringError(
                            std::make_error_code(std::errc::connection_refused),
                            "cannot connect: %s", EC.message().c_str()));
-              Socket->set_option(tcp::no_delay(true));
-              handshake(A);
+              Link->socket().set_option(tcp::no_delay(true));
+              secure(A);
             });
       });
+}
+
+void SlotClient::secure(std::shared_ptr<Attempt> A) {
+  boost::system::error_code EC;
+  tcp::endpoint Peer = Link->socket().remote_endpoint(EC);
+  bool OffMachine = EC || !Peer.address().is_loopback();
+  if (!Tls || !(OffMachine || Config.TlsOnLoopback))
+    return handshake(A);
+  Link->handshake(*Tls, [this, A](llvm::Error E) {
+    if (!E)
+      return handshake(A);
+    // A wrong key is the secret's fault; any other TLS failure is a
+    // refusal (a worker that does not speak TLS, a peer in between).
+    llvm::handleAllErrors(
+        std::move(E),
+        [&](std::unique_ptr<TlsError> T) {
+          if (T->kind() != TlsError::WrongKey) {
+            A->Refusal = SlotFailure::Refused;
+            return fail(A, llvm::Error(std::move(T)));
+          }
+          A->Refusal = SlotFailure::WrongSecret;
+          fail(A, llvm::createStringError(
+                      std::make_error_code(std::errc::permission_denied),
+                      "worker's TLS key is not ours (a worker with another "
+                      "secret?): %s",
+                      T->message().c_str()));
+        },
+        [&](std::unique_ptr<llvm::ErrorInfoBase> Other) {
+          fail(A, llvm::Error(std::move(Other)));
+        });
+  });
 }
 
 void SlotClient::handshake(std::shared_ptr<Attempt> A) {
@@ -186,12 +214,12 @@ void SlotClient::handshake(std::shared_ptr<Attempt> A) {
   H.Challenge = freshNonce();
   auto Bytes = std::make_shared<std::string>(encodeFrame(H));
   boost::asio::async_write(
-      *Socket, boost::asio::buffer(*Bytes),
+      *Link, boost::asio::buffer(*Bytes),
       [this, A, Bytes, Ours = H.Challenge](boost::system::error_code EC,
                                            size_t) {
         if (EC)
-          return fail(A, asioError(EC));
-        asyncReadFrame(*Socket, [this, A, Ours](llvm::Expected<Frame> F) {
+          return fail(A, streamError(*Link, EC));
+        asyncReadFrame(*Link, [this, A, Ours](llvm::Expected<Frame> F) {
           if (!F)
             return fail(A, F.takeError());
           if (F->Type != MessageType::HelloReply)
@@ -221,10 +249,10 @@ void SlotClient::handshake(std::shared_ptr<Attempt> A) {
             return connected(A);
           BytesSent += (*Auth)->size();
           boost::asio::async_write(
-              *Socket, boost::asio::buffer(**Auth),
+              *Link, boost::asio::buffer(**Auth),
               [this, A, Bytes = *Auth](boost::system::error_code EC, size_t) {
                 if (EC)
-                  return fail(A, asioError(EC));
+                  return fail(A, streamError(*Link, EC));
                 connected(A);
               });
         });
@@ -282,10 +310,10 @@ void SlotClient::write(std::shared_ptr<Attempt> A,
                        std::shared_ptr<const std::string> Bytes) {
   BytesSent += Bytes->size();
   boost::asio::async_write(
-      *Socket, boost::asio::buffer(*Bytes),
+      *Link, boost::asio::buffer(*Bytes),
       [this, A, Bytes](boost::system::error_code EC, size_t) {
         if (EC)
-          return fail(A, asioError(EC));
+          return fail(A, streamError(*Link, EC));
         awaitResult(A);
       });
 }
@@ -305,11 +333,11 @@ void SlotClient::reply(std::shared_ptr<Attempt> A,
 }
 
 void SlotClient::awaitResult(std::shared_ptr<Attempt> A) {
-  asyncReadFrame(*Socket, [this, A](llvm::Expected<Frame> F) {
+  asyncReadFrame(*Link, [this, A](llvm::Expected<Frame> F) {
     if (!F) {
-      // A frame header that does not decode is garbage; any other error is
-      // the connection's.
-      bool Garbage = F.errorIsA<ProtocolError>();
+      // A frame header that does not decode is garbage, and so is a TLS
+      // record that does not; any other error is the connection's.
+      bool Garbage = F.errorIsA<ProtocolError>() || F.errorIsA<TlsError>();
       return Garbage ? failGarbage(A, F.takeError()) : fail(A, F.takeError());
     }
     A->HeardFrom = true;

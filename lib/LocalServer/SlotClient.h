@@ -14,6 +14,7 @@
 #include "Config/Config.h"
 #include "LocalServer/SlotQuestions.h"
 #include "Protocol/Messages.h"
+#include "Tls/LinkStream.h"
 #include "llvm/Support/Error.h"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -40,13 +41,15 @@ public:
     Refused,
     /// The worker speaks another protocol version or has another clang.
     VersionMismatch,
-    /// Either side could not prove the shared secret the other expects.
+    /// Either side could not prove the shared secret the other expects
+    /// (the proofs, or TLS's key).
     WrongSecret,
     /// No frame within the heartbeat timeout while a result was owed.
     Silent,
     /// The connection ended while the job was on the worker.
     Lost,
-    /// A frame that does not decode or does not belong there.
+    /// A frame that does not decode or does not belong there, or a TLS
+    /// record that does not (changed on the way).
     Garbage,
   };
   static char ID;
@@ -79,11 +82,13 @@ public:
   using DoneFn = std::function<void(llvm::Expected<RemoteResult>)>;
 
   /// The config's timeouts apply; \p Secret is proved, and asked for.
+  /// \p Tls (the secret's, or none) secures the link if the slot is not on
+  /// loopback, or if the config says `tls always`.
   /// \p Questions answers the worker's questions; none: the mode sends all
   /// a job reads with the job, and a question is garbage.
   SlotClient(boost::asio::io_context &IO, SlotAddress Endpoint,
              const DistConfig &Config,
-             const std::optional<SharedSecret> &Secret,
+             const std::optional<SharedSecret> &Secret, TlsContext *Tls,
              SlotQuestions *Questions);
   ~SlotClient();
 
@@ -114,6 +119,8 @@ public:
 private:
   struct Attempt;
   void connect(std::shared_ptr<Attempt> A);
+  /// TLS, if the link needs it, then the handshake.
+  void secure(std::shared_ptr<Attempt> A);
   void handshake(std::shared_ptr<Attempt> A);
   /// The handshake is done: sends the job, if one came.
   void connected(std::shared_ptr<Attempt> A);
@@ -139,7 +146,8 @@ private:
   SlotAddress Endpoint;
   const DistConfig &Config;
   const std::optional<SharedSecret> &Secret;
-  std::unique_ptr<boost::asio::ip::tcp::socket> Socket;
+  TlsContext *Tls;
+  std::unique_ptr<LinkStream> Link;
   boost::asio::ip::tcp::resolver Resolver;
   boost::asio::steady_timer Timer;
   bool Connected = false;

@@ -19,9 +19,11 @@ SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
       OwnWorker(TheFarm.Mode == DistributionMode::LocalFiles),
       Slots(TheFarm.Slots.size(), Config.SlotBackoff),
       LastFailure(TheFarm.Slots.size()) {
+  if (Secret && !OwnWorker)
+    Tls = TlsContext::create(SharedSecret::Role::Server, *Secret);
   for (const SlotAddress &E : TheFarm.Slots)
-    Clients.push_back(
-        std::make_unique<SlotClient>(IO, E, Config, Secret, Questions));
+    Clients.push_back(std::make_unique<SlotClient>(IO, E, Config, Secret,
+                                                   Tls.get(), Questions));
   if (!BackoffsPath.empty())
     restoreBackoffs();
 }

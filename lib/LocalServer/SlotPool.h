@@ -76,6 +76,9 @@ private:
   std::optional<SharedSecret> Secret;
   /// The slots are those of the server's own worker (LocalFiles).
   bool OwnWorker;
+  /// TLS keyed by the farm's secret, for the links that leave the machine;
+  /// none for the server's own worker, whose link never does.
+  std::unique_ptr<TlsContext> Tls;
   std::vector<std::unique_ptr<SlotClient>> Clients;
   Scheduler Slots;
   /// The backoffs written to BackoffsPath, some perhaps expired.

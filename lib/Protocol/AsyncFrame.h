@@ -2,7 +2,7 @@
 //
 // The local server and the slots wait on one io_context each; these helpers
 // read frames (or messages of one type) from, and queue frames to, any Asio
-// stream (TCP or UNIX).
+// stream (TCP, UNIX, or a link in TLS).
 // Timeouts are the caller's: it arms a steady_timer and closes the socket.
 //
 //===----------------------------------------------------------------------===//
@@ -28,6 +28,13 @@ inline llvm::Error asioError(const boost::system::error_code &EC) {
     return llvm::make_error<PeerClosed>();
   return llvm::createStringError(std::make_error_code(std::errc::io_error),
                                  "%s", EC.message().c_str());
+}
+
+/// An error of an operation on stream \p S as an llvm::Error; a stream whose
+/// errors mean more (Tls/LinkStream.h) overloads it in its own namespace.
+template <typename Stream>
+llvm::Error streamError(const Stream &S, const boost::system::error_code &EC) {
+  return asioError(EC);
 }
 
 /// The frame types a read accepts: a header of another type fails the read
@@ -74,7 +81,7 @@ void asyncReadPayload(Stream &S, std::shared_ptr<FrameRead> St, Handler H) {
       [&S, St, H = std::move(H)](const boost::system::error_code &EC,
                                  size_t) mutable {
         if (EC)
-          return H(llvm::Expected<Frame>(asioError(EC)));
+          return H(llvm::Expected<Frame>(streamError(S, EC)));
         asyncReadPayload(S, std::move(St), std::move(H));
       });
 }
@@ -90,7 +97,7 @@ void asyncReadFrame(Stream &S, MessageTypeSet Accepted, Handler H) {
       [&S, St, Accepted, H = std::move(H)](const boost::system::error_code &EC,
                                            size_t) mutable {
         if (EC)
-          return H(llvm::Expected<Frame>(asioError(EC)));
+          return H(llvm::Expected<Frame>(streamError(S, EC)));
         llvm::Expected<FrameHeader> Header = decodeFrameHeader(
             llvm::StringRef(St->Header.data(), St->Header.size()));
         if (!Header)
@@ -137,6 +144,12 @@ public:
   void setErrorHandler(std::function<void(llvm::Error)> Handler) {
     OnError = std::move(Handler);
   }
+  /// Keeps \p Owner (the holder of the stream) alive while a write is in
+  /// flight: a TLS stream's write uses the stream until it completes, even
+  /// once its socket is closed.
+  void setStreamOwner(std::weak_ptr<void> Owner) {
+    StreamOwner = std::move(Owner);
+  }
 
   template <typename M> void push(const M &Message) {
     pushBytes(encodeFrame(Message));
@@ -157,15 +170,16 @@ private:
   void writeFront() {
     boost::asio::async_write(
         S, boost::asio::buffer(Pending.front()),
-        [Self = this->shared_from_this()](const boost::system::error_code &EC,
-                                          size_t) { Self->written(EC); });
+        [Self = this->shared_from_this(),
+         Hold = StreamOwner.lock()](const boost::system::error_code &EC,
+                                    size_t) { Self->written(EC); });
   }
 
   void written(const boost::system::error_code &EC) {
     if (EC) {
       Pending.clear();
       if (OnError)
-        std::exchange(OnError, nullptr)(asioError(EC));
+        std::exchange(OnError, nullptr)(streamError(S, EC));
     } else {
       Pending.pop_front();
       if (!Pending.empty())
@@ -176,6 +190,7 @@ private:
   }
 
   Stream &S;
+  std::weak_ptr<void> StreamOwner;
   std::deque<std::string> Pending;
   std::function<void(llvm::Error)> OnError;
   std::vector<std::function<void()>> IdleHandlers;

@@ -109,3 +109,13 @@ bool SharedSecret::verify(const Proof &Claimed, Role Who,
     Diff |= Expected[I] ^ Claimed[I];
   return Diff == 0;
 }
+
+std::array<uint8_t, 32> SharedSecret::tlsKey() const {
+  llvm_blake3_hasher Hasher;
+  llvm_blake3_hasher_init_derive_key(&Hasher,
+                                     "clang-dist 2026 TLS 1.3 external PSK");
+  llvm_blake3_hasher_update(&Hasher, Key.data(), Key.size());
+  std::array<uint8_t, 32> Derived;
+  llvm_blake3_hasher_finalize(&Hasher, Derived.data(), Derived.size());
+  return Derived;
+}

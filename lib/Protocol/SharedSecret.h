@@ -46,6 +46,11 @@ public:
   bool verify(const Proof &Claimed, Role Who, const Nonce &ProverNonce,
               const Nonce &PeerNonce) const;
 
+  /// The TLS 1.3 external pre-shared key of links off this machine
+  /// (Tls/TlsContext.h): derived from the secret with a context of its own,
+  /// so that it is independent of the proofs' key.
+  std::array<uint8_t, 32> tlsKey() const;
+
 private:
   explicit SharedSecret(const std::array<uint8_t, 32> &Key) : Key(Key) {}
   std::array<uint8_t, 32> Key;

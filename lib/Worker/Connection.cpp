@@ -12,20 +12,26 @@ using boost::asio::ip::tcp;
 /// How long a compile waits for its local server to reply to a question.
 static constexpr std::chrono::seconds ReplyTimeout(60);
 
-Connection::Connection(tcp::socket S, const SlotOptions &Options, Logger &Log,
-                       JobQueue &Queue, SlotCounters &Counters,
+Connection::Connection(tcp::socket S, const SlotOptions &Options,
+                       TlsContext *Tls, Logger &Log, JobQueue &Queue,
+                       SlotCounters &Counters,
                        std::function<void()> HandshakeEnded)
-    : Socket(std::move(S)),
-      Writer(std::make_shared<FrameWriteQueue<tcp::socket>>(Socket)),
-      Timer(Socket.get_executor()), Options(Options), Log(Log), Queue(Queue),
-      Counters(Counters), HandshakeEnded(std::move(HandshakeEnded)) {
+    : Link(std::move(S)),
+      Writer(std::make_shared<FrameWriteQueue<LinkStream>>(Link)),
+      Timer(Link.get_executor()), Options(Options), Tls(Tls), Log(Log),
+      Queue(Queue), Counters(Counters),
+      HandshakeEnded(std::move(HandshakeEnded)) {
   ++Counters.Connections;
   boost::system::error_code EC;
-  auto Peer = Socket.remote_endpoint(EC);
+  auto Peer = Link.socket().remote_endpoint(EC);
   PeerName =
       EC ? "unknown peer"
          : llvm::formatv("{0}:{1}", Peer.address().to_string(), Peer.port())
                .str();
+  // By the address the peer reached, not the one bound: a worker on
+  // 0.0.0.0 serves its own machine's loopback in plain.
+  auto Local = Link.socket().local_endpoint(EC);
+  TlsRequired = EC || !Local.address().is_loopback();
 }
 
 Connection::~Connection() {
@@ -42,17 +48,59 @@ void Connection::start() {
     else
       llvm::consumeError(std::move(E));
   });
+  Writer->setStreamOwner(weak_from_this());
   Timer.expires_after(Options.HandshakeTimeout);
   Timer.async_wait([Self = shared_from_this()](boost::system::error_code EC) {
     if (!EC)
       Self->drop(PeerRefusal::Timeout, "no Hello within the handshake timeout");
   });
-  readHello();
+  if (!Tls)
+    return readHello();
+  secure();
+}
+
+/// The first byte of a TLS handshake record (RFC 8446, 5.1); a plain
+/// connection starts with a Hello frame, whose first byte is 1.
+static constexpr uint8_t TlsHandshakeRecord = 0x16;
+
+void Connection::secure() {
+  // A peek allocates nothing, and reads nothing the Hello needs.
+  Link.socket().async_receive(
+      boost::asio::buffer(&FirstByte, 1), tcp::socket::message_peek,
+      [Self = shared_from_this()](boost::system::error_code EC, size_t) {
+        if (EC)
+          return Self->close("handshake: " + llvm::toString(asioError(EC)));
+        if (Self->FirstByte != TlsHandshakeRecord)
+          return Self->readHello();
+        Self->Link.handshake(*Self->Tls, [Self](llvm::Error E) {
+          if (!E)
+            return Self->readHello();
+          // TLS told the peer why (an alert); our log says who.
+          std::string Why;
+          PeerRefusal Kind = PeerRefusal::Tls;
+          llvm::handleAllErrors(
+              std::move(E),
+              [&](const TlsError &T) {
+                if (T.kind() == TlsError::WrongKey)
+                  Kind = PeerRefusal::Secret;
+                Why = Kind == PeerRefusal::Secret
+                          ? "wrong shared secret (" + T.message() + ")"
+                          : "TLS handshake failed (" + T.message() + ")";
+              },
+              [&](const llvm::ErrorInfoBase &Other) {
+                Why = "TLS handshake: " + Other.message();
+              });
+          Self->Counters.refused(Kind);
+          Self->Log.log(LogLevel::Warning,
+                        "refused " + Self->PeerName + ": " + Why);
+          Self->close("");
+        });
+      });
 }
 
 void Connection::readHello() {
   asyncReadMessage<Hello>(
-      Socket, [Self = shared_from_this()](llvm::Expected<Hello> H) {
+      Link, [Self = shared_from_this()](llvm::Expected<Hello> H) {
         Self->Timer.cancel();
         if (!H) {
           // A peer that connects and closes (a port check) is no refusal.
@@ -61,6 +109,12 @@ void Connection::readHello() {
                               "handshake: " + llvm::toString(H.takeError()));
           return Self->close("handshake: " + llvm::toString(H.takeError()));
         }
+        // Read whole first, so that the peer reads the refusal.
+        if (Self->TlsRequired && !Self->Link.encrypted())
+          return Self->refuse(PeerRefusal::Tls,
+                              "a connection from another machine must be TLS "
+                              "(the local server needs this worker's secret "
+                              "in its config)");
 
         HelloReply Reply;
         Reply.ClangVersion = clang::getClangFullVersion();
@@ -94,7 +148,7 @@ void Connection::readAuthenticate(const Nonce &Peer, const Nonce &Ours) {
                  "no Authenticate within the handshake timeout");
   });
   asyncReadFrame(
-      Socket, {MessageType::Authenticate},
+      Link, {MessageType::Authenticate},
       [Self = shared_from_this(), Peer, Ours](llvm::Expected<Frame> F) {
         Self->Timer.cancel();
         if (!F) {
@@ -146,7 +200,7 @@ void Connection::leaveHandshake() {
 }
 
 void Connection::readJobs() {
-  asyncReadFrame(Socket,
+  asyncReadFrame(Link,
                  {MessageType::CompileJob, MessageType::Answers,
                   MessageType::LookupReply, MessageType::Blobs},
                  [Self = shared_from_this()](llvm::Expected<Frame> F) {
@@ -181,7 +235,7 @@ void Connection::queue(CompileJob Job) {
 
 void Connection::abandon(const std::string &Why) {
   Pending.close();
-  boost::asio::post(Socket.get_executor(),
+  boost::asio::post(Link.get_executor(),
                     [Self = shared_from_this(), Why] { Self->close(Why); });
 }
 
@@ -189,7 +243,7 @@ llvm::Expected<Frame> Connection::ask(std::string Question,
                                       MessageType ReplyType) {
   Pending.expect(ReplyType);
   boost::asio::post(
-      Socket.get_executor(),
+      Link.get_executor(),
       [Self = shared_from_this(), Question = std::move(Question)]() mutable {
         if (Self->isOpen())
           Self->Writer->pushBytes(std::move(Question));
@@ -217,7 +271,7 @@ void Connection::heartbeat() {
 
 void Connection::deliver(CompileResult Result) {
   boost::asio::post(
-      Socket.get_executor(),
+      Link.get_executor(),
       [Self = shared_from_this(), Result = std::move(Result)]() mutable {
         Self->send(std::move(Result));
       });
@@ -232,7 +286,7 @@ void Connection::send(CompileResult Result) {
 }
 
 void Connection::close(const llvm::Twine &Why) {
-  if (Socket.is_open()) {
+  if (Link.socket().is_open()) {
     bool Served = !InHandshake;
     leaveHandshake();
     if (std::exchange(CountedOpen, false))
@@ -245,6 +299,5 @@ void Connection::close(const llvm::Twine &Why) {
   }
   Pending.close();
   Timer.cancel();
-  boost::system::error_code Ignored;
-  Socket.close(Ignored);
+  Link.close();
 }

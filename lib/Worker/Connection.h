@@ -1,7 +1,8 @@
 //===- Worker/Connection.h - One local server -------------------*- C++ -*-===//
 //
-// A slot's connection to one local server, on the io thread: the handshake
-// (versions, and the shared secret's proofs), then jobs for the queue,
+// A slot's connection to one local server, on the io thread: TLS if the
+// server starts it (required off loopback), the handshake (versions, and the
+// shared secret's proofs), then jobs for the queue,
 // heartbeats while results are owed, the results, and the replies to the
 // compile thread's questions, which it hands over (PendingReply.h). Owned by
 // the handlers in flight on it and by its queued jobs.
@@ -12,6 +13,7 @@
 #define CLANG_DIST_WORKER_CONNECTION_H
 
 #include "Protocol/AsyncFrame.h"
+#include "Tls/LinkStream.h"
 #include "Worker/JobConnection.h"
 #include "Worker/JobQueue.h"
 #include "Worker/PendingReply.h"
@@ -27,13 +29,15 @@ class Connection : public JobConnection,
                    public std::enable_shared_from_this<Connection> {
 public:
   /// \p HandshakeEnded is called on the io thread once the peer has proved
-  /// itself, or the connection closed before it did.
+  /// itself, or the connection closed before it did. \p Tls is the secret's
+  /// (none without one).
   Connection(boost::asio::ip::tcp::socket Socket, const SlotOptions &Options,
-             Logger &Log, JobQueue &Queue, SlotCounters &Counters,
+             TlsContext *Tls, Logger &Log, JobQueue &Queue,
+             SlotCounters &Counters,
              std::function<void()> HandshakeEnded);
   ~Connection() override;
 
-  /// On the io thread: the handshake, then jobs.
+  /// On the io thread: TLS if the peer starts it, the handshake, then jobs.
   void start();
   /// On the io thread: a job in flight is lost. \p Why is logged unless
   /// empty.
@@ -49,6 +53,8 @@ public:
   const std::string &peerName() const override { return PeerName; }
 
 private:
+  /// TLS if the peer's first byte starts a TLS record, then readHello.
+  void secure();
   void readHello();
   void readAuthenticate(const Nonce &Peer, const Nonce &Ours);
   void refuse(PeerRefusal Why, const std::string &Reason);
@@ -62,10 +68,16 @@ private:
   void send(CompileResult Result);
   void heartbeat();
 
-  boost::asio::ip::tcp::socket Socket;
-  std::shared_ptr<FrameWriteQueue<boost::asio::ip::tcp::socket>> Writer;
+  LinkStream Link;
+  std::shared_ptr<FrameWriteQueue<LinkStream>> Writer;
   boost::asio::steady_timer Timer;
   const SlotOptions &Options;
+  TlsContext *Tls;
+  /// The connection came to a non-loopback address: a plaintext Hello is
+  /// refused.
+  bool TlsRequired = false;
+  /// The peer's first byte, peeked at.
+  uint8_t FirstByte = 0;
   Logger &Log;
   JobQueue &Queue;
   SlotCounters &Counters;

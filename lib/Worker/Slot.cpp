@@ -28,6 +28,8 @@ Slot::Slot(const SlotOptions &Options, Logger &Log, const BlobStore &Store,
       Counters(Options.Counters ? *Options.Counters : OwnCounters),
       Queue(&Counters.Queued), Acceptor(IO), Signals(IO, SIGTERM, SIGINT),
       Compiler(Queue, Store, Log, Counters, std::move(Compile)) {
+  if (Options.Secret)
+    Tls = TlsContext::create(SharedSecret::Role::Worker, *Options.Secret);
   // The supervisor starts a slot with them blocked, so that none arrives
   // before Signals handles it.
   sigset_t Handled;
@@ -94,8 +96,9 @@ void Slot::accept() {
     S.set_option(tcp::no_delay(true));
     ++Handshakes;
     auto Conn =
-        std::make_shared<Connection>(std::move(S), Options, Log, Queue,
-                                     Counters, [this] { handshakeEnded(); });
+        std::make_shared<Connection>(std::move(S), Options, Tls.get(), Log,
+                                     Queue, Counters,
+                                     [this] { handshakeEnded(); });
     llvm::erase_if(Connections, [](const std::weak_ptr<Connection> &C) {
       return C.expired();
     });

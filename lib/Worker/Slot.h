@@ -14,6 +14,7 @@
 
 #include "Protocol/SharedSecret.h"
 #include "Support/Log.h"
+#include "Tls/TlsContext.h"
 #include "Worker/CompileThread.h"
 #include "Worker/JobQueue.h"
 #include "Worker/SlotCounters.h"
@@ -38,7 +39,9 @@ struct SlotOptions {
   /// The blob cache shared by all slots (BlobStore.h) and its size limit.
   std::string CacheDir;
   uint64_t CacheLimit = 1ull << 30;
-  /// When set, every peer must prove it before anything else is read.
+  /// When set, every peer must prove it before anything else is read, and
+  /// a peer that connects to a non-loopback address must speak TLS keyed
+  /// by it.
   std::optional<SharedSecret> Secret;
   /// Take LocalFiles jobs, which read this machine's disk: only for the
   /// worker a local server starts, with a secret of its own.
@@ -91,6 +94,8 @@ private:
   JobQueue Queue;
   boost::asio::ip::tcp::acceptor Acceptor;
   boost::asio::signal_set Signals;
+  /// TLS keyed by the secret, if there is one.
+  std::unique_ptr<TlsContext> Tls;
   /// Connections accepted whose peer has not proved itself yet. Each holds
   /// at most one handshake frame (a 64 KiB Hello), so a peer without the
   /// secret makes the slot hold at most MaxHandshakes of them; later

@@ -38,6 +38,8 @@ llvm::StringRef clang::dist::peerRefusalName(PeerRefusal R) {
     return "timeout";
   case PeerRefusal::Malformed:
     return "malformed";
+  case PeerRefusal::Tls:
+    return "tls";
   }
   return "?";
 }

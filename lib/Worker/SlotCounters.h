@@ -53,8 +53,11 @@ enum class PeerRefusal : uint8_t {
   Timeout,
   /// A handshake that is not one (a frame that does not decode, say).
   Malformed,
+  /// A TLS handshake that failed but for the key, or a plaintext connection
+  /// from another machine.
+  Tls,
 };
-inline constexpr size_t NumPeerRefusals = 5;
+inline constexpr size_t NumPeerRefusals = 6;
 llvm::StringRef peerRefusalName(PeerRefusal R);
 
 /// The modes a job names, each a label value.

@@ -484,6 +484,17 @@ TEST_CASE("The secret file", "[Config]") {
   }
 }
 
+TEST_CASE("TLS to workers on loopback too, with a secret only", "[Config]") {
+  CHECK_FALSE(parse("").TlsOnLoopback);
+  CHECK(parse("secret s\ntls always").TlsOnLoopback);
+  CHECK_FALSE(parse("secret s\ntls always\ntls remote").TlsOnLoopback);
+  CHECK_THAT(parseError("tls on"),
+             IsErrorAt("dist.conf:1", "expected 'tls remote' or 'tls always'"));
+  CHECK_THAT(parseError("worker a:1\ntls always"),
+             IsErrorAt("dist.conf:2", "'tls always' needs a 'secret' line: the "
+                                      "TLS key is derived from the secret"));
+}
+
 TEST_CASE("Each setting records the line that set it last", "[Config]") {
   DistConfig Config = parse("# farm\n"
                             "worker a:1-2\n"

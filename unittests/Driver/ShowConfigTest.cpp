@@ -26,6 +26,7 @@ TEST_CASE("Every setting with its value and origin", "[ShowConfig]") {
         "worker                a:9                           dist.conf:3\n"
         "mode                  preprocessed                  dist.conf:4\n"
         "secret                none                          default\n"
+        "tls                   remote                        default\n"
         "idle-timeout          6 s                           dist.conf:6\n"
         "connect-timeout-ms    3000 ms                       default\n"
         "heartbeat-timeout-ms  10000 ms                      default\n"

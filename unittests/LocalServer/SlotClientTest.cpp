@@ -110,7 +110,7 @@ llvm::Expected<RemoteResult> runJob(ScriptedSlot &Slot,
   boost::asio::io_context IO;
   DistConfig Config;
   SlotClient Client(IO, SlotAddress{"127.0.0.1", Slot.Port}, Config,
-                    Config.Secret, Questions);
+                    Config.Secret, /*Tls=*/nullptr, Questions);
   CompileJob Job;
   Job.Id = 7;
   Job.Mode = DistributionMode::Sources;

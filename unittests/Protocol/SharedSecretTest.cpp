@@ -56,6 +56,17 @@ TEST_CASE("A proof checks out only for the same secret, role and nonces",
   CHECK_FALSE(S.verify(Flipped, Role::Worker, Mine, Theirs));
 }
 
+TEST_CASE("The TLS key is the secret's and nothing else's", "[SharedSecret]") {
+  SecretFile File("correct horse\n"), Same("correct horse"),
+      Other("battery staple\n");
+  SharedSecret S = unwrap(SharedSecret::load(File.Path));
+  CHECK(S.tlsKey() == unwrap(SharedSecret::load(Same.Path)).tlsKey());
+  CHECK(S.tlsKey() != unwrap(SharedSecret::load(Other.Path)).tlsKey());
+  // Not the proofs' key: a proof keyed with it would be S's own.
+  std::array<uint8_t, 32> Zero{};
+  CHECK(S.tlsKey() != Zero);
+}
+
 TEST_CASE("Trailing whitespace is not part of the secret", "[SharedSecret]") {
   SecretFile Bare("s3cret"), Newline("s3cret\n\n");
   SharedSecret A = unwrap(SharedSecret::load(Bare.Path));

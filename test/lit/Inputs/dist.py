@@ -94,7 +94,8 @@ the cores idle and fails in about SECONDS all the same.
   hello PORT VERSION CLANG_VERSION [--bad-proof]
       Sends a Hello with the given protocol and clang version to a worker and
       prints its HelloReply (the first frame it answers with). PORT may also
-      be a dist.conf: its first worker's port. CLANG_VERSION @FILE stands for
+      be a dist.conf: its first worker (address and port; PORT alone is on
+      loopback). CLANG_VERSION @FILE stands for
       the first line of FILE. With --bad-proof, then sends an Authenticate
       with a proof of no secret and prints the answer too.
   send-job PORT FILE [--local-files] [--declare BYTES] -- CC1ARGS...
@@ -140,10 +141,12 @@ the cores idle and fails in about SECONDS all the same.
       Compares each file of DIR with the file of the same name in REF;
       prints "N files, each the same as in REF" or fails naming those that
       differ or that REF lacks.
-  flood-handshakes WORKERS_DIR
+  flood-handshakes WORKERS_DIR [--tls]
       Floods the one slot of the worker in WORKERS_DIR with handshakes of a
       peer without the secret (frames declaring 1 GiB, a hundred half-sent
-      Hellos) and fails if the slot's peak resident size grew by 16 MiB.
+      Hellos; with --tls, TLS records too long and a hundred half-sent
+      ClientHellos) and fails if the slot's peak resident size grew by
+      16 MiB.
   count-lines GLOB TEXT MAX
       Prints how many lines of the files matching GLOB contain TEXT, and
       fails if there are more than MAX.
@@ -267,7 +270,14 @@ the cores idle and fails in about SECONDS all the same.
       an answer never given in place of the first CompileResult, and
       "header" sends a frame header of no known type in its place; it
       logs "forged a frame of type T in place of one of type U". (proxy-serve
-      is its background half.)
+      is its background half.) The worker may be on any address CONFIG
+      names. --listen-host HOSTS_DIR K makes the proxy listen on this side's
+      address of host K's link (not loopback, so a server speaks TLS to
+      it) and name that in DIR/dist.conf; --record writes every byte it
+      forwards, both ways, to DIR/recording.bin; --pass forwards bytes as
+      they come and damages nothing; --flip-after N forwards bytes as they
+      come and flips one bit of the N+1th byte the worker sends, once, and
+      logs "flipped byte N from the worker".
   stop-proxy DIR
       Stops the proxy of DIR.
   find-blob CACHE_DIR FILE
@@ -821,19 +831,19 @@ def print_hello_reply(msg_type, body):
 def hello(args):
     port, version, clang_version = args[0], int(args[1]), args[2]
     bad_proof = args[3:] == ["--bad-proof"]
+    host = "127.0.0.1"
     if port.isdigit():
         port = int(port)
     else:
-        with open(port) as f:
-            port = next(int(l.split()[1].rsplit(":", 1)[1]) for l in f
-                        if l.startswith("worker "))
+        host, port = first_worker(port).rsplit(":", 1)
+        port = int(port)
     if clang_version.startswith("@"):
         with open(clang_version[1:]) as f:
             clang_version = f.readline().rstrip("\n")
     # The challenge of version 2's authentication.
     payload = (struct.pack("<II", 0x54534443, version) + string(clang_version) +
                string("lit test") + os.urandom(32))
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    with socket.create_connection((host, port), timeout=10) as s:
         s.sendall(frame(1, payload))
         # A worker that accepts keeps the connection open for jobs: read one
         # frame, not until the end of the stream.
@@ -916,8 +926,12 @@ def flood_handshakes(args):
     closed each; then opens a hundred connections that each send a Hello
     header of 64 KiB and most of its payload, and waits for the slot's log to
     say it stopped accepting. Prints how much the slot's peak resident size
-    grew and fails if that is 16 MiB or more."""
+    grew and fails if that is 16 MiB or more. With --tls the same in TLS,
+    which the slot starts on a connection's first byte, on loopback too:
+    three TLS records that declare 64 KiB (more than TLS allows), then a
+    hundred connections that each send most of a 16 KiB record."""
     out_dir = args[0]
+    tls = args[1:] == ["--tls"]
     holders, limit_kib = 100, 16 * 1024
     slot = worker_processes(out_dir)[1]
     conf = os.path.join(out_dir, "dist.conf")
@@ -930,9 +944,12 @@ def flood_handshakes(args):
     oversized = []
     for _ in range(3):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
-        s.sendall(struct.pack("<II", 1, 1 << 30) + b"x" * 100)
+        if tls:
+            s.sendall(b"\x16\x03\x01\xff\xff" + b"x" * 100)
+        else:
+            s.sendall(struct.pack("<II", 1, 1 << 30) + b"x" * 100)
         oversized.append(s)
-    for _ in range(3):
+    for _ in range(0 if tls else 3):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
         s.sendall(hello)
         read_frame(s, b"")
@@ -950,7 +967,11 @@ def flood_handshakes(args):
     held = []
     for _ in range(holders):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
-        s.sendall(struct.pack("<II", 1, 64 << 10) + b"h" * 60000)
+        if tls:
+            s.sendall(b"\x16\x03\x01\x40\x00\x01\x00\x3f\xfc" +
+                      b"h" * 15000)
+        else:
+            s.sendall(struct.pack("<II", 1, 64 << 10) + b"h" * 60000)
         held.append(s)
     wait_log([os.path.join(out_dir, "workers.log"),
               "connections in their handshake", "--timeout", "120"])
@@ -1744,19 +1765,36 @@ def unmount_under(args):
     sys.exit("cannot unmount everything under " + top)
 
 
-def first_worker_port(conf):
+def first_worker(conf):
     with open(conf) as f:
-        return next(int(l.split()[1].rsplit(":", 1)[1]) for l in f
-                    if l.startswith("worker "))
+        return next(l.split()[1] for l in f if l.startswith("worker "))
+
+
+def first_worker_port(conf):
+    return int(first_worker(conf).rsplit(":", 1)[1])
 
 
 def proxy(args):
     out_dir, conf = args[0], args[1]
     lifetime = 60
     fault = ["damage"]
+    listen, record = "127.0.0.1", ""
     rest = args[2:]
     while rest:
-        if rest[0] == "--lifetime":
+        if rest[0] == "--listen-host":
+            listen = host_names(rest[1], int(rest[2]))["here"]
+            rest = rest[1:]
+        elif rest[0] == "--record":
+            record = os.path.join(out_dir, "recording.bin")
+            rest = rest[1:]
+            continue
+        elif rest[0] == "--pass":
+            fault = ["pass"]
+            rest = rest[1:]
+            continue
+        elif rest[0] == "--flip-after":
+            fault = ["flip-after", str(int(rest[1]))]
+        elif rest[0] == "--lifetime":
             lifetime = int(rest[1])
         elif rest[0] == "--cut-frame":
             fault = ["cut-frame", str(int(rest[1]))]
@@ -1774,7 +1812,7 @@ def proxy(args):
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "proxy-serve",
-         str(first_worker_port(conf)), str(lifetime), log_path] + fault,
+         first_worker(conf), str(lifetime), log_path, listen, record] + fault,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
         start_new_session=True)
     line = proc.stdout.readline().decode()
@@ -1786,7 +1824,7 @@ def proxy(args):
     with open(conf) as f:
         lines = f.read()
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
-        f.write("worker 127.0.0.1:%d\n" % port)
+        f.write("worker %s:%d\n" % (listen, port))
         f.write(lines)
 
 
@@ -1852,12 +1890,24 @@ def damage_blobs_frame(payload, log):
 
 def proxy_serve(args):
     import threading
-    target, lifetime, log = int(args[0]), float(args[1]), open(args[2], "a")
-    # "damage", or "cut-frame TYPE", or "cut-after BYTES", or "forge KIND".
-    fault = args[3] if len(args) > 3 else "damage"
-    fault_arg = args[4] if len(args) > 4 else "0"
+    target_host, target = args[0].rsplit(":", 1)
+    target, lifetime, log = int(target), float(args[1]), open(args[2], "a")
+    listen, record_path = args[3], args[4]
+    # "damage", or "cut-frame TYPE", or "cut-after BYTES", or "forge KIND",
+    # or "pass", or "flip-after BYTES".
+    fault = args[5] if len(args) > 5 else "damage"
+    fault_arg = args[6] if len(args) > 6 else "0"
     if fault != "forge":
         fault_arg = int(fault_arg)
+    # Bytes as they come, not frames: TLS records are no frames.
+    raw = fault in ("pass", "flip-after")
+    recording = open(record_path, "wb") if record_path else None
+
+    def record(data):
+        if recording:
+            with lock:
+                recording.write(data)
+                recording.flush()
     deadline = time.time() + lifetime
     state = {"damaged": False, "cut": False}
     lock = threading.Lock()
@@ -1889,7 +1939,13 @@ def proxy_serve(args):
     def server_to_worker(src, dst):
         forwarded = 0
         try:
-            while True:
+            while raw:
+                chunk = src.recv(65536)
+                if not chunk:
+                    break
+                record(chunk)
+                dst.sendall(chunk)
+            while not raw:
                 header = recv_exactly(src, 8)
                 if header is None:
                     break
@@ -1944,12 +2000,24 @@ def proxy_serve(args):
         return None
 
     def worker_to_server(src, dst):
+        forwarded = 0
         try:
             while True:
                 if fault != "forge":
                     chunk = src.recv(65536)
                     if not chunk:
                         break
+                    at = fault_arg - forwarded
+                    if (fault == "flip-after" and 0 <= at < len(chunk) and
+                            cut_now()):
+                        chunk = bytearray(chunk)
+                        chunk[at] ^= 0x01
+                        chunk = bytes(chunk)
+                        log.write("flipped byte %d from the worker\n" %
+                                  fault_arg)
+                        log.flush()
+                    forwarded += len(chunk)
+                    record(chunk)
                     dst.sendall(chunk)
                     continue
                 header = recv_exactly(src, 8)
@@ -1972,7 +2040,7 @@ def proxy_serve(args):
         close_both(src, dst)
 
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((listen, 0))
     listener.listen(16)
     print(listener.getsockname()[1], flush=True)
     sys.stdout.close()
@@ -1984,7 +2052,8 @@ def proxy_serve(args):
         except socket.timeout:
             continue
         try:
-            worker = socket.create_connection(("127.0.0.1", target), timeout=10)
+            worker = socket.create_connection((target_host, target),
+                                              timeout=10)
             worker.settimeout(None)
         except OSError as e:
             log.write("cannot connect to the worker: %s\n" % e)
