@@ -42,6 +42,14 @@ ContentDigest JobCache::key(const CompileJob &Job) {
 
 std::optional<ResultCache::Hit> JobCache::lookup(const ContentDigest &Key,
                                                  DistributionMode Mode) {
+  {
+    // The insert is under way on another thread of the pool: the task that
+    // marked it goes on to it without waiting for anything. Its stores have
+    // deadlines of their own; this one only bounds the wait.
+    std::unique_lock<std::mutex> Lock(InsertingMutex);
+    Inserted.wait_for(Lock, std::chrono::seconds(10),
+                      [&] { return !Inserting.count(Key); });
+  }
   // One view for the lookup: it stats each directory once.
   OpenedFiles Opened;
   auto View = Files.viewFor("/", &Opened);
@@ -111,6 +119,11 @@ llvm::StringRef JobCache::whyNotCacheable(const CompileResult &Result,
   return "";
 }
 
+void JobCache::willInsert(const ContentDigest &Key) {
+  std::lock_guard<std::mutex> Lock(InsertingMutex);
+  ++Inserting[Key];
+}
+
 void JobCache::insert(const ContentDigest &Key, DistributionMode Mode,
                       llvm::ArrayRef<const GivenAnswer *> Consulted,
                       const CompileResult &Result,
@@ -123,6 +136,12 @@ void JobCache::insert(const ContentDigest &Key, DistributionMode Mode,
       Mode == DistributionMode::LocalFiles ? Result.Inputs : Inputs;
   Cache.insert(Key, describeInputs(Read),
                Mode == DistributionMode::Preprocessed, Result, Written);
+  {
+    std::lock_guard<std::mutex> Lock(InsertingMutex);
+    if (auto It = Inserting.find(Key); It != Inserting.end() && !--It->second)
+      Inserting.erase(It);
+  }
+  Inserted.notify_all();
 }
 
 std::optional<std::string> JobCache::takeNotice() {

@@ -19,6 +19,8 @@
 #include "LocalServer/FileCache.h"
 #include "LocalServer/Sources/AnswerBook.h"
 #include "ResultCache/ResultCache.h"
+#include <condition_variable>
+#include <map>
 #include <mutex>
 
 namespace clang::dist {
@@ -45,6 +47,12 @@ public:
   /// cacheabilityName(); "" if it may be.
   static llvm::StringRef whyNotCacheable(const CompileResult &Result,
                                          DistributionMode Mode);
+
+  /// Says that a result for \p Key is about to be kept (insert): until it
+  /// is, a lookup of \p Key waits for it. A job that follows its twin at
+  /// once (a second build started as the first ends) then finds its result,
+  /// which the first job's client already has. Any thread.
+  void willInsert(const ContentDigest &Key);
 
   /// Keeps \p Result, which a compile of the job with key \p Key in \p Mode
   /// made having used \p Consulted (the sources mode) or recorded its
@@ -74,6 +82,10 @@ private:
 
   ResultCache Cache;
   SharedFileCache &Files;
+  /// Keys with an insert to come, and how many.
+  std::mutex InsertingMutex;
+  std::condition_variable Inserted;
+  std::map<ContentDigest, unsigned> Inserting;
   std::mutex NoticeMutex;
   std::string Notice;
 

@@ -346,6 +346,7 @@ void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
             ToCache->Diagnostics = Result.Diagnostics;
             ToCache->Outputs = std::move(Result.Outputs);
             ToCache->Inputs = std::move(Result.Inputs);
+            Results->willInsert(R->Key);
           }
         }
         boost::asio::post(IO, [this, R, Slot, Check, Unfaithful, WriteError,
