@@ -29,6 +29,11 @@ std::vector<std::string> auxiliaryInputs(const CompilerInvocation &Inv) {
   return Files;
 }
 
+PreparedJob runLocally(PreparedJob P, std::string Reason) {
+  P.RunLocallyReason = std::move(Reason);
+  return P;
+}
+
 std::string absolute(llvm::StringRef WorkingDir, llvm::StringRef Path) {
   llvm::SmallString<256> Result(Path);
   if (!llvm::sys::path::is_absolute(Result)) {
@@ -40,9 +45,8 @@ std::string absolute(llvm::StringRef WorkingDir, llvm::StringRef Path) {
 
 /// Where the compile of \p Inv, run in \p WorkingDir, may read in the
 /// sources mode (ReadablePaths.h): each directory of the include search
-/// path, the resource
-/// directory, the source's directory, the working directory, and the files
-/// the options name.
+/// path, the resource directory, the source's directory, the working
+/// directory, and the files the options name.
 ReadableRoots readableRoots(const CompilerInvocation &Inv,
                             llvm::StringRef WorkingDir,
                             llvm::StringRef MainFile) {
@@ -73,11 +77,6 @@ ReadableRoots readableRoots(const CompilerInvocation &Inv,
   for (const std::string &File : auxiliaryInputs(Inv))
     Add(File);
   return Roots;
-}
-
-PreparedJob runLocally(PreparedJob P, std::string Reason) {
-  P.RunLocallyReason = std::move(Reason);
-  return P;
 }
 
 } // namespace
