@@ -53,7 +53,7 @@ ReadableRoots readableRoots(const CompilerInvocation &Inv,
   ReadableRoots Roots;
   auto Add = [&](llvm::StringRef Path) {
     if (!Path.empty())
-      Roots.push_back(lexicallyNormal(absolute(WorkingDir, Path)));
+      Roots.push_back(absolute(WorkingDir, Path));
   };
   Add(WorkingDir);
   if (!MainFile.empty())

@@ -33,8 +33,9 @@
 
 namespace clang::dist {
 
-/// A job's readable roots as its arguments and the config spell them:
-/// absolute, without "." or "..". Each covers itself and what is below it.
+/// A job's readable roots as its arguments and the config spell them,
+/// absolute: a ".." after a link is the link target's parent, as for the
+/// compile. Each covers itself and what is below it.
 using ReadableRoots = std::vector<std::string>;
 
 /// Whether \p Path is \p Root or below it, component by component ("/a/bc"

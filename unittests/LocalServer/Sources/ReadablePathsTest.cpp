@@ -128,6 +128,12 @@ TEST_CASE("A root is where it really is", "[ReadablePaths]") {
     CHECK(Judge.allows(S, T("proj/inc/a.h")));
     CHECK_FALSE(Judge.allows(S, T("proj/src/a.c")));
   }
+  SECTION("a root's '..' after a link is the link target's parent") {
+    PathJudge::Scope S = Judge.scope({T("proj/src/in/../src")});
+    CHECK(Judge.allows(S, T("proj/src/in/../src/a.c")));
+    CHECK(Judge.allows(S, T("proj/src/a.c")));
+    CHECK_FALSE(Judge.allows(S, T("proj/inc/a.h")));
+  }
   SECTION("a root that is a file covers that file and its directories") {
     PathJudge::Scope S = Judge.scope({T("proj/incx/b.h")});
     CHECK(Judge.allows(S, T("proj/incx/b.h")));
