@@ -289,6 +289,13 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
         Config.CacheSize = *Size;
       else
         E = Size.takeError();
+    } else if (Key == "share") {
+      if (Args.size() != 1)
+        E = P.error("expected 'share PATH'");
+      else {
+        Config.SharedPaths.push_back(Args[0].str());
+        Config.ShareLines.push_back(I + 1);
+      }
     } else if (Key == "secret") {
       if (Args.size() != 1)
         E = P.error("expected 'secret FILE'");
@@ -383,11 +390,19 @@ llvm::Expected<DistConfig> clang::dist::loadConfig(llvm::StringRef Path) {
                                    Path.str().c_str());
   Config->Path = std::string(Real);
   Config->ReadFrom.emplace_back(Config->Path, Stamp);
-  if (!Config->CacheDir.empty() &&
-      !llvm::sys::path::is_absolute(Config->CacheDir)) {
+  auto FromConfigDir = [&](std::string &Path) {
+    if (Path.empty() || llvm::sys::path::is_absolute(Path))
+      return;
     llvm::SmallString<256> Dir = llvm::sys::path::parent_path(Config->Path);
-    llvm::sys::path::append(Dir, Config->CacheDir);
-    Config->CacheDir = std::string(Dir);
+    llvm::sys::path::append(Dir, Path);
+    Path = std::string(Dir);
+  };
+  FromConfigDir(Config->CacheDir);
+  for (std::string &Shared : Config->SharedPaths) {
+    FromConfigDir(Shared);
+    llvm::SmallString<256> Normal(Shared);
+    llvm::sys::path::remove_dots(Normal, /*remove_dot_dot=*/true);
+    Shared = std::string(Normal);
   }
   if (!Config->SecretPath.empty()) {
     llvm::SmallString<256> Secret(Config->SecretPath);

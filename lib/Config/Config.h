@@ -89,6 +89,10 @@ struct DistConfig {
   /// numeric address); none if MetricsHost is empty.
   std::string MetricsHost;
   uint16_t MetricsPort = 0;
+  /// Sources mode: paths (and what is below them) that every job's worker
+  /// may be told of besides the job's own (`share` lines; loadConfig: made
+  /// absolute, without "." or "..").
+  std::vector<std::string> SharedPaths;
 
   /// Where each setting came from (clang-dist --show-config): the line of
   /// the last one to set it, by its current name ("worker-backoff", not
@@ -96,6 +100,8 @@ struct DistConfig {
   std::map<std::string, unsigned, std::less<>> SettingLines;
   /// The line of each slot's worker line, one per entry of Slots.
   std::vector<unsigned> SlotLines;
+  /// The line of each share line, one per entry of SharedPaths.
+  std::vector<unsigned> ShareLines;
   /// loadConfig: the config file and the secret file as they were read.
   std::vector<std::pair<std::string, ConfigFileStamp>> ReadFrom;
 };
@@ -113,7 +119,7 @@ llvm::Expected<std::string> resultCacheDirectory(const DistConfig &Config);
 llvm::Expected<DistConfig> parseConfig(llvm::StringRef Text,
                                        llvm::StringRef FileName);
 /// Reads and parses \p Path, records its real path, and loads the secret file
-/// (relative to the config's directory).
+/// (relative to the config's directory, as are cache-dir and share).
 llvm::Expected<DistConfig> loadConfig(llvm::StringRef Path);
 
 } // namespace clang::dist

@@ -65,6 +65,13 @@ std::string clang::dist::describeConfig(const DistConfig &Config,
                   : llvm::Twine("one per core (") + llvm::Twine(Cores) + ")");
   } else {
     T.setting("mode", modeName(Config.Mode));
+    if (Config.Mode == DistributionMode::Sources) {
+      // Each job's own paths are the rest of what a worker may read.
+      for (size_t I = 0; I != Config.SharedPaths.size(); ++I)
+        T.row("share", Config.SharedPaths[I], Config.ShareLines[I]);
+      if (Config.SharedPaths.empty())
+        T.row("share", "none", std::nullopt);
+    }
   }
   T.setting("secret", Config.SecretPath.empty() ? "none" : Config.SecretPath);
   T.setting("tls", Config.TlsOnLoopback ? "always" : "remote");

@@ -45,6 +45,42 @@ std::string absolute(llvm::StringRef WorkingDir, llvm::StringRef Path) {
   return std::string(Result);
 }
 
+/// Where the compile of \p Inv, run in \p WorkingDir, may read in the
+/// sources mode (ReadablePaths.h): each directory of the include search
+/// path, the resource directory, the source's directory, the working
+/// directory, and the files the options name.
+ReadableRoots readableRoots(const CompilerInvocation &Inv,
+                            llvm::StringRef WorkingDir,
+                            llvm::StringRef MainFile) {
+  ReadableRoots Roots;
+  auto Add = [&](llvm::StringRef Path) {
+    if (!Path.empty())
+      Roots.push_back(absolute(WorkingDir, Path));
+  };
+  Add(WorkingDir);
+  if (!MainFile.empty())
+    Add(llvm::sys::path::parent_path(absolute(WorkingDir, MainFile)));
+  const HeaderSearchOptions &Search = Inv.getHeaderSearchOpts();
+  Add(Search.ResourceDir);
+  llvm::StringRef Sysroot = Search.Sysroot;
+  bool HasSysroot = !Sysroot.empty() && Sysroot != "/";
+  // As clang's header search applies the sysroot (-I=DIR is resolved when
+  // the arguments are parsed).
+  for (const HeaderSearchOptions::Entry &E : Search.UserEntries) {
+    if (HasSysroot && !E.IgnoreSysRoot && llvm::sys::path::is_absolute(E.Path))
+      Add((Sysroot + E.Path).str());
+    else
+      Add(E.Path);
+  }
+  for (const std::string &File : Inv.getPreprocessorOpts().Includes)
+    Add(File);
+  for (const std::string &File : Inv.getPreprocessorOpts().MacroIncludes)
+    Add(File);
+  for (const std::string &File : auxiliaryInputs(Inv))
+    Add(File);
+  return Roots;
+}
+
 } // namespace
 
 std::optional<OutputPaths> clang::dist::outputPaths(const SubmitJob &Submit) {
@@ -115,6 +151,8 @@ PreparedJob clang::dist::prepareJob(const SubmitJob &Submit,
   }
   if (Mode == DistributionMode::Sources) {
     Prepared.Job.Mode = DistributionMode::Sources;
+    Prepared.Readable =
+        readableRoots(Inv, Submit.WorkingDir, Prepared.MainFile);
     return Prepared;
   }
   std::vector<std::string> Extra = auxiliaryInputs(Inv);

@@ -12,6 +12,7 @@
 
 #include "Config/Config.h"
 #include "LocalServer/FileCache.h"
+#include "LocalServer/Sources/ReadablePaths.h"
 #include "Protocol/Messages.h"
 #include <map>
 #include <optional>
@@ -46,6 +47,9 @@ struct PreparedJob {
   /// Preprocessed mode: the dependency file, which the preprocessing makes
   /// (the sources mode's comes from the worker).
   std::optional<std::string> Dependencies;
+  /// Sources mode: where the compile may read; a worker is told about no
+  /// other path.
+  ReadableRoots Readable;
 };
 
 /// Safe to call from many threads at once with one cache.

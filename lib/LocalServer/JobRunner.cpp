@@ -66,7 +66,7 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
       Warnings(Config.FallbackWarnings), Mode(TheFarm.Mode),
       NoSlotsReason(TheFarm.NoSlotsReason),
       Sources(Mode == DistributionMode::Sources
-                  ? std::make_unique<SourcesMode>(Files)
+                  ? std::make_unique<SourcesMode>(Files, Config.SharedPaths)
                   : nullptr),
       Results(JobCache::open(Config, Files, Log)),
       Slots(IO, Config, std::move(TheFarm), Sources.get(), Log, Counters) {}
@@ -157,6 +157,8 @@ JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   return [this, R] {
     if (R->Cancelled.exchange(true))
       return;
+    if (Sources)
+      Sources->forget(R->Id);
     Live.cancelled(R->Id);
     Counters.add(statkeys::JobsCancelled);
     Log.log((R->Source.empty() ? std::string("job") : R->Source) +
@@ -214,7 +216,20 @@ void JobRunner::lookUp(std::shared_ptr<Running> R, std::function<void()> Miss) {
   });
 }
 
+bool JobRunner::fallBackIfRefused(std::shared_ptr<Running> R) {
+  std::optional<std::string> Path =
+      Sources ? Sources->refusedPath(R->Id) : std::nullopt;
+  if (Path)
+    fallBack(R, FallbackCause::PathOutsideShared, "",
+             "a worker asked about '" + *Path +
+                 "', which the job may not read (a 'share' line in the "
+                 "config would let it)");
+  return Path.has_value();
+}
+
 void JobRunner::attempt(std::shared_ptr<Running> R) {
+  if (fallBackIfRefused(R))
+    return;
   if (Slots.size() == 0)
     return fallBack(R, FallbackCause::NoSlots, "", NoSlotsReason);
   Live.moved(R->Id, LiveStatus::JobState::Queued);
@@ -235,7 +250,8 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
     if (R->Sends++ > 0)
       Counters.add(statkeys::Retries);
     if (Sources)
-      Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile);
+      Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile,
+                          R->Prepared.Readable);
     SlotClient &Client = Slots.client(*Slot);
     Client.run(
         R->Frame, R->Prepared.Job.Id,
@@ -270,7 +286,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
             Slots.releaseFailed(Slot, Message);
           else
             Slots.release(Slot);
-          if (R->Cancelled)
+          if (R->Cancelled || fallBackIfRefused(R))
             return;
           R->LastError = Message;
           R->LastCause = fallbackCause(Kind);
@@ -292,6 +308,9 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,
                              RemoteResult Remote) {
+  // Whatever the compile made of a refusal, the client's clang reads the file.
+  if (fallBackIfRefused(R))
+    return;
   // The worker and this server disagree on what a worker runs (another build
   // of clang-dist): the client's clang runs it, as it would have run it.
   if (Remote.Result.Refused)
@@ -428,6 +447,8 @@ void JobRunner::end(std::shared_ptr<Running> R, JobOutcome Outcome,
                     const std::string &Where) {
   if (R->Cancelled)
     return;
+  if (Sources)
+    Sources->forget(R->Id);
   if (Results)
     if (std::optional<std::string> Notice = Results->takeNotice())
       Outcome.Notice = std::move(*Notice);

@@ -78,6 +78,9 @@ private:
   /// \p Reason says what happened, to \p Slot if one is named.
   void fallBack(std::shared_ptr<Running> R, FallbackCause Cause,
                 std::string Slot, const std::string &Reason);
+  /// A worker asked about a path the job may not read (sources mode): the
+  /// client runs it. Whether it did.
+  bool fallBackIfRefused(std::shared_ptr<Running> R);
   /// The job stays on the client by design.
   void keepLocal(std::shared_ptr<Running> R, const std::string &Reason);
   /// Logs, counts and answers the job's end.

@@ -13,7 +13,7 @@ constexpr FallbackCause All[] = {
     FallbackCause::WorkerRefused,    FallbackCause::StaleAnswers,
     FallbackCause::CannotStore,      FallbackCause::NoSlots,
     FallbackCause::CrashesClang,     FallbackCause::ServerMissing,
-    FallbackCause::ServerFailed,
+    FallbackCause::ServerFailed,     FallbackCause::PathOutsideShared,
 };
 } // namespace
 
@@ -53,13 +53,15 @@ llvm::StringRef clang::dist::fallbackCauseName(FallbackCause Cause) {
     return "server_missing";
   case FallbackCause::ServerFailed:
     return "server_failed";
+  case FallbackCause::PathOutsideShared:
+    return "path_outside_shared";
   }
   return "unknown";
 }
 
 std::optional<FallbackCause>
 clang::dist::fallbackCauseFromNumber(uint8_t Number) {
-  if (Number > static_cast<uint8_t>(FallbackCause::ServerFailed))
+  if (Number > static_cast<uint8_t>(FallbackCause::PathOutsideShared))
     return std::nullopt;
   return static_cast<FallbackCause>(Number);
 }

@@ -51,6 +51,10 @@ enum class FallbackCause : uint8_t {
   ServerMissing = 14,
   /// The client could not start, reach or hear from its server.
   ServerFailed = 15,
+  /// A worker asked about a path the job may not read (sources mode): outside
+  /// its include search path, source tree, working directory and the
+  /// config's `share` lines.
+  PathOutsideShared = 16,
 };
 
 /// Every cause but None, in number order.

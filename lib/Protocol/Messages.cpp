@@ -619,7 +619,8 @@ clang::dist::decodeLookupReply(llvm::StringRef Payload) {
   M.Index = R.u32("index");
   uint8_t Kind = readPathInfo(R, M.Info);
   llvm::Expected<LookupReply> Result = R.finish(std::move(M));
-  if (Result && !isPathKind(Kind))
+  if (Result && !isPathKind(Kind) &&
+      Kind != static_cast<uint8_t>(PathInfo::PathKind::Refused))
     return unknownPathKind("LookupReply", Kind);
   return Result;
 }

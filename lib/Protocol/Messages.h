@@ -26,7 +26,7 @@ namespace clang::dist {
 /// "CDST" read as a little-endian u32: the first field of every Hello.
 inline constexpr uint32_t ProtocolMagic = 0x54534443;
 /// Bumped on every incompatible change; peers must match exactly.
-inline constexpr uint32_t ProtocolVersion = 6;
+inline constexpr uint32_t ProtocolVersion = 7;
 
 enum class MessageType : uint32_t {
 #define MESSAGE(Name, Number, MaxPayload) Name = Number,
@@ -154,6 +154,10 @@ struct PathInfo {
     /// Something a compile on a worker cannot be given: a device, a FIFO, a
     /// file the server cannot read. A job that looks at one runs locally.
     Unavailable = 5,
+    /// In a LookupReply only: the job may not read the path (it is outside
+    /// its include search path, source tree, working directory and shared
+    /// paths), whether or not it exists. The job will run locally.
+    Refused = 6,
   };
   PathKind Kind = PathKind::Missing;
   /// File, Directory: clang treats two paths with one identity as one file

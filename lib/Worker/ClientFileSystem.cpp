@@ -64,12 +64,21 @@ ClientFileSystem::answerFor(const llvm::Twine &Path, std::string &Absolute) {
   if (std::error_code EC = makeAbsolute(Spelled))
     return EC;
   Absolute = std::string(Spelled);
+  // The job runs on the client now: no more questions, and no answers it
+  // would use for nothing.
+  if (Refused)
+    return std::make_error_code(std::errc::permission_denied);
   auto It = Answers.find(Absolute);
   if (It == Answers.end()) {
     llvm::Expected<LookupReply> Reply = Channel.lookup(Absolute);
     if (!Reply) {
       llvm::consumeError(Reply.takeError());
       return std::make_error_code(std::errc::io_error);
+    }
+    // Not an answer: for this job only, which another may not share.
+    if (Reply->Info.Kind == Kind::Refused) {
+      Refused = true;
+      return std::make_error_code(std::errc::permission_denied);
     }
     It = Answers.try_emplace(Absolute, std::move(*Reply)).first;
   }
@@ -84,6 +93,7 @@ ClientFileSystem::answerFor(const llvm::Twine &Path, std::string &Absolute) {
   case Kind::NotADirectory:
     return std::make_error_code(std::errc::not_a_directory);
   case Kind::Unavailable:
+  case Kind::Refused:
     break;
   }
   // The server runs such a job locally, whatever it produces here.

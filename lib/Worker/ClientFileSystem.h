@@ -8,7 +8,9 @@
 // store, or from the server when the store lacks them. Every answer the
 // compile used is recorded: the server checks them against its disk before it
 // keeps the result (LocalServer/Sources/AnswerBook.h), so an answer kept from
-// an earlier job never makes a wrong object.
+// an earlier job never makes a wrong object. A path the job may not read the
+// server refuses to describe; the compile then fails every further path
+// without asking, and the server runs the job on the client.
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,6 +79,8 @@ private:
   std::string WorkingDir;
   llvm::DenseSet<uint32_t> Used;
   bool Unanswerable = false;
+  /// The server refused to say what a path is: the job may not read it.
+  bool Refused = false;
   /// Contents this job loaded, shared with the buffers clang holds.
   std::map<ContentDigest, std::shared_ptr<llvm::MemoryBuffer>> Loaded;
 };

@@ -495,6 +495,30 @@ TEST_CASE("TLS to workers on loopback too, with a secret only", "[Config]") {
                                       "TLS key is derived from the secret"));
 }
 
+TEST_CASE("Share lines", "[Config]") {
+  DistConfig Parsed = parse("share /opt/sdk\nshare ../common\n");
+  CHECK(Parsed.SharedPaths ==
+        std::vector<std::string>{"/opt/sdk", "../common"});
+  CHECK(Parsed.ShareLines == std::vector<unsigned>{1, 2});
+  CHECK(parse("").SharedPaths.empty());
+  CHECK_THAT(parseError("share\n"),
+             IsErrorAt("dist.conf:1", "expected 'share PATH'"));
+  CHECK_THAT(parseError("share a b\n"),
+             IsErrorAt("dist.conf:1", "expected 'share PATH'"));
+
+  // Relative to the config's directory, without "." or "..".
+  TempDir Dir;
+  std::string Conf = Dir.file("dist.conf");
+  writeFile(Conf, "share /opt/./sdk/\nshare ../common\nshare .\n");
+  DistConfig Loaded = unwrap(loadConfig(Conf));
+  llvm::SmallString<128> Real;
+  REQUIRE_FALSE(llvm::sys::fs::real_path(Dir.Path, Real));
+  CHECK(Loaded.SharedPaths ==
+        std::vector<std::string>{
+            "/opt/sdk", llvm::sys::path::parent_path(Real).str() + "/common",
+            Real.str().str()});
+}
+
 TEST_CASE("Each setting records the line that set it last", "[Config]") {
   DistConfig Config = parse("# farm\n"
                             "worker a:1-2\n"

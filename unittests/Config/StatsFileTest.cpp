@@ -54,6 +54,6 @@ TEST_CASE("The fixed keys name every fallback cause and why a result was "
         1);
   // Nine job counters, four cache counters and four reasons not to cache.
   CHECK(Keys.size() == 9 + fallbackCauses().size() + 4 + 4);
-  CHECK(fallbackCauses().size() == 15);
+  CHECK(fallbackCauses().size() == 16);
   CHECK(statkeys::slot("[::1]:7", "jobs") == "slot/[::1]:7/jobs");
 }

@@ -39,6 +39,26 @@ TEST_CASE("Every setting with its value and origin", "[ShowConfig]") {
         "metrics               [::1]:9101                    dist.conf:10\n");
 }
 
+TEST_CASE("The sources mode's shared paths", "[ShowConfig]") {
+  DistConfig Config = unwrap(parseConfig("worker a:1\n"
+                                         "share /opt/sdk\n"
+                                         "share /srv/common\n",
+                                         "dist.conf"));
+  Config.Path = "/home/u/farm/dist.conf";
+  CHECK_THAT(
+      describeConfig(Config, 8),
+      Catch::Matchers::Contains(
+          "mode                  sources                       default\n"
+          "share                 /opt/sdk                      dist.conf:2\n"
+          "share                 /srv/common                   dist.conf:3\n"
+          "secret "));
+  Config.SharedPaths.clear();
+  CHECK_THAT(
+      describeConfig(Config, 8),
+      Catch::Matchers::Contains(
+          "share                 none                          default\n"));
+}
+
 TEST_CASE("Without workers, the local worker's slots", "[ShowConfig]") {
   CHECK_THAT(describeConfig(DistConfig(), 8),
              Catch::Matchers::StartsWith(

@@ -134,8 +134,9 @@ TEST_CASE("Lookup round trip", "[Messages]") {
 }
 
 TEST_CASE("LookupReply round trip, every kind of path", "[Messages]") {
-  for (PathKind Kind : {PathKind::File, PathKind::Directory, PathKind::Missing,
-                        PathKind::NotADirectory, PathKind::Unavailable}) {
+  for (PathKind Kind :
+       {PathKind::File, PathKind::Directory, PathKind::Missing,
+        PathKind::NotADirectory, PathKind::Unavailable, PathKind::Refused}) {
     INFO("kind " << static_cast<int>(Kind));
     LookupReply In = makeFileReply();
     In.Info.Kind = Kind;
@@ -153,11 +154,18 @@ TEST_CASE("LookupReply round trip, every kind of path", "[Messages]") {
 TEST_CASE("A LookupReply of an unknown kind is refused", "[Messages]") {
   std::string Encoded = encode(makeFileReply());
   // After the id (8) and the index (4).
-  for (char Kind : {'\0', '\6', '\xff'}) {
+  for (char Kind : {'\0', '\7', '\xff'}) {
     Encoded[12] = Kind;
     CHECK_THAT(errorText(decodeLookupReply(Encoded)),
                Contains("malformed LookupReply message: unknown path kind"));
   }
+}
+
+TEST_CASE("A refusal is a reply, never an answer to keep", "[Messages]") {
+  Answers In;
+  In.Entries.push_back({3, "/etc/passwd", PathInfo{PathKind::Refused}});
+  CHECK_THAT(errorText(decodeAnswers(encode(In))),
+             Contains("malformed Answers message: unknown path kind 6"));
 }
 
 TEST_CASE("NeedBlobs round trip", "[Messages]") {

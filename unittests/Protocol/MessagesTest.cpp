@@ -425,12 +425,12 @@ TEST_CASE("Unknown enum values are refused", "[Messages]") {
   SECTION("JobOutcome cause") {
     JobOutcome M;
     M.Kind = JobOutcome::Disposition::Fallback;
-    M.Cause = FallbackCause::ServerFailed;
+    M.Cause = FallbackCause::PathOutsideShared;
     std::string Encoded = encode(M);
     // After the disposition, exit code, and two empty strings.
     size_t At = 1 + 4 + 4 + 4;
-    Encoded[At] = 16;
-    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 16"));
+    Encoded[At] = 17;
+    CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 17"));
     // A fallback needs a cause; nothing else may have one.
     Encoded[At] = 0;
     CHECK_THAT(errorText(decodeJobOutcome(Encoded)), Contains("cause 0"));

@@ -16,7 +16,8 @@ using Kind = PathInfo::PathKind;
 
 namespace {
 
-/// A local server that knows a few paths; everything else is missing.
+/// A local server that knows a few paths and refuses those under /secret;
+/// everything else is missing.
 class FakeChannel : public ServerChannel {
 public:
   void addFile(llvm::StringRef Path, llvm::StringRef Text) {
@@ -40,6 +41,8 @@ public:
     Asked.push_back(Path.str());
     if (Lost)
       return llvm::createStringError(llvm::inconvertibleErrorCode(), "lost");
+    if (Path.startswith("/secret"))
+      return LookupReply{1, 0, PathInfo{Kind::Refused}};
     LookupReply Reply{1, NextIndex++, PathInfo()};
     auto It = Known.find(Path);
     if (It != Known.end())
@@ -148,4 +151,27 @@ TEST_CASE("ClientFileSystem fails a compile whose connection is lost",
   CHECK(FS.status("/src/b.h").getError() == std::errc::io_error);
   // A failed question leaves no answer behind for the next job.
   CHECK(Answers.count("/src/b.h") == 0);
+}
+
+TEST_CASE("ClientFileSystem stops asking once a path is refused",
+          "[ClientFileSystem]") {
+  FakeChannel Channel;
+  Channel.addFile("/src/a.h", "int a;\n");
+  Channel.addFile("/src/b.h", "int b;\n");
+  ClientAnswers Answers;
+  ClientFileSystem FS(Answers, Channel, "/src");
+  CHECK(read(FS, "a.h") == "int a;\n");
+
+  CHECK(FS.status("/secret/key").getError() == std::errc::permission_denied);
+  // The job runs on the client: no more questions, not even about what the
+  // connection knows.
+  CHECK(FS.status("/src/b.h").getError() == std::errc::permission_denied);
+  CHECK(FS.openFileForRead("a.h").getError() == std::errc::permission_denied);
+  CHECK(Channel.Asked == std::vector<std::string>{"/src/a.h", "/secret/key"});
+  // A refusal is not an answer: not used, and not kept for the next job.
+  CHECK(FS.consulted() == std::vector<uint32_t>{0});
+  CHECK(Answers.count("/secret/key") == 0);
+
+  ClientFileSystem Next(Answers, Channel, "/src");
+  CHECK(read(Next, "b.h") == "int b;\n");
 }

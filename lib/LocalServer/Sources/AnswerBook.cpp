@@ -39,11 +39,16 @@ clang::dist::checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
   return Check;
 }
 
-llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
-  if (!llvm::sys::path::is_absolute(Ask.Path) ||
-      Ask.Path.find('\0') != std::string::npos)
-    return protocolError("Lookup of a path that is not absolute: '" + Ask.Path +
+llvm::Error clang::dist::checkLookupPath(llvm::StringRef Path) {
+  if (!llvm::sys::path::is_absolute(Path) || Path.contains('\0'))
+    return protocolError("Lookup of a path that is not absolute: '" + Path +
                          "'");
+  return llvm::Error::success();
+}
+
+llvm::Expected<LookupReply> AnswerBook::answer(const Lookup &Ask) {
+  if (llvm::Error E = checkLookupPath(Ask.Path))
+    return E;
   if (Given.size() == std::numeric_limits<uint32_t>::max())
     return protocolError("too many Lookups");
   if (!View || ViewJob != Ask.Id) {

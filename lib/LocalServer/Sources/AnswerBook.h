@@ -64,6 +64,10 @@ struct AnswerCheck {
 AnswerCheck checkAnswers(SharedFileCache &Cache, ChangeWatch &Watch,
                          llvm::ArrayRef<const GivenAnswer *> Answers);
 
+/// An error for a path no compile asks about: not absolute, or with a NUL
+/// byte.
+llvm::Error checkLookupPath(llvm::StringRef Path);
+
 /// Every answer the server gave, by index. One thread at a time (the io
 /// thread).
 class AnswerBook {
@@ -74,6 +78,8 @@ public:
   /// Answers a Lookup of job \p Ask.Id and writes the answer down; an error
   /// for a path that is not absolute or holds a NUL byte.
   llvm::Expected<LookupReply> answer(const Lookup &Ask);
+  /// Whether some worker was told what \p Path is.
+  bool answered(llvm::StringRef Path) const { return Latest.count(Path); }
   /// Answers \p Path anew, after a check found the last answer untrue.
   void reanswer(llvm::StringRef Path);
   /// Answers \p Path anew if something happened to it since the last

@@ -6,11 +6,24 @@
 
 using namespace clang::dist;
 
-void SourcesMode::beforeSend(const CompileJob &Job, llvm::StringRef MainFile) {
+void SourcesMode::beforeSend(const CompileJob &Job, llvm::StringRef MainFile,
+                             const ReadableRoots &Roots) {
   // Spelled as the worker's compile spells it.
   llvm::SmallString<256> Main(MainFile);
   llvm::sys::fs::make_absolute(Job.WorkingDir, Main);
   Book.refresh(Main);
+  if (Jobs.count(Job.Id))
+    return;
+  ReadableRoots All = Roots;
+  All.insert(All.end(), Shared.begin(), Shared.end());
+  Jobs[Job.Id].Readable = Judge.scope(All);
+}
+
+std::optional<std::string> SourcesMode::refusedPath(uint64_t Id) const {
+  auto It = Jobs.find(Id);
+  if (It == Jobs.end() || It->second.Refused.empty())
+    return std::nullopt;
+  return It->second.Refused;
 }
 
 AnswerCheck SourcesMode::check(llvm::ArrayRef<const GivenAnswer *> Consulted) {
@@ -31,7 +44,22 @@ std::optional<Answers> SourcesMode::answersSince(size_t &Told) {
 }
 
 llvm::Expected<LookupReply> SourcesMode::lookup(const Lookup &Ask) {
-  return Book.answer(Ask);
+  if (llvm::Error E = checkLookupPath(Ask.Path))
+    return E;
+  // A path answered before, for a job that could read it, is no secret: every
+  // worker has that answer, or gets it with its next job.
+  auto It = Jobs.find(Ask.Id);
+  if (Book.answered(Ask.Path) ||
+      (It != Jobs.end() && Judge.allows(It->second.Readable, Ask.Path)))
+    return Book.answer(Ask);
+  // The same reply whether the path exists or not; a job gone (cancelled)
+  // has nothing left to read.
+  if (It != Jobs.end() && It->second.Refused.empty())
+    It->second.Refused = Ask.Path;
+  LookupReply Refused;
+  Refused.Id = Ask.Id;
+  Refused.Info.Kind = PathInfo::PathKind::Refused;
+  return Refused;
 }
 
 llvm::Expected<Blobs> SourcesMode::contents(const NeedBlobs &Need) {

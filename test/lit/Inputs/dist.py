@@ -82,14 +82,19 @@ the cores idle and fails in about SECONDS all the same.
       DIR/blackhole.pid (for signal); it exits after SECONDS (default 60).
       (blackhole-serve is its background half.)
   fake-worker DIR (--clang-version CLANG_VERSION | --refuse-jobs
-              CLANG_VERSION) [--lifetime SECONDS]
+              CLANG_VERSION | --probe CLANG_VERSION PATHS) [--lifetime SECONDS]
       Plays a worker of one slot on a loopback port the system chooses and
       writes DIR/dist.conf naming it. With --clang-version it refuses every
       handshake as a worker of that clang would (a version mismatch); with
       --refuse-jobs it accepts the handshake as a worker of that clang, and
       refuses every job as a worker of another build of clang-dist would
-      (CompileResult with refused set). CLANG_VERSION @FILE stands for the
-      first line of FILE. It exits after SECONDS (default 60).
+      (CompileResult with refused set). With --probe it is a rogue worker of
+      the sources mode: it accepts the handshake, and for each job asks the
+      server about each line of the file PATHS (a Lookup each), logs
+      "PATH: KIND index=N" for each reply to DIR/probe.log (KIND File,
+      Directory, Missing, NotADirectory, Unavailable or Refused), and then
+      claims the job compiled (exit code 0, no outputs). CLANG_VERSION @FILE
+      stands for the first line of FILE. It exits after SECONDS (default 60).
       (fake-worker-serve is its background half.)
   hello PORT VERSION CLANG_VERSION [--bad-proof]
       Sends a Hello with the given protocol and clang version to a worker and
@@ -722,14 +727,18 @@ def blackhole_serve(args):
 
 def fake_worker(args):
     out_dir, mode, clang_version = args[0], args[1], args[2]
-    lifetime = args[4] if args[3:4] == ["--lifetime"] else "60"
+    probes, rest = "", args[3:]
+    if mode == "--probe":
+        probes, rest = os.path.abspath(rest[0]), rest[1:]
+    lifetime = rest[1] if rest[:1] == ["--lifetime"] else "60"
     if clang_version.startswith("@"):
         with open(clang_version[1:]) as f:
             clang_version = f.readline().rstrip("\n")
     os.makedirs(out_dir, exist_ok=True)
     proc = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "fake-worker-serve", mode,
-         clang_version, lifetime],
+         clang_version, lifetime, probes,
+         os.path.join(os.path.abspath(out_dir), "probe.log")],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, start_new_session=True)
     port = int(proc.stdout.readline())
@@ -739,9 +748,14 @@ def fake_worker(args):
         f.write("worker 127.0.0.1:%d\n" % port)
 
 
+PATH_KINDS = {1: "File", 2: "Directory", 3: "Missing", 4: "NotADirectory",
+              5: "Unavailable", 6: "Refused"}
+
+
 def fake_worker_serve(args):
     import threading
     mode, clang_version, lifetime = args[0], args[1], float(args[2])
+    probes, probe_log = args[3], args[4]
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -767,6 +781,14 @@ def fake_worker_serve(args):
                     if msg_type != 5:
                         continue
                     (job_id,) = struct.unpack("<Q", body[:8])
+                    if mode == "--probe":
+                        rest = probe(conn, job_id, rest)
+                        # Compiled, it says: exit code 0, no diagnostics,
+                        # outputs, answers used nor inputs.
+                        conn.sendall(frame(6, struct.pack(
+                            "<QiIII", job_id, 0, 0, 0, 0) + b"\0\0" +
+                            struct.pack("<I", 0) + b"\0"))
+                        continue
                     conn.sendall(frame(6, struct.pack("<Qi", job_id, 0) +
                                        string("option '-fake' is not one a "
                                               "worker runs") +
@@ -775,6 +797,24 @@ def fake_worker_serve(args):
                                        struct.pack("<I", 0) + bytes([0])))
             except (OSError, SystemExit):
                 pass
+
+    def probe(conn, job_id, rest):
+        """Asks about each path of the probes file; returns what was read
+        past the last reply."""
+        with open(probes) as f:
+            paths = [line.rstrip("\n") for line in f if line.strip()]
+        with open(probe_log, "a") as log:
+            for path in paths:
+                conn.sendall(frame(11, struct.pack("<Q", job_id) +
+                                   string(path)))
+                msg_type = None
+                while msg_type != 12:
+                    msg_type, body, rest = read_frame(conn, rest)
+                _, index, kind = struct.unpack("<QIB", body[:13])
+                log.write("%s: %s index=%d\n" %
+                          (path, PATH_KINDS.get(kind, str(kind)), index))
+                log.flush()
+        return rest
 
     def accept():
         while True:
