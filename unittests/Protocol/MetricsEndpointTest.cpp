@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Protocol/MetricsEndpoint.h"
+#include "ExpectedMatchers.h"
+#include "Support/TcpListen.h"
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 using namespace clang::dist;
+using namespace clang::dist::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("Only GET and HEAD of /metrics are served", "[MetricsEndpoint]") {
@@ -34,20 +37,6 @@ TEST_CASE("Only GET and HEAD of /metrics are served", "[MetricsEndpoint]") {
 }
 
 namespace {
-
-int listenOnLoopback(uint16_t &Port) {
-  int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in Addr{};
-  Addr.sin_family = AF_INET;
-  Addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t Len = sizeof(Addr);
-  REQUIRE(Fd >= 0);
-  REQUIRE(::bind(Fd, reinterpret_cast<sockaddr *>(&Addr), Len) == 0);
-  REQUIRE(::listen(Fd, 8) == 0);
-  REQUIRE(::getsockname(Fd, reinterpret_cast<sockaddr *>(&Addr), &Len) == 0);
-  Port = ntohs(Addr.sin_port);
-  return Fd;
-}
 
 int connectTo(uint16_t Port) {
   int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -86,7 +75,8 @@ struct Running {
   explicit Running(MetricsEndpointLimits Limits)
       : Endpoint(
             IO, [] { return std::string("x_total 1\n"); }, Limits) {
-    REQUIRE(!llvm::errorToBool(Endpoint.start(listenOnLoopback(Port))));
+    REQUIRE(!llvm::errorToBool(
+        Endpoint.start(unwrap(listenTcp("127.0.0.1", 0, Port)))));
     Thread = std::thread([this] { IO.run(); });
   }
   ~Running() {

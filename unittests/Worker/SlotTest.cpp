@@ -6,7 +6,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Worker/Slot.h"
+#include "ExpectedMatchers.h"
 #include "Protocol/Frame.h"
+#include "Support/TcpListen.h"
 #include "TempDir.h"
 #include "clang/Basic/Version.h"
 #include <catch2/catch.hpp>
@@ -15,24 +17,10 @@
 #include <thread>
 
 using namespace clang::dist;
+using namespace clang::dist::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A loopback socket that listens on a port the system chooses.
-int listenOnLoopback(uint16_t &Port) {
-  int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in Addr{};
-  Addr.sin_family = AF_INET;
-  Addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t Len = sizeof(Addr);
-  REQUIRE(Fd >= 0);
-  REQUIRE(::bind(Fd, reinterpret_cast<sockaddr *>(&Addr), Len) == 0);
-  REQUIRE(::listen(Fd, 8) == 0);
-  REQUIRE(::getsockname(Fd, reinterpret_cast<sockaddr *>(&Addr), &Len) == 0);
-  Port = ntohs(Addr.sin_port);
-  return Fd;
-}
 
 /// A local server that has sent the slot one job.
 FrameSocket submit(uint16_t Port, DistributionMode Mode) {
@@ -73,7 +61,7 @@ struct Fixture {
   BlobStore Store = llvm::cantFail(BlobStore::open(Dir.file("cache"), 1 << 20));
   SlotOptions Options;
   uint16_t Port = 0;
-  Fixture() { Options.ListenFd = listenOnLoopback(Port); }
+  Fixture() { Options.ListenFd = unwrap(listenTcp("127.0.0.1", 0, Port)); }
 };
 
 } // namespace
