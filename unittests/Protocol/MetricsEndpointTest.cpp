@@ -7,6 +7,7 @@
 
 #include "Protocol/MetricsEndpoint.h"
 #include "ExpectedMatchers.h"
+#include "Loopback.h"
 #include "Support/TcpListen.h"
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
@@ -39,13 +40,7 @@ TEST_CASE("Only GET and HEAD of /metrics are served", "[MetricsEndpoint]") {
 namespace {
 
 int connectTo(uint16_t Port) {
-  int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in Addr{};
-  Addr.sin_family = AF_INET;
-  Addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Addr.sin_port = htons(Port);
-  REQUIRE(::connect(Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)) ==
-          0);
+  int Fd = connectToLoopback(Port);
   timeval Limit{10, 0};
   ::setsockopt(Fd, SOL_SOCKET, SO_RCVTIMEO, &Limit, sizeof(Limit));
   return Fd;

@@ -7,6 +7,7 @@
 
 #include "Worker/Slot.h"
 #include "ExpectedMatchers.h"
+#include "Loopback.h"
 #include "Protocol/Frame.h"
 #include "Support/TcpListen.h"
 #include "TempDir.h"
@@ -24,13 +25,7 @@ namespace {
 
 /// A local server that has sent the slot one job.
 FrameSocket submit(uint16_t Port, DistributionMode Mode) {
-  int Fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in Addr{};
-  Addr.sin_family = AF_INET;
-  Addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Addr.sin_port = htons(Port);
-  REQUIRE(::connect(Fd, reinterpret_cast<sockaddr *>(&Addr), sizeof(Addr)) ==
-          0);
+  int Fd = connectToLoopback(Port);
   FrameSocket Server(Fd);
   Hello H;
   H.ClangVersion = clang::getClangFullVersion();
