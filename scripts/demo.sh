@@ -166,7 +166,7 @@ total=0
 failed=0
 echo "Translation units compiled per slot:"
 for port in "${ports[@]}"; do
-  n=$(sed -n "s/^clang-dist-worker: 127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
+  n=$(sed -n "s/^.*[[:space:]]127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
     "$WORK_DIR/worker.err" | tail -n 1)
   if [ -z "$n" ]; then
     echo "  127.0.0.1:$port  (no report in $WORK_DIR/worker.err)"

@@ -86,13 +86,14 @@ stop_workers() {
   return "$rc"
 }
 
-# Sets WORKER_TOTAL from the worker's 'compiled N translation units' lines;
-# fails a check for a slot that did not report.
+# Sets WORKER_TOTAL from the worker's 'ADDRESS compiled N translation units'
+# lines (after the log's time and process, docs/MONITORING.md); fails a check
+# for a slot that did not report.
 read_worker_totals() {
   local port n
   WORKER_TOTAL=0
   for port in "${WORKER_PORTS[@]}"; do
-    n=$(sed -n "s/^clang-dist-worker: 127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
+    n=$(sed -n "s/^.*[[:space:]]127\.0\.0\.1:$port compiled \([0-9]\{1,\}\) translation units\{0,1\}[[:space:]]*\$/\1/p" \
       "$LOGS/worker.err" | tail -n 1)
     if [ -z "$n" ]; then
       check_failed "slot 127.0.0.1:$port reported no total on SIGTERM (see $LOGS/worker.err)"
