@@ -29,12 +29,11 @@ LocalWorker::start(llvm::ArrayRef<std::string> Places, unsigned Slots,
         std::error_code(errno, std::generic_category()),
         "cannot create a pipe: %s", std::strerror(errno));
   ProcessOptions Options;
-  Options.Argv = {*Executable,      "--cores",  std::to_string(Slots),
-                  "--port",         "0",        "--bind",
-                  "127.0.0.1",      "--secret", SecretPath.str(),
+  Options.Argv = {*Executable, "--cores", std::to_string(Slots), "--port", "0",
+                  "--bind", "127.0.0.1", "--secret", SecretPath.str(),
                   "--local-files",
                   // The server's log has a line for each job already.
-                  "--log-level",    "warning"};
+                  "--log-level", "warning"};
   Options.Stdin = ChildStdio::null();
   Options.Stdout = ChildStdio::fd(Pipe[1]);
   Options.Stderr = ChildStdio::fd(LogFd);

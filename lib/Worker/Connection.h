@@ -33,8 +33,7 @@ public:
   /// (none without one).
   Connection(boost::asio::ip::tcp::socket Socket, const SlotOptions &Options,
              TlsContext *Tls, Logger &Log, JobQueue &Queue,
-             SlotCounters &Counters,
-             std::function<void()> HandshakeEnded);
+             SlotCounters &Counters, std::function<void()> HandshakeEnded);
   ~Connection() override;
 
   /// On the io thread: TLS if the peer starts it, the handshake, then jobs.

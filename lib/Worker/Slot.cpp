@@ -95,10 +95,9 @@ void Slot::accept() {
     }
     S.set_option(tcp::no_delay(true));
     ++Handshakes;
-    auto Conn =
-        std::make_shared<Connection>(std::move(S), Options, Tls.get(), Log,
-                                     Queue, Counters,
-                                     [this] { handshakeEnded(); });
+    auto Conn = std::make_shared<Connection>(std::move(S), Options, Tls.get(),
+                                             Log, Queue, Counters,
+                                             [this] { handshakeEnded(); });
     llvm::erase_if(Connections, [](const std::weak_ptr<Connection> &C) {
       return C.expired();
     });
