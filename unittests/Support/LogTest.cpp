@@ -26,7 +26,8 @@ Logger open(const std::string &Path) {
 /// Each line of \p Path, without the time before the component.
 std::vector<std::string> lines(const std::string &Path) {
   std::vector<std::string> Lines;
-  llvm::StringRef Text = readFile(Path);
+  std::string Contents = readFile(Path);
+  llvm::StringRef Text = Contents;
   while (!Text.empty()) {
     auto [Line, Rest] = Text.split('\n');
     Lines.push_back(Line.substr(Line.find(" test[")).str());
@@ -37,7 +38,7 @@ std::vector<std::string> lines(const std::string &Path) {
 
 } // namespace
 
-TEST_CASE("Log levels: a file's lines name all but info; less is dropped") {
+TEST_CASE("Log levels: a file's lines name all but info, less is dropped") {
   TempDir T;
   Logger Log = open(T.file("log"));
   Log.setLevel(LogLevel::Warning);
