@@ -276,7 +276,7 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
         }
       } else
         E = P.error("expected 'cache on', 'cache off' or 'cache "
-                    "redis://HOST[:PORT][/DB]'");
+                    "redis://[[USER:]PASSWORD@]HOST[:PORT][/DB]'");
     } else if (Key == "cache-dir") {
       if (Args.size() != 1)
         E = P.error("expected 'cache-dir DIRECTORY'");

@@ -83,10 +83,17 @@ std::string clang::dist::describeConfig(const DistConfig &Config,
   T.setting("worker-backoff", llvm::Twine(Config.SlotBackoff.count()) + " s");
   T.setting("fallback-warnings", Config.FallbackWarnings ? "on" : "off");
   T.setting("log-max-size", llvm::Twine(Config.LogMaxSize) + " bytes");
-  T.setting("cache", !Config.Cache ? "off"
-                     : Config.SharedCache
-                         ? "on, shared " + Config.SharedCache->str()
-                         : std::string("on"));
+  std::string Cache = !Config.Cache ? "off" : "on";
+  if (Config.Cache && Config.SharedCache) {
+    const RedisAddress &Shared = *Config.SharedCache;
+    Cache += ", shared " + Shared.str();
+    if (!Shared.Password.empty())
+      Cache += Shared.User.empty() ? " (with a password)"
+                                   : " (as '" + Shared.User + "')";
+    if (Config.Secret)
+      Cache += ", signed with the secret";
+  }
+  T.setting("cache", Cache);
   llvm::Expected<std::string> CacheDir = resultCacheDirectory(Config);
   T.setting("cache-dir",
             CacheDir ? *CacheDir : llvm::toString(CacheDir.takeError()));

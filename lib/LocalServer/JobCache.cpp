@@ -30,8 +30,12 @@ std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
     Log.log(Notice);
   }
   std::unique_ptr<CacheStore> Shared;
-  if (Config.SharedCache)
-    Shared = std::make_unique<SharedStore>(*Config.SharedCache, Log);
+  if (Config.SharedCache) {
+    SharedStore::Options Opts;
+    if (Config.Secret)
+      Opts.SigningKey = Config.Secret->cacheKey();
+    Shared = std::make_unique<SharedStore>(*Config.SharedCache, Log, Opts);
+  }
   return std::unique_ptr<JobCache>(new JobCache(
       std::move(Local), std::move(Shared), Files, Log, std::move(Notice)));
 }

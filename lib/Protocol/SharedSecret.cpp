@@ -110,12 +110,21 @@ bool SharedSecret::verify(const Proof &Claimed, Role Who,
   return Diff == 0;
 }
 
-std::array<uint8_t, 32> SharedSecret::tlsKey() const {
+/// \p Key derived for one use, named by \p Context.
+static std::array<uint8_t, 32> derive(const std::array<uint8_t, 32> &Key,
+                                      const char *Context) {
   llvm_blake3_hasher Hasher;
-  llvm_blake3_hasher_init_derive_key(&Hasher,
-                                     "clang-dist 2026 TLS 1.3 external PSK");
+  llvm_blake3_hasher_init_derive_key(&Hasher, Context);
   llvm_blake3_hasher_update(&Hasher, Key.data(), Key.size());
   std::array<uint8_t, 32> Derived;
   llvm_blake3_hasher_finalize(&Hasher, Derived.data(), Derived.size());
   return Derived;
+}
+
+std::array<uint8_t, 32> SharedSecret::tlsKey() const {
+  return derive(Key, "clang-dist 2026 TLS 1.3 external PSK");
+}
+
+std::array<uint8_t, 32> SharedSecret::cacheKey() const {
+  return derive(Key, "clang-dist 2026 shared result cache signature");
 }

@@ -50,6 +50,9 @@ public:
   /// (Tls/TlsContext.h): derived from the secret with a context of its own,
   /// so that it is independent of the proofs' key.
   std::array<uint8_t, 32> tlsKey() const;
+  /// The key that signs a team's shared result cache values
+  /// (ResultCache/SharedStore.h), independent of the others in the same way.
+  std::array<uint8_t, 32> cacheKey() const;
 
 private:
   explicit SharedSecret(const std::array<uint8_t, 32> &Key) : Key(Key) {}

@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <optional>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,9 +20,10 @@ using Clock = std::chrono::steady_clock;
 char RedisError::ID;
 
 std::error_code RedisError::convertToErrorCode() const {
-  return std::make_error_code(K == TimedOut ? std::errc::timed_out
-                              : K == Broken ? std::errc::protocol_error
-                                            : std::errc::host_unreachable);
+  return std::make_error_code(K == TimedOut  ? std::errc::timed_out
+                              : K == Broken  ? std::errc::protocol_error
+                              : K == Refused ? std::errc::permission_denied
+                                             : std::errc::host_unreachable);
 }
 
 namespace {
@@ -103,16 +105,56 @@ llvm::Expected<int> connectSocket(const RedisAddress &Address,
 
 } // namespace
 
+/// \p Text with each `%XX` replaced by its byte, or std::nullopt if a `%` is
+/// not followed by two hex digits.
+static std::optional<std::string> percentDecode(llvm::StringRef Text) {
+  std::string Out;
+  while (!Text.empty()) {
+    size_t Percent = Text.find('%');
+    Out += Text.take_front(Percent);
+    if (Percent == llvm::StringRef::npos)
+      break;
+    unsigned Byte;
+    if (Text.size() < Percent + 3 ||
+        Text.substr(Percent + 1, 2).getAsInteger(16, Byte))
+      return std::nullopt;
+    Out += static_cast<char>(Byte);
+    Text = Text.drop_front(Percent + 3);
+  }
+  return Out;
+}
+
 llvm::Expected<RedisAddress> RedisAddress::parse(llvm::StringRef URL) {
+  // The URL may hold a password: an error names what is after it only.
+  llvm::StringRef Shown = URL;
+  if (size_t At = URL.rfind('@'); At != llvm::StringRef::npos)
+    Shown = URL.drop_front(At + 1);
   auto Bad = [&](const llvm::Twine &Why) {
-    return llvm::createStringError(llvm::errc::invalid_argument,
-                                   "'%s' is not redis://HOST[:PORT][/DB]: %s",
-                                   URL.str().c_str(), Why.str().c_str());
+    return llvm::createStringError(
+        llvm::errc::invalid_argument,
+        "'%s%s' is not redis://[[USER:]PASSWORD@]HOST[:PORT][/DB]: %s",
+        Shown.size() == URL.size() ? "" : "redis://...@", Shown.str().c_str(),
+        Why.str().c_str());
   };
   llvm::StringRef Rest = URL;
   if (!Rest.consume_front("redis://"))
     return Bad("it does not start with redis://");
   RedisAddress A;
+  if (size_t At = Rest.rfind('@'); At != llvm::StringRef::npos) {
+    auto [User, Password] = Rest.take_front(At).split(':');
+    if (Rest.take_front(At).find(':') == llvm::StringRef::npos)
+      std::swap(User, Password);
+    std::optional<std::string> DecodedUser = percentDecode(User);
+    std::optional<std::string> DecodedPassword = percentDecode(Password);
+    if (!DecodedUser || !DecodedPassword)
+      return Bad("a '%' in the user or password is not followed by two hex "
+                 "digits");
+    if (DecodedPassword->empty())
+      return Bad("an empty password");
+    A.User = std::move(*DecodedUser);
+    A.Password = std::move(*DecodedPassword);
+    Rest = Rest.drop_front(At + 1);
+  }
   auto [HostPort, Db] = Rest.split('/');
   if (!Db.empty() &&
       (Db.find_first_not_of("0123456789") != llvm::StringRef::npos ||
@@ -157,18 +199,35 @@ RedisClient::connect(const RedisAddress &Address,
   if (!Fd)
     return Fd.takeError();
   RedisClient Client(*Fd, Address.str(), Limits);
-  if (Address.Database != 0) {
-    std::string Db = std::to_string(Address.Database);
+  // What the connection must do before it serves its caller; each step's
+  // refusal is the address's fault, not the connection's.
+  auto Setup = [&](llvm::ArrayRef<llvm::StringRef> Args,
+                   llvm::StringRef Shown) -> llvm::Error {
     auto Left = std::chrono::duration_cast<std::chrono::milliseconds>(
         Deadline - Clock::now());
-    llvm::Expected<RedisReply> Selected =
-        Client.command({"SELECT", Db}, std::max(Left, Timeout / 10));
-    if (!Selected)
-      return Selected.takeError();
-    if (Selected->Type != RedisReply::Kind::Status)
-      return redisError(RedisError::Broken,
-                        llvm::formatv("{0} refused SELECT {1}: {2}",
-                                      Client.Name, Db, Selected->Text));
+    llvm::Expected<RedisReply> Reply =
+        Client.command(Args, std::max(Left, Timeout / 10));
+    if (!Reply)
+      return Reply.takeError();
+    if (Reply->Type != RedisReply::Kind::Status)
+      return redisError(RedisError::Refused,
+                        llvm::formatv("{0} refused {1}: {2}", Client.Name,
+                                      Shown, Reply->Text.substr(0, 200)));
+    return llvm::Error::success();
+  };
+  if (!Address.Password.empty()) {
+    // The password itself is never part of a message.
+    llvm::Error E = Address.User.empty()
+                        ? Setup({"AUTH", Address.Password}, "AUTH")
+                        : Setup({"AUTH", Address.User, Address.Password},
+                                "AUTH as '" + Address.User + "'");
+    if (E)
+      return std::move(E);
+  }
+  if (Address.Database != 0) {
+    std::string Db = std::to_string(Address.Database);
+    if (llvm::Error E = Setup({"SELECT", Db}, "SELECT " + Db))
+      return std::move(E);
   }
   return Client;
 }

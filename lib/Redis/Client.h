@@ -17,19 +17,24 @@
 
 namespace clang::dist {
 
-/// `redis://HOST[:PORT][/DB]`, as ccache and sccache spell it.
+/// `redis://[[USER:]PASSWORD@]HOST[:PORT][/DB]`, as ccache spells it; the
+/// user and password percent-encoded, as in any URL.
 struct RedisAddress {
   std::string Host;
   uint16_t Port = 6379;
   unsigned Database = 0;
+  /// Sent with AUTH on every connection when Password is not empty; an
+  /// empty User is Redis's `default` user (`requirepass`).
+  std::string User;
+  std::string Password;
 
   static llvm::Expected<RedisAddress> parse(llvm::StringRef URL);
-  /// As a log line names it: `redis://HOST:PORT/DB`.
+  /// As a log line names it: `redis://HOST:PORT/DB`, never the password.
   std::string str() const;
 };
 
-/// Why a connection failed: the caller skips Redis for a while after the
-/// first two, and reconnects after the others.
+/// Why a connection failed: the caller reconnects after a Broken one, and
+/// skips Redis for a while after the others.
 class RedisError : public llvm::ErrorInfo<RedisError> {
 public:
   enum Kind {
@@ -39,6 +44,9 @@ public:
     TimedOut,
     /// Closed the connection, or sent what is not RESP.
     Broken,
+    /// Answered, but refused to serve this connection: a wrong password, no
+    /// password where one is required, a database it does not have.
+    Refused,
   };
   RedisError(Kind K, std::string Message) : K(K), Message(std::move(Message)) {}
   Kind kind() const { return K; }
@@ -53,7 +61,8 @@ private:
 
 class RedisClient {
 public:
-  /// Connects and selects the address's database, within \p Timeout (but
+  /// Connects, authenticates when the address has a password, and selects
+  /// the address's database, within \p Timeout (but
   /// for resolving the host name, which has the resolver's own timeouts).
   static llvm::Expected<RedisClient> connect(const RedisAddress &Address,
                                              std::chrono::milliseconds Timeout,

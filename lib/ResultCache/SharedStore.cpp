@@ -2,6 +2,8 @@
 
 #include "ResultCache/SharedStore.h"
 #include "Support/Log.h"
+#include "llvm-c/blake3.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace clang::dist;
@@ -31,6 +33,27 @@ std::string printable(llvm::StringRef Text) {
   for (char &C : Out)
     if (static_cast<unsigned char>(C) < 0x20 || C == 0x7f)
       C = '?';
+  return Out;
+}
+
+/// What a signed value starts with, then its signature, then the value.
+constexpr llvm::StringLiteral SignedMagic = "CDSG";
+constexpr size_t SignedHeaderSize = 4 + 32;
+
+/// Binds \p Value to \p RedisKey: a signed value moved to another key does
+/// not check out there.
+std::array<uint8_t, 32> signature(const std::array<uint8_t, 32> &Key,
+                                  llvm::StringRef RedisKey,
+                                  llvm::StringRef Value) {
+  llvm_blake3_hasher Hasher;
+  llvm_blake3_hasher_init_keyed(&Hasher, Key.data());
+  char Size[8];
+  llvm::support::endian::write64le(Size, RedisKey.size());
+  llvm_blake3_hasher_update(&Hasher, Size, sizeof(Size));
+  llvm_blake3_hasher_update(&Hasher, RedisKey.data(), RedisKey.size());
+  llvm_blake3_hasher_update(&Hasher, Value.data(), Value.size());
+  std::array<uint8_t, 32> Out;
+  llvm_blake3_hasher_finalize(&Hasher, Out.data(), Out.size());
   return Out;
 }
 
@@ -77,15 +100,16 @@ std::optional<std::string> SharedStore::load(llvm::StringRef Key) {
   // (an error reply), or a server that is not quite a Redis.
   if (Reply->Type != RedisReply::Kind::Bulk)
     return std::nullopt;
-  return std::move(Reply->Text);
+  return checkSignature(RedisKey, std::move(Reply->Text));
 }
 
 void SharedStore::store(llvm::StringRef Key, llvm::StringRef Value) {
-  // Nobody could load it.
-  if (Value.size() > Opts.Limits.MaxBulk)
-    return;
   std::string RedisKey = ("clang-dist:" + Key).str();
-  std::optional<RedisReply> Reply = run({"SET", RedisKey, Value});
+  std::string Stored = sign(RedisKey, Value);
+  // Nobody could load it.
+  if (Stored.size() > Opts.Limits.MaxBulk)
+    return;
+  std::optional<RedisReply> Reply = run({"SET", RedisKey, Stored});
   if (Reply && Reply->Type == RedisReply::Kind::Error)
     refused("SET", Reply->Text);
 }
@@ -95,6 +119,64 @@ void SharedStore::remove(llvm::StringRef Key) {
   std::optional<RedisReply> Reply = run({"DEL", RedisKey});
   if (Reply && Reply->Type == RedisReply::Kind::Error)
     refused("DEL", Reply->Text);
+}
+
+std::string SharedStore::sign(llvm::StringRef RedisKey,
+                              llvm::StringRef Value) const {
+  if (!Opts.SigningKey)
+    return Value.str();
+  std::string Stored(SignedMagic);
+  std::array<uint8_t, 32> Signature =
+      signature(*Opts.SigningKey, RedisKey, Value);
+  Stored.append(reinterpret_cast<const char *>(Signature.data()),
+                Signature.size());
+  Stored.append(Value.data(), Value.size());
+  return Stored;
+}
+
+std::optional<std::string> SharedStore::checkSignature(llvm::StringRef RedisKey,
+                                                       std::string Stored) {
+  bool Signed = llvm::StringRef(Stored).startswith(SignedMagic) &&
+                Stored.size() >= SignedHeaderSize;
+  if (!Opts.SigningKey) {
+    if (!Signed)
+      return Stored;
+    // Left in place for the teammates who have the secret.
+    tellOnce(ToldSigned,
+             llvm::formatv("the shared cache {0} holds values signed with a "
+                           "farm secret, and this config has none: they are "
+                           "misses",
+                           Name));
+    return std::nullopt;
+  }
+  if (Signed) {
+    llvm::StringRef Value =
+        llvm::StringRef(Stored).drop_front(SignedHeaderSize);
+    std::array<uint8_t, 32> Expected =
+        signature(*Opts.SigningKey, RedisKey, Value);
+    uint8_t Diff = 0;
+    for (size_t I = 0; I != Expected.size(); ++I)
+      Diff |=
+          Expected[I] ^ static_cast<uint8_t>(Stored[SignedMagic.size() + I]);
+    if (Diff == 0)
+      return Stored.substr(SignedHeaderSize);
+  }
+  tellOnce(ToldUnsigned,
+           llvm::formatv("the shared cache {0} holds values not signed with "
+                         "this config's secret (a teammate's config without "
+                         "it, another secret, or forged): they are misses",
+                         Name));
+  return std::nullopt;
+}
+
+void SharedStore::tellOnce(bool &Told, const std::string &Line) {
+  std::lock_guard<std::mutex> Lock(Mutex);
+  if (Told)
+    return;
+  Told = true;
+  Log.log(Line);
+  if (Notices.size() < MaxNotices)
+    Notices.push_back(Line);
 }
 
 std::optional<std::string> SharedStore::takeNotice() {
@@ -211,6 +293,8 @@ void SharedStore::failed(Turn &T, RedisError::Kind Kind,
           ? llvm::formatv("fails ({0}; {1} times in a row)", Message,
                           MaxBrokenInARow)
                 .str()
+      : Kind == RedisError::Refused
+          ? llvm::formatv("refuses this server ({0})", Message).str()
           : llvm::formatv("does not answer ({0})", Message).str();
   Log.log(llvm::formatv("{0} {1}; skipped for {2}", Subject, What,
                         duration(Opts.SkipFor)));

@@ -7,6 +7,11 @@
 // for a while (every call a miss or a no-op, at once), and the user is told
 // once per outage.
 //
+// With the farm's secret, each value is signed: anyone who can write to the
+// Redis could otherwise put an object into every build of the team. A value
+// whose signature does not check out is a miss, and is left in place: it may
+// be a teammate's whose config lacks the secret.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef CLANG_DIST_RESULTCACHE_SHAREDSTORE_H
@@ -15,8 +20,10 @@
 #include "Redis/Client.h"
 #include "ResultCache/Store.h"
 #include "llvm/ADT/StringSet.h"
+#include <array>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace clang::dist {
@@ -35,6 +42,9 @@ public:
     /// MaxBulk: the largest value stored or loaded; a larger one in Redis
     /// is a miss, refused by its length before anything is allocated.
     RedisLimits Limits{256u << 20};
+    /// Signs the values stored and checks those loaded
+    /// (SharedSecret::cacheKey); none: values are neither.
+    std::optional<std::array<uint8_t, 32>> SigningKey;
   };
 
   /// Connects on first use, never here.
@@ -63,6 +73,14 @@ private:
   void failed(Turn &T, RedisError::Kind Kind, llvm::StringRef Message);
   /// Tells of an error reply once per kind (its first word).
   void refused(llvm::StringRef Command, llvm::StringRef Text);
+  /// \p Value as stored under \p RedisKey: signed if the store signs.
+  std::string sign(llvm::StringRef RedisKey, llvm::StringRef Value) const;
+  /// The value \p Stored holds, if its signature is what this store expects
+  /// under \p RedisKey (none, if it signs nothing); else tells why once.
+  std::optional<std::string> checkSignature(llvm::StringRef RedisKey,
+                                            std::string Stored);
+  /// Tells \p Line once in the store's life, in the log and to the user.
+  void tellOnce(bool &Told, const std::string &Line);
 
   const RedisAddress Address;
   const std::string Name;
@@ -83,6 +101,8 @@ private:
   /// Fresh connections that ended in garbage since the last good reply.
   unsigned BrokenInARow = 0;
   llvm::StringSet<> ErrorKindsTold;
+  bool ToldUnsigned = false;
+  bool ToldSigned = false;
   std::vector<std::string> Notices;
 };
 

@@ -56,7 +56,8 @@ TEST_CASE("A proof checks out only for the same secret, role and nonces",
   CHECK_FALSE(S.verify(Flipped, Role::Worker, Mine, Theirs));
 }
 
-TEST_CASE("The TLS key is the secret's and nothing else's", "[SharedSecret]") {
+TEST_CASE("The TLS and cache keys are the secret's and nothing else's",
+          "[SharedSecret]") {
   SecretFile File("correct horse\n"), Same("correct horse"),
       Other("battery staple\n");
   SharedSecret S = unwrap(SharedSecret::load(File.Path));
@@ -65,6 +66,10 @@ TEST_CASE("The TLS key is the secret's and nothing else's", "[SharedSecret]") {
   // Not the proofs' key: a proof keyed with it would be S's own.
   std::array<uint8_t, 32> Zero{};
   CHECK(S.tlsKey() != Zero);
+  // The shared cache's key is a third, of its own.
+  CHECK(S.cacheKey() == unwrap(SharedSecret::load(Same.Path)).cacheKey());
+  CHECK(S.cacheKey() != unwrap(SharedSecret::load(Other.Path)).cacheKey());
+  CHECK(S.cacheKey() != S.tlsKey());
 }
 
 TEST_CASE("Trailing whitespace is not part of the secret", "[SharedSecret]") {

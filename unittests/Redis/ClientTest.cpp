@@ -74,8 +74,49 @@ TEST_CASE("Redis keeps values of any bytes, per database", "[Redis]") {
   Missing.Database = 65535;
   std::string Message;
   CHECK(failureKind(RedisClient::connect(Missing, 5s), Message) ==
-        RedisError::Broken);
+        RedisError::Refused);
   CHECK_THAT(Message, Contains("refused SELECT 65535"));
+}
+
+TEST_CASE("A Redis with a password, or ACL users", "[Redis]") {
+  TempDir T;
+  RedisServer Server(T);
+  {
+    RedisClient Admin = unwrap(RedisClient::connect(Server.Address, 5s));
+    CHECK(unwrap(Admin.command({"ACL", "SETUSER", "alice", "on", ">alices pw",
+                                "~*", "+@all"},
+                               5s))
+              .Type == Kind::Status);
+    CHECK(unwrap(Admin.command({"CONFIG", "SET", "requirepass", "s3cret"}, 5s))
+              .Type == Kind::Status);
+  }
+  RedisAddress Address = Server.Address;
+  // Without the password Redis answers every command with an error.
+  RedisClient Anonymous = unwrap(RedisClient::connect(Address, 5s));
+  RedisReply NoAuth = unwrap(Anonymous.command({"GET", "k"}, 5s));
+  CHECK(NoAuth.Type == Kind::Error);
+  CHECK_THAT(NoAuth.Text, Contains("NOAUTH"));
+
+  Address.Password = "s3cret";
+  Address.Database = 1;
+  RedisClient Default = unwrap(RedisClient::connect(Address, 5s));
+  CHECK(unwrap(Default.command({"SET", "k", "v"}, 5s)).Type == Kind::Status);
+
+  Address.User = "alice";
+  Address.Password = "alices pw";
+  RedisClient Alice = unwrap(RedisClient::connect(Address, 5s));
+  CHECK(unwrap(Alice.command({"GET", "k"}, 5s)).Text == "v");
+
+  std::string Message;
+  Address.Password = "wrong secret";
+  CHECK(failureKind(RedisClient::connect(Address, 5s), Message) ==
+        RedisError::Refused);
+  CHECK_THAT(Message, Contains("refused AUTH as 'alice': WRONGPASS"));
+  CHECK_THAT(Message, !Contains("wrong secret"));
+  Address.User.clear();
+  CHECK(failureKind(RedisClient::connect(Address, 5s), Message) ==
+        RedisError::Refused);
+  CHECK_THAT(Message, Contains("refused AUTH: WRONGPASS"));
 }
 
 TEST_CASE("A Redis that is not there, or silent, costs its timeout",
@@ -164,10 +205,33 @@ TEST_CASE("Redis addresses as ccache and sccache spell them", "[Redis]") {
   RedisAddress V6 = unwrap(RedisAddress::parse("redis://[fd00::7]:7000/"));
   CHECK(V6.Host == "fd00::7");
   CHECK(V6.str() == "redis://[fd00::7]:7000/0");
+  CHECK(Default.Password.empty());
   for (const char *Bad :
        {"http://x", "redis://", "redis://:6379", "redis://h:0", "redis://h:x",
         "redis://h:70000", "redis://h/x", "redis://h/70000", "redis://[::1",
-        "redis://[::1]x"})
+        "redis://[::1]x", "redis://@h", "redis://u:@h", "redis://%zz@h"})
     CHECK_THAT(errorText(RedisAddress::parse(Bad)),
-               Contains("is not redis://HOST[:PORT][/DB]"));
+               Contains("is not redis://[[USER:]PASSWORD@]HOST[:PORT][/DB]"));
+}
+
+TEST_CASE("A Redis address's user and password", "[Redis]") {
+  RedisAddress P = unwrap(RedisAddress::parse("redis://s3cret@cache:6380/2"));
+  CHECK(P.User.empty());
+  CHECK(P.Password == "s3cret");
+  CHECK(P.Host == "cache");
+  CHECK(P.Database == 2);
+  RedisAddress Colon = unwrap(RedisAddress::parse("redis://:s3cret@cache"));
+  CHECK(Colon.User.empty());
+  CHECK(Colon.Password == "s3cret");
+  // Percent-encoded as in any URL; a ':' after the user's is the password's.
+  RedisAddress U =
+      unwrap(RedisAddress::parse("redis://alice:p%40ss:w%2Fd@[::1]:7000/1"));
+  CHECK(U.User == "alice");
+  CHECK(U.Password == "p@ss:w/d");
+  CHECK(U.Host == "::1");
+  // Neither logs nor errors show the password.
+  CHECK(U.str() == "redis://[::1]:7000/1");
+  std::string Error = errorText(RedisAddress::parse("redis://u:s3cret@h:x"));
+  CHECK_THAT(Error, Contains("'redis://...@h:x'"));
+  CHECK_THAT(Error, !Contains("s3cret"));
 }

@@ -14,6 +14,7 @@
 #include "TempDir.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include <array>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <poll.h>
@@ -375,4 +376,54 @@ TEST_CASE("A key of another type, and an error reply, are misses told once",
   CHECK(Store.load("kept") == "value");
   CHECK_FALSE(Store.load("abc"));
   CHECK(linesWith(F.log(), "refuses") == 2);
+}
+
+TEST_CASE("With the farm's secret, values are signed and checked",
+          "[SharedStore]") {
+  Fixture F;
+  RedisServer Server(F.T);
+  std::array<uint8_t, 32> Ours{}, Theirs{};
+  Ours[0] = 1;
+  Theirs[0] = 2;
+  SharedStore::Options Signing = F.Opts;
+  Signing.SigningKey = Ours;
+  SharedStore Team(Server.Address, F.Log, Signing);
+  Team.store("k", "the object");
+  CHECK(Team.load("k") == std::string("the object"));
+
+  // Neither another secret's store nor one without a secret takes it, and
+  // neither deletes it.
+  SharedStore::Options Other = F.Opts;
+  Other.SigningKey = Theirs;
+  SharedStore OtherTeam(Server.Address, F.Log, Other);
+  CHECK_FALSE(OtherTeam.load("k"));
+  CHECK_THAT(*OtherTeam.takeNotice(), Contains("not signed with this config's "
+                                               "secret"));
+  SharedStore Unsigned(Server.Address, F.Log, F.Opts);
+  CHECK_FALSE(Unsigned.load("k"));
+  CHECK_THAT(*Unsigned.takeNotice(),
+             Contains("signed with a farm secret, and this config has none"));
+  CHECK(Team.load("k") == std::string("the object"));
+
+  // Whoever can write to the Redis but lacks the secret: a plain value, a
+  // signed one moved to another key, one changed after its signature.
+  RedisClient Writer = unwrap(RedisClient::connect(Server.Address, 5s));
+  RedisReply Signed = unwrap(Writer.command({"GET", "clang-dist:k"}, 5s));
+  REQUIRE(Signed.Type == RedisReply::Kind::Bulk);
+  CHECK(Signed.Text.size() == std::string("the object").size() + 36);
+  std::string Changed = Signed.Text;
+  Changed.back() ^= 1;
+  for (auto [Key, Value] :
+       {std::pair<std::string, std::string>{"plain", "a forged object"},
+        {"moved", Signed.Text},
+        {"changed", Changed}}) {
+    CHECK(
+        unwrap(Writer.command({"SET", "clang-dist:" + Key, Value}, 5s)).Type ==
+        RedisReply::Kind::Status);
+    CHECK_FALSE(Team.load(Key));
+  }
+  // Told once, whatever the number of such values.
+  CHECK(*Team.takeNotice() != "");
+  CHECK_FALSE(Team.takeNotice());
+  CHECK(linesWith(F.log(), "not signed with this config's secret") == 2);
 }
