@@ -282,7 +282,9 @@ the cores idle and fails in about SECONDS all the same.
       forwards, both ways, to DIR/recording.bin; --pass forwards bytes as
       they come and damages nothing; --flip-after N forwards bytes as they
       come and flips one bit of the N+1th byte the worker sends, once, and
-      logs "flipped byte N from the worker".
+      logs "flipped byte N from the worker"; --flip-to-worker N does the
+      same to the N+1th byte the server sends, and logs "flipped byte N from
+      the server".
   stop-proxy DIR
       Stops the proxy of DIR.
   find-blob CACHE_DIR FILE
@@ -1832,8 +1834,8 @@ def proxy(args):
             fault = ["pass"]
             rest = rest[1:]
             continue
-        elif rest[0] == "--flip-after":
-            fault = ["flip-after", str(int(rest[1]))]
+        elif rest[0] in ("--flip-after", "--flip-to-worker"):
+            fault = [rest[0][2:], str(int(rest[1]))]
         elif rest[0] == "--lifetime":
             lifetime = int(rest[1])
         elif rest[0] == "--cut-frame":
@@ -1934,13 +1936,13 @@ def proxy_serve(args):
     target, lifetime, log = int(target), float(args[1]), open(args[2], "a")
     listen, record_path = args[3], args[4]
     # "damage", or "cut-frame TYPE", or "cut-after BYTES", or "forge KIND",
-    # or "pass", or "flip-after BYTES".
+    # or "pass", or "flip-after BYTES", or "flip-to-worker BYTES".
     fault = args[5] if len(args) > 5 else "damage"
     fault_arg = args[6] if len(args) > 6 else "0"
     if fault != "forge":
         fault_arg = int(fault_arg)
     # Bytes as they come, not frames: TLS records are no frames.
-    raw = fault in ("pass", "flip-after")
+    raw = fault in ("pass", "flip-after", "flip-to-worker")
     recording = open(record_path, "wb") if record_path else None
 
     def record(data):
@@ -1976,6 +1978,18 @@ def proxy_serve(args):
             except OSError:
                 pass
 
+    def flip(chunk, forwarded, direction, sender):
+        """chunk, with the fault's byte flipped if it is in it and this is
+        the fault's direction and first such cut."""
+        at = fault_arg - forwarded
+        if fault == direction and 0 <= at < len(chunk) and cut_now():
+            chunk = bytearray(chunk)
+            chunk[at] ^= 0x01
+            log.write("flipped byte %d from the %s\n" % (fault_arg, sender))
+            log.flush()
+            return bytes(chunk)
+        return chunk
+
     def server_to_worker(src, dst):
         forwarded = 0
         try:
@@ -1983,6 +1997,8 @@ def proxy_serve(args):
                 chunk = src.recv(65536)
                 if not chunk:
                     break
+                chunk = flip(chunk, forwarded, "flip-to-worker", "server")
+                forwarded += len(chunk)
                 record(chunk)
                 dst.sendall(chunk)
             while not raw:
@@ -2047,15 +2063,7 @@ def proxy_serve(args):
                     chunk = src.recv(65536)
                     if not chunk:
                         break
-                    at = fault_arg - forwarded
-                    if (fault == "flip-after" and 0 <= at < len(chunk) and
-                            cut_now()):
-                        chunk = bytearray(chunk)
-                        chunk[at] ^= 0x01
-                        chunk = bytes(chunk)
-                        log.write("flipped byte %d from the worker\n" %
-                                  fault_arg)
-                        log.flush()
+                    chunk = flip(chunk, forwarded, "flip-after", "worker")
                     forwarded += len(chunk)
                     record(chunk)
                     dst.sendall(chunk)
