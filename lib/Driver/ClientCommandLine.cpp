@@ -26,6 +26,14 @@ constexpr EnvironmentVariable Environment[] = {
     {"CLANG_DIST_RUNTIME_DIR",
      "Where the local servers' sockets, logs and state live; default: "
      "/tmp/clang-dist-<uid>"},
+    {"XDG_CACHE_HOME",
+     "The local result cache is $XDG_CACHE_HOME/clang-dist unless the "
+     "config's cache-dir says otherwise"},
+    {"HOME", "Without XDG_CACHE_HOME, the local result cache is "
+             "$HOME/.cache/clang-dist"},
+    {"PATH", "Where COMPILER of the launcher form is looked for when it has "
+             "no '/'"},
+    {"TMPDIR", "The blob cache of the server's own worker is in it"},
 };
 
 /// Longer misspellings are someone else's option, or none.

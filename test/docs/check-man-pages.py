@@ -84,7 +84,9 @@ def heads(lines, pattern):
         inline = m.group(2) is not None and line.index(m.group(2)) == 13
         if not inline and not re.match(r" {13}\S", after):
             continue
-        for part in m.group(1).split(", "):
+        # A head alone on its line is all of it, spaces and all.
+        head = m.group(1) if inline else line.strip()
+        for part in head.split(", "):
             words = part.split()
             if words and re.match(pattern + "$", words[0]):
                 names.add(words[0])
@@ -205,9 +207,12 @@ def main():
         check_options("clang-dist(1)", heads(page.get("OPTIONS", []), OPTION),
                       own_help_section(help_text, "CLANG-DIST OPTIONS:"),
                       clang_dist)
-        compare("clang-dist(1)", heads(page.get("ENVIRONMENT", []), VARIABLE),
+        for name in sorted(compare(
+                "clang-dist(1)", heads(page.get("ENVIRONMENT", []), VARIABLE),
                 own_help_section(help_text, "ENVIRONMENT:"),
-                "the environment variable")
+                "the environment variable")):
+            fail("clang-dist(1) documents %s, which clang-dist --help does "
+                 "not list" % name)
 
         worker_help = run([worker, "--help"]).stdout
         worker_options = set(re.findall(r"^\s+(--?[a-z][\w-]*)", worker_help,
