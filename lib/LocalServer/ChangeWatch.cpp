@@ -1,12 +1,12 @@
 //===- LocalServer/ChangeWatch.cpp - Paths that may have changed ----------===//
 
 #include "LocalServer/ChangeWatch.h"
+#include "Support/FileStamp.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include <cerrno>
 #include <climits>
 #include <sys/inotify.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 using namespace clang::dist;
@@ -16,24 +16,6 @@ namespace {
 constexpr uint32_t Events = IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
                             IN_DELETE_SELF | IN_MODIFY | IN_MOVE_SELF |
                             IN_MOVED_FROM | IN_MOVED_TO;
-
-/// File systems whose every change goes through this kernel.
-bool isLocal(const char *Dir) {
-  struct statfs Fs;
-  if (::statfs(Dir, &Fs) != 0)
-    return false;
-  switch (static_cast<unsigned long>(Fs.f_type)) {
-  case 0xEF53:     // ext2, ext3, ext4
-  case 0x58465342: // xfs
-  case 0x9123683E: // btrfs
-  case 0x01021994: // tmpfs
-  case 0x794C7630: // overlayfs
-  case 0xF2F52010: // f2fs
-    return true;
-  default:
-    return false;
-  }
-}
 
 /// "/a/b/c" -> "/", "/a", "/a/b": every directory the kernel walks through
 /// to find the path, as spelled. A ".." component is one more step of the
@@ -148,7 +130,7 @@ ChangeWatch::Generation ChangeWatch::watch(llvm::StringRef Path) {
         break;
       return 0;
     }
-    if (!isLocal(Name.c_str())) {
+    if (!isLocalFileSystem(Name.c_str())) {
       ::inotify_rm_watch(Fd, Wd);
       return 0;
     }
