@@ -153,10 +153,11 @@ ChangeWatch::mayHaveChanged(llvm::ArrayRef<WatchedPath> Paths) {
   std::lock_guard<std::mutex> Lock(Mutex);
   if (Fd >= 0)
     drainLocked();
-  llvm::SmallVector<llvm::StringRef, 16> Dirs;
+  // The paths of one call share a few dozen directories: each directory's
+  // last event on the way to it is found once.
+  llvm::StringMap<Generation> OnTheWay;
   for (size_t I = 0; I != Paths.size(); ++I) {
     const WatchedPath &P = Paths[I];
-    Dirs.clear();
     if (P.Since == 0 || P.Since < LostBefore)
       continue;
     // Nothing happened anywhere since: the common case where a build writes
@@ -165,16 +166,31 @@ ChangeWatch::mayHaveChanged(llvm::ArrayRef<WatchedPath> Paths) {
       Changed[I] = false;
       continue;
     }
-    if (!directoriesOf(P.Path, Dirs))
+    // As watch() takes them: absolute, no empty component.
+    if (!P.Path.startswith("/") || P.Path.size() < 2 || P.Path.endswith("/") ||
+        P.Path.contains("//"))
       continue;
     // An event on the path, or on a directory on the way to it (renamed,
     // removed, replaced by a link to another).
-    Dirs.push_back(P.Path);
-    Changed[I] = llvm::any_of(
-        llvm::ArrayRef(Dirs).drop_front(), [&](llvm::StringRef Prefix) {
-          auto It = Touched.find(Prefix);
-          return It != Touched.end() && It->second > P.Since;
-        });
+    Changed[I] = lastEventLocked(P.Path, OnTheWay) > P.Since;
   }
   return Changed;
+}
+
+ChangeWatch::Generation
+ChangeWatch::lastEventLocked(llvm::StringRef Path,
+                             llvm::StringMap<Generation> &OnTheWay) const {
+  auto It = Touched.find(Path);
+  Generation Last = It == Touched.end() ? 0 : It->second;
+  // "/" itself: its entries' events are those of the paths below.
+  size_t Slash = Path.rfind('/');
+  if (Slash == 0 || Slash == llvm::StringRef::npos)
+    return Last;
+  llvm::StringRef Parent = Path.take_front(Slash);
+  auto Known = OnTheWay.find(Parent);
+  if (Known != OnTheWay.end())
+    return std::max(Last, Known->second);
+  Generation Before = lastEventLocked(Parent, OnTheWay);
+  OnTheWay[Parent] = Before;
+  return std::max(Last, Before);
 }
