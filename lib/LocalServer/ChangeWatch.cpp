@@ -1,12 +1,12 @@
 //===- LocalServer/ChangeWatch.cpp - Paths that may have changed ----------===//
 
 #include "LocalServer/ChangeWatch.h"
+#include "Support/FileStamp.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include <cerrno>
 #include <climits>
 #include <sys/inotify.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 using namespace clang::dist;
@@ -16,24 +16,6 @@ namespace {
 constexpr uint32_t Events = IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
                             IN_DELETE_SELF | IN_MODIFY | IN_MOVE_SELF |
                             IN_MOVED_FROM | IN_MOVED_TO;
-
-/// File systems whose every change goes through this kernel.
-bool isLocal(const char *Dir) {
-  struct statfs Fs;
-  if (::statfs(Dir, &Fs) != 0)
-    return false;
-  switch (static_cast<unsigned long>(Fs.f_type)) {
-  case 0xEF53:     // ext2, ext3, ext4
-  case 0x58465342: // xfs
-  case 0x9123683E: // btrfs
-  case 0x01021994: // tmpfs
-  case 0x794C7630: // overlayfs
-  case 0xF2F52010: // f2fs
-    return true;
-  default:
-    return false;
-  }
-}
 
 /// "/a/b/c" -> "/", "/a", "/a/b": every directory the kernel walks through
 /// to find the path, as spelled. A ".." component is one more step of the
@@ -148,7 +130,7 @@ ChangeWatch::Generation ChangeWatch::watch(llvm::StringRef Path) {
         break;
       return 0;
     }
-    if (!isLocal(Name.c_str())) {
+    if (!isLocalFileSystem(Name.c_str())) {
       ::inotify_rm_watch(Fd, Wd);
       return 0;
     }
@@ -171,10 +153,11 @@ ChangeWatch::mayHaveChanged(llvm::ArrayRef<WatchedPath> Paths) {
   std::lock_guard<std::mutex> Lock(Mutex);
   if (Fd >= 0)
     drainLocked();
-  llvm::SmallVector<llvm::StringRef, 16> Dirs;
+  // The paths of one call share a few dozen directories: each directory's
+  // last event on the way to it is found once.
+  llvm::StringMap<Generation> OnTheWay;
   for (size_t I = 0; I != Paths.size(); ++I) {
     const WatchedPath &P = Paths[I];
-    Dirs.clear();
     if (P.Since == 0 || P.Since < LostBefore)
       continue;
     // Nothing happened anywhere since: the common case where a build writes
@@ -183,16 +166,31 @@ ChangeWatch::mayHaveChanged(llvm::ArrayRef<WatchedPath> Paths) {
       Changed[I] = false;
       continue;
     }
-    if (!directoriesOf(P.Path, Dirs))
+    // As watch() takes them: absolute, no empty component.
+    if (!P.Path.startswith("/") || P.Path.size() < 2 || P.Path.endswith("/") ||
+        P.Path.contains("//"))
       continue;
     // An event on the path, or on a directory on the way to it (renamed,
     // removed, replaced by a link to another).
-    Dirs.push_back(P.Path);
-    Changed[I] = llvm::any_of(
-        llvm::ArrayRef(Dirs).drop_front(), [&](llvm::StringRef Prefix) {
-          auto It = Touched.find(Prefix);
-          return It != Touched.end() && It->second > P.Since;
-        });
+    Changed[I] = lastEventLocked(P.Path, OnTheWay) > P.Since;
   }
   return Changed;
+}
+
+ChangeWatch::Generation
+ChangeWatch::lastEventLocked(llvm::StringRef Path,
+                             llvm::StringMap<Generation> &OnTheWay) const {
+  auto It = Touched.find(Path);
+  Generation Last = It == Touched.end() ? 0 : It->second;
+  // "/" itself: its entries' events are those of the paths below.
+  size_t Slash = Path.rfind('/');
+  if (Slash == 0 || Slash == llvm::StringRef::npos)
+    return Last;
+  llvm::StringRef Parent = Path.take_front(Slash);
+  auto Known = OnTheWay.find(Parent);
+  if (Known != OnTheWay.end())
+    return std::max(Last, Known->second);
+  Generation Before = lastEventLocked(Parent, OnTheWay);
+  OnTheWay[Parent] = Before;
+  return std::max(Last, Before);
 }

@@ -60,6 +60,10 @@ public:
 
 private:
   void drainLocked();
+  /// The last event on \p Path or on a directory on the way to it, with
+  /// those of the directories found before in \p OnTheWay.
+  Generation lastEventLocked(llvm::StringRef Path,
+                             llvm::StringMap<Generation> &OnTheWay) const;
   /// Stops watching the directories below \p Entry, which was renamed,
   /// removed or created: their spellings may now name other directories.
   void forgetBelow(llvm::StringRef Entry);

@@ -34,23 +34,6 @@ private:
   std::shared_ptr<FileContents> Contents;
 };
 
-std::chrono::nanoseconds sinceEpoch(const timespec &T) {
-  return std::chrono::seconds(T.tv_sec) + std::chrono::nanoseconds(T.tv_nsec);
-}
-
-FileStamp stampOf(const struct stat &St) {
-  return {llvm::sys::fs::UniqueID(St.st_dev, St.st_ino),
-          static_cast<uint64_t>(St.st_size), sinceEpoch(St.st_mtim),
-          sinceEpoch(St.st_ctim)};
-}
-
-/// Whether a stamp may still change without its times moving: a second
-/// change within the tick of the last one would keep them.
-bool isRacy(const FileStamp &Stamp, std::chrono::nanoseconds Window) {
-  auto Now = std::chrono::system_clock::now().time_since_epoch();
-  return Now - std::max(Stamp.ModificationTime, Stamp.ChangeTime) <= Window;
-}
-
 /// What the real file system's status() would say, from the same stat.
 llvm::vfs::Status regularFileStatus(llvm::StringRef Name,
                                     const struct stat &St) {
@@ -158,13 +141,16 @@ public:
     ::close(Fd);
     if (!Buffer)
       return Buffer.getError();
-    auto Contents = std::make_shared<FileContents>(std::move(*Buffer));
     // File timestamps advance in kernel ticks, so a file written again within
     // the tick of its last change keeps its times (git's "racy" files). Only a
     // file whose last change lies safely in the past can be validated by its
     // stamp later.
+    std::optional<FileStamp> Settled;
     if (!isRacy(stampOf(Read), Cache.racyWindow()))
-      Cache.insert(Absolute, stampOf(Read), Contents);
+      Settled = stampOf(Read);
+    auto Contents = std::make_shared<FileContents>(std::move(*Buffer), Settled);
+    if (Settled)
+      Cache.insert(Absolute, *Settled, Contents);
     return open(Name, regularFileStatus(Name, Read), std::move(Contents));
   }
 

@@ -30,6 +30,7 @@
 
 #include "LocalServer/FileContents.h"
 #include "Protocol/Messages.h"
+#include "Support/FileStamp.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/IntrusiveRefCntPtr.h"
 #include "llvm/ADT/StringMap.h"
@@ -47,15 +48,6 @@ namespace clang::dist {
 struct OpenedFiles {
   llvm::StringMap<std::shared_ptr<FileContents>> Contents;
   llvm::DenseMap<const char *, std::shared_ptr<FileContents>> ByBuffer;
-};
-
-/// What says a file is the one a cache entry was read from.
-struct FileStamp {
-  llvm::sys::fs::UniqueID ID;
-  uint64_t Size = 0;
-  std::chrono::nanoseconds ModificationTime{0};
-  std::chrono::nanoseconds ChangeTime{0};
-  friend bool operator==(const FileStamp &, const FileStamp &) = default;
 };
 
 class SharedFileCache {

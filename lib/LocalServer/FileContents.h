@@ -14,6 +14,7 @@
 #define CLANG_DIST_LOCALSERVER_FILECONTENTS_H
 
 #include "Protocol/ContentDigest.h"
+#include "Support/FileStamp.h"
 #include "clang/Lex/DependencyDirectivesScanner.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <memory>
@@ -54,8 +55,12 @@ TextHazards findTextHazards(llvm::StringRef Text);
 
 class FileContents {
 public:
-  explicit FileContents(std::unique_ptr<llvm::MemoryBuffer> Buffer)
-      : Buffer(std::move(Buffer)) {}
+  /// \p Settled: the stamp the file had when it was read, if its last
+  /// change was far enough in the past that the stamp will tell a later
+  /// change (Support/FileStamp.h).
+  explicit FileContents(std::unique_ptr<llvm::MemoryBuffer> Buffer,
+                        std::optional<FileStamp> Settled = std::nullopt)
+      : Buffer(std::move(Buffer)), Settled(Settled) {}
 
   /// Null-terminated, as clang's lexer needs.
   const llvm::MemoryBuffer &buffer() const { return *Buffer; }
@@ -68,9 +73,12 @@ public:
   std::optional<llvm::ArrayRef<dependency_directives_scan::Directive>>
   directives();
   const TextHazards &hazards();
+  /// What says the file still holds these bytes, if anything can.
+  const std::optional<FileStamp> &settledStamp() const { return Settled; }
 
 private:
   std::unique_ptr<llvm::MemoryBuffer> Buffer;
+  std::optional<FileStamp> Settled;
   std::once_flag DigestOnce, CompressedOnce, DirectivesOnce, HazardsOnce;
   ContentDigest Digest{};
   std::string Compressed;

@@ -4,6 +4,8 @@
 #include "ResultCache/LocalStore.h"
 #include "ResultCache/SharedStore.h"
 #include "clang/Basic/Version.h"
+#include "llvm/Support/FormatVariadic.h"
+#include <sys/stat.h>
 
 using namespace clang::dist;
 
@@ -18,12 +20,15 @@ std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
   if (!Config.Cache)
     return nullptr;
   std::unique_ptr<CacheStore> Local;
+  std::unique_ptr<DigestMemo> Digests;
   std::string Notice;
   llvm::Expected<std::string> Dir = resultCacheDirectory(Config);
   llvm::Expected<std::unique_ptr<LocalStore>> Opened =
       Dir ? LocalStore::open(*Dir, Config.CacheSize)
           : llvm::Expected<std::unique_ptr<LocalStore>>(Dir.takeError());
   if (Opened) {
+    Digests =
+        std::make_unique<DigestMemo>((*Opened)->directory() + "/digests", Log);
     Local = std::move(*Opened);
   } else {
     Notice = "no local result cache: " + llvm::toString(Opened.takeError());
@@ -36,8 +41,20 @@ std::unique_ptr<JobCache> JobCache::open(const DistConfig &Config,
       Opts.SigningKey = Config.Secret->cacheKey();
     Shared = std::make_unique<SharedStore>(*Config.SharedCache, Log, Opts);
   }
-  return std::unique_ptr<JobCache>(new JobCache(
-      std::move(Local), std::move(Shared), Files, Log, std::move(Notice)));
+  return std::unique_ptr<JobCache>(
+      new JobCache(std::move(Local), std::move(Shared), std::move(Digests),
+                   Files, Log, std::move(Notice)));
+}
+
+JobCache::~JobCache() {
+  if (!Digests)
+    return;
+  Digests->save();
+  DigestMemo::Counts C = Digests->counts();
+  if (C.Reused || C.Learned)
+    Log.log(llvm::formatv("result cache: file digests: {0} reused, {1} "
+                          "computed and kept ({2} read from the file)",
+                          C.Reused, C.Learned, C.Loaded));
 }
 
 ContentDigest JobCache::key(const CompileJob &Job) {
@@ -89,13 +106,9 @@ JobCache::describe(llvm::ArrayRef<llvm::StringRef> Paths,
     // time. ChangeWatch takes no path with empty components.
     ChangeWatch::Generation Since =
         Paths[I].contains("//") ? 0 : Watch.watch(Path);
-    PathLookup Found = lookUpPath(View, Opened, Path);
-    Now[I].reset();
-    if (Found.Info.Kind == PathInfo::PathKind::Unavailable)
-      continue;
-    Now[I] = Found.Info;
-    if (Since)
-      Looked.push_back({std::move(Path), {Found.Info, Since}});
+    Now[I] = describePath(Path, View, Opened);
+    if (Now[I] && Since)
+      Looked.push_back({std::move(Path), {*Now[I], Since}});
   }
   if (!Looked.empty()) {
     std::lock_guard<std::mutex> Lock(SeenMutex);
@@ -105,6 +118,34 @@ JobCache::describe(llvm::ArrayRef<llvm::StringRef> Paths,
       SeenPaths[Path] = std::move(Entry);
   }
   return Now;
+}
+
+std::optional<PathInfo> JobCache::describePath(const std::string &Path,
+                                               llvm::vfs::FileSystem &View,
+                                               OpenedFiles &Opened) {
+  struct stat St;
+  if (Digests && ::stat(Path.c_str(), &St) == 0 && S_ISREG(St.st_mode))
+    if (std::optional<ContentDigest> D = Digests->find(Path, stampOf(St))) {
+      // As lookUpPath describes the file.
+      PathInfo Info;
+      Info.Kind = PathInfo::PathKind::File;
+      Info.Device = St.st_dev;
+      Info.Inode = St.st_ino;
+      Info.Size = St.st_size;
+      Info.ModificationTime = stampOf(St).ModificationTime.count();
+      Info.Permissions = St.st_mode & llvm::sys::fs::all_perms;
+      Info.Digest = *D;
+      return Info;
+    }
+  PathLookup Found = lookUpPath(View, Opened, Path);
+  if (Found.Info.Kind == PathInfo::PathKind::Unavailable)
+    return std::nullopt;
+  // A network file system's stat may answer from a stale cache, where its
+  // open would not: its files are read again by each server.
+  if (Digests && Found.Contents && Found.Contents->settledStamp() &&
+      isLocalFileSystem(Path.c_str()))
+    Digests->learn(Path, *Found.Contents->settledStamp(), Found.Info.Digest);
+  return Found.Info;
 }
 
 llvm::StringRef JobCache::whyNotCacheable(const CompileResult &Result,
@@ -132,20 +173,30 @@ void JobCache::insert(const ContentDigest &Key, DistributionMode Mode,
                       llvm::ArrayRef<const GivenAnswer *> Consulted,
                       const CompileResult &Result,
                       llvm::ArrayRef<OutputBytes> Written) {
-  std::vector<CompileInput> Inputs;
+  std::vector<CompileInput> Answered;
   if (Mode == DistributionMode::Sources)
     for (const GivenAnswer *Answer : Consulted)
-      Inputs.push_back({Answer->Path, Answer->Info});
+      Answered.push_back({Answer->Path, Answer->Info});
   const std::vector<CompileInput> &Read =
-      Mode == DistributionMode::LocalFiles ? Result.Inputs : Inputs;
-  Cache.insert(Key, describeInputs(Read),
-               Mode == DistributionMode::Preprocessed, Result, Written);
+      Mode == DistributionMode::LocalFiles ? Result.Inputs : Answered;
+  InputSet Inputs = describeInputs(Read);
+  Cache.insert(Key, Inputs, Mode == DistributionMode::Preprocessed, Result,
+               Written);
   {
     std::lock_guard<std::mutex> Lock(InsertingMutex);
     if (auto It = Inserting.find(Key); It != Inserting.end() && !--It->second)
       Inserting.erase(It);
   }
   Inserted.notify_all();
+  // The next lookup of the job, perhaps by the next server (make clean and
+  // build again), compares these paths with the disk: each looked at now,
+  // once per server, leaves its digest in the memo and is not read again.
+  if (!Digests || Inputs.Paths.empty())
+    return;
+  std::vector<llvm::StringRef> Paths(Inputs.Paths.begin(), Inputs.Paths.end());
+  OpenedFiles Opened;
+  auto View = Files.viewFor("/", &Opened);
+  describe(Paths, *View, Opened);
 }
 
 std::optional<std::string> JobCache::takeNotice() {

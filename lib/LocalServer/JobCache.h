@@ -18,6 +18,7 @@
 #include "LocalServer/ChangeWatch.h"
 #include "LocalServer/FileCache.h"
 #include "LocalServer/Sources/AnswerBook.h"
+#include "ResultCache/DigestMemo.h"
 #include "ResultCache/ResultCache.h"
 #include <condition_variable>
 #include <map>
@@ -33,6 +34,8 @@ public:
   /// none the cache is not active.
   static std::unique_ptr<JobCache> open(const DistConfig &Config,
                                         SharedFileCache &Files, Logger &Log);
+  /// Writes the file digests it learned (DigestMemo).
+  ~JobCache();
 
   /// The key of \p Job, as prepared for its mode (the preprocessed mode's
   /// files included). Any thread.
@@ -70,18 +73,28 @@ public:
 
 private:
   JobCache(std::unique_ptr<CacheStore> Local,
-           std::unique_ptr<CacheStore> Shared, SharedFileCache &Files,
+           std::unique_ptr<CacheStore> Shared,
+           std::unique_ptr<DigestMemo> Digests, SharedFileCache &Files,
            Logger &Log, std::string Notice)
-      : Cache(std::move(Local), std::move(Shared), Log), Files(Files),
+      : Cache(std::move(Local), std::move(Shared), Log),
+        Digests(std::move(Digests)), Files(Files), Log(Log),
         Notice(std::move(Notice)) {}
 
   /// What each of \p Paths is now (DescribePaths), through \p View.
   std::vector<std::optional<PathInfo>>
   describe(llvm::ArrayRef<llvm::StringRef> Paths, llvm::vfs::FileSystem &View,
            OpenedFiles &Opened);
+  /// What \p Path is now; std::nullopt if it cannot be told. A file whose
+  /// stamp the memo knows is not read.
+  std::optional<PathInfo> describePath(const std::string &Path,
+                                       llvm::vfs::FileSystem &View,
+                                       OpenedFiles &Opened);
 
   ResultCache Cache;
+  /// With the local store only: its directory holds the memo.
+  std::unique_ptr<DigestMemo> Digests;
   SharedFileCache &Files;
+  Logger &Log;
   /// Keys with an insert to come, and how many.
   std::mutex InsertingMutex;
   std::condition_variable Inserted;

@@ -17,7 +17,7 @@
 
 namespace clang::dist {
 
-enum class SealedKind : char { Manifest = 'm', Result = 'r' };
+enum class SealedKind : char { Manifest = 'm', Result = 'r', Digests = 'd' };
 
 std::string seal(SealedKind Kind, llvm::StringRef Body);
 

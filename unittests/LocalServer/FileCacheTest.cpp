@@ -248,3 +248,27 @@ TEST_CASE("FileCache starts over past its byte limit", "[FileCache]") {
   CHECK(A == std::string(600, 'a'));
   CHECK(B == std::string(600, 'b'));
 }
+
+TEST_CASE("FileCache gives the stamp of a read only when the file had "
+          "settled",
+          "[FileCache]") {
+  TempDir D;
+  D.write("a.h", "int a;\n");
+  OpenedFiles Opened;
+  {
+    // Just written: a second write within the tick would keep the stamp.
+    SharedFileCache Cache;
+    auto FS = Cache.viewFor("/", &Opened);
+    PathLookup Found = lookUpPath(*FS, Opened, D.file("a.h"));
+    REQUIRE(Found.Contents);
+    CHECK_FALSE(Found.Contents->settledStamp());
+  }
+  SharedFileCache Cache(1ull << 30, NoRacyWindow);
+  auto FS = Cache.viewFor("/", &Opened);
+  PathLookup Found = lookUpPath(*FS, Opened, D.file("a.h"));
+  REQUIRE(Found.Contents);
+  REQUIRE(Found.Contents->settledStamp());
+  struct stat St;
+  REQUIRE(::stat(D.file("a.h").c_str(), &St) == 0);
+  CHECK(*Found.Contents->settledStamp() == stampOf(St));
+}
