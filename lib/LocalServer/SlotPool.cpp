@@ -18,7 +18,8 @@ SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
       Secret(std::move(TheFarm.Secret)),
       OwnWorker(TheFarm.Mode == DistributionMode::LocalFiles),
       Slots(TheFarm.Slots.size(), Config.SlotBackoff),
-      LastFailure(TheFarm.Slots.size()) {
+      LastFailure(TheFarm.Slots.size()), Retired(TheFarm.Slots.size()), IO(IO),
+      Questions(Questions) {
   if (Secret && !OwnWorker)
     Tls = TlsContext::create(SharedSecret::Role::Server, *Secret);
   for (const SlotAddress &E : TheFarm.Slots)
@@ -46,6 +47,41 @@ void SlotPool::countFailure(size_t Slot, SlotFailure::Kind Kind) {
   Counters.add(statkeys::slot(
       statsName(Slot),
       ("failed_" + fallbackCauseName(fallbackCause(Kind))).str()));
+}
+
+std::vector<size_t> SlotPool::join(llvm::ArrayRef<SlotAddress> Addresses) {
+  std::vector<size_t> Joined;
+  auto Now = Clock::now();
+  for (const SlotAddress &Address : Addresses) {
+    auto Same = llvm::find_if(
+        Clients, [&](const auto &C) { return C->endpoint() == Address; });
+    size_t Slot = Same - Clients.begin();
+    if (Same == Clients.end()) {
+      Clients.push_back(std::make_unique<SlotClient>(
+          IO, Address, Config, Secret, Tls.get(), Questions));
+      LastFailure.emplace_back();
+      Retired.push_back(false);
+      Slots.addSlot(Now);
+    } else if (Retired[Slot]) {
+      Retired[Slot] = false;
+      --RetiredCount;
+      Slots.reinstate(Slot, Now);
+    } else {
+      // Already had (a config's worker line names it too): not the farm's
+      // to retire.
+      continue;
+    }
+    Joined.push_back(Slot);
+  }
+  return Joined;
+}
+
+void SlotPool::retire(size_t Slot) {
+  if (Retired[Slot])
+    return;
+  Retired[Slot] = true;
+  ++RetiredCount;
+  Slots.retire(Slot, Clock::now());
 }
 
 std::string SlotPool::backedOff() const {
