@@ -29,7 +29,8 @@ the cores idle and fails in about SECONDS all the same.
       them (for scrape and http-probe). With --registry the worker keeps its
       entry in the farm's registry URL (redis://...; @FILE: the URL FILE
       holds, as start-redis writes it), and dist.conf names the farm
-      (`farm URL`) instead of the slots.
+      (`farm URL`) instead of the slots; DIR/farm.id has the line a server
+      logs when it joins ("farm worker HOST:FIRSTPORT joined").
   hosts-up DIR N [--loss PERCENT] [--rate RATE] [--lifetime SECONDS]
       Makes N "hosts" (Linux network namespaces, each linked to this one by
       a veth pair on a /24 of its own) for workers started with --host DIR K
@@ -224,6 +225,7 @@ the cores idle and fails in about SECONDS all the same.
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
+      TEXT @FILE stands for what FILE holds (a worker's farm.id, say).
   wait-pane SOCKET TEXT... [--timeout SECONDS]
       Waits until the screen of the tmux server at SOCKET (tmux -S; its
       current pane, as `tmux capture-pane -p` shows it) has a line
@@ -391,6 +393,8 @@ def start_workers(args):
             f.write("%s %s:%d\n" % (key, bind, port))
         if registry:
             f.write("farm %s\n" % registry)
+            with open(os.path.join(out_dir, "farm.id"), "w") as g:
+                g.write("farm worker %s:%d joined\n" % (bind, ports[0]))
         f.write("idle-timeout 5\n")
         # The mode lit runs the suite in; a test's own lines come later and
         # so win.
@@ -1629,6 +1633,8 @@ def wait_log(args):
     pattern, text, seconds = args[0], args[1], 30.0
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
+    if text.startswith("@"):
+        text = open(text[1:]).read().strip()
     deadline = Deadline(seconds)
     while True:
         for path in sorted(glob.glob(pattern)):
