@@ -207,7 +207,8 @@ void FarmDiscovery::follow(const Listing &L) {
                 llvm::formatv("skipping farm worker {0}: it runs {1}, "
                               "protocol {2}; this server runs {3}, protocol "
                               "{4}",
-                              Entry->Host, Entry->ClangVersion, Entry->Protocol,
+                              Key.substr(FarmKeyPrefix.size()),
+                              Entry->ClangVersion, Entry->Protocol,
                               clang::getClangFullVersion(), ProtocolVersion));
         Counters.add(statkeys::FarmWorkersSkippedVersion);
         NewlySkewed = true;
