@@ -33,7 +33,8 @@ static const char Usage[] =
     "FILE]\n"
     "                    [--local-files] [--log-file FILE] [--log-level "
     "LEVEL]\n"
-    "                    [--metrics HOST:PORT]\n"
+    "                    [--metrics HOST:PORT] [--registry URL]\n"
+    "                    [--advertise HOST]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
@@ -238,6 +239,13 @@ int main(int Argc, char **Argv) {
     Entry.Protocol = ProtocolVersion;
     Entry.ClangDistVersion = clangDistVersion().str();
     Entry.Secret = Options.EachSlot.Secret.has_value();
+    Entry.Ports = {1};
+    // Servers would skip an entry they cannot read: refuse it here instead.
+    if (llvm::Expected<FarmEntry> Read = parseFarmEntry(formatFarmEntry(Entry));
+        !Read)
+      return usageError("invalid --advertise '" + Entry.Host +
+                        "': " + llvm::toString(Read.takeError()));
+    Entry.Ports.clear();
   } else if (!Advertise.empty()) {
     return usageError("--advertise needs --registry");
   }
