@@ -20,6 +20,18 @@ constexpr size_t MgetBatch = 64;
 /// it, one too large for an entry is that entry's error.
 constexpr uint64_t MaxValue = 1u << 20;
 
+/// \p E, unless it is a connection that broke on what Redis sent (a value
+/// over the limit, garbage), which sets \p Broken: a Redis that answers.
+llvm::Error unlessBroken(llvm::Error E, bool &Broken) {
+  return llvm::handleErrors(std::move(E),
+                            [&](std::unique_ptr<RedisError> R) -> llvm::Error {
+                              if (R->kind() != RedisError::Broken)
+                                return llvm::Error(std::move(R));
+                              Broken = true;
+                              return llvm::Error::success();
+                            });
+}
+
 } // namespace
 
 struct FarmDiscovery::Listing {
@@ -28,6 +40,8 @@ struct FarmDiscovery::Listing {
   /// Keys and their values; a key whose value is gone (expired between
   /// SCAN and MGET) or is no string is left out.
   std::map<std::string, std::string> Entries;
+  /// Keys whose value is over the reply's limit.
+  std::set<std::string> Unreadable;
   bool Truncated = false;
 };
 
@@ -144,8 +158,25 @@ FarmDiscovery::Listing FarmDiscovery::list() {
     std::vector<llvm::StringRef> Args = {"MGET"};
     Args.insert(Args.end(), Ordered.begin() + First, Ordered.begin() + End);
     llvm::Expected<RedisReply> Reply = Run(Args);
-    if (!Reply)
-      return Fail(Reply.takeError());
+    if (!Reply) {
+      bool Broken = false;
+      if (llvm::Error E = unlessBroken(Reply.takeError(), Broken))
+        return Fail(std::move(E));
+      // A value past the limit ends the connection: one key at a time, the
+      // others are read all the same.
+      for (size_t I = First; I != End; ++I) {
+        llvm::Expected<RedisReply> Value = Run({"GET", Ordered[I]});
+        if (!Value) {
+          Broken = false;
+          if (llvm::Error E = unlessBroken(Value.takeError(), Broken))
+            return Fail(std::move(E));
+          L.Unreadable.insert(Ordered[I]);
+        } else if (Value->Type == RedisReply::Kind::Bulk) {
+          L.Entries[Ordered[I]] = std::move(Value->Text);
+        }
+      }
+      continue;
+    }
     if (Reply->Type != RedisReply::Kind::Array ||
         Reply->Elements.size() != End - First)
       return Fail(llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -188,6 +219,14 @@ void FarmDiscovery::apply(Listing L) {
 void FarmDiscovery::follow(const Listing &L) {
   std::map<std::string, FarmEntry> Usable;
   std::map<std::string, FarmEntry> NowSkewed;
+  for (const std::string &Key : L.Unreadable)
+    if (tellOnce(Key, "")) {
+      Log.log(LogLevel::Warning,
+              llvm::formatv("skipping {0} in the farm's registry: its value "
+                            "is over {1} bytes",
+                            Key, MaxValue));
+      Counters.add(statkeys::FarmEntriesMalformed);
+    }
   for (const auto &[Key, Value] : L.Entries) {
     llvm::Expected<FarmEntry> Entry = parseFarmEntry(Value);
     if (!Entry) {
@@ -262,7 +301,9 @@ void FarmDiscovery::follow(const Listing &L) {
   Skewed = std::move(NowSkewed);
   // Keys gone from the registry are told of again if they come back.
   for (auto It = Told.begin(); It != Told.end();)
-    It = L.Entries.count(It->first) ? std::next(It) : Told.erase(It);
+    It = L.Entries.count(It->first) || L.Unreadable.count(It->first)
+             ? std::next(It)
+             : Told.erase(It);
 }
 
 bool FarmDiscovery::tellOnce(const std::string &Key, const std::string &Value) {

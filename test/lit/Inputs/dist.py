@@ -80,8 +80,8 @@ the cores idle and fails in about SECONDS all the same.
       test leaves nothing behind.
   redis DIR ARG...
       Runs Debian's redis-cli on the redis-server start-redis started in DIR
-      with the command ARG... (@FILE stands for FILE's contents, a value of
-      several lines) and prints its reply.
+      with the command ARG... and prints its reply. A last ARG @FILE stands
+      for FILE's contents (a value of several lines, or a large one).
   blackhole DIR N [--lifetime SECONDS]
       Listens on N loopback ports the system chooses and never accepts a
       connection (the kernel completes TCP's handshake, then nothing answers:
@@ -666,8 +666,13 @@ def closed_port(args):
 
 def redis(args):
     port = open(os.path.join(args[0], "redis.port")).read().strip()
-    words = [open(a[1:]).read() if a.startswith("@") else a for a in args[1:]]
-    sys.exit(subprocess.call(["/usr/bin/redis-cli", "-p", port] + words))
+    words, value = args[1:], None
+    # The value goes on stdin (redis-cli -x): it may be larger than a
+    # command line may be.
+    if words and words[-1].startswith("@"):
+        value = open(words.pop()[1:], "rb")
+    sys.exit(subprocess.call(["/usr/bin/redis-cli", "-p", port] +
+                             (["-x"] if value else []) + words, stdin=value))
 
 
 def start_redis(args):
