@@ -58,11 +58,15 @@ std::string clang::dist::formatFarmEntry(const FarmEntry &Entry) {
   std::string Ports;
   for (uint16_t Port : Entry.Ports)
     Ports += (Ports.empty() ? "" : ",") + std::to_string(Port);
+  // A line needs a value: one without would be garbage.
+  std::string ClangDist = Entry.ClangDistVersion.empty()
+                              ? std::string()
+                              : "clang-dist " + Entry.ClangDistVersion + "\n";
   return llvm::formatv("address {0}\nports {1}\nclang {2}\nprotocol {3}\n"
-                       "clang-dist {4}\nsecret {5}\nbusy {6}\nstarted {7}\n",
+                       "{4}secret {5}\nbusy {6}\nstarted {7}\n",
                        Entry.Host, Ports, Entry.ClangVersion, Entry.Protocol,
-                       Entry.ClangDistVersion, Entry.Secret ? "yes" : "no",
-                       Entry.Busy, Entry.Started);
+                       ClangDist, Entry.Secret ? "yes" : "no", Entry.Busy,
+                       Entry.Started);
 }
 
 llvm::Expected<FarmEntry> clang::dist::parseFarmEntry(llvm::StringRef Text) {

@@ -37,6 +37,15 @@ TEST_CASE("A farm entry survives its format") {
   CHECK(E.key() == "clang-dist:farm:worker:10.0.0.5:63000");
 }
 
+TEST_CASE("A farm entry without its optional keys survives its format") {
+  llvm::Expected<FarmEntry> E =
+      parseFarmEntry("address h\nports 1\nclang x\nprotocol 7\n");
+  REQUIRE(static_cast<bool>(E));
+  llvm::Expected<FarmEntry> Back = parseFarmEntry(formatFarmEntry(*E));
+  REQUIRE(static_cast<bool>(Back));
+  CHECK(*Back == *E);
+}
+
 TEST_CASE("A farm entry's unknown keys are ignored") {
   std::string Text = formatFarmEntry(sample()) + "speed 1.75\nfuture a b c\n";
   llvm::Expected<FarmEntry> Back = parseFarmEntry(Text);
