@@ -1,6 +1,7 @@
 //===- LocalServer/FarmDiscovery.cpp - A farm's workers from its registry -===//
 
 #include "LocalServer/FarmDiscovery.h"
+#include "Protocol/Errors.h"
 #include "Protocol/Messages.h"
 #include "clang/Basic/Version.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -30,6 +31,12 @@ llvm::Error unlessBroken(llvm::Error E, bool &Broken) {
                               Broken = true;
                               return llvm::Error::success();
                             });
+}
+
+/// A worker's key without the prefix, as log lines name it: anyone may have
+/// written it.
+std::string workerId(llvm::StringRef Key) {
+  return peerText(Key.drop_front(FarmKeyPrefix.size()));
 }
 
 } // namespace
@@ -117,9 +124,10 @@ FarmDiscovery::Listing FarmDiscovery::list() {
     if (!Reply)
       Connection.reset();
     else if (Reply->Type == RedisReply::Kind::Error)
+      // Its text reaches the log and the clients' warnings.
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "it refuses %s: %s", Args[0].data(),
-                                     Reply->Text.substr(0, 200).c_str());
+                                     "it refuses " + Args[0] + ": " +
+                                         peerText(Reply->Text));
     return Reply;
   };
   auto Fail = [&](llvm::Error E) {
@@ -224,7 +232,7 @@ void FarmDiscovery::follow(const Listing &L) {
       Log.log(LogLevel::Warning,
               llvm::formatv("skipping {0} in the farm's registry: its value "
                             "is over {1} bytes",
-                            Key, MaxValue));
+                            peerText(Key), MaxValue));
       Counters.add(statkeys::FarmEntriesMalformed);
     }
   for (const auto &[Key, Value] : L.Entries) {
@@ -233,8 +241,8 @@ void FarmDiscovery::follow(const Listing &L) {
       std::string Why = llvm::toString(Entry.takeError());
       if (tellOnce(Key, Value)) {
         Log.log(LogLevel::Warning,
-                llvm::formatv("skipping {0} in the farm's registry: {1}", Key,
-                              Why));
+                llvm::formatv("skipping {0} in the farm's registry: {1}",
+                              peerText(Key), Why));
         Counters.add(statkeys::FarmEntriesMalformed);
       }
       continue;
@@ -246,9 +254,9 @@ void FarmDiscovery::follow(const Listing &L) {
                 llvm::formatv("skipping farm worker {0}: it runs {1}, "
                               "protocol {2}; this server runs {3}, protocol "
                               "{4}",
-                              Key.substr(FarmKeyPrefix.size()),
-                              Entry->ClangVersion, Entry->Protocol,
-                              clang::getClangFullVersion(), ProtocolVersion));
+                              workerId(Key), Entry->ClangVersion,
+                              Entry->Protocol, clang::getClangFullVersion(),
+                              ProtocolVersion));
         Counters.add(statkeys::FarmWorkersSkippedVersion);
         NewlySkewed = true;
       }
@@ -272,7 +280,7 @@ void FarmDiscovery::follow(const Listing &L) {
       Slots.retire(Slot);
     Log.log(llvm::formatv("farm worker {0} left: its entry is gone or "
                           "changed",
-                          It->first.substr(FarmKeyPrefix.size())));
+                          workerId(It->first)));
     Counters.add(statkeys::FarmWorkersLeft);
     It = Workers.erase(It);
   }
@@ -282,8 +290,7 @@ void FarmDiscovery::follow(const Listing &L) {
       Addresses.push_back({Entry.Host, Port});
     std::vector<size_t> Joined = Slots.join(Addresses);
     Log.log(llvm::formatv("farm worker {0} joined: {1} slots, {2} busy",
-                          Key.substr(FarmKeyPrefix.size()), Joined.size(),
-                          Entry.Busy));
+                          workerId(Key), Joined.size(), Entry.Busy));
     Counters.add(statkeys::FarmWorkersJoined);
     Workers.emplace(Key, Known{std::move(Entry), std::move(Joined)});
   }

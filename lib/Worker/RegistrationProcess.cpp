@@ -1,6 +1,7 @@
 //===- Worker/RegistrationProcess.cpp - A worker's farm entry -------------===//
 
 #include "Worker/RegistrationProcess.h"
+#include "Protocol/Errors.h"
 #include "llvm/Support/FormatVariadic.h"
 #include <csignal>
 #include <optional>
@@ -45,7 +46,7 @@ private:
     if (!Reply)
       return failed(llvm::toString(Reply.takeError()));
     if (Reply->Type == RedisReply::Kind::Error)
-      return failed("it refuses SET: " + Reply->Text.substr(0, 200));
+      return failed("it refuses SET: " + peerText(Reply->Text));
     if (!Registered)
       Log.log(llvm::formatv("registered in {0} as {1} ({2} ms lease)", Name,
                             Key, Options.Lease.count()));
@@ -66,7 +67,7 @@ private:
               llvm::formatv("cannot remove {0} from {1} ({2}); it expires "
                             "with its lease",
                             Key, Name,
-                            Reply ? Reply->Text.substr(0, 200)
+                            Reply ? peerText(Reply->Text)
                                   : llvm::toString(Reply.takeError())));
     return 0;
   }
