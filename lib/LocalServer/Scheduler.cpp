@@ -55,8 +55,9 @@ void Scheduler::backOff(size_t Slot, Clock::time_point Until,
   dispatch(Now);
 }
 
-void Scheduler::addSlot(Clock::time_point Now) {
-  States.emplace_back();
+void Scheduler::addSlot(Clock::time_point Now,
+                        Clock::time_point BackedOffUntil) {
+  States.push_back({/*Busy=*/false, BackedOffUntil});
   dispatch(Now);
 }
 

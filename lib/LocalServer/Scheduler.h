@@ -41,8 +41,9 @@ public:
   /// word).
   void backOff(size_t Slot, Clock::time_point Until, Clock::time_point Now);
 
-  /// A farm's worker joined: a new slot, numbered size(), free.
-  void addSlot(Clock::time_point Now);
+  /// A farm's worker joined: a new slot, numbered size(), free unless
+  /// backed off until \p BackedOffUntil.
+  void addSlot(Clock::time_point Now, Clock::time_point BackedOffUntil = {});
   /// \p Slot's worker left the farm: it is backed off for good (a job it
   /// has goes on), until reinstate().
   void retire(size_t Slot, Clock::time_point Now);

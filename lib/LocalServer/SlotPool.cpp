@@ -17,6 +17,7 @@ SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
       BackoffsPath(std::move(TheFarm.BackoffsPath)),
       Secret(std::move(TheFarm.Secret)),
       OwnWorker(TheFarm.Mode == DistributionMode::LocalFiles),
+      FromRegistry(Config.Farm.has_value()),
       Slots(TheFarm.Slots.size(), Config.SlotBackoff),
       LastFailure(TheFarm.Slots.size()), Retired(TheFarm.Slots.size()), IO(IO),
       Questions(Questions) {
@@ -61,7 +62,20 @@ std::vector<size_t> SlotPool::join(llvm::ArrayRef<SlotAddress> Addresses) {
           IO, Address, Config, Secret, Tls.get(), Questions));
       LastFailure.emplace_back();
       Retired.push_back(false);
-      Slots.addSlot(Now);
+      // An earlier server of the config may have backed it off.
+      Scheduler::Clock::time_point Until{};
+      int64_t Left = 0;
+      for (const BackoffEntry &B : Backoffs)
+        if (B.Slot == Address.str() && B.Until > std::time(nullptr)) {
+          Left = B.Until - std::time(nullptr);
+          Until = Now + std::chrono::seconds(Left);
+          LastFailure.back() = B.Reason;
+        }
+      if (Left)
+        Log.log(llvm::formatv("slot {0} backed off for {1}s more: an earlier "
+                              "server found: {2}",
+                              Address.str(), Left, LastFailure.back()));
+      Slots.addSlot(Now, Until);
     } else if (Retired[Slot]) {
       Retired[Slot] = false;
       --RetiredCount;
@@ -162,12 +176,15 @@ void SlotPool::restoreBackoffs() {
         LastFailure[Slot] = B.Reason;
         Listed = true;
       }
+    B.Until = Now + Left;
+    // A farm's slot may join later (join()).
+    if (!Listed && FromRegistry)
+      Backoffs.push_back(std::move(B));
     if (!Listed)
       continue;
     Log.log(llvm::formatv("slot {0} backed off for {1}s more: an earlier "
                           "server found: {2}",
                           B.Slot, Left, B.Reason));
-    B.Until = Now + Left;
     Backoffs.push_back(std::move(B));
   }
 }

@@ -88,6 +88,9 @@ private:
   std::optional<SharedSecret> Secret;
   /// The slots are those of the server's own worker (LocalFiles).
   bool OwnWorker;
+  /// The config names a farm's registry: its slots join later, and an
+  /// earlier server's backoffs of theirs are kept for then.
+  bool FromRegistry;
   /// TLS keyed by the farm's secret, for the links that leave the machine;
   /// none for the server's own worker, whose link never does.
   std::unique_ptr<TlsContext> Tls;

@@ -3,6 +3,7 @@
 #include "LocalServer/SlotPool.h"
 #include "TempDir.h"
 #include <catch2/catch.hpp>
+#include <ctime>
 
 using namespace clang::dist;
 using namespace clang::dist::test;
@@ -45,4 +46,27 @@ TEST_CASE("A slot pool grows as a farm's workers join and leave",
   CHECK(Pool.live() == 3);
   CHECK(Given.size() == 2);
   CHECK(Given.back() == std::optional<size_t>(1));
+}
+
+TEST_CASE("A farm's slot that an earlier server backed off joins backed off",
+          "[SlotPool]") {
+  TempDir Dir;
+  std::string Path = Dir.file("server.backoff");
+  REQUIRE(!writeSlotBackoffs(
+      Path, {{"10.0.0.2:63000", std::time(nullptr) + 20, "refused"}}));
+  boost::asio::io_context IO;
+  Logger Log;
+  Stats Counters(IO, Dir.file("server.stats"), Log);
+  DistConfig Config;
+  Config.Farm = RedisAddress();
+  Farm TheFarm;
+  TheFarm.BackoffsPath = Path;
+  SlotPool Pool(IO, Config, TheFarm, nullptr, Log, Counters);
+
+  CHECK(Pool.join({{"10.0.0.2", 63000}, {"10.0.0.2", 63001}}) ==
+        std::vector<size_t>{0, 1});
+  ServerStatus::Slot Backed = Pool.describe(0);
+  CHECK(Backed.State == ServerStatus::SlotState::BackedOff);
+  CHECK(Backed.Why == "refused");
+  CHECK(Pool.describe(1).State != ServerStatus::SlotState::BackedOff);
 }
