@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=(frames messages decompress config redisreply cachevalues)
+targets=(frames messages decompress config redisreply cachevalues farmentry)
 
 bash scripts/install-deps.sh
 
@@ -21,8 +21,9 @@ bin=$build_dir/bin
 seeds=$build_dir/seeds
 rm -rf "$seeds"
 "$bin/fuzz-generate-seeds" "$seeds"
-# Text seeds, checked in: the config parser's and the Redis replies'.
-for text in config redisreply; do
+# Text seeds, checked in: the config parser's, the Redis replies' and the
+# farm entries'.
+for text in config redisreply farmentry; do
   mkdir -p "$seeds/$text"
   cp fuzz/corpus/$text/* "$seeds/$text/"
 done

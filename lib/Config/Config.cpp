@@ -277,6 +277,18 @@ llvm::Expected<DistConfig> clang::dist::parseConfig(llvm::StringRef Text,
       } else
         E = P.error("expected 'cache on', 'cache off' or 'cache "
                     "redis://[[USER:]PASSWORD@]HOST[:PORT][/DB]'");
+    } else if (Key == "farm") {
+      llvm::Expected<RedisAddress> Address =
+          Args.size() == 1 && Args[0].startswith("redis://")
+              ? RedisAddress::parse(Args[0])
+              : llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                        "expected 'farm "
+                                        "redis://[[USER:]PASSWORD@]HOST[:PORT]"
+                                        "[/DB]'");
+      if (!Address)
+        E = P.error(llvm::toString(Address.takeError()));
+      else
+        Config.Farm = std::move(*Address);
     } else if (Key == "cache-dir") {
       if (Args.size() != 1)
         E = P.error("expected 'cache-dir DIRECTORY'");

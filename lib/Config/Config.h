@@ -48,8 +48,12 @@ std::optional<ConfigFileStamp> stampConfigFile(llvm::StringRef Path);
 struct DistConfig {
   /// The real path of the file this came from; empty for the built-in default.
   std::string Path;
-  /// One entry per slot. Empty means: start a worker on this machine.
+  /// One entry per slot. Empty, with no Farm either, means: start a worker
+  /// on this machine.
   std::vector<SlotAddress> Slots;
+  /// `farm redis://...`: the registry the farm's workers keep their entries
+  /// in (docs/FARM.md); their slots join Slots' while the server runs.
+  std::optional<RedisAddress> Farm;
   /// Slots of the worker started on this machine when Slots is empty; 0 =
   /// one per core.
   unsigned LocalSlots = 0;

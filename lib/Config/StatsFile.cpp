@@ -33,6 +33,9 @@ std::vector<std::string> statkeys::fixed() {
   for (Cacheability C : {Cacheability::TimeMacro, Cacheability::UnrecordedInput,
                          Cacheability::ReadsOtherFiles})
     Keys.push_back(uncacheable(cacheabilityName(C)));
+  for (const char *Key : {FarmWorkersJoined, FarmWorkersLeft,
+                          FarmWorkersSkippedVersion, FarmEntriesMalformed})
+    Keys.push_back(Key);
   return Keys;
 }
 

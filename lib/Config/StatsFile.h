@@ -39,6 +39,12 @@ inline constexpr const char *CacheHit = "cache_hit";
 inline constexpr const char *CacheHitShared = "cache_hit_shared";
 inline constexpr const char *CacheMiss = "cache_miss";
 inline constexpr const char *CacheUncacheable = "cache_uncacheable";
+/// The farm's workers as the registry told of them (`farm redis://...`).
+inline constexpr const char *FarmWorkersJoined = "farm_workers_joined";
+inline constexpr const char *FarmWorkersLeft = "farm_workers_left";
+inline constexpr const char *FarmWorkersSkippedVersion =
+    "farm_workers_skipped_version";
+inline constexpr const char *FarmEntriesMalformed = "farm_entries_malformed";
 /// "cache_uncacheable_<why>": results not kept because of \p Why, "failed"
 /// or a cacheabilityName().
 std::string uncacheable(llvm::StringRef Why);

@@ -28,6 +28,7 @@ enum FamilyId {
   CacheSharedHits,
   CacheMisses,
   CacheUncacheable,
+  FarmWorkers,
   SlotJobs,
   SlotFailures,
   NumFamilies
@@ -61,6 +62,10 @@ constexpr Family Families[NumFamilies] = {
      "Jobs looked up in the result cache and not found."},
     {"clang_dist_server_cache_uncacheable_total", Type::Counter,
      "Compiles whose result the result cache did not keep, by reason."},
+    {"clang_dist_server_farm_workers_total", Type::Counter,
+     "Workers of the farm's registry, by event: joined (the server uses its "
+     "slots), left (its entry went), skipped_version (another clang or "
+     "protocol), malformed (an entry that does not parse)."},
     {"clang_dist_server_slot_jobs_total", Type::Counter,
      "Jobs each slot compiled."},
     {"clang_dist_server_slot_failures_total", Type::Counter,
@@ -99,6 +104,14 @@ std::optional<Placement> place(llvm::StringRef Key) {
     return Placement{Jobs, {{"outcome", "local_by_design"}}};
   if (Is(statkeys::JobsLocalFallback))
     return Placement{Jobs, {{"outcome", "local_fallback"}}};
+  if (Is(statkeys::FarmWorkersJoined))
+    return Placement{FarmWorkers, {{"event", "joined"}}};
+  if (Is(statkeys::FarmWorkersLeft))
+    return Placement{FarmWorkers, {{"event", "left"}}};
+  if (Is(statkeys::FarmWorkersSkippedVersion))
+    return Placement{FarmWorkers, {{"event", "skipped_version"}}};
+  if (Is(statkeys::FarmEntriesMalformed))
+    return Placement{FarmWorkers, {{"event", "malformed"}}};
   if (Is(statkeys::JobsCancelled))
     return Placement{Jobs, {{"outcome", "cancelled"}}};
   // The sums of the labelled series below: Prometheus adds them up itself.

@@ -56,7 +56,9 @@ std::string clang::dist::describeConfig(const DistConfig &Config,
     T.row("worker", Range, Config.SlotLines[I]);
     I = End;
   }
-  if (Config.Slots.empty()) {
+  if (Config.Farm)
+    T.setting("farm", Config.Farm->str());
+  if (Config.Slots.empty() && !Config.Farm) {
     // Its slots are the local-workers line's.
     T.row("worker", "none: one on this machine", std::nullopt);
     T.setting("local-workers",

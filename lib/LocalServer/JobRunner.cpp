@@ -69,7 +69,13 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
                   ? std::make_unique<SourcesMode>(Files, Config.SharedPaths)
                   : nullptr),
       Results(JobCache::open(Config, Files, Log)),
-      Slots(IO, Config, std::move(TheFarm), Sources.get(), Log, Counters) {}
+      Slots(IO, Config, std::move(TheFarm), Sources.get(), Log, Counters) {
+  if (Config.Farm) {
+    Discovery = std::make_unique<FarmDiscovery>(IO, Pool, *Config.Farm, Slots,
+                                                Log, Counters);
+    Discovery->start();
+  }
+}
 
 JobRunner::~JobRunner() = default;
 
@@ -230,8 +236,15 @@ bool JobRunner::fallBackIfRefused(std::shared_ptr<Running> R) {
 void JobRunner::attempt(std::shared_ptr<Running> R) {
   if (fallBackIfRefused(R))
     return;
-  if (Slots.size() == 0)
-    return fallBack(R, FallbackCause::NoSlots, "", NoSlotsReason);
+  // A new server's first jobs wait for the farm to be found.
+  if (Discovery && !Discovery->listed())
+    return Discovery->afterFirstListing([this, R] {
+      if (!R->Cancelled)
+        attempt(R);
+    });
+  if (Slots.live() == 0)
+    return fallBack(R, FallbackCause::NoSlots, "",
+                    Discovery ? Discovery->noSlotsReason() : NoSlotsReason);
   Live.moved(R->Id, LiveStatus::JobState::Queued);
   Slots.acquire([this, R](std::optional<size_t> Slot) {
     if (R->Cancelled) {
@@ -452,6 +465,9 @@ void JobRunner::end(std::shared_ptr<Running> R, JobOutcome Outcome,
   if (Results)
     if (std::optional<std::string> Notice = Results->takeNotice())
       Outcome.Notice = std::move(*Notice);
+  if (Discovery && Outcome.Notice.empty())
+    if (std::optional<std::string> Notice = Discovery->takeNotice())
+      Outcome.Notice = std::move(*Notice);
   switch (Outcome.Kind) {
   case JobOutcome::Disposition::Completed:
     Counters.add(R->FromCache ? statkeys::CacheHit : statkeys::JobsRemote);
@@ -482,10 +498,13 @@ void JobRunner::end(std::shared_ptr<Running> R, JobOutcome Outcome,
 
 void JobRunner::status(ServerStatus &S) const {
   Live.fill(S, [this](size_t Slot) { return Slots.name(Slot); });
-  S.SlotCount = static_cast<uint32_t>(Slots.size());
+  S.SlotCount = static_cast<uint32_t>(Slots.live());
   for (size_t Slot = 0;
        Slot != Slots.size() && S.Slots.size() != ServerStatus::MaxSlots;
        ++Slot) {
+    // Their workers left the farm.
+    if (Slots.isRetired(Slot))
+      continue;
     ServerStatus::Slot Out = Slots.describe(Slot);
     if (auto It = Compiled.find(Slots.name(Slot)); It != Compiled.end())
       Out.JobsDone = It->second;

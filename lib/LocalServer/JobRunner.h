@@ -14,6 +14,7 @@
 
 #include "Config/Config.h"
 #include "LocalServer/FallbackWarnings.h"
+#include "LocalServer/FarmDiscovery.h"
 #include "LocalServer/FileCache.h"
 #include "LocalServer/JobCache.h"
 #include "LocalServer/LiveStatus.h"
@@ -102,6 +103,8 @@ private:
   /// The result cache; none with `cache off`.
   std::unique_ptr<JobCache> Results;
   SlotPool Slots;
+  /// The workers of the config's `farm` registry; none without one.
+  std::unique_ptr<FarmDiscovery> Discovery;
   uint64_t NextJobId = 1;
   std::atomic<int64_t> PreparationCpu{0};
   std::map<std::string, uint64_t> Compiled;

@@ -338,9 +338,10 @@ int Server::run() {
   if (llvm::Error E = listen())
     return Fail(llvm::toString(std::move(E)));
 
+  bool OwnFarm = !Config.Slots.empty() || Config.Farm;
   Farm TheFarm{Config.Slots, Config.Mode, Config.Secret,
-               Config.Slots.empty() ? std::string() : Options.Paths.Backoffs};
-  if (TheFarm.Slots.empty()) {
+               OwnFarm ? Options.Paths.Backoffs : std::string()};
+  if (!OwnFarm) {
     llvm::Expected<Farm> Own = startOwnWorker();
     if (Own)
       TheFarm = std::move(*Own);
@@ -351,10 +352,12 @@ int Server::run() {
       Log.log(TheFarm.NoSlotsReason + ", every job runs on the client");
   }
   FarmMode = TheFarm.Mode;
-  Log.log(llvm::formatv("serving '{0}' with {1} slots",
-                        Config.Path.empty() ? "built-in default config"
-                                            : Config.Path,
-                        TheFarm.Slots.size()));
+  Log.log(llvm::formatv(
+      "serving '{0}' with {1} slots{2}",
+      Config.Path.empty() ? "built-in default config" : Config.Path,
+      TheFarm.Slots.size(),
+      Config.Farm ? " and those of the farm's registry " + Config.Farm->str()
+                  : std::string()));
   // After the lock: the server before us wrote its counters at its exit.
   Counters = std::make_unique<Stats>(IO, Options.Paths.Stats, Log);
   Counters->add(statkeys::ServerStarts);

@@ -41,8 +41,10 @@ void Scheduler::acquire(ReadyFn Ready, Clock::time_point Now) {
 void Scheduler::release(size_t Slot, bool Failed, Clock::time_point Now) {
   assert(States[Slot].Busy && "releasing a slot that is not busy");
   States[Slot].Busy = false;
+  // A retired slot stays so.
   if (Failed)
-    States[Slot].BackedOffUntil = Now + Backoff;
+    States[Slot].BackedOffUntil =
+        std::max(States[Slot].BackedOffUntil, Now + Backoff);
   dispatch(Now);
 }
 
@@ -50,6 +52,21 @@ void Scheduler::backOff(size_t Slot, Clock::time_point Until,
                         Clock::time_point Now) {
   States[Slot].BackedOffUntil = std::max(States[Slot].BackedOffUntil, Until);
   // The waiting jobs may have had no other slot left.
+  dispatch(Now);
+}
+
+void Scheduler::addSlot(Clock::time_point Now,
+                        Clock::time_point BackedOffUntil) {
+  States.push_back({/*Busy=*/false, BackedOffUntil});
+  dispatch(Now);
+}
+
+void Scheduler::retire(size_t Slot, Clock::time_point Now) {
+  backOff(Slot, Clock::time_point::max(), Now);
+}
+
+void Scheduler::reinstate(size_t Slot, Clock::time_point Now) {
+  States[Slot].BackedOffUntil = {};
   dispatch(Now);
 }
 

@@ -41,6 +41,16 @@ public:
   /// word).
   void backOff(size_t Slot, Clock::time_point Until, Clock::time_point Now);
 
+  /// A farm's worker joined: a new slot, numbered size(), free unless
+  /// backed off until \p BackedOffUntil.
+  void addSlot(Clock::time_point Now, Clock::time_point BackedOffUntil = {});
+  /// \p Slot's worker left the farm: it is backed off for good (a job it
+  /// has goes on), until reinstate().
+  void retire(size_t Slot, Clock::time_point Now);
+  /// \p Slot's worker joined again: it is free of any backoff.
+  void reinstate(size_t Slot, Clock::time_point Now);
+  size_t size() const { return States.size(); }
+
   size_t waiting() const { return Waiting.size(); }
   bool isBusy(size_t Slot) const { return States[Slot].Busy; }
   bool isBackedOff(size_t Slot, Clock::time_point Now) const {

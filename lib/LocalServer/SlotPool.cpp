@@ -17,8 +17,10 @@ SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
       BackoffsPath(std::move(TheFarm.BackoffsPath)),
       Secret(std::move(TheFarm.Secret)),
       OwnWorker(TheFarm.Mode == DistributionMode::LocalFiles),
+      FromRegistry(Config.Farm.has_value()),
       Slots(TheFarm.Slots.size(), Config.SlotBackoff),
-      LastFailure(TheFarm.Slots.size()) {
+      LastFailure(TheFarm.Slots.size()), Retired(TheFarm.Slots.size()), IO(IO),
+      Questions(Questions) {
   if (Secret && !OwnWorker)
     Tls = TlsContext::create(SharedSecret::Role::Server, *Secret);
   for (const SlotAddress &E : TheFarm.Slots)
@@ -46,6 +48,54 @@ void SlotPool::countFailure(size_t Slot, SlotFailure::Kind Kind) {
   Counters.add(statkeys::slot(
       statsName(Slot),
       ("failed_" + fallbackCauseName(fallbackCause(Kind))).str()));
+}
+
+std::vector<size_t> SlotPool::join(llvm::ArrayRef<SlotAddress> Addresses) {
+  std::vector<size_t> Joined;
+  auto Now = Clock::now();
+  for (const SlotAddress &Address : Addresses) {
+    auto Same = llvm::find_if(
+        Clients, [&](const auto &C) { return C->endpoint() == Address; });
+    size_t Slot = Same - Clients.begin();
+    if (Same == Clients.end()) {
+      Clients.push_back(std::make_unique<SlotClient>(
+          IO, Address, Config, Secret, Tls.get(), Questions));
+      LastFailure.emplace_back();
+      Retired.push_back(false);
+      // An earlier server of the config may have backed it off.
+      Scheduler::Clock::time_point Until{};
+      int64_t Left = 0;
+      for (const BackoffEntry &B : Backoffs)
+        if (B.Slot == Address.str() && B.Until > std::time(nullptr)) {
+          Left = B.Until - std::time(nullptr);
+          Until = Now + std::chrono::seconds(Left);
+          LastFailure.back() = B.Reason;
+        }
+      if (Left)
+        Log.log(llvm::formatv("slot {0} backed off for {1}s more: an earlier "
+                              "server found: {2}",
+                              Address.str(), Left, LastFailure.back()));
+      Slots.addSlot(Now, Until);
+    } else if (Retired[Slot]) {
+      Retired[Slot] = false;
+      --RetiredCount;
+      Slots.reinstate(Slot, Now);
+    } else {
+      // Already had (a config's worker line names it too): not the farm's
+      // to retire.
+      continue;
+    }
+    Joined.push_back(Slot);
+  }
+  return Joined;
+}
+
+void SlotPool::retire(size_t Slot) {
+  if (Retired[Slot])
+    return;
+  Retired[Slot] = true;
+  ++RetiredCount;
+  Slots.retire(Slot, Clock::now());
 }
 
 std::string SlotPool::backedOff() const {
@@ -126,12 +176,15 @@ void SlotPool::restoreBackoffs() {
         LastFailure[Slot] = B.Reason;
         Listed = true;
       }
+    B.Until = Now + Left;
+    // A farm's slot may join later (join()).
+    if (!Listed && FromRegistry)
+      Backoffs.push_back(std::move(B));
     if (!Listed)
       continue;
     Log.log(llvm::formatv("slot {0} backed off for {1}s more: an earlier "
                           "server found: {2}",
                           B.Slot, Left, B.Reason));
-    B.Until = Now + Left;
     Backoffs.push_back(std::move(B));
   }
 }

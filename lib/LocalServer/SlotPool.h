@@ -29,7 +29,19 @@ public:
   SlotPool(boost::asio::io_context &IO, const DistConfig &Config, Farm TheFarm,
            SlotQuestions *Questions, Logger &Log, Stats &Counters);
 
+  /// Slots ever had, retired ones included: a slot's index never changes.
   size_t size() const { return Clients.size(); }
+  /// Slots not retired.
+  size_t live() const { return Clients.size() - RetiredCount; }
+  /// A farm's worker joined with the slots at \p Addresses: a retired slot
+  /// of the same address is reinstated, any other appended. The indices of
+  /// those, not of any slot the pool had and used already.
+  std::vector<size_t> join(llvm::ArrayRef<SlotAddress> Addresses);
+  /// \p Slot's worker left the farm: it gets no new job; one it has goes on
+  /// (and fails over if the worker is gone). Its connection, if idle, ends
+  /// when the worker closes it.
+  void retire(size_t Slot);
+  bool isRetired(size_t Slot) const { return Retired[Slot]; }
   /// Calls \p Ready with a free slot, now or when one is released, or with
   /// none when every slot is backed off. Connects to every idle slot that is
   /// neither connected nor backed off meanwhile, all at once: a job that
@@ -76,6 +88,9 @@ private:
   std::optional<SharedSecret> Secret;
   /// The slots are those of the server's own worker (LocalFiles).
   bool OwnWorker;
+  /// The config names a farm's registry: its slots join later, and an
+  /// earlier server's backoffs of theirs are kept for then.
+  bool FromRegistry;
   /// TLS keyed by the farm's secret, for the links that leave the machine;
   /// none for the server's own worker, whose link never does.
   std::unique_ptr<TlsContext> Tls;
@@ -85,6 +100,11 @@ private:
   std::vector<BackoffEntry> Backoffs;
   /// Why each slot was last backed off, for the monitor.
   std::vector<std::string> LastFailure;
+  /// Slots whose farm worker left (retire()).
+  std::vector<bool> Retired;
+  size_t RetiredCount = 0;
+  boost::asio::io_context &IO;
+  SlotQuestions *Questions;
 };
 
 } // namespace clang::dist

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -75,7 +76,7 @@ public:
           listenTcp(Options.MetricsAddress, Options.MetricsPort, MetricsPort);
       if (!Fd)
         return fail("metrics: " + llvm::toString(Fd.takeError()));
-      Metrics.emplace(*Fd, *Counters, Options.EachSlot, Log);
+      Metrics.emplace(metricsProcess(*Fd, *Counters, Options.EachSlot, Log));
     }
 
     // Signals are taken synchronously with sigwaitinfo; children unblock them.
@@ -94,6 +95,15 @@ public:
       Ready += llvm::formatv("clang-dist-worker: listening on {0}:{1}\n",
                              Options.BindAddress, S.Port)
                    .str();
+    }
+    if (Options.Registration) {
+      // Once every slot accepts: servers connect as soon as they read it.
+      Registering = *Options.Registration;
+      for (const SlotProcess &S : Slots)
+        Registering->Entry.Ports.push_back(S.Port);
+      Registering->Entry.Started = std::time(nullptr);
+      Registration.emplace(registrationProcess(*Registering, *Counters, Log));
+      Registration->start();
     }
     if (Metrics) {
       Metrics->start();
@@ -167,7 +177,8 @@ private:
     int Status;
     pid_t Pid;
     while ((Pid = ::waitpid(-1, &Status, WNOHANG)) > 0) {
-      if (Metrics && Metrics->reaped(Pid))
+      if ((Metrics && Metrics->reaped(Pid)) ||
+          (Registration && Registration->reaped(Pid)))
         continue;
       for (SlotProcess &S : Slots) {
         if (S.Pid != Pid)
@@ -198,6 +209,9 @@ private:
   int shutdown(int Signal) {
     notify("STOPPING=1");
     Log.log(llvm::formatv("stopping on {0}", strsignal(Signal)));
+    // First: servers stop sending jobs that the slots would lose.
+    if (Registration)
+      Registration->stop();
     if (Metrics)
       Metrics->stop();
     for (const SlotProcess &S : Slots)
@@ -273,7 +287,10 @@ private:
   unsigned Restarts = 0;
   /// Each slot's row, by its index in Slots.
   std::optional<SharedSlotCounters> Counters;
-  std::optional<MetricsProcess> Metrics;
+  std::optional<HelperProcess> Metrics;
+  /// Options.Registration with the entry's ports and start time.
+  std::optional<RegistrationOptions> Registering;
+  std::optional<HelperProcess> Registration;
 };
 
 } // namespace

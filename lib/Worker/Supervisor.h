@@ -11,7 +11,9 @@
 #define CLANG_DIST_WORKER_SUPERVISOR_H
 
 #include "Support/Log.h"
+#include "Worker/RegistrationProcess.h"
 #include "Worker/Slot.h"
+#include <optional>
 #include <string>
 
 namespace clang::dist {
@@ -27,6 +29,9 @@ struct SupervisorOptions {
   /// if empty. Port 0 lets the system choose.
   std::string MetricsAddress;
   uint16_t MetricsPort = 0;
+  /// The farm's registry the worker keeps its entry in (RegistrationProcess.h),
+  /// if any. Its entry's ports and start time are filled in here.
+  std::optional<RegistrationOptions> Registration;
 };
 
 /// Prints "clang-dist-worker: listening on ADDR:PORT" on stdout for each slot

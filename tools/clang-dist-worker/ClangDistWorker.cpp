@@ -3,6 +3,7 @@
 // clang-dist-worker [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
 //              [--cache-size BYTES] [--secret FILE] [--local-files]
 //              [--log-file FILE] [--log-level LEVEL] [--metrics HOST:PORT]
+//              [--registry redis://HOST[:PORT][/DB]] [--advertise HOST]
 //
 // Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
 // one process each, sharing one blob cache. Options are parsed by hand, not
@@ -11,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Protocol/Messages.h"
 #include "Protocol/SharedSecret.h"
 #include "Protocol/Version.h"
 #include "Worker/Supervisor.h"
@@ -31,7 +33,8 @@ static const char Usage[] =
     "FILE]\n"
     "                    [--local-files] [--log-file FILE] [--log-level "
     "LEVEL]\n"
-    "                    [--metrics HOST:PORT]\n"
+    "                    [--metrics HOST:PORT] [--registry URL]\n"
+    "                    [--advertise HOST]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
@@ -55,7 +58,13 @@ static const char Usage[] =
     "                   each peer, job and slot restart)\n"
     "  --metrics HOST:PORT  serve Prometheus metrics over HTTP at\n"
     "                   http://HOST:PORT/metrics (HOST an IPv4 or [IPv6]\n"
-    "                   address; PORT 0 lets the system choose)\n";
+    "                   address; PORT 0 lets the system choose)\n"
+    "  --registry redis://HOST[:PORT][/DB]\n"
+    "                   keep this worker's entry in the farm's registry, so\n"
+    "                   that servers with 'farm' in their config find it\n"
+    "  --advertise HOST the address servers connect to, in the registry\n"
+    "                   (default: the --bind address; required when that is\n"
+    "                   0.0.0.0 or ::)\n";
 
 /// "512M", "2G", "1048576"; 0 on error.
 static uint64_t parseSize(llvm::StringRef Text) {
@@ -121,6 +130,7 @@ int main(int Argc, char **Argv) {
   SupervisorOptions Options;
   Options.Slots = std::max(1u, std::thread::hardware_concurrency());
   std::string LogFile;
+  std::string Advertise;
   LogLevel Least = LogLevel::Info;
   for (int I = 1; I < Argc; ++I) {
     llvm::StringRef Arg = Argv[I];
@@ -143,7 +153,8 @@ int main(int Argc, char **Argv) {
     llvm::StringRef Value = Inline;
     if (Name != "--cores" && Name != "--port" && Name != "--bind" &&
         Name != "--cache-dir" && Name != "--cache-size" && Name != "--secret" &&
-        Name != "--log-file" && Name != "--log-level" && Name != "--metrics")
+        Name != "--log-file" && Name != "--log-level" && Name != "--metrics" &&
+        Name != "--registry" && Name != "--advertise")
       return usageError("unknown option '" + Arg + "'");
     if (!Arg.contains('=')) {
       if (I + 1 == Argc)
@@ -175,6 +186,15 @@ int main(int Argc, char **Argv) {
       if (!parseHostPort(Value, Options.MetricsAddress, Options.MetricsPort))
         return usageError("invalid --metrics '" + Value +
                           "' (expected HOST:PORT, such as 127.0.0.1:9100)");
+    } else if (Name == "--registry") {
+      llvm::Expected<RedisAddress> Registry = RedisAddress::parse(Value);
+      if (!Registry)
+        return usageError("invalid --registry '" + Value +
+                          "': " + llvm::toString(Registry.takeError()));
+      Options.Registration.emplace();
+      Options.Registration->Registry = std::move(*Registry);
+    } else if (Name == "--advertise") {
+      Advertise = Value.str();
     } else if (Name == "--cache-dir") {
       Options.EachSlot.CacheDir = Value.str();
     } else if (Name == "--log-file") {
@@ -201,6 +221,34 @@ int main(int Argc, char **Argv) {
     return usageError("--local-files needs --secret FILE and a loopback "
                       "--bind address: it lets peers read this machine's "
                       "files");
+  if (Options.Registration) {
+    if (Options.EachSlot.LocalFiles)
+      return usageError("--registry and --local-files exclude each other: a "
+                        "worker that reads this machine's files is its "
+                        "server's alone");
+    bool Wildcard = Options.BindAddress == "0.0.0.0" ||
+                    Options.BindAddress == "::" ||
+                    Options.BindAddress == "[::]";
+    if (Advertise.empty() && Wildcard)
+      return usageError("--registry with --bind " + Options.BindAddress +
+                        " needs --advertise HOST: the address servers "
+                        "should connect to");
+    FarmEntry &Entry = Options.Registration->Entry;
+    Entry.Host = Advertise.empty() ? Options.BindAddress : Advertise;
+    Entry.ClangVersion = clang::getClangFullVersion();
+    Entry.Protocol = ProtocolVersion;
+    Entry.ClangDistVersion = clangDistVersion().str();
+    Entry.Secret = Options.EachSlot.Secret.has_value();
+    Entry.Ports = {1};
+    // Servers would skip an entry they cannot read: refuse it here instead.
+    if (llvm::Expected<FarmEntry> Read = parseFarmEntry(formatFarmEntry(Entry));
+        !Read)
+      return usageError("invalid --advertise '" + Entry.Host +
+                        "': " + llvm::toString(Read.takeError()));
+    Entry.Ports.clear();
+  } else if (!Advertise.empty()) {
+    return usageError("--advertise needs --registry");
+  }
   if (Options.EachSlot.CacheDir.empty()) {
     llvm::SmallString<128> Dir;
     llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, Dir);

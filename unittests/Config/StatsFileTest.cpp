@@ -52,8 +52,11 @@ TEST_CASE("The fixed keys name every fallback cause and why a result was "
   CHECK(std::count(Keys.begin(), Keys.end(), "jobs_local_fallback") == 1);
   CHECK(std::count(Keys.begin(), Keys.end(), "cache_uncacheable_time_macro") ==
         1);
-  // Nine job counters, four cache counters and four reasons not to cache.
-  CHECK(Keys.size() == 9 + fallbackCauses().size() + 4 + 4);
+  CHECK(std::count(Keys.begin(), Keys.end(), "farm_workers_skipped_version") ==
+        1);
+  // Nine job counters, four cache counters, four reasons not to cache and
+  // four farm counters.
+  CHECK(Keys.size() == 9 + fallbackCauses().size() + 4 + 4 + 4);
   CHECK(fallbackCauses().size() == 16);
   CHECK(statkeys::slot("[::1]:7", "jobs") == "slot/[::1]:7/jobs");
 }

@@ -155,3 +155,44 @@ TEST_CASE("Scheduler backs off a slot that has no job", "[Scheduler]") {
   CHECK(R.Given[1] == std::nullopt);
   CHECK(S.waiting() == 0);
 }
+
+TEST_CASE("Scheduler grows with a farm: a job waiting gets a new slot",
+          "[Scheduler]") {
+  Scheduler S(0, 30s);
+  Recorder R;
+  // No slot at all: nothing to wait for.
+  S.acquire(R.callback(), T0);
+  REQUIRE(R.Given == std::vector<std::optional<size_t>>{std::nullopt});
+  S.addSlot(T0);
+  S.acquire(R.callback(), T0);
+  S.acquire(R.callback(), T0);
+  CHECK(R.Given.size() == 2);
+  CHECK(S.waiting() == 1);
+  S.addSlot(T0);
+  CHECK(R.Given == std::vector<std::optional<size_t>>{std::nullopt, 0, 1});
+  CHECK(S.size() == 2);
+}
+
+TEST_CASE("Scheduler gives a retired slot no job until it is reinstated",
+          "[Scheduler]") {
+  Scheduler S(2, 30s);
+  Recorder R;
+  S.acquire(R.callback(), T0);
+  CHECK(R.Given.back() == std::optional<size_t>(0));
+  // Its job goes on; a failure of it does not bring it back.
+  S.retire(0, T0);
+  S.release(0, /*Failed=*/true, T0);
+  CHECK(S.isBackedOff(0, T0 + std::chrono::hours(24 * 365)));
+  S.acquire(R.callback(), T0);
+  CHECK(R.Given.back() == std::optional<size_t>(1));
+  S.acquire(R.callback(), T0);
+  CHECK(S.waiting() == 1);
+  // The last usable slot leaves: the waiting job is told at once.
+  S.retire(1, T0);
+  CHECK(S.waiting() == 0);
+  CHECK(R.Given.back() == std::nullopt);
+  S.release(1, false, T0);
+  S.reinstate(0, T0);
+  S.acquire(R.callback(), T0);
+  CHECK(R.Given.back() == std::optional<size_t>(0));
+}

@@ -12,7 +12,7 @@ the cores idle and fails in about SECONDS all the same.
   start-workers DIR [--cores N] [--cache-size SIZE] [--secret FILE]
                [--config-line LINE]... [--bind ADDRESS] [--netns NAME]
                [--host HOSTS_DIR K] [--program NAME] [--key KEY]
-               [--metrics ADDRESS:PORT]
+               [--metrics ADDRESS:PORT] [--registry URL]
       Starts a real clang-dist-worker on loopback ports the system chooses and
       writes DIR/dist.conf naming them. The worker dies after --lifetime
       seconds at the latest, so a failing test leaves nothing behind. Its
@@ -26,7 +26,11 @@ the cores idle and fails in about SECONDS all the same.
       and --key names the slots with KEY lines in dist.conf (slave, the
       older name of worker). With --metrics the worker serves its metrics
       there (port 0: one the system chooses), and DIR/metrics.url names
-      them (for scrape and http-probe).
+      them (for scrape and http-probe). With --registry the worker keeps its
+      entry in the farm's registry URL (redis://...; @FILE: the URL FILE
+      holds, as start-redis writes it), and dist.conf names the farm
+      (`farm URL`) instead of the slots; DIR/farm.id has the line a server
+      logs when it joins ("farm worker HOST:FIRSTPORT joined").
   hosts-up DIR N [--loss PERCENT] [--rate RATE] [--lifetime SECONDS]
       Makes N "hosts" (Linux network namespaces, each linked to this one by
       a veth pair on a /24 of its own) for workers started with --host DIR K
@@ -74,6 +78,10 @@ the cores idle and fails in about SECONDS all the same.
       (redis://127.0.0.1:PORT); its log goes to DIR/redis.log. A detached
       guard (signal-guard) kills it after SECONDS (default 120), so a failing
       test leaves nothing behind.
+  redis DIR ARG...
+      Runs Debian's redis-cli on the redis-server start-redis started in DIR
+      with the command ARG... and prints its reply. A last ARG @FILE stands
+      for FILE's contents (a value of several lines, or a large one).
   blackhole DIR N [--lifetime SECONDS]
       Listens on N loopback ports the system chooses and never accepts a
       connection (the kernel completes TCP's handshake, then nothing answers:
@@ -217,6 +225,7 @@ the cores idle and fails in about SECONDS all the same.
   wait-log GLOB TEXT [--timeout SECONDS]
       Waits until a line containing TEXT appears in a file matching GLOB
       (a server log, say) and prints it; fails after SECONDS (default 30).
+      TEXT @FILE stands for what FILE holds (a worker's farm.id, say).
   wait-pane SOCKET TEXT... [--timeout SECONDS]
       Waits until the screen of the tmux server at SOCKET (tmux -S; its
       current pane, as `tmux capture-pane -p` shows it) has a line
@@ -320,7 +329,7 @@ def start_workers(args):
     out_dir = args[0]
     cores, lifetime, extra, cache_size, secret = 2, 600, [], [], []
     bind, netns, program, key = "127.0.0.1", [], None, "worker"
-    metrics = []
+    metrics, registry = [], None
     rest = args[1:]
     while rest:
         if rest[0] == "--bind":
@@ -348,6 +357,10 @@ def start_workers(args):
             key = rest[1]
         elif rest[0] == "--metrics":
             metrics = ["--metrics", rest[1]]
+        elif rest[0] == "--registry":
+            registry = rest[1]
+            if registry.startswith("@"):
+                registry = open(registry[1:]).read().strip()
         else:
             sys.exit("unknown option " + rest[0])
         rest = rest[2:]
@@ -361,7 +374,7 @@ def start_workers(args):
         ["timeout", "-s", "TERM", str(lifetime), worker, "--cores", str(cores),
          "--port", "0", "--bind", bind,
          "--cache-dir", os.path.join(out_dir, "cache")] + cache_size + secret +
-        metrics,
+        metrics + (["--registry", registry] if registry else []),
         stdout=subprocess.PIPE, stderr=log, start_new_session=True)
     ports = []
     while len(ports) < cores:
@@ -378,8 +391,12 @@ def start_workers(args):
     with open(os.path.join(out_dir, "workers.pid"), "w") as f:
         f.write(str(proc.pid))
     with open(os.path.join(out_dir, "dist.conf"), "w") as f:
-        for port in ports:
+        for port in ports if not registry else []:
             f.write("%s %s:%d\n" % (key, bind, port))
+        if registry:
+            f.write("farm %s\n" % registry)
+            with open(os.path.join(out_dir, "farm.id"), "w") as g:
+                g.write("farm worker %s:%d joined\n" % (bind, ports[0]))
         f.write("idle-timeout 5\n")
         # The mode lit runs the suite in; a test's own lines come later and
         # so win.
@@ -647,6 +664,17 @@ def closed_port(args):
             f.write("worker 127.0.0.1:%d\n" % port)
             for line in args[1:]:
                 f.write(line + "\n")
+
+
+def redis(args):
+    port = open(os.path.join(args[0], "redis.port")).read().strip()
+    words, value = args[1:], None
+    # The value goes on stdin (redis-cli -x): it may be larger than a
+    # command line may be.
+    if words and words[-1].startswith("@"):
+        value = open(words.pop()[1:], "rb")
+    sys.exit(subprocess.call(["/usr/bin/redis-cli", "-p", port] +
+                             (["-x"] if value else []) + words, stdin=value))
 
 
 def start_redis(args):
@@ -1612,6 +1640,8 @@ def wait_log(args):
     pattern, text, seconds = args[0], args[1], 30.0
     if args[2:4] and args[2] == "--timeout":
         seconds = float(args[3])
+    if text.startswith("@"):
+        text = open(text[1:]).read().strip()
     deadline = Deadline(seconds)
     while True:
         for path in sorted(glob.glob(pattern)):
@@ -2207,6 +2237,7 @@ COMMANDS = {
     "closed-port": closed_port,
     "blackhole": blackhole,
     "start-redis": start_redis,
+    "redis": redis,
     "blackhole-serve": blackhole_serve,
     "log-interval": log_interval,
     "rewrite-backoffs": rewrite_backoffs,
