@@ -6,6 +6,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <ctime>
+#include <random>
 
 using namespace clang::dist;
 using Clock = std::chrono::steady_clock;
@@ -17,20 +18,39 @@ SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
       BackoffsPath(std::move(TheFarm.BackoffsPath)),
       Secret(std::move(TheFarm.Secret)),
       OwnWorker(TheFarm.Mode == DistributionMode::LocalFiles),
-      Slots(TheFarm.Slots.size(), Config.SlotBackoff),
+      Slots(TheFarm.Slots.size(), Config.SlotBackoff, std::random_device()()),
       LastFailure(TheFarm.Slots.size()) {
   if (Secret && !OwnWorker)
     Tls = TlsContext::create(SharedSecret::Role::Server, *Secret);
-  for (const SlotAddress &E : TheFarm.Slots)
+  for (const SlotAddress &E : TheFarm.Slots) {
+    size_t Slot = Clients.size();
     Clients.push_back(std::make_unique<SlotClient>(IO, E, Config, Secret,
                                                    Tls.get(), Questions));
+    Clients.back()->onOffer([this, Slot] { offered(Slot); },
+                            [this, Slot] { Slots.lost(Slot, Clock::now()); });
+  }
   if (!BackoffsPath.empty())
     restoreBackoffs();
 }
 
-void SlotPool::acquire(Scheduler::ReadyFn Ready) {
+void SlotPool::acquire(Scheduler::ReadyFn Ready, bool First) {
   probe();
-  Slots.acquire(std::move(Ready), Clock::now());
+  // As the workers last told them: a slot not connected yet is the slowest.
+  for (size_t Slot = 0; Slot != Clients.size(); ++Slot)
+    Slots.setSpeed(Slot, Clients[Slot]->speed());
+  Slots.acquire(std::move(Ready), Clock::now(), First);
+}
+
+void SlotPool::refused(size_t Slot) {
+  Counters.add(statkeys::slot(statsName(Slot), "busy_refusals"));
+  Slots.refused(Slot);
+}
+
+void SlotPool::offered(size_t Slot) {
+  Slots.offered(Slot, Clock::now());
+  // No job took it: none waits, or the one that did was cancelled.
+  if (Clients[Slot]->offered())
+    Clients[Slot]->decline();
 }
 
 void SlotPool::release(size_t Slot) {

@@ -7,6 +7,7 @@
 #include "Support/TcpListen.h"
 #include "Worker/BlobStore.h"
 #include "Worker/MetricsProcess.h"
+#include "Worker/Speed.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -60,6 +61,8 @@ public:
     if (!Rows)
       return fail(llvm::toString(Rows.takeError()));
     Counters.emplace(std::move(*Rows));
+    // Before the slots are forked, which inherit it: once per worker.
+    Speed = measureSpeed();
     for (unsigned I = 0; I < Options.Slots; ++I) {
       uint16_t Port = Options.FirstPort == 0 ? 0 : Options.FirstPort + I;
       SlotProcess S;
@@ -104,13 +107,13 @@ public:
     (void)!::write(STDOUT_FILENO, Ready.data(), Ready.size());
     const SlotOptions &Each = Options.EachSlot;
     Log.log(llvm::formatv(
-        "started {0}: clang-dist {1}, protocol {2}, {3}; blob cache {4} (up "
-        "to {5}); {6}{7}",
+        "started {0}: clang-dist {1}, protocol {2}, {3}; speed {8}; blob "
+        "cache {4} (up to {5}); {6}{7}",
         describeSlots(), clangDistVersion(), ProtocolVersion,
         clang::getClangFullVersion(), Each.CacheDir, sizeText(Each.CacheLimit),
         Each.Secret ? "peers must prove the shared secret"
                     : "no secret (loopback only)",
-        Each.LocalFiles ? "; jobs may read this machine's files" : ""));
+        Each.LocalFiles ? "; jobs may read this machine's files" : "", Speed));
     // Every port accepts connections from here on: the kernel queues them
     // until the slot takes them.
     notify("READY=1\nSTATUS=" + status());
@@ -141,6 +144,7 @@ private:
     Slot.Run = [this, &S, Name] {
       SlotOptions SO = Options.EachSlot;
       SO.ListenFd = S.ListenFd;
+      SO.Speed = Speed;
       Counters->keepOnly(static_cast<unsigned>(&S - Slots.data()));
       SO.Counters = &Counters->row(0);
       Log.setComponent(Name);
@@ -273,6 +277,8 @@ private:
   unsigned Restarts = 0;
   /// Each slot's row, by its index in Slots.
   std::optional<SharedSlotCounters> Counters;
+  /// Measured once, told by every slot (Speed.h).
+  uint32_t Speed = 0;
   std::optional<MetricsProcess> Metrics;
 };
 
