@@ -282,10 +282,10 @@ void JobRunner::attempt(std::shared_ptr<Running> R, bool First) {
                 --R->Sends;
                 if (R->Cancelled || fallBackIfRefused(R))
                   return;
-                Log.log(
-                    llvm::formatv("{0}: slot {1} busy with another server's "
-                                  "job; the job goes elsewhere",
-                                  R->Source, Slots.name(Slot)));
+                Log.log(llvm::formatv(
+                    "{0}: slot {1} busy with another connection's "
+                    "job; the job goes elsewhere",
+                    R->Source, Slots.name(Slot)));
                 return attempt(R, /*First=*/true);
               }
               SlotFailure::Kind Kind = SlotFailure::Unreachable;

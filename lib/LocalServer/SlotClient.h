@@ -77,7 +77,7 @@ class SlotBusyError : public llvm::ErrorInfo<SlotBusyError> {
 public:
   static char ID;
   void log(llvm::raw_ostream &OS) const override {
-    OS << "slot busy with another server's job";
+    OS << "slot busy with another connection's job";
   }
   std::error_code convertToErrorCode() const override {
     return llvm::inconvertibleErrorCode();

@@ -76,7 +76,8 @@ ServerStatus::Slot SlotPool::describe(size_t Slot) const {
   ServerStatus::Slot Out;
   Out.Name = statusText(name(Slot));
   auto Now = Clock::now();
-  if (Slots.isBusy(Slot)) {
+  // A slot busy with another server's job is busy to the monitor too.
+  if (Slots.isBusy(Slot) || Slots.isBusyElsewhere(Slot)) {
     Out.State = ServerStatus::SlotState::Busy;
   } else if (Slots.isBackedOff(Slot, Now)) {
     Out.State = ServerStatus::SlotState::BackedOff;

@@ -981,7 +981,8 @@ def flood_handshakes(args):
     clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
                                    text=True).stdout.splitlines()[0]
     hello = frame(1, struct.pack("<II", 0x54534443, protocol_version()) +
-                  string(clang_version) + string("lit test") + os.urandom(32))
+                  string(clang_version) + string("lit test") + string("lit") +
+                  os.urandom(32))
     oversized = []
     for _ in range(3):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
