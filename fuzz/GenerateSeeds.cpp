@@ -62,12 +62,14 @@ struct Samples {
   Samples() {
     H.ClangVersion = "Debian clang version 16.0.6 (15~deb12u1)";
     H.Peer = "local server";
+    H.User = "alice";
     H.Challenge.fill(0x5a);
 
     Reply.Accepted = true;
     Reply.ClangVersion = H.ClangVersion;
     Reply.AuthRequired = true;
     Reply.Challenge.fill(0xa5);
+    Reply.Speed = 512;
     Reply.Proof.fill(0x3c);
 
     Auth.Proof.fill(0xc3);
@@ -212,6 +214,7 @@ int main(int Argc, char **Argv) {
   Status.Fallbacks = {{1764900000, "gen.c", "every slot is backed off"}};
   writeSeed(Messages, "server-status", messageInput(Status));
   writeSeed(Messages, "stop-server-reply", messageInput(StopServerReply{3}));
+  writeSeed(Messages, "slot-busy", messageInput(SlotBusy{42}));
 
   // A connection's frames as each side writes them.
   writeSeed(Frames, "client", encodeFrame(S.H) + encodeFrame(S.Submit));
@@ -222,10 +225,11 @@ int main(int Argc, char **Argv) {
                 encodeFrame(StatusRequest()) + encodeFrame(StopServer()));
   writeSeed(Frames, "server-to-worker",
             encodeFrame(S.H) + encodeFrame(S.Auth) + encodeFrame(S.Sources) +
-                encodeFrame(S.Contents));
+                encodeFrame(S.Contents) + encodeFrame(DeclineSlot()));
   writeSeed(Frames, "worker-to-server",
             encodeFrame(S.Reply) + encodeFrame(S.Need) +
-                encodeFrame(Heartbeat()) + encodeFrame(S.Result));
+                encodeFrame(Heartbeat()) + encodeFrame(S.Result) +
+                encodeFrame(SlotBusy{43}) + encodeFrame(SlotFree()));
 
   writeSeed(Decompress, "empty", decompressInput(""));
   writeSeed(Decompress, "text",

@@ -30,11 +30,11 @@ namespace {
 
 /// The fields of each message, compared after a round trip.
 auto fields(const Hello &M) {
-  return std::tie(M.Version, M.ClangVersion, M.Peer, M.Challenge);
+  return std::tie(M.Version, M.ClangVersion, M.Peer, M.User, M.Challenge);
 }
 auto fields(const HelloReply &M) {
   return std::tie(M.Accepted, M.Version, M.ClangVersion, M.Reason,
-                  M.AuthRequired, M.Challenge, M.Proof);
+                  M.AuthRequired, M.Challenge, M.Proof, M.Speed);
 }
 auto fields(const Authenticate &M) { return std::tie(M.Proof); }
 auto fields(const SubmitJob &M) {
@@ -100,6 +100,7 @@ auto fields(const ServerStatus &M) {
                          fieldsOfEach(M.Fallbacks));
 }
 auto fields(const StopServerReply &M) { return std::tie(M.JobsInFlight); }
+auto fields(const SlotBusy &M) { return std::tie(M.Id); }
 
 /// Whether \p Encoded, the encoding of \p M, is what \p M must have been
 /// decoded from: each field has one encoding, but for the exceptions below.
@@ -191,9 +192,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   case MessageType::StopServerReply:
     checkDecoder<StopServerReply, decodeStopServerReply>(Payload);
     return 0;
+  case MessageType::SlotBusy:
+    checkDecoder<SlotBusy, decodeSlotBusy>(Payload);
+    return 0;
   case MessageType::Heartbeat:
   case MessageType::StatusRequest:
   case MessageType::StopServer:
+  case MessageType::SlotFree:
+  case MessageType::DeclineSlot:
     // Their payload is never read.
     break;
   }

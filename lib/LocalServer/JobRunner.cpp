@@ -233,7 +233,7 @@ bool JobRunner::fallBackIfRefused(std::shared_ptr<Running> R) {
   return Path.has_value();
 }
 
-void JobRunner::attempt(std::shared_ptr<Running> R) {
+void JobRunner::attempt(std::shared_ptr<Running> R, bool First) {
   if (fallBackIfRefused(R))
     return;
   // A new server's first jobs wait for the farm to be found.
@@ -246,77 +246,96 @@ void JobRunner::attempt(std::shared_ptr<Running> R) {
     return fallBack(R, FallbackCause::NoSlots, "",
                     Discovery ? Discovery->noSlotsReason() : NoSlotsReason);
   Live.moved(R->Id, LiveStatus::JobState::Queued);
-  Slots.acquire([this, R](std::optional<size_t> Slot) {
-    if (R->Cancelled) {
-      if (Slot)
-        Slots.release(*Slot);
-      return;
-    }
-    if (!Slot) {
-      if (R->LastError.empty())
-        return fallBack(R, FallbackCause::BackedOff, "",
-                        "every slot is backed off after failures");
-      return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
-    }
-    ++R->Attempts;
-    Live.moved(R->Id, LiveStatus::JobState::Compiling, *Slot);
-    if (R->Sends++ > 0)
-      Counters.add(statkeys::Retries);
-    if (Sources)
-      Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile,
-                          R->Prepared.Readable);
-    SlotClient &Client = Slots.client(*Slot);
-    Client.run(
-        R->Frame, R->Prepared.Job.Id,
-        [this, R, Slot = *Slot, Sent = Client.bytesSent(),
-         Received = Client.bytesReceived(),
-         Start = Clock::now()](llvm::Expected<RemoteResult> Result) {
-          SlotClient &Client = Slots.client(Slot);
-          Counters.add(statkeys::BytesSent, Client.bytesSent() - Sent);
-          Counters.add(statkeys::BytesReceived,
-                       Client.bytesReceived() - Received);
-          if (Result) {
-            Counters.add(statkeys::WorkerCompileMs,
-                         std::chrono::duration_cast<std::chrono::milliseconds>(
-                             Clock::now() - Start)
-                             .count());
-            Slots.release(Slot);
-            if (R->Cancelled)
-              return;
-            return finishRemote(R, Slot, std::move(*Result));
-          }
-          SlotFailure::Kind Kind = SlotFailure::Unreachable;
-          std::string Message;
-          llvm::handleAllErrors(Result.takeError(), [&](const SlotFailure &F) {
-            Kind = F.kind();
-            Message = F.message();
-          });
-          // A slot process that died during the job was most likely killed
-          // by it, and is already restarted: only the others are backed off.
-          bool BackOff = Kind != SlotFailure::Lost;
-          Slots.countFailure(Slot, Kind);
-          if (BackOff)
-            Slots.releaseFailed(Slot, Message);
-          else
-            Slots.release(Slot);
-          if (R->Cancelled || fallBackIfRefused(R))
-            return;
-          R->LastError = Message;
-          R->LastCause = fallbackCause(Kind);
-          R->LastSlot = Slots.name(Slot);
-          Log.log(llvm::formatv("{0}: slot {1} failed: {2}{3}", R->Source,
-                                R->LastSlot, Message,
-                                BackOff ? Slots.backedOff() : std::string()));
-          // The job, not the slot, is suspect: no slot is named.
-          if (Kind == SlotFailure::Lost && ++R->SlotsLost == 2)
-            return fallBack(R, FallbackCause::CrashesClang, "",
-                            "the job ended two slot processes; it "
-                            "probably crashes clang");
-          if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.size()))
-            return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
-          attempt(R);
-        });
-  });
+  Slots.acquire(
+      [this, R](std::optional<size_t> Slot) {
+        if (R->Cancelled) {
+          if (Slot)
+            Slots.release(*Slot);
+          return;
+        }
+        if (!Slot) {
+          if (R->LastError.empty())
+            return fallBack(R, FallbackCause::BackedOff, "",
+                            "every slot is backed off after failures");
+          return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
+        }
+        ++R->Attempts;
+        Live.moved(R->Id, LiveStatus::JobState::Compiling, *Slot);
+        if (R->Sends++ > 0)
+          Counters.add(statkeys::Retries);
+        if (Sources)
+          Sources->beforeSend(R->Prepared.Job, R->Prepared.MainFile,
+                              R->Prepared.Readable);
+        SlotClient &Client = Slots.client(*Slot);
+        Client.run(
+            R->Frame, R->Prepared.Job.Id,
+            [this, R, Slot = *Slot, Sent = Client.bytesSent(),
+             Received = Client.bytesReceived(),
+             Start = Clock::now()](llvm::Expected<RemoteResult> Result) {
+              SlotClient &Client = Slots.client(Slot);
+              Counters.add(statkeys::BytesSent, Client.bytesSent() - Sent);
+              Counters.add(statkeys::BytesReceived,
+                           Client.bytesReceived() - Received);
+              if (Result) {
+                Counters.add(
+                    statkeys::WorkerCompileMs,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        Clock::now() - Start)
+                        .count());
+                Slots.release(Slot);
+                if (R->Cancelled)
+                  return;
+                return finishRemote(R, Slot, std::move(*Result));
+              }
+              if (Result.errorIsA<SlotBusyError>()) {
+                llvm::consumeError(Result.takeError());
+                Slots.refused(Slot);
+                // Nothing of the job ran: no attempt, no retry.
+                --R->Attempts;
+                --R->Sends;
+                if (R->Cancelled || fallBackIfRefused(R))
+                  return;
+                Log.log(llvm::formatv(
+                    "{0}: slot {1} busy with another connection's "
+                    "job; the job goes elsewhere",
+                    R->Source, Slots.name(Slot)));
+                return attempt(R, /*First=*/true);
+              }
+              SlotFailure::Kind Kind = SlotFailure::Unreachable;
+              std::string Message;
+              llvm::handleAllErrors(Result.takeError(),
+                                    [&](const SlotFailure &F) {
+                                      Kind = F.kind();
+                                      Message = F.message();
+                                    });
+              // A slot process that died during the job was most likely killed
+              // by it, and is already restarted: only the others are backed
+              // off.
+              bool BackOff = Kind != SlotFailure::Lost;
+              Slots.countFailure(Slot, Kind);
+              if (BackOff)
+                Slots.releaseFailed(Slot, Message);
+              else
+                Slots.release(Slot);
+              if (R->Cancelled || fallBackIfRefused(R))
+                return;
+              R->LastError = Message;
+              R->LastCause = fallbackCause(Kind);
+              R->LastSlot = Slots.name(Slot);
+              Log.log(llvm::formatv(
+                  "{0}: slot {1} failed: {2}{3}", R->Source, R->LastSlot,
+                  Message, BackOff ? Slots.backedOff() : std::string()));
+              // The job, not the slot, is suspect: no slot is named.
+              if (Kind == SlotFailure::Lost && ++R->SlotsLost == 2)
+                return fallBack(R, FallbackCause::CrashesClang, "",
+                                "the job ended two slot processes; it "
+                                "probably crashes clang");
+              if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.size()))
+                return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
+              attempt(R);
+            });
+      },
+      First);
 }
 
 void JobRunner::finishRemote(std::shared_ptr<Running> R, size_t Slot,

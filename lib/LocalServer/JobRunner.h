@@ -70,7 +70,8 @@ private:
   /// Looks \p R up in the result cache, on the pool; a hit ends it, a miss
   /// goes on to \p Miss on the io thread.
   void lookUp(std::shared_ptr<Running> R, std::function<void()> Miss);
-  void attempt(std::shared_ptr<Running> R);
+  /// \p First: the job a busy slot refused waits ahead of later ones.
+  void attempt(std::shared_ptr<Running> R, bool First = false);
   /// On the pool: checks the answers the compile used, then stores its
   /// outputs.
   void finishRemote(std::shared_ptr<Running> R, size_t Slot,

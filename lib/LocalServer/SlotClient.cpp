@@ -6,10 +6,24 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <cassert>
+#include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
 
 using namespace clang::dist;
 
 char SlotFailure::ID;
+char SlotBusyError::ID;
+
+/// Whose jobs the workers share their slots by (Hello::User):
+/// $CLANG_DIST_USER, else the login name of the server's user.
+static std::string userName() {
+  if (const char *Env = ::getenv("CLANG_DIST_USER"); Env && *Env)
+    return llvm::StringRef(Env).take_front(MaxUserName).str();
+  if (const passwd *Entry = ::getpwuid(::getuid()))
+    return llvm::StringRef(Entry->pw_name).take_front(MaxUserName).str();
+  return "uid " + std::to_string(::getuid());
+}
 
 FallbackCause clang::dist::fallbackCause(SlotFailure::Kind K) {
   switch (K) {
@@ -72,6 +86,7 @@ SlotClient::~SlotClient() = default;
 
 void SlotClient::run(std::shared_ptr<const std::string> JobFrame,
                      uint64_t JobId, DoneFn Done) {
+  Offered = false;
   if (Connecting) {
     assert(!Connecting->JobFrame && "a job is connecting already");
     Connecting->JobFrame = std::move(JobFrame);
@@ -211,6 +226,8 @@ void SlotClient::handshake(std::shared_ptr<Attempt> A) {
   Hello H;
   H.ClangVersion = clang::getClangFullVersion();
   H.Peer = "clang-dist local server";
+  static const std::string User = userName();
+  H.User = User;
   H.Challenge = freshNonce();
   auto Bytes = std::make_shared<std::string>(encodeFrame(H));
   boost::asio::async_write(
@@ -245,6 +262,7 @@ void SlotClient::handshake(std::shared_ptr<Attempt> A) {
             return fail(A, Auth.takeError());
           }
           Connected = true;
+          Speed = Reply->Speed;
           if (!*Auth)
             return connected(A);
           BytesSent += (*Auth)->size();
@@ -308,6 +326,10 @@ void SlotClient::send(std::shared_ptr<Attempt> A) {
 
 void SlotClient::write(std::shared_ptr<Attempt> A,
                        std::shared_ptr<const std::string> Bytes) {
+  if (Declining) {
+    AfterDecline = [this, A, Bytes] { write(A, Bytes); };
+    return;
+  }
   BytesSent += Bytes->size();
   boost::asio::async_write(
       *Link, boost::asio::buffer(*Bytes),
@@ -356,6 +378,17 @@ void SlotClient::awaitResult(std::shared_ptr<Attempt> A) {
       armTimer(A, Config.HeartbeatTimeout, "worker stopped answering");
       return awaitResult(A);
     }
+    if (F->Type == MessageType::SlotBusy) {
+      llvm::Expected<SlotBusy> Busy = decodeSlotBusy(F->Payload);
+      if (!Busy)
+        return failGarbage(A, Busy.takeError());
+      if (Busy->Id != A->JobId)
+        return failGarbage(A, wrongJob(Busy->Id, A->JobId));
+      A->Finished = true;
+      Timer.cancel();
+      awaitOffer();
+      return A->Done(llvm::make_error<SlotBusyError>());
+    }
     bool Question =
         F->Type == MessageType::Lookup || F->Type == MessageType::NeedBlobs;
     if (Question && !Questions)
@@ -392,4 +425,45 @@ void SlotClient::awaitResult(std::shared_ptr<Attempt> A) {
     Timer.cancel();
     A->Done(RemoteResult{std::move(*R), std::move(Consulted)});
   });
+}
+
+void SlotClient::awaitOffer() {
+  asyncReadFrame(*Link, [this](llvm::Expected<Frame> F) {
+    llvm::Error E = F ? llvm::Error::success() : F.takeError();
+    if (F) {
+      BytesReceived += FrameHeaderSize + F->Payload.size();
+      if (F->Type == MessageType::SlotFree) {
+        if (llvm::Expected<SlotFree> Free = decodeSlotFree(F->Payload)) {
+          Offered = true;
+          return OnOffer();
+        } else {
+          E = Free.takeError();
+        }
+      } else {
+        E = unexpectedFrame(MessageType::SlotFree, F->Type);
+      }
+    }
+    // Closed, or garbage: either way the next job connects anew, and shows
+    // whether the slot is worth backing off.
+    llvm::consumeError(std::move(E));
+    Connected = false;
+    Link->close();
+    OnLost();
+  });
+}
+
+void SlotClient::decline() {
+  Offered = false;
+  Declining = true;
+  auto Bytes = std::make_shared<const std::string>(encodeFrame(DeclineSlot()));
+  BytesSent += Bytes->size();
+  boost::asio::async_write(*Link, boost::asio::buffer(*Bytes),
+                           [this, Bytes](boost::system::error_code, size_t) {
+                             // A write that failed leaves a broken connection,
+                             // which the next job finds and connects anew.
+                             Declining = false;
+                             if (auto Next =
+                                     std::exchange(AfterDecline, nullptr))
+                               Next();
+                           });
 }

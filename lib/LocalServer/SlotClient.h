@@ -4,7 +4,10 @@
 // per build, not per job) and runs one job at a time on it. A slow compile is
 // told from a dead peer by heartbeats: the worker speaks at least every second
 // while it owes a result, and silence longer than the heartbeat timeout fails
-// the job.
+// the job. A slot busy with another server's job refuses ours at once
+// (SlotBusy); the connection then waits, without a deadline, for the slot to
+// offer itself (SlotFree), and the pool takes the offer with a job or
+// declines it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -67,6 +70,20 @@ private:
   std::string Message;
 };
 
+/// The slot was busy with another server's job, or offered to another
+/// server, and refused ours at once: no failure, and nothing of the job ran.
+/// The job goes to another slot; this one offers itself when it is our turn.
+class SlotBusyError : public llvm::ErrorInfo<SlotBusyError> {
+public:
+  static char ID;
+  void log(llvm::raw_ostream &OS) const override {
+    OS << "slot busy with another connection's job";
+  }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+};
+
 /// What a job that \p K made run on the client tells the user.
 FallbackCause fallbackCause(SlotFailure::Kind K);
 
@@ -112,6 +129,21 @@ public:
   /// of its failure through its own DoneFn instead.
   void probe(DoneFn Failed);
 
+  /// Called when the slot, having refused a job of ours, offers itself
+  /// (SlotFree): the caller answers with run() or decline(), at once.
+  /// \p Lost: the connection ended while we waited for the offer; the slot
+  /// is ours to try again (a job reconnects).
+  void onOffer(std::function<void()> Offered, std::function<void()> Lost) {
+    OnOffer = std::move(Offered);
+    OnLost = std::move(Lost);
+  }
+  /// Declines the offer: no job waits.
+  void decline();
+  /// The offer came and was neither taken nor declined yet.
+  bool offered() const { return Offered; }
+  /// The worker's speed (HelloReply::Speed), 0 until connected.
+  uint32_t speed() const { return Speed; }
+
   /// Bytes of frames written to and read from the worker, for the log.
   uint64_t bytesSent() const { return BytesSent; }
   uint64_t bytesReceived() const { return BytesReceived; }
@@ -132,6 +164,8 @@ private:
   void write(std::shared_ptr<Attempt> A,
              std::shared_ptr<const std::string> Bytes);
   void awaitResult(std::shared_ptr<Attempt> A);
+  /// After a refusal: reads the slot's offer, or the connection's end.
+  void awaitOffer();
   /// Answers a question of the worker's about job \p A (a Lookup, a
   /// NeedBlobs) with what \p Answer makes of it, or fails the job.
   template <typename Question, typename AnswerFn>
@@ -158,6 +192,14 @@ private:
   size_t Told = 0;
   uint64_t BytesSent = 0;
   uint64_t BytesReceived = 0;
+  uint32_t Speed = 0;
+  std::function<void()> OnOffer;
+  std::function<void()> OnLost;
+  bool Offered = false;
+  /// A DeclineSlot is being written; a job's frame waits for it, so that
+  /// the two never interleave.
+  bool Declining = false;
+  std::function<void()> AfterDecline;
 };
 
 } // namespace clang::dist

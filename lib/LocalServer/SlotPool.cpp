@@ -6,6 +6,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <ctime>
+#include <random>
 
 using namespace clang::dist;
 using Clock = std::chrono::steady_clock;
@@ -18,21 +19,43 @@ SlotPool::SlotPool(boost::asio::io_context &IO, const DistConfig &Config,
       Secret(std::move(TheFarm.Secret)),
       OwnWorker(TheFarm.Mode == DistributionMode::LocalFiles),
       FromRegistry(Config.Farm.has_value()),
-      Slots(TheFarm.Slots.size(), Config.SlotBackoff),
+      Slots(TheFarm.Slots.size(), Config.SlotBackoff, std::random_device()()),
       LastFailure(TheFarm.Slots.size()), Retired(TheFarm.Slots.size()), IO(IO),
       Questions(Questions) {
   if (Secret && !OwnWorker)
     Tls = TlsContext::create(SharedSecret::Role::Server, *Secret);
   for (const SlotAddress &E : TheFarm.Slots)
-    Clients.push_back(std::make_unique<SlotClient>(IO, E, Config, Secret,
-                                                   Tls.get(), Questions));
+    addClient(E);
   if (!BackoffsPath.empty())
     restoreBackoffs();
 }
 
-void SlotPool::acquire(Scheduler::ReadyFn Ready) {
+void SlotPool::addClient(const SlotAddress &Address) {
+  size_t Slot = Clients.size();
+  Clients.push_back(std::make_unique<SlotClient>(IO, Address, Config, Secret,
+                                                 Tls.get(), Questions));
+  Clients.back()->onOffer([this, Slot] { offered(Slot); },
+                          [this, Slot] { Slots.lost(Slot, Clock::now()); });
+}
+
+void SlotPool::acquire(Scheduler::ReadyFn Ready, bool First) {
   probe();
-  Slots.acquire(std::move(Ready), Clock::now());
+  // As the workers last told them: a slot not connected yet is the slowest.
+  for (size_t Slot = 0; Slot != Clients.size(); ++Slot)
+    Slots.setSpeed(Slot, Clients[Slot]->speed());
+  Slots.acquire(std::move(Ready), Clock::now(), First);
+}
+
+void SlotPool::refused(size_t Slot) {
+  Counters.add(statkeys::slot(statsName(Slot), "busy_refusals"));
+  Slots.refused(Slot);
+}
+
+void SlotPool::offered(size_t Slot) {
+  Slots.offered(Slot, Clock::now());
+  // No job took it: none waits, or the one that did was cancelled.
+  if (Clients[Slot]->offered())
+    Clients[Slot]->decline();
 }
 
 void SlotPool::release(size_t Slot) {
@@ -58,8 +81,7 @@ std::vector<size_t> SlotPool::join(llvm::ArrayRef<SlotAddress> Addresses) {
         Clients, [&](const auto &C) { return C->endpoint() == Address; });
     size_t Slot = Same - Clients.begin();
     if (Same == Clients.end()) {
-      Clients.push_back(std::make_unique<SlotClient>(
-          IO, Address, Config, Secret, Tls.get(), Questions));
+      addClient(Address);
       LastFailure.emplace_back();
       Retired.push_back(false);
       // An earlier server of the config may have backed it off.
@@ -106,7 +128,8 @@ ServerStatus::Slot SlotPool::describe(size_t Slot) const {
   ServerStatus::Slot Out;
   Out.Name = statusText(name(Slot));
   auto Now = Clock::now();
-  if (Slots.isBusy(Slot)) {
+  // A slot busy with another server's job is busy to the monitor too.
+  if (Slots.isBusy(Slot) || Slots.isBusyElsewhere(Slot)) {
     Out.State = ServerStatus::SlotState::Busy;
   } else if (Slots.isBackedOff(Slot, Now)) {
     Out.State = ServerStatus::SlotState::BackedOff;

@@ -47,11 +47,15 @@ public:
   /// neither connected nor backed off meanwhile, all at once: a job that
   /// finds its slot down then finds the others tried already, instead of
   /// trying them one connect timeout after another.
-  void acquire(Scheduler::ReadyFn Ready);
+  /// A job a busy slot refused asks again \p First, ahead of later ones.
+  void acquire(Scheduler::ReadyFn Ready, bool First = false);
   /// Ends the job on \p Slot.
   void release(size_t Slot);
   /// Ends the job on \p Slot, which failed for \p Why, and backs it off.
   void releaseFailed(size_t Slot, const std::string &Why);
+  /// Ends the job on \p Slot, which refused it busy (SlotBusyError): the
+  /// slot is busy elsewhere until it offers itself.
+  void refused(size_t Slot);
   /// Counts a failure of \p Slot (slot/<name>/failed_<cause>).
   void countFailure(size_t Slot, SlotFailure::Kind Kind);
 
@@ -74,7 +78,12 @@ public:
   ServerStatus::Slot describe(size_t Slot) const;
 
 private:
+  /// A connection for one more slot, told of its offers.
+  void addClient(const SlotAddress &Address);
   void probe();
+  /// \p Slot offers itself: the first waiting job takes it, or it is
+  /// declined.
+  void offered(size_t Slot);
   /// Backs off the slots an earlier server backed off, for the time it had
   /// left, at most our own backoff.
   void restoreBackoffs();

@@ -217,6 +217,7 @@ std::string clang::dist::encode(const Hello &M) {
       .u32(M.Version)
       .str(M.ClangVersion)
       .str(M.Peer)
+      .str(M.User)
       .bytes(M.Challenge)
       .take();
 }
@@ -233,7 +234,14 @@ llvm::Expected<Hello> clang::dist::decodeHello(llvm::StringRef Payload) {
     return M;
   M.ClangVersion = R.str("clang version");
   M.Peer = R.str("peer");
+  M.User = R.str("user");
   M.Challenge = R.bytes("challenge");
+  if (M.User.size() > MaxUserName)
+    return protocolError(
+        llvm::formatv("malformed Hello message: a user name of {0} bytes, "
+                      "more than {1}",
+                      M.User.size(), MaxUserName)
+            .str());
   return R.finish(std::move(M));
 }
 
@@ -260,6 +268,7 @@ std::string clang::dist::encode(const HelloReply &M) {
       .u8(M.AuthRequired)
       .bytes(M.Challenge)
       .bytes(M.Proof)
+      .u32(M.Speed)
       .take();
 }
 
@@ -274,6 +283,7 @@ clang::dist::decodeHelloReply(llvm::StringRef Payload) {
   M.AuthRequired = R.u8("auth required") != 0;
   M.Challenge = R.bytes("challenge");
   M.Proof = R.bytes("proof");
+  M.Speed = R.u32("speed");
   return R.finish(std::move(M));
 }
 
@@ -789,4 +799,28 @@ clang::dist::decodeStopServerReply(llvm::StringRef Payload) {
   StopServerReply M;
   M.JobsInFlight = R.u32("jobs in flight");
   return R.finish(std::move(M));
+}
+
+std::string clang::dist::encode(const SlotBusy &M) {
+  return Writer().u64(M.Id).take();
+}
+
+llvm::Expected<SlotBusy> clang::dist::decodeSlotBusy(llvm::StringRef Payload) {
+  Reader R(Payload, "SlotBusy");
+  SlotBusy M;
+  M.Id = R.u64("job id");
+  return R.finish(M);
+}
+
+std::string clang::dist::encode(const SlotFree &) { return {}; }
+
+llvm::Expected<SlotFree> clang::dist::decodeSlotFree(llvm::StringRef Payload) {
+  return Reader(Payload, "SlotFree").finish(SlotFree());
+}
+
+std::string clang::dist::encode(const DeclineSlot &) { return {}; }
+
+llvm::Expected<DeclineSlot>
+clang::dist::decodeDeclineSlot(llvm::StringRef Payload) {
+  return Reader(Payload, "DeclineSlot").finish(DeclineSlot());
 }

@@ -26,7 +26,7 @@ namespace clang::dist {
 /// "CDST" read as a little-endian u32: the first field of every Hello.
 inline constexpr uint32_t ProtocolMagic = 0x54534443;
 /// Bumped on every incompatible change; peers must match exactly.
-inline constexpr uint32_t ProtocolVersion = 7;
+inline constexpr uint32_t ProtocolVersion = 8;
 
 enum class MessageType : uint32_t {
 #define MESSAGE(Name, Number, MaxPayload) Name = Number,
@@ -46,10 +46,17 @@ struct Hello {
   std::string ClangVersion;
   /// Free text for logs ("clang-dist client", "local server", ...).
   std::string Peer;
+  /// Whose jobs the sender's come from (a local server's: its user's name),
+  /// at most MaxUserName bytes: a worker shares a busy slot's time fairly
+  /// between users, not between connections. Empty from a client.
+  std::string User;
   /// The sender's half of the authentication (SharedSecret.h); unused on
   /// the client's UNIX socket, which the runtime directory protects.
   Nonce Challenge{};
 };
+
+/// The longest Hello::User a decoder accepts.
+inline constexpr size_t MaxUserName = 256;
 
 /// Why the side that got \p H refuses the peer, or "" to accept it: an
 /// object compiled by another clang would differ from a local compile, so the
@@ -69,6 +76,10 @@ struct HelloReply {
   bool AuthRequired = false;
   Nonce Challenge{};
   clang::dist::Proof Proof{};
+  /// A worker's speed, as its supervisor measured it when it started
+  /// (Worker/Speed.h): higher is faster, proportionally; 0 if unknown. A
+  /// server prefers the faster of the slots it may choose from.
+  uint32_t Speed = 0;
 };
 
 /// Local server -> worker, right after a HelloReply that requires it: the
@@ -402,6 +413,25 @@ struct StopServer {};
 struct StopServerReply {
   uint32_t JobsInFlight = 0;
 };
+
+/// Worker -> local server, at once, instead of taking job Id: the slot is
+/// compiling, or is offered to another server (SlotFree). The job is not
+/// kept; the server sends it elsewhere or keeps it queued. The slot now
+/// counts the server among its waiters, and offers itself (SlotFree) when
+/// it is the server's turn.
+struct SlotBusy {
+  uint64_t Id = 0;
+};
+
+/// Worker -> local server, to a waiter only: the slot is free and reserved
+/// for this server for a few seconds. The answer is a CompileJob (the slot
+/// takes it) or a DeclineSlot.
+struct SlotFree {};
+
+/// Local server -> worker, after a SlotFree: no job waits; the server is no
+/// longer a waiter, and the slot offers itself to the next one. Ignored when
+/// it comes too late (the reservation expired).
+struct DeclineSlot {};
 
 // The encoder and the decoder of each message: encode(const Hello &),
 // decodeHello(StringRef), ...

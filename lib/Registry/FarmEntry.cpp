@@ -63,10 +63,10 @@ std::string clang::dist::formatFarmEntry(const FarmEntry &Entry) {
                               ? std::string()
                               : "clang-dist " + Entry.ClangDistVersion + "\n";
   return llvm::formatv("address {0}\nports {1}\nclang {2}\nprotocol {3}\n"
-                       "{4}secret {5}\nbusy {6}\nstarted {7}\n",
+                       "{4}secret {5}\nbusy {6}\nstarted {7}\nspeed {8}\n",
                        Entry.Host, Ports, Entry.ClangVersion, Entry.Protocol,
                        ClangDist, Entry.Secret ? "yes" : "no", Entry.Busy,
-                       Entry.Started);
+                       Entry.Started, Entry.Speed);
 }
 
 llvm::Expected<FarmEntry> clang::dist::parseFarmEntry(llvm::StringRef Text) {
@@ -85,10 +85,10 @@ llvm::Expected<FarmEntry> clang::dist::parseFarmEntry(llvm::StringRef Text) {
     auto [Key, Value] = Line.split(' ');
     if (Key.empty() || Value.empty())
       return malformed("'" + Line.take_front(64) + "' is not 'key value'");
-    // Keys of a newer worker (a measured speed, say): not ours to judge.
-    static const char *const Known[] = {"address",  "ports",      "clang",
+    // Keys of a newer worker: not ours to judge.
+    static const char *const Known[] = {"address", "ports",  "clang",
                                         "protocol", "clang-dist", "secret",
-                                        "busy",     "started"};
+                                        "busy",    "started", "speed"};
     if (!llvm::is_contained(Known, Key))
       continue;
     if (!Seen.insert(Key).second)
@@ -111,6 +111,8 @@ llvm::Expected<FarmEntry> clang::dist::parseFarmEntry(llvm::StringRef Text) {
       Entry.Secret = Value == "yes";
     } else if (Key == "busy") {
       Ok = parseNumber(Value, Entry.Busy);
+    } else if (Key == "speed") {
+      Ok = parseNumber(Value, Entry.Speed);
     } else {
       Ok = parseNumber(Value, Entry.Started);
     }

@@ -45,6 +45,9 @@ struct FarmEntry {
   uint32_t Busy = 0;
   /// When the worker started, in seconds since the epoch.
   int64_t Started = 0;
+  /// The speed the worker measured (Worker/Speed.h), as its slots' Hello
+  /// replies tell it; 0 if unknown (an older worker).
+  uint32_t Speed = 0;
 
   /// The entry's whole key: the prefix, then "HOST:FIRSTPORT", so that a
   /// worker started again on the same ports replaces its own entry.

@@ -79,6 +79,8 @@ void CompileThread::run() {
   while (std::optional<QueuedJob> Q = Queue.pop()) {
     if (!Q->Conn->isOpen()) {
       Counters.jobEnded(Q->Job.Mode, SlotOutcome::Lost, std::nullopt);
+      // Frees the slot; the result goes nowhere.
+      Q->Conn->deliver(CompileResult());
       continue;
     }
     CompileResult Result;
@@ -105,9 +107,10 @@ void CompileThread::run() {
     Compiled += !Lost;
     std::chrono::duration<double> Took =
         std::chrono::steady_clock::now() - Started;
-    Log.log(llvm::formatv("job {0} from {1}: {2}: {3} ({4:f3} s)", Q->Job.Id,
-                          Q->Conn->peerName(), sourceName(Q->Job),
-                          outcome(Result, Lost), Took.count()));
+    Log.log(llvm::formatv("job {0} from {1} (user {5}): {2}: {3} ({4:f3} s)",
+                          Q->Job.Id, Q->Conn->peerName(), sourceName(Q->Job),
+                          outcome(Result, Lost), Took.count(),
+                          Q->Conn->user()));
     Counters.jobEnded(
         Q->Job.Mode, outcomeOf(Result, Lost),
         Lost || Result.Refused

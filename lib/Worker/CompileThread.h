@@ -1,9 +1,10 @@
 //===- Worker/CompileThread.h - A slot's compiles ---------------*- C++ -*-===//
 //
-// A slot's one compile thread: it takes the jobs from the queue in order and
-// compiles each on its connection's view of the client's files (sources), or
-// on what the job carries, and hands the result to the connection. A job
-// whose connection closed while it waited is not run.
+// A slot's one compile thread: it takes the jobs from the queue (one at a
+// time: the slot takes no job while one runs, SlotGate.h) and compiles each
+// on its connection's view of the client's files (sources), or on what the
+// job carries, and hands the result to the connection. A job whose
+// connection closed while it waited is not run.
 //
 //===----------------------------------------------------------------------===//
 

@@ -14,12 +14,12 @@ static constexpr std::chrono::seconds ReplyTimeout(60);
 
 Connection::Connection(tcp::socket S, const SlotOptions &Options,
                        TlsContext *Tls, Logger &Log, JobQueue &Queue,
-                       SlotCounters &Counters,
+                       SlotGate &Gate, SlotCounters &Counters,
                        std::function<void()> HandshakeEnded)
     : Link(std::move(S)),
       Writer(std::make_shared<FrameWriteQueue<LinkStream>>(Link)),
       Timer(Link.get_executor()), Options(Options), Tls(Tls), Log(Log),
-      Queue(Queue), Counters(Counters),
+      Queue(Queue), Gate(Gate), Counters(Counters),
       HandshakeEnded(std::move(HandshakeEnded)) {
   ++Counters.Connections;
   boost::system::error_code EC;
@@ -126,6 +126,9 @@ void Connection::readHello() {
                               Reply.Reason);
         Reply.Accepted = true;
         Reply.Challenge = freshNonce();
+        Reply.Speed = Self->Options.Speed;
+        // A peer that names no user is a user of its own.
+        Self->User = H->User.empty() ? Self->PeerName : H->User;
         const std::optional<SharedSecret> &Secret = Self->Options.Secret;
         if (Secret) {
           Reply.AuthRequired = true;
@@ -189,7 +192,8 @@ void Connection::refuse(PeerRefusal Why, const std::string &Reason) {
 
 void Connection::serve() {
   leaveHandshake();
-  Log.log(PeerName + " connected" +
+  GateId = Gate.join(weak_from_this());
+  Log.log(PeerName + " (user " + User + ") connected" +
           (Options.Secret ? " and proved the shared secret" : ""));
   readJobs();
 }
@@ -200,33 +204,49 @@ void Connection::leaveHandshake() {
 }
 
 void Connection::readJobs() {
-  asyncReadFrame(Link,
-                 {MessageType::CompileJob, MessageType::Answers,
-                  MessageType::LookupReply, MessageType::Blobs},
-                 [Self = shared_from_this()](llvm::Expected<Frame> F) {
-                   if (!F)
-                     return Self->close(describeUnlessClosed(F.takeError()));
-                   if (F->Type == MessageType::CompileJob) {
-                     llvm::Expected<CompileJob> Job =
-                         decodeCompileJob(F->Payload);
-                     if (!Job)
-                       return Self->close(llvm::toString(Job.takeError()));
-                     Self->queue(std::move(*Job));
-                   } else if (F->Type == MessageType::Answers) {
-                     llvm::Expected<Answers> A = decodeAnswers(F->Payload);
-                     if (!A)
-                       return Self->close(llvm::toString(A.takeError()));
-                     for (Answers::Entry &E : A->Entries)
-                       Self->Learned.push_back(std::move(E));
-                   } else {
-                     if (llvm::Error E = Self->Pending.fulfil(std::move(*F)))
-                       return Self->close(llvm::toString(std::move(E)));
-                   }
-                   Self->readJobs();
-                 });
+  asyncReadFrame(
+      Link,
+      {MessageType::CompileJob, MessageType::Answers, MessageType::LookupReply,
+       MessageType::Blobs, MessageType::DeclineSlot},
+      [Self = shared_from_this()](llvm::Expected<Frame> F) {
+        if (!F)
+          return Self->close(describeUnlessClosed(F.takeError()));
+        if (F->Type == MessageType::CompileJob) {
+          llvm::Expected<CompileJob> Job = decodeCompileJob(F->Payload);
+          if (!Job)
+            return Self->close(llvm::toString(Job.takeError()));
+          Self->queue(std::move(*Job));
+        } else if (F->Type == MessageType::Answers) {
+          llvm::Expected<Answers> A = decodeAnswers(F->Payload);
+          if (!A)
+            return Self->close(llvm::toString(A.takeError()));
+          for (Answers::Entry &E : A->Entries)
+            Self->Learned.push_back(std::move(E));
+        } else if (F->Type == MessageType::DeclineSlot) {
+          llvm::Expected<DeclineSlot> D = decodeDeclineSlot(F->Payload);
+          if (!D)
+            return Self->close(llvm::toString(D.takeError()));
+          Self->Log.log("offer declined by " + Self->PeerName + " (user " +
+                        Self->User + ")");
+          Self->Gate.declined(*Self->GateId);
+        } else {
+          if (llvm::Error E = Self->Pending.fulfil(std::move(*F)))
+            return Self->close(llvm::toString(std::move(E)));
+        }
+        Self->readJobs();
+      });
 }
 
 void Connection::queue(CompileJob Job) {
+  if (!Gate.tryStart(*GateId, User)) {
+    // The answers that came with the job hold for the next one: the server
+    // counts them as given.
+    ++Counters.BusyRefusals;
+    Log.log(llvm::formatv("job {0} from {1} (user {2}): slot busy, refused",
+                          Job.Id, PeerName, User));
+    Writer->push(SlotBusy{Job.Id});
+    return;
+  }
   ++Jobs;
   if (Outstanding++ == 0)
     heartbeat();
@@ -277,7 +297,18 @@ void Connection::deliver(CompileResult Result) {
       });
 }
 
+bool Connection::offer() {
+  if (!isOpen())
+    return false;
+  Log.log(llvm::formatv("slot offered to {0} (user {1})", PeerName, User));
+  Writer->push(SlotFree{});
+  return true;
+}
+
 void Connection::send(CompileResult Result) {
+  // Before the result goes out: the server that gets it may send its next
+  // job at once, and finds the slot free unless another server waits.
+  Gate.finished();
   if (!isOpen())
     return;
   if (--Outstanding == 0)
@@ -300,4 +331,6 @@ void Connection::close(const llvm::Twine &Why) {
   Pending.close();
   Timer.cancel();
   Link.close();
+  if (std::optional<SlotTurns::ConnectionId> Id = std::exchange(GateId, {}))
+    Gate.closed(*Id);
 }

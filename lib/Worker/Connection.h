@@ -2,7 +2,8 @@
 //
 // A slot's connection to one local server, on the io thread: TLS if the
 // server starts it (required off loopback), the handshake (versions, and the
-// shared secret's proofs), then jobs for the queue,
+// shared secret's proofs), then jobs for the queue when the slot takes them
+// (SlotGate.h; SlotBusy when it does not, SlotFree when it offers itself),
 // heartbeats while results are owed, the results, and the replies to the
 // compile thread's questions, which it hands over (PendingReply.h). Owned by
 // the handlers in flight on it and by its queued jobs.
@@ -18,6 +19,7 @@
 #include "Worker/JobQueue.h"
 #include "Worker/PendingReply.h"
 #include "Worker/Slot.h"
+#include "Worker/SlotGate.h"
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
@@ -30,9 +32,9 @@ class Connection : public JobConnection,
 public:
   /// \p HandshakeEnded is called on the io thread once the peer has proved
   /// itself, or the connection closed before it did. \p Tls is the secret's
-  /// (none without one).
+  /// (none without one). \p Gate says whether the slot takes a job now.
   Connection(boost::asio::ip::tcp::socket Socket, const SlotOptions &Options,
-             TlsContext *Tls, Logger &Log, JobQueue &Queue,
+             TlsContext *Tls, Logger &Log, JobQueue &Queue, SlotGate &Gate,
              SlotCounters &Counters, std::function<void()> HandshakeEnded);
   ~Connection() override;
 
@@ -41,6 +43,9 @@ public:
   /// On the io thread: a job in flight is lost. \p Why is logged unless
   /// empty.
   void close(const llvm::Twine &Why);
+  /// On the io thread: tells the server the slot is free and reserved for
+  /// it (SlotFree). False if the connection is closed.
+  bool offer();
 
   bool isOpen() const override { return Pending.isOpen(); }
   llvm::Expected<Frame> ask(std::string Question,
@@ -50,6 +55,7 @@ public:
   /// The compile thread's alone.
   ClientAnswers &answers() override { return Known; }
   const std::string &peerName() const override { return PeerName; }
+  const std::string &user() const override { return User; }
 
 private:
   /// TLS if the peer's first byte starts a TLS record, then readHello.
@@ -79,9 +85,14 @@ private:
   uint8_t FirstByte = 0;
   Logger &Log;
   JobQueue &Queue;
+  SlotGate &Gate;
   SlotCounters &Counters;
   std::function<void()> HandshakeEnded;
   std::string PeerName;
+  /// Whose jobs the server sends (Hello::User), for SlotTurns.
+  std::string User;
+  /// The gate's number for this connection, once served.
+  std::optional<SlotTurns::ConnectionId> GateId;
   /// Results owed, and jobs received; the io thread's.
   unsigned Outstanding = 0;
   unsigned Jobs = 0;

@@ -30,14 +30,18 @@ public:
   /// The server sent a bad reply: closes the connection, whose job is then
   /// lost (the server tries it on another slot).
   virtual void abandon(const std::string &Why) = 0;
-  /// Sends the result of a job this connection submitted; dropped if the
-  /// connection has closed since.
+  /// Called once for every job taken from the queue, run or not: the slot
+  /// is free again. Sends the result of a job this connection submitted;
+  /// dropped if the connection has closed since (a job not run is one whose
+  /// connection had closed).
   virtual void deliver(CompileResult Result) = 0;
   /// The answers about the client's files this connection was given, kept
   /// for its next jobs.
   virtual ClientAnswers &answers() = 0;
   /// "ADDRESS:PORT" of the local server, for the log.
   virtual const std::string &peerName() const = 0;
+  /// Whose jobs the server sends (Hello::User), for the log.
+  virtual const std::string &user() const = 0;
 };
 
 } // namespace clang::dist

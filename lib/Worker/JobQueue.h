@@ -1,8 +1,9 @@
 //===- Worker/JobQueue.h - Jobs waiting to be compiled ----------*- C++ -*-===//
 //
 // The io thread reads jobs, and the slot's one compile thread runs them in
-// the order they came. Closing the queue is how the compile thread is told
-// to stop.
+// the order they came; since the slot takes a job only while none runs
+// (SlotGate.h), it holds one at most. Closing the queue is how the compile
+// thread is told to stop.
 //
 //===----------------------------------------------------------------------===//
 

@@ -26,7 +26,8 @@ Slot::Slot(const SlotOptions &Options, Logger &Log, const BlobStore &Store,
            CompileFunction Compile)
     : Options(Options), Log(Log),
       Counters(Options.Counters ? *Options.Counters : OwnCounters),
-      Queue(&Counters.Queued), Acceptor(IO), Signals(IO, SIGTERM, SIGINT),
+      Queue(&Counters.Queued), Gate(IO, Log, Counters), Acceptor(IO),
+      Signals(IO, SIGTERM, SIGINT),
       Compiler(Queue, Store, Log, Counters, std::move(Compile)) {
   if (Options.Secret)
     Tls = TlsContext::create(SharedSecret::Role::Worker, *Options.Secret);
@@ -96,7 +97,7 @@ void Slot::accept() {
     S.set_option(tcp::no_delay(true));
     ++Handshakes;
     auto Conn = std::make_shared<Connection>(std::move(S), Options, Tls.get(),
-                                             Log, Queue, Counters,
+                                             Log, Queue, Gate, Counters,
                                              [this] { handshakeEnded(); });
     llvm::erase_if(Connections, [](const std::weak_ptr<Connection> &C) {
       return C.expired();

@@ -4,7 +4,9 @@
 // thread waits on an io_context (accepting connections, handshakes, reading
 // jobs and the replies to the compile's questions, writing results and
 // heartbeats), and one compile thread (CompileThread.h) takes the jobs from a
-// queue and compiles them in process. A crash takes down one slot, and the
+// queue and compiles them in process. The slot takes one job at a time, from
+// whichever local server's turn it is (SlotGate.h), and refuses the rest: a
+// job never waits here behind another. A crash takes down one slot, and the
 // supervisor starts it again.
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +20,7 @@
 #include "Worker/CompileThread.h"
 #include "Worker/JobQueue.h"
 #include "Worker/SlotCounters.h"
+#include "Worker/SlotGate.h"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -46,6 +49,9 @@ struct SlotOptions {
   /// Take LocalFiles jobs, which read this machine's disk: only for the
   /// worker a local server starts, with a secret of its own.
   bool LocalFiles = false;
+  /// The machine's speed as the supervisor measured it (Speed.h), told to
+  /// every server in the HelloReply; 0: unknown.
+  uint32_t Speed = 0;
   /// Where the slot counts what it does (the supervisor's row for it); none:
   /// a row of the slot's own, which nobody reads.
   SlotCounters *Counters = nullptr;
@@ -92,6 +98,7 @@ private:
   SlotCounters OwnCounters;
   SlotCounters &Counters;
   JobQueue Queue;
+  SlotGate Gate;
   boost::asio::ip::tcp::acceptor Acceptor;
   boost::asio::signal_set Signals;
   /// TLS keyed by the secret, if there is one.

@@ -72,11 +72,26 @@ void SlotCounters::jobEnded(DistributionMode Mode, SlotOutcome Outcome,
   ++CompileBuckets[B];
 }
 
+llvm::StringRef clang::dist::offerOutcomeName(OfferOutcome O) {
+  switch (O) {
+  case OfferOutcome::Taken:
+    return "taken";
+  case OfferOutcome::Declined:
+    return "declined";
+  case OfferOutcome::Expired:
+    return "expired";
+  case OfferOutcome::Closed:
+    return "closed";
+  }
+  return "unknown";
+}
+
 void SlotCounters::restarted() {
   ++Restarts;
   Busy = 0;
   Queued = 0;
   Connections = 0;
+  Waiters = 0;
 }
 
 llvm::Expected<SharedSlotCounters> SharedSlotCounters::create(unsigned Slots) {

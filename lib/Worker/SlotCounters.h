@@ -60,6 +60,20 @@ enum class PeerRefusal : uint8_t {
 inline constexpr size_t NumPeerRefusals = 6;
 llvm::StringRef peerRefusalName(PeerRefusal R);
 
+/// How an offer of a free slot to a waiting server ended (SlotGate.h).
+enum class OfferOutcome : uint8_t {
+  /// The server sent a job.
+  Taken,
+  /// The server had none left (DeclineSlot).
+  Declined,
+  /// No answer before the deadline.
+  Expired,
+  /// The connection closed first.
+  Closed,
+};
+inline constexpr size_t NumOfferOutcomes = 4;
+llvm::StringRef offerOutcomeName(OfferOutcome O);
+
 /// The modes a job names, each a label value.
 inline constexpr size_t NumModes = 3;
 llvm::StringRef modeLabel(DistributionMode M);
@@ -79,6 +93,8 @@ struct SlotCounters {
   Counter Busy{0};
   Counter Queued{0};
   Counter Connections{0};
+  /// Connections whose job the slot refused, waiting for their turn.
+  Counter Waiters{0};
 
   Counter Jobs[NumModes][NumSlotOutcomes] = {};
   /// Compiles that ran (completed, failed), by time taken.
@@ -87,6 +103,10 @@ struct SlotCounters {
   Counter BlobHits{0};
   Counter BlobMisses{0};
   Counter PeersRefused[NumPeerRefusals] = {};
+  /// Jobs refused because the slot was busy or offered to another server
+  /// (SlotBusy).
+  Counter BusyRefusals{0};
+  Counter Offers[NumOfferOutcomes] = {};
   /// Written by the supervisor.
   Counter Restarts{0};
 
@@ -94,6 +114,7 @@ struct SlotCounters {
   void jobEnded(DistributionMode Mode, SlotOutcome Outcome,
                 std::optional<std::chrono::microseconds> Took);
   void refused(PeerRefusal R) { ++PeersRefused[size_t(R)]; }
+  void offerEnded(OfferOutcome O) { ++Offers[size_t(O)]; }
   /// The slot's process ended and is started again: nothing of the old one
   /// runs, waits or is connected.
   void restarted();

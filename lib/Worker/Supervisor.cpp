@@ -7,6 +7,7 @@
 #include "Support/TcpListen.h"
 #include "Worker/BlobStore.h"
 #include "Worker/MetricsProcess.h"
+#include "Worker/Speed.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -61,6 +62,11 @@ public:
     if (!Rows)
       return fail(llvm::toString(Rows.takeError()));
     Counters.emplace(std::move(*Rows));
+    // Before the slots are forked, which inherit it: once per worker. Not
+    // for a local server's own worker: it has one server, which has no other
+    // slots to weigh it against, and it starts with every build.
+    if (!Options.EachSlot.LocalFiles)
+      Speed = measureSpeed();
     for (unsigned I = 0; I < Options.Slots; ++I) {
       uint16_t Port = Options.FirstPort == 0 ? 0 : Options.FirstPort + I;
       SlotProcess S;
@@ -102,6 +108,7 @@ public:
       for (const SlotProcess &S : Slots)
         Registering->Entry.Ports.push_back(S.Port);
       Registering->Entry.Started = std::time(nullptr);
+      Registering->Entry.Speed = Speed;
       Registration.emplace(registrationProcess(*Registering, *Counters, Log));
       Registration->start();
     }
@@ -114,13 +121,13 @@ public:
     (void)!::write(STDOUT_FILENO, Ready.data(), Ready.size());
     const SlotOptions &Each = Options.EachSlot;
     Log.log(llvm::formatv(
-        "started {0}: clang-dist {1}, protocol {2}, {3}; blob cache {4} (up "
-        "to {5}); {6}{7}",
+        "started {0}: clang-dist {1}, protocol {2}, {3}; speed {8}; blob "
+        "cache {4} (up to {5}); {6}{7}",
         describeSlots(), clangDistVersion(), ProtocolVersion,
         clang::getClangFullVersion(), Each.CacheDir, sizeText(Each.CacheLimit),
         Each.Secret ? "peers must prove the shared secret"
                     : "no secret (loopback only)",
-        Each.LocalFiles ? "; jobs may read this machine's files" : ""));
+        Each.LocalFiles ? "; jobs may read this machine's files" : "", Speed));
     // Every port accepts connections from here on: the kernel queues them
     // until the slot takes them.
     notify("READY=1\nSTATUS=" + status());
@@ -151,6 +158,7 @@ private:
     Slot.Run = [this, &S, Name] {
       SlotOptions SO = Options.EachSlot;
       SO.ListenFd = S.ListenFd;
+      SO.Speed = Speed;
       Counters->keepOnly(static_cast<unsigned>(&S - Slots.data()));
       SO.Counters = &Counters->row(0);
       Log.setComponent(Name);
@@ -287,6 +295,8 @@ private:
   unsigned Restarts = 0;
   /// Each slot's row, by its index in Slots.
   std::optional<SharedSlotCounters> Counters;
+  /// Measured once, told by every slot (Speed.h) and the registry.
+  uint32_t Speed = 0;
   std::optional<HelperProcess> Metrics;
   /// Options.Registration with the entry's ports and start time.
   std::optional<RegistrationOptions> Registering;

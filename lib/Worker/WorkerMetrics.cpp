@@ -43,6 +43,25 @@ std::string clang::dist::renderWorkerMetrics(const SharedSlotCounters &C,
   T.sample({}, total(
                    C, [](Row R) -> auto & { return R.Connections; }));
 
+  T.family("clang_dist_worker_waiters", Type::Gauge,
+           "Local servers whose job a busy slot refused, waiting for the "
+           "slot to offer itself.");
+  T.sample({}, total(
+                   C, [](Row R) -> auto & { return R.Waiters; }));
+  T.family("clang_dist_worker_busy_refusals_total", Type::Counter,
+           "Jobs a slot refused because it was compiling or offered to "
+           "another server (the server sent them elsewhere).");
+  T.sample({}, total(
+                   C, [](Row R) -> auto & { return R.BusyRefusals; }));
+  T.family("clang_dist_worker_offers_total", Type::Counter,
+           "Offers of a free slot to a waiting server, by how they ended: "
+           "taken (a job came), declined (none left), expired (no answer in "
+           "time), closed (the connection ended).");
+  for (size_t O = 0; O < NumOfferOutcomes; ++O)
+    T.sample({{"outcome", offerOutcomeName(OfferOutcome(O))}},
+             total(
+                 C, [&](Row R) -> auto & { return R.Offers[O]; }));
+
   T.family("clang_dist_worker_jobs_total", Type::Counter,
            "Jobs that ended, by mode and outcome: completed (clang exited "
            "0), failed (clang exited non-zero), refused (by the policy), lost "

@@ -17,12 +17,15 @@ struct Recorder {
 };
 
 const Scheduler::Clock::time_point T0{};
+/// Any seed: the tests hold for each.
+constexpr uint64_t Seed = 18;
 
 } // namespace
 
-TEST_CASE("Scheduler gives each free slot one job, round robin",
+TEST_CASE("Scheduler gives each free slot one job, round robin while "
+          "speeds are unknown or alike",
           "[Scheduler]") {
-  Scheduler S(3, 30s);
+  Scheduler S(3, 30s, Seed);
   Recorder R;
   for (int I = 0; I < 3; ++I)
     S.acquire(R.callback(), T0);
@@ -41,7 +44,7 @@ TEST_CASE("Scheduler gives each free slot one job, round robin",
 }
 
 TEST_CASE("Scheduler prefers a free slot over a busy one", "[Scheduler]") {
-  Scheduler S(2, 30s);
+  Scheduler S(2, 30s, Seed);
   Recorder R;
   S.acquire(R.callback(), T0); // slot 0
   S.acquire(R.callback(), T0); // slot 1
@@ -54,9 +57,105 @@ TEST_CASE("Scheduler prefers a free slot over a busy one", "[Scheduler]") {
   CHECK(R.Given[3] == std::optional<size_t>(1));
 }
 
+TEST_CASE("Scheduler prefers a clearly faster slot", "[Scheduler]") {
+  // Slot 2 is twice as fast as the others: it wins whenever it is one of
+  // the two candidates.
+  Scheduler S(3, 30s, Seed);
+  S.setSpeed(0, 500);
+  S.setSpeed(1, 500);
+  S.setSpeed(2, 1000);
+  size_t Chosen[3] = {};
+  Recorder R;
+  for (int I = 0; I < 3000; ++I) {
+    S.acquire(R.callback(), T0);
+    ++Chosen[*R.Given.back()];
+    S.release(*R.Given.back(), false, T0);
+  }
+  INFO(Chosen[0] << " " << Chosen[1] << " " << Chosen[2]);
+  CHECK(Chosen[2] > 1500);
+  CHECK(Chosen[0] > 300);
+  CHECK(Chosen[1] > 300);
+}
+
+TEST_CASE("Scheduler does not reorder slots of like speed", "[Scheduler]") {
+  // Within half again of each other: round robin, as measured noise goes.
+  Scheduler S(2, 30s, Seed);
+  S.setSpeed(0, 1000);
+  S.setSpeed(1, 1400);
+  Recorder R;
+  for (int I = 0; I < 10; ++I) {
+    S.acquire(R.callback(), T0);
+    S.release(*R.Given.back(), false, T0);
+  }
+  for (size_t I = 0; I < R.Given.size(); ++I)
+    CHECK(R.Given[I] == std::optional<size_t>(I % 2));
+}
+
+TEST_CASE("Scheduler sends no job to a slot busy elsewhere until it offers "
+          "itself",
+          "[Scheduler]") {
+  Scheduler S(2, 30s, Seed);
+  Recorder R;
+  S.acquire(R.callback(), T0);
+  size_t First = *R.Given[0];
+  size_t Other = 1 - First;
+  // Another server's job has it: the slot refused ours.
+  S.refused(First);
+  CHECK(S.isBusyElsewhere(First));
+  CHECK_FALSE(S.isBusy(First));
+  // The refused job asks again, first, and gets the other slot.
+  S.acquire(R.callback(), T0, /*First=*/true);
+  CHECK(R.Given.back() == std::optional<size_t>(Other));
+  // The next waits: a slot busy elsewhere counts as usable, not free.
+  S.acquire(R.callback(), T0);
+  CHECK(S.waiting() == 1);
+  CHECK(R.Given.size() == 2);
+
+  // The slot offers itself: the waiting job takes it.
+  CHECK(S.offered(First, T0));
+  CHECK(R.Given.back() == std::optional<size_t>(First));
+  CHECK(S.isBusy(First));
+  CHECK_FALSE(S.isBusyElsewhere(First));
+
+  // An offer with no job waiting is declined, and the slot is free.
+  S.release(First, false, T0);
+  S.acquire(R.callback(), T0);
+  S.refused(*R.Given.back());
+  size_t Refusing = *R.Given.back();
+  CHECK_FALSE(S.offered(Refusing, T0));
+  CHECK_FALSE(S.isBusy(Refusing));
+  CHECK_FALSE(S.isBusyElsewhere(Refusing));
+}
+
+TEST_CASE("Scheduler puts a refused job ahead of later ones", "[Scheduler]") {
+  Scheduler S(1, 30s, Seed);
+  std::vector<int> Order;
+  S.acquire([&](std::optional<size_t>) { Order.push_back(0); }, T0);
+  S.acquire([&](std::optional<size_t>) { Order.push_back(1); }, T0);
+  S.refused(0);
+  S.acquire([&](std::optional<size_t>) { Order.push_back(2); }, T0,
+            /*First=*/true);
+  CHECK(S.offered(0, T0));
+  CHECK(Order == std::vector<int>{0, 2});
+}
+
+TEST_CASE("Scheduler frees a slot whose connection ended while it waited",
+          "[Scheduler]") {
+  Scheduler S(1, 30s, Seed);
+  Recorder R;
+  S.acquire(R.callback(), T0);
+  S.refused(0);
+  S.acquire(R.callback(), T0);
+  CHECK(S.waiting() == 1);
+  // The waiting job goes to the slot, to connect anew.
+  S.lost(0, T0);
+  CHECK(R.Given.size() == 2);
+  CHECK(R.Given.back() == std::optional<size_t>(0));
+}
+
 TEST_CASE("Scheduler queues jobs in arrival order when all slots are busy",
           "[Scheduler]") {
-  Scheduler S(1, 30s);
+  Scheduler S(1, 30s, Seed);
   std::vector<int> Order;
   S.acquire([&](std::optional<size_t>) { Order.push_back(0); }, T0);
   S.acquire(
@@ -77,7 +176,7 @@ TEST_CASE("Scheduler queues jobs in arrival order when all slots are busy",
 }
 
 TEST_CASE("Scheduler backs off a failed slot", "[Scheduler]") {
-  Scheduler S(2, 30s);
+  Scheduler S(2, 30s, Seed);
   Recorder R;
   S.acquire(R.callback(), T0); // slot 0
   S.release(0, /*Failed=*/true, T0);
@@ -99,7 +198,7 @@ TEST_CASE("Scheduler backs off a failed slot", "[Scheduler]") {
 
 TEST_CASE("Scheduler sends jobs home at once when every slot is backed off",
           "[Scheduler]") {
-  Scheduler S(2, 30s);
+  Scheduler S(2, 30s, Seed);
   Recorder R;
   S.acquire(R.callback(), T0);
   S.acquire(R.callback(), T0);
@@ -113,7 +212,7 @@ TEST_CASE("Scheduler sends jobs home at once when every slot is backed off",
 
 TEST_CASE("Scheduler releases waiting jobs when the last usable slot fails",
           "[Scheduler]") {
-  Scheduler S(2, 30s);
+  Scheduler S(2, 30s, Seed);
   Recorder R;
   S.acquire(R.callback(), T0); // slot 0
   S.release(0, true, T0);      // slot 0 backed off
@@ -128,7 +227,7 @@ TEST_CASE("Scheduler releases waiting jobs when the last usable slot fails",
 
 TEST_CASE("Scheduler with a zero backoff retries a failed slot at once",
           "[Scheduler]") {
-  Scheduler S(1, 0s);
+  Scheduler S(1, 0s, Seed);
   Recorder R;
   S.acquire(R.callback(), T0);
   S.release(0, true, T0);
@@ -137,7 +236,7 @@ TEST_CASE("Scheduler with a zero backoff retries a failed slot at once",
 }
 
 TEST_CASE("Scheduler backs off a slot that has no job", "[Scheduler]") {
-  Scheduler S(2, 30s);
+  Scheduler S(2, 30s, Seed);
   Recorder R;
   S.backOff(1, T0 + 10s, T0);
   // A shorter backoff does not cut a longer one short.

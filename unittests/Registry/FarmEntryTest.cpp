@@ -17,6 +17,7 @@ FarmEntry sample() {
   E.Secret = true;
   E.Busy = 2;
   E.Started = 1733400000;
+  E.Speed = 551;
   return E;
 }
 
@@ -47,10 +48,18 @@ TEST_CASE("A farm entry without its optional keys survives its format") {
 }
 
 TEST_CASE("A farm entry's unknown keys are ignored") {
-  std::string Text = formatFarmEntry(sample()) + "speed 1.75\nfuture a b c\n";
+  std::string Text = formatFarmEntry(sample()) + "load 1.75\nfuture a b c\n";
   llvm::Expected<FarmEntry> Back = parseFarmEntry(Text);
   REQUIRE(static_cast<bool>(Back));
   CHECK(*Back == sample());
+}
+
+TEST_CASE("A farm entry's speed is a whole number") {
+  std::string Text = formatFarmEntry(sample());
+  CHECK(Text.find("\nspeed 551\n") != std::string::npos);
+  size_t At = Text.find("speed 551");
+  CHECK(errorOf(Text.substr(0, At) + "speed 1.75\n")
+            .find("'speed' cannot be '1.75'") != std::string::npos);
 }
 
 TEST_CASE("A farm entry needs its address, ports and versions") {

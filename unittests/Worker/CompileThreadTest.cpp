@@ -41,6 +41,7 @@ public:
   }
   ClientAnswers &answers() override { return Known; }
   const std::string &peerName() const override { return Name; }
+  const std::string &user() const override { return Name; }
 
   /// The first \p N results, once they came.
   std::vector<CompileResult> results(size_t N) {
@@ -110,6 +111,9 @@ TEST_CASE("CompileThread runs the jobs of open connections in order",
   CHECK(Results[0].Id == 1);
   CHECK(Results[1].Id == 3);
   CHECK(Thread.compiled() == 2);
+  // The closed connection's job was not run, but freed the slot: an empty
+  // result, which a Connection drops.
+  CHECK(Closed->results(1)[0].Id == 0);
   // The job of the closed connection was lost; the statting compile
   // found no file in the preprocessed mode and failed.
   auto Jobs = [&](SlotOutcome O) {

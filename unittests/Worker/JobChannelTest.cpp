@@ -35,6 +35,7 @@ public:
   void deliver(CompileResult) override {}
   ClientAnswers &answers() override { return Known; }
   const std::string &peerName() const override { return Name; }
+  const std::string &user() const override { return Name; }
 
   std::string Text;
   uint64_t RawSize = 0;

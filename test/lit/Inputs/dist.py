@@ -794,7 +794,8 @@ def fake_worker_serve(args):
     def hello_reply(accepted, reason):
         return frame(2, bytes([accepted]) +
                      struct.pack("<I", protocol_version()) +
-                     string(clang_version) + string(reason) + bytes(1 + 64))
+                     string(clang_version) + string(reason) + bytes(1 + 64) +
+                     struct.pack("<I", 1000))
 
     def serve(conn):
         with conn:
@@ -912,7 +913,7 @@ def hello(args):
             clang_version = f.readline().rstrip("\n")
     # The challenge of version 2's authentication.
     payload = (struct.pack("<II", 0x54534443, version) + string(clang_version) +
-               string("lit test") + os.urandom(32))
+               string("lit test") + string("lit") + os.urandom(32))
     with socket.create_connection((host, port), timeout=10) as s:
         s.sendall(frame(1, payload))
         # A worker that accepts keeps the connection open for jobs: read one
@@ -965,7 +966,7 @@ def send_job(args):
                                    text=True).stdout.splitlines()[0]
     hello_payload = (struct.pack("<II", 0x54534443, protocol_version()) +
                      string(clang_version) +
-                     string("lit test") + os.urandom(32))
+                     string("lit test") + string("lit") + os.urandom(32))
     with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as s:
         s.sendall(frame(1, hello_payload))
         msg_type, body, rest_bytes = read_frame(s, b"")
@@ -1010,7 +1011,8 @@ def flood_handshakes(args):
     clang_version = subprocess.run(["clang-16", "--version"], capture_output=True,
                                    text=True).stdout.splitlines()[0]
     hello = frame(1, struct.pack("<II", 0x54534443, protocol_version()) +
-                  string(clang_version) + string("lit test") + os.urandom(32))
+                  string(clang_version) + string("lit test") + string("lit") +
+                  os.urandom(32))
     oversized = []
     for _ in range(3):
         s = socket.create_connection(("127.0.0.1", port), timeout=60)
