@@ -257,7 +257,7 @@ TEST_CASE("Scheduler backs off a slot that has no job", "[Scheduler]") {
 
 TEST_CASE("Scheduler grows with a farm: a job waiting gets a new slot",
           "[Scheduler]") {
-  Scheduler S(0, 30s);
+  Scheduler S(0, 30s, Seed);
   Recorder R;
   // No slot at all: nothing to wait for.
   S.acquire(R.callback(), T0);
@@ -274,7 +274,7 @@ TEST_CASE("Scheduler grows with a farm: a job waiting gets a new slot",
 
 TEST_CASE("Scheduler gives a retired slot no job until it is reinstated",
           "[Scheduler]") {
-  Scheduler S(2, 30s);
+  Scheduler S(2, 30s, Seed);
   Recorder R;
   S.acquire(R.callback(), T0);
   CHECK(R.Given.back() == std::optional<size_t>(0));
