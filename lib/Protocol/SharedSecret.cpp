@@ -2,6 +2,7 @@
 
 #include "Protocol/SharedSecret.h"
 #include "Support/AtomicFile.h"
+#include "Support/PrivateFile.h"
 #include "llvm-c/blake3.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Errc.h"
@@ -28,46 +29,14 @@ Nonce clang::dist::freshNonce() {
   return N;
 }
 
-llvm::Expected<SharedSecret> SharedSecret::load(llvm::StringRef PathRef) {
-  std::string Path = PathRef.str();
-  int Fd = ::open(Path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (Fd < 0)
-    return llvm::createStringError(
-        std::error_code(errno, std::generic_category()),
-        "cannot read secret file '%s': %s", Path.c_str(),
-        std::strerror(errno));
-  struct stat St;
-  if (::fstat(Fd, &St) != 0) {
-    ::close(Fd);
-    return llvm::createStringError(llvm::errc::io_error,
-                                   "cannot stat secret file '%s'",
-                                   Path.c_str());
-  }
-  auto Buffer = llvm::MemoryBuffer::getOpenFile(Fd, Path, St.st_size);
-  ::close(Fd);
-  if (St.st_uid != ::getuid())
-    return llvm::createStringError(llvm::errc::permission_denied,
-                                   "secret file '%s' is owned by uid %u, not "
-                                   "by you (uid %u)",
-                                   Path.c_str(), St.st_uid, ::getuid());
-  if (St.st_mode & 077)
-    return llvm::createStringError(llvm::errc::permission_denied,
-                                   "secret file '%s' is accessible to others "
-                                   "(mode %o); make it mode 0600",
-                                   Path.c_str(), St.st_mode & 07777);
-  if (!Buffer)
-    return llvm::createStringError(Buffer.getError(),
-                                   "cannot read secret file '%s'",
-                                   Path.c_str());
-  // Trailing whitespace is the editor's or echo's, not the secret's.
-  llvm::StringRef Text = (*Buffer)->getBuffer().rtrim();
-  if (Text.empty())
-    return llvm::createStringError(llvm::errc::invalid_argument,
-                                   "secret file '%s' is empty", Path.c_str());
+llvm::Expected<SharedSecret> SharedSecret::load(llvm::StringRef Path) {
+  llvm::Expected<std::string> Text = readPrivateFile(Path, "secret file");
+  if (!Text)
+    return Text.takeError();
   llvm_blake3_hasher Hasher;
   llvm_blake3_hasher_init_derive_key(&Hasher,
                                      "clang-dist 2026 shared secret key");
-  llvm_blake3_hasher_update(&Hasher, Text.data(), Text.size());
+  llvm_blake3_hasher_update(&Hasher, Text->data(), Text->size());
   std::array<uint8_t, 32> Key;
   llvm_blake3_hasher_finalize(&Hasher, Key.data(), Key.size());
   return SharedSecret(Key);

@@ -3,7 +3,8 @@
 // clang-dist-worker [--cores N] [--port P] [--bind ADDR] [--cache-dir DIR]
 //              [--cache-size BYTES] [--secret FILE] [--local-files]
 //              [--log-file FILE] [--log-level LEVEL] [--metrics HOST:PORT]
-//              [--registry redis://HOST[:PORT][/DB]] [--advertise HOST]
+//              [--registry redis://HOST[:PORT][/DB]]
+//              [--registry-password FILE] [--advertise HOST]
 //
 // Runs N compile slots on ports P..P+N-1 (P = 0: ports chosen by the system),
 // one process each, sharing one blob cache. Options are parsed by hand, not
@@ -15,6 +16,7 @@
 #include "Protocol/Messages.h"
 #include "Protocol/SharedSecret.h"
 #include "Protocol/Version.h"
+#include "Support/PrivateFile.h"
 #include "Worker/Supervisor.h"
 #include "clang/Basic/Version.h"
 #include "llvm/ADT/StringRef.h"
@@ -34,7 +36,7 @@ static const char Usage[] =
     "                    [--local-files] [--log-file FILE] [--log-level "
     "LEVEL]\n"
     "                    [--metrics HOST:PORT] [--registry URL]\n"
-    "                    [--advertise HOST]\n"
+    "                    [--registry-password FILE] [--advertise HOST]\n"
     "  --cores N        compile slots, one process each (default: one per "
     "core)\n"
     "  --port PORT      first port; slot I listens on PORT+I; 0 lets the\n"
@@ -62,6 +64,10 @@ static const char Usage[] =
     "  --registry redis://HOST[:PORT][/DB]\n"
     "                   keep this worker's entry in the farm's registry, so\n"
     "                   that servers with 'farm' in their config find it\n"
+    "  --registry-password FILE\n"
+    "                   the registry's password (Redis's AUTH), read from\n"
+    "                   FILE (mode 0600), not from the command line, which\n"
+    "                   every user of the machine can read\n"
     "  --advertise HOST the address servers connect to, in the registry\n"
     "                   (default: the --bind address; required when that is\n"
     "                   0.0.0.0 or ::)\n";
@@ -131,6 +137,7 @@ int main(int Argc, char **Argv) {
   Options.Slots = std::max(1u, std::thread::hardware_concurrency());
   std::string LogFile;
   std::string Advertise;
+  std::optional<std::string> RegistryPassword;
   LogLevel Least = LogLevel::Info;
   for (int I = 1; I < Argc; ++I) {
     llvm::StringRef Arg = Argv[I];
@@ -154,7 +161,8 @@ int main(int Argc, char **Argv) {
     if (Name != "--cores" && Name != "--port" && Name != "--bind" &&
         Name != "--cache-dir" && Name != "--cache-size" && Name != "--secret" &&
         Name != "--log-file" && Name != "--log-level" && Name != "--metrics" &&
-        Name != "--registry" && Name != "--advertise")
+        Name != "--registry" && Name != "--registry-password" &&
+        Name != "--advertise")
       return usageError("unknown option '" + Arg + "'");
     if (!Arg.contains('=')) {
       if (I + 1 == Argc)
@@ -188,11 +196,20 @@ int main(int Argc, char **Argv) {
                           "' (expected HOST:PORT, such as 127.0.0.1:9100)");
     } else if (Name == "--registry") {
       llvm::Expected<RedisAddress> Registry = RedisAddress::parse(Value);
+      // The error names the URL as far as it may be shown: not a password.
       if (!Registry)
-        return usageError("invalid --registry '" + Value +
-                          "': " + llvm::toString(Registry.takeError()));
+        return usageError("invalid --registry: " +
+                          llvm::toString(Registry.takeError()));
       Options.Registration.emplace();
       Options.Registration->Registry = std::move(*Registry);
+    } else if (Name == "--registry-password") {
+      llvm::Expected<std::string> Password =
+          readPrivateFile(Value, "registry password file");
+      if (!Password) {
+        reportError("clang-dist-worker", llvm::toString(Password.takeError()));
+        return 1;
+      }
+      RegistryPassword = std::move(*Password);
     } else if (Name == "--advertise") {
       Advertise = Value.str();
     } else if (Name == "--cache-dir") {
@@ -221,6 +238,14 @@ int main(int Argc, char **Argv) {
     return usageError("--local-files needs --secret FILE and a loopback "
                       "--bind address: it lets peers read this machine's "
                       "files");
+  if (RegistryPassword) {
+    if (!Options.Registration)
+      return usageError("--registry-password needs --registry");
+    if (!Options.Registration->Registry.Password.empty())
+      return usageError("--registry-password with a password in the "
+                        "--registry URL: give it once, in the file");
+    Options.Registration->Registry.Password = std::move(*RegistryPassword);
+  }
   if (Options.Registration) {
     if (Options.EachSlot.LocalFiles)
       return usageError("--registry and --local-files exclude each other: a "

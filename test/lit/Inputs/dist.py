@@ -13,6 +13,7 @@ the cores idle and fails in about SECONDS all the same.
                [--config-line LINE]... [--bind ADDRESS] [--netns NAME]
                [--host HOSTS_DIR K] [--program NAME] [--key KEY]
                [--metrics ADDRESS:PORT] [--registry URL]
+               [--registry-password FILE]
       Starts a real clang-dist-worker on loopback ports the system chooses and
       writes DIR/dist.conf naming them. The worker dies after --lifetime
       seconds at the latest, so a failing test leaves nothing behind. Its
@@ -30,7 +31,8 @@ the cores idle and fails in about SECONDS all the same.
       entry in the farm's registry URL (redis://...; @FILE: the URL FILE
       holds, as start-redis writes it), and dist.conf names the farm
       (`farm URL`) instead of the slots; DIR/farm.id has the line a server
-      logs when it joins ("farm worker HOST:FIRSTPORT joined").
+      logs when it joins ("farm worker HOST:FIRSTPORT joined");
+      --registry-password passes the worker its option of that name.
   hosts-up DIR N [--loss PERCENT] [--rate RATE] [--lifetime SECONDS]
       Makes N "hosts" (Linux network namespaces, each linked to this one by
       a veth pair on a /24 of its own) for workers started with --host DIR K
@@ -329,7 +331,7 @@ def start_workers(args):
     out_dir = args[0]
     cores, lifetime, extra, cache_size, secret = 2, 600, [], [], []
     bind, netns, program, key = "127.0.0.1", [], None, "worker"
-    metrics, registry = [], None
+    metrics, registry, registry_password = [], None, []
     rest = args[1:]
     while rest:
         if rest[0] == "--bind":
@@ -361,6 +363,8 @@ def start_workers(args):
             registry = rest[1]
             if registry.startswith("@"):
                 registry = open(registry[1:]).read().strip()
+        elif rest[0] == "--registry-password":
+            registry_password = ["--registry-password", rest[1]]
         else:
             sys.exit("unknown option " + rest[0])
         rest = rest[2:]
@@ -374,7 +378,8 @@ def start_workers(args):
         ["timeout", "-s", "TERM", str(lifetime), worker, "--cores", str(cores),
          "--port", "0", "--bind", bind,
          "--cache-dir", os.path.join(out_dir, "cache")] + cache_size + secret +
-        metrics + (["--registry", registry] if registry else []),
+        metrics + (["--registry", registry] if registry else []) +
+        registry_password,
         stdout=subprocess.PIPE, stderr=log, start_new_session=True)
     ports = []
     while len(ports) < cores:
