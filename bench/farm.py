@@ -156,10 +156,12 @@ class ClangDistFarm(anchors_mod.Anchor):
             if pid is not None:
                 measure._wait_gone(pid)
             out[c.label].update(measure._server_log_summary(self.runtimes[c.label]))
-        # A job names its source as its compile command did: a relative path
-        # (a generated source in the build tree) is the client's whose
-        # absolute paths came over the same connection (the peer).
-        job = re.compile(r"^(\S+ \S+) .* job \d+ from (\S+): (.*?): (.*) \(([\d.]+) s\)$")
+        # A worker that shares its slots between users names each job's user
+        # (" (user NAME)"); else a job names its source as its compile command
+        # did, and a relative path (a generated source in the build tree) is
+        # the client's whose absolute paths came over the same connection.
+        job = re.compile(r"^(\S+ \S+) .* job \d+ from (\S+)(?: \(user ([^)]*)\))?: (.*?): "
+                         r"(.*) \(([\d.]+) s\)$")
         lines, peers = [], {}
         for i in range(self.workers):
             with open(self.worker_log(i), errors="replace") as f:
@@ -169,7 +171,8 @@ class ClangDistFarm(anchors_mod.Anchor):
                     if not m:
                         continue
                     lines.append(m)
-                    who = next((c for c in clients if m.group(3).startswith(c.root + "/")), None)
+                    who = next((c for c in clients if c.user == m.group(3) or
+                                m.group(4).startswith(c.root + "/")), None)
                     if who is not None:
                         peers[m.group(2)] = who
         for m in lines:
@@ -178,11 +181,11 @@ class ClangDistFarm(anchors_mod.Anchor):
                 raise RuntimeError(f"a job of no client on a worker: {m.group(0)}")
             end = _stamp(m.group(1))
             o = out[who.label]
-            o["intervals"].append((end - float(m.group(5)), end))
+            o["intervals"].append((end - float(m.group(6)), end))
             o["slot_jobs"] += 1
             # Not "ok": refused, or stopped by a question the server would
             # not answer; the job then ran on its client.
-            o["remote_jobs"] += m.group(4) == "ok"
+            o["remote_jobs"] += m.group(5) == "ok"
         return out
 
     def verify(self, clients, figures):
