@@ -5,8 +5,8 @@ were shared while all of them were building.
 
 Usage: farm.py [--clients zeromq:16,curl:4,curl:4] [--workers 2] [--slots 2]
                [--systems clang-dist,icecc] [--reps N] [--label main] [--icecc-real-load]
-               [--bin DIR] [--work DIR] [--results FILE] [--doc FILE]
-               [--report-only]
+               [--bin DIR] [--built-from TEXT] [--work DIR] [--results FILE]
+               [--doc FILE] [--report-only]
 
 Each client is a Unix user of its own (farm-a, farm-b, ...; created if
 missing) building a copy of its project, sources included, so that a
@@ -346,6 +346,19 @@ class IcecreamFarm(anchors_mod.Anchor):
                                    f"{self.logs[c.label]}")
 
 
+def _commit_of(bin_dir):
+    """The commit checked out in the tree whose build/bin `bin_dir` is, and
+    whether that tree had changes; None outside a git tree."""
+    tree = os.path.dirname(os.path.dirname(os.path.abspath(bin_dir)))
+    head = subprocess.run(["git", "-C", tree, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)
+    if head.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "-C", tree, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return head.stdout.strip() + (" (with changes)" if dirty else "")
+
+
 def _size(path):
     return os.path.getsize(path) if os.path.exists(path) else 0
 
@@ -428,6 +441,8 @@ def main():
     ap.add_argument("--label", default="main", help="what clang-dist build is measured")
     ap.add_argument("--bin", default=os.path.join(REPO, "build", "bin"),
                     help="the clang-dist binaries (copied before the run)")
+    ap.add_argument("--built-from", help="what --bin was built from, for the report "
+                    "(default: the commit of the tree around it)")
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/work/bench-work"))
     ap.add_argument("--results", default=os.path.join(HERE, "results", "farm.json"))
     ap.add_argument("--doc", default=os.path.join(REPO, "docs", "PERFORMANCE.md"))
@@ -462,6 +477,7 @@ def measure_all(args):
     data = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
             "argv": sys.argv[1:], "cores": ctx.cores, "loadavg_start": os.getloadavg(),
             "workers": args.workers, "slots": args.slots, "icecc_real_load": args.icecc_real_load,
+            "bin": os.path.abspath(args.bin), "bin_commit": args.built_from or _commit_of(args.bin),
             "clang_dist_sha256": subprocess.run(["sha256sum", os.path.join(ctx.bin, "clang-dist")],
                                                 capture_output=True, text=True).stdout.split()[0],
             "rounds": [], "errors": []}

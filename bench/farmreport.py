@@ -33,7 +33,8 @@ def section(runs):
         load_end = " / ".join(f"{x:.1f}" for x in data["loadavg_end"])
         out += [f"### clang-dist `{label}`", "",
                 f"`bench/farm.py {' '.join(data['argv'])}` on {data['started']} ({data['elapsed_s']:.0f} s); "
-                f"clang-dist binary sha256 `{data['clang_dist_sha256'][:16]}…`. "
+                f"clang-dist built from {_commit(data)}, binary sha256 "
+                f"`{data['clang_dist_sha256'][:16]}…`. "
                 f"{data['workers']} workers × {data['slots']} slots on 127.0.0.1, "
                 f"{data['cores']} cores. Load average (1 / 5 / 15 min) at the start {load}, at the "
                 f"end {load_end}: the machine is shared, so wall times vary; the shares less.", "",
@@ -51,6 +52,11 @@ def section(runs):
             out.append(f"\n**{e['system']} failed:** {e['error']}")
         out.append("")
     return out
+
+
+def _commit(data):
+    commit = data.get("bin_commit")
+    return f"commit `{commit}`" if commit else "a tree not recorded"
 
 
 def _held_back(r):
