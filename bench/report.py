@@ -1,7 +1,10 @@
 """Writes docs/PERFORMANCE.md from one run's results."""
+import json
 import os
 import statistics
 import subprocess
+
+import farmreport
 
 NOTES = """\
 ## How it is measured
@@ -84,6 +87,48 @@ NOTES = """\
   process's whole CPU time over the build (`/proc/PID/stat`), divided by the TUs: answering
   the workers' questions, checking the answers each result used, digests and zstd of new
   files, sockets and writing objects.
+* **The farm** (section "Farm", issue 18): `python3 bench/farm.py [--label NAME] [--bin DIR]
+  [--reps N]`, as root after `bash bench/install.sh`, with clang-dist built (`--bin`, default
+  `build/bin`, is copied first; `--label` names that build: its rounds replace that label's in
+  `bench/results/farm.json`, and the section is written again from every label;
+  `--report-only` only writes it). Three clients by default (`--clients
+  zeromq:16,curl:4,curl:4`), each a Unix user of its own (`farm-a`, `farm-b`, ...; `useradd
+  --system` if missing: a worker that shares its slots between users knows them by the name
+  their servers send, so one user with three runtime directories would be one user) with a
+  copy of its project, sources and configured build tree, under `WORK/farm/a`, ...: a
+  worker's log names the client of each job by its source's path (a relative one, a
+  generated source, by the connection it came on). All start `make -jJ` at once from a
+  `make clean` tree. The slots: `--workers 2 --slots 2`, 4 slots on this 2-core machine.
+  clang-dist: two `clang-dist-worker --cores 2` on 127.0.0.1:63200-63203 with `--log-file`
+  (a line per job: its client's connection, its source, its outcome and its compile time),
+  one dist.conf of two `worker` lines and `cache off` for all, a runtime directory (so a
+  local server) per client. icecream: `icecc-scheduler -vvv` on port 8775, two compiling
+  `iceccd -m 2` (ports 10250-10251, each sent the toolchain by an unmeasured compile first;
+  each sees a `/proc/stat` of its own that stands still, a copy bound over it in a mount
+  namespace, unless `--icecc-real-load`: icecream counts all the CPU of a compiling daemon's
+  machine as its load and gives it no job at 100 %, and here that machine is the clients'
+  too, and other work's: with the real `/proc/stat`, at a load average of 15, the scheduler
+  placed none of the 528 jobs on the compiling daemons and handed each back to its client)
+  and an `iceccd --no-remote` per client with a socket of its own, `ICECC_TEST_REMOTEBUILD=1`,
+  each client's icecc logging at debug level into a file of its own (which host each job
+  was given: `Have to use host`, or `building myself` when the scheduler handed it back).
+  *Slot time*, per job: clang-dist, its compile's time in the worker's log, ending at the
+  line's millisecond time stamp; icecream, the scheduler's `END` line's `real=N` (ms, the
+  compile on the compiling daemon), its client from the job's `BEGIN` line, ending in the
+  middle of the second the `END` line names (icecream's logs have whole seconds). Neither
+  counts a job's wait in a slot's queue (clang-dist) or a daemon's (icecream preloads a job
+  or more beyond a daemon's slots). A client's *share* is its part of all clients' slot time
+  within the *overlap*, from the start until the first client finished. The demand: every
+  client keeps at least 4 compiles waiting (zeromq's 114 C++ TUs at `-j16`, curl's 207 C TUs
+  at `-j4`), more than its fair third of 4 slots, so that fair shares are equal ones; and
+  zeromq's TUs take about 3.5 times as long as curl's, which is what a first-come slot hands
+  out unequally: alternating between one job of each user, it gives most of its time to the
+  user with the longest jobs. Checks, which fail a system (kept as an error in the results):
+  every client had jobs on the workers (clang-dist: `ok` in the workers' logs, at least as
+  many as its server counted) or on the compiling daemons (icecc: `Have to use host` naming
+  one of them, no other host). The CPU is counted as in the builds above, but every process
+  of a client's build (its clang-dist server included) in group `client`: its user may not
+  write the cgroup.
 """
 
 
@@ -385,6 +430,10 @@ def write(data, path):
             "What TLS costs a build's CPU (`tls always` against plain, on loopback): "
             "measured by hand with `bench/tls-cost.py`, in "
             "[bench/ANALYSIS.md](../bench/ANALYSIS.md#tls-on-the-links-to-workers-issue-18)."]
+    # Measured by bench/farm.py, on its own: kept when this page is rewritten.
+    if os.path.exists(farmreport.RESULTS):
+        with open(farmreport.RESULTS) as f:
+            out += [""] + farmreport.section(json.load(f))[:-1]
     # The hand-written analysis stays in one place.
     out += ["", "## Where the client's time goes, and the targets missed", "",
             "Hand-written, from profiles of these runs: "
