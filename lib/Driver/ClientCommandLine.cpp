@@ -26,6 +26,10 @@ constexpr EnvironmentVariable Environment[] = {
     {"CLANG_DIST_RUNTIME_DIR",
      "Where the local servers' sockets, logs and state live; default: "
      "/tmp/clang-dist-<uid>"},
+    {"CLANG_DIST_USER",
+     "The name a local server gives the workers as its user's, when it "
+     "starts (default: the login name); workers share a busy slot's time "
+     "fairly between users by it"},
     {"XDG_CACHE_HOME",
      "The local result cache is $XDG_CACHE_HOME/clang-dist unless the "
      "config's cache-dir says otherwise"},
