@@ -58,7 +58,9 @@ FarmDiscovery::FarmDiscovery(boost::asio::io_context &IO,
                              Logger &Log, Stats &Counters, Options Opts)
     : IO(IO), Pool(Pool), Registry(std::move(Registry)),
       Name(this->Registry.str()), Slots(Slots), Log(Log), Counters(Counters),
-      Opts(Opts), Timer(IO) {}
+      Opts(Opts), Timer(IO),
+      Connection(this->Registry, Opts.ConnectTimeout, Opts.CommandTimeout,
+                 RedisLimits{MaxValue}) {}
 
 void FarmDiscovery::start() {
   boost::asio::post(Pool, [this] {
@@ -110,20 +112,8 @@ FarmDiscovery::Listing FarmDiscovery::list() {
   Listing L;
   auto Run =
       [&](llvm::ArrayRef<llvm::StringRef> Args) -> llvm::Expected<RedisReply> {
-    if (!Connection) {
-      RedisLimits Limits;
-      Limits.MaxBulk = MaxValue;
-      llvm::Expected<RedisClient> Connected =
-          RedisClient::connect(Registry, Opts.ConnectTimeout, Limits);
-      if (!Connected)
-        return Connected.takeError();
-      Connection.emplace(std::move(*Connected));
-    }
-    llvm::Expected<RedisReply> Reply =
-        Connection->command(Args, Opts.CommandTimeout);
-    if (!Reply)
-      Connection.reset();
-    else if (Reply->Type == RedisReply::Kind::Error)
+    llvm::Expected<RedisReply> Reply = Connection.command(Args);
+    if (Reply && Reply->Type == RedisReply::Kind::Error)
       // Its text reaches the log and the clients' warnings.
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "it refuses " + Args[0] + ": " +

@@ -86,7 +86,7 @@ private:
   const Options Opts;
   boost::asio::steady_timer Timer;
   /// The pool's, one listing at a time.
-  std::optional<RedisClient> Connection;
+  RedisConnection Connection;
 
   struct Known {
     FarmEntry Entry;

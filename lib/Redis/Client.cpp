@@ -297,3 +297,19 @@ RedisClient::command(llvm::ArrayRef<llvm::StringRef> Args,
     In.append(Buffer, N);
   }
 }
+
+llvm::Expected<RedisReply>
+RedisConnection::command(llvm::ArrayRef<llvm::StringRef> Args) {
+  if (!Client) {
+    llvm::Expected<RedisClient> Connected =
+        RedisClient::connect(Address, ConnectTimeout, Limits);
+    if (!Connected)
+      return Connected.takeError();
+    Client.emplace(std::move(*Connected));
+  }
+  llvm::Expected<RedisReply> Reply = Client->command(Args, CommandTimeout);
+  // A connection that failed once is not used again.
+  if (!Reply)
+    Client.reset();
+  return Reply;
+}

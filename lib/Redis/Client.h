@@ -13,6 +13,7 @@
 #include "Redis/Reply.h"
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace clang::dist {
@@ -85,6 +86,31 @@ private:
   /// redis://HOST:PORT, for errors.
   std::string Name;
   RedisLimits Limits;
+};
+
+/// A connection made when first needed, and made anew after one fails: for
+/// an owner that calls Redis now and then, from one thread at a time (a
+/// server's listings of the farm's registry, a worker's lease there).
+class RedisConnection {
+public:
+  RedisConnection(RedisAddress Address,
+                  std::chrono::milliseconds ConnectTimeout,
+                  std::chrono::milliseconds CommandTimeout,
+                  RedisLimits Limits = {})
+      : Address(std::move(Address)), ConnectTimeout(ConnectTimeout),
+        CommandTimeout(CommandTimeout), Limits(Limits) {}
+
+  /// RedisClient::command, on a connection made first if there is none.
+  llvm::Expected<RedisReply> command(llvm::ArrayRef<llvm::StringRef> Args);
+  /// Drops the connection: the next command connects anew.
+  void reset() { Client.reset(); }
+
+private:
+  const RedisAddress Address;
+  const std::chrono::milliseconds ConnectTimeout;
+  const std::chrono::milliseconds CommandTimeout;
+  const RedisLimits Limits;
+  std::optional<RedisClient> Client;
 };
 
 } // namespace clang::dist

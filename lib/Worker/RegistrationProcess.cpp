@@ -15,7 +15,9 @@ public:
   Registration(const RegistrationOptions &Options,
                const SharedSlotCounters &Counters, Logger &Log)
       : Options(Options), Counters(Counters), Log(Log),
-        Key(Options.Entry.key()), Name(Options.Registry.str()) {}
+        Key(Options.Entry.key()), Name(Options.Registry.str()),
+        Connection(Options.Registry, Options.ConnectTimeout,
+                   Options.CommandTimeout) {}
 
   int run() {
     // The supervisor starts it with these blocked, so that none arrives
@@ -42,7 +44,7 @@ private:
       Entry.Busy += Counters.row(I).Busy.load(std::memory_order_relaxed);
     std::string Lease = std::to_string(Options.Lease.count());
     llvm::Expected<RedisReply> Reply =
-        command({"SET", Key, formatFarmEntry(Entry), "PX", Lease});
+        Connection.command({"SET", Key, formatFarmEntry(Entry), "PX", Lease});
     if (!Reply)
       return failed(llvm::toString(Reply.takeError()));
     if (Reply->Type == RedisReply::Kind::Error)
@@ -59,7 +61,7 @@ private:
   int unregister() {
     if (!Registered)
       return 0;
-    llvm::Expected<RedisReply> Reply = command({"DEL", Key});
+    llvm::Expected<RedisReply> Reply = Connection.command({"DEL", Key});
     if (Reply && Reply->Type != RedisReply::Kind::Error)
       Log.log(llvm::formatv("removed {0} from {1}", Key, Name));
     else
@@ -70,22 +72,6 @@ private:
                             Reply ? peerText(Reply->Text)
                                   : llvm::toString(Reply.takeError())));
     return 0;
-  }
-
-  llvm::Expected<RedisReply> command(llvm::ArrayRef<llvm::StringRef> Args) {
-    if (!Connection) {
-      llvm::Expected<RedisClient> Connected =
-          RedisClient::connect(Options.Registry, Options.ConnectTimeout);
-      if (!Connected)
-        return Connected.takeError();
-      Connection.emplace(std::move(*Connected));
-    }
-    llvm::Expected<RedisReply> Reply =
-        Connection->command(Args, Options.CommandTimeout);
-    // A connection that failed once is not used again (Redis/Client.h).
-    if (!Reply)
-      Connection.reset();
-    return Reply;
   }
 
   void failed(const std::string &Why) {
@@ -104,7 +90,7 @@ private:
   Logger &Log;
   const std::string Key;
   const std::string Name;
-  std::optional<RedisClient> Connection;
+  RedisConnection Connection;
   bool Registered = false;
   /// Told of, until a renewal succeeds.
   bool Down = false;

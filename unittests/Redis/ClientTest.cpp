@@ -12,6 +12,7 @@
 #include "TempDir.h"
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <optional>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -234,4 +235,24 @@ TEST_CASE("A Redis address's user and password", "[Redis]") {
   std::string Error = errorText(RedisAddress::parse("redis://u:s3cret@h:x"));
   CHECK_THAT(Error, Contains("'redis://...@h:x'"));
   CHECK_THAT(Error, !Contains("s3cret"));
+}
+
+TEST_CASE("A connection made when needed, and again after a failure",
+          "[Redis]") {
+  TempDir T;
+  std::optional<RedisServer> Server;
+  Server.emplace(T);
+  uint16_t Port = Server->Address.Port;
+  RedisConnection Connection(Server->Address, 5s, 5s);
+  CHECK(unwrap(Connection.command({"PING"})).Text == "PONG");
+  Server->kill();
+  std::string Message;
+  CHECK(failureKind(Connection.command({"PING"}), Message) !=
+        RedisError::TimedOut);
+  // Nothing listens: each command tries anew, and fails.
+  CHECK(failureKind(Connection.command({"PING"}), Message) ==
+        RedisError::Unreachable);
+  Server.reset();
+  RedisServer Again(T, Port);
+  CHECK(unwrap(Connection.command({"PING"})).Text == "PONG");
 }
