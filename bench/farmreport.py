@@ -13,8 +13,10 @@ def section(runs):
     out = [HEADING, "",
            "Several users building at once on the same loopback slots (issue 18), measured with "
            "`bench/farm.py`: each client is a Unix user of its own with a copy of its project, all "
-           "start at once; one table per clang-dist build measured (`--label`; `main`: the FIFO "
-           "slots, a server's jobs queued in each slot), each naming what it was built from. "
+           "start at once; one table per clang-dist build measured (`--label`; `fifo`: clang-dist "
+           "before protocol 8, whose slots queued every job they got, first come first served; "
+           "`main`: slots that refuse a job when busy and offer themselves, when free, to the "
+           "user who had least of them), each naming what it was built from. "
            "clang-dist: one dist.conf of static `worker` lines, a local server per "
            "user; icecream: one `icecc-scheduler`, an `iceccd --no-remote` per user and compiling "
            "`iceccd`s with the same slots. *Slot s*: the time the client's jobs held a slot "
