@@ -69,6 +69,13 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
                   ? std::make_unique<SourcesMode>(Files, Config.SharedPaths)
                   : nullptr),
       Results(JobCache::open(Config, Files, Log)),
+      Own(TheFarm.StartOwnWorker
+              ? std::make_unique<OwnWorkerStart>(
+                    IO, Pool, std::move(TheFarm.StartOwnWorker),
+                    [this](llvm::Expected<std::vector<SlotAddress>> Started) {
+                      ownWorkerStarted(std::move(Started));
+                    })
+              : nullptr),
       Slots(IO, Config, std::move(TheFarm), Sources.get(), Log, Counters) {
   if (Config.Farm) {
     Discovery = std::make_unique<FarmDiscovery>(IO, Pool, *Config.Farm, Slots,
@@ -78,6 +85,20 @@ JobRunner::JobRunner(boost::asio::io_context &IO,
 }
 
 JobRunner::~JobRunner() = default;
+
+void JobRunner::ownWorkerStarted(
+    llvm::Expected<std::vector<SlotAddress>> Started) {
+  if (!Started) {
+    NoSlotsReason = "no local worker: " + llvm::toString(Started.takeError());
+    return Log.log(NoSlotsReason + ", every job runs on the client");
+  }
+  Slots.join(*Started);
+  std::string Where;
+  for (const SlotAddress &E : *Started)
+    Where += " " + E.str();
+  Log.log("started the local worker, which reads this machine's files:" +
+          Where);
+}
 
 JobRunner::CancelFn JobRunner::run(SubmitJob Submit, DoneFn Done) {
   auto R = std::make_shared<Running>();
@@ -239,6 +260,11 @@ void JobRunner::attempt(std::shared_ptr<Running> R, bool First) {
   // A new server's first jobs wait for the farm to be found.
   if (Discovery && !Discovery->listed())
     return Discovery->afterFirstListing([this, R] {
+      if (!R->Cancelled)
+        attempt(R);
+    });
+  if (Own && !Own->done())
+    return Own->afterStart([this, R] {
       if (!R->Cancelled)
         attempt(R);
     });

@@ -18,6 +18,7 @@
 #include "LocalServer/FileCache.h"
 #include "LocalServer/JobCache.h"
 #include "LocalServer/LiveStatus.h"
+#include "LocalServer/OwnWorkerStart.h"
 #include "LocalServer/SlotPool.h"
 #include "LocalServer/Sources/SourcesMode.h"
 #include "LocalServer/Stats.h"
@@ -85,6 +86,8 @@ private:
   bool fallBackIfRefused(std::shared_ptr<Running> R);
   /// The job stays on the client by design.
   void keepLocal(std::shared_ptr<Running> R, const std::string &Reason);
+  /// The server's own worker started with \p Started's slots, or did not.
+  void ownWorkerStarted(llvm::Expected<std::vector<SlotAddress>> Started);
   /// Logs, counts and answers the job's end.
   void end(std::shared_ptr<Running> R, JobOutcome Outcome,
            const std::string &Where);
@@ -103,6 +106,9 @@ private:
   std::unique_ptr<SourcesMode> Sources;
   /// The result cache; none with `cache off`.
   std::unique_ptr<JobCache> Results;
+  /// The server's own worker, with no farm configured. Before Slots: it
+  /// stops after their connections close.
+  std::unique_ptr<OwnWorkerStart> Own;
   SlotPool Slots;
   /// The workers of the config's `farm` registry; none without one.
   std::unique_ptr<FarmDiscovery> Discovery;

@@ -4,7 +4,6 @@
 #include "Config/StatsMetrics.h"
 #include "LocalServer/ClientSession.h"
 #include "LocalServer/JobRunner.h"
-#include "LocalServer/LocalWorker.h"
 #include "LocalServer/Stats.h"
 #include "Protocol/MetricsEndpoint.h"
 #include "Support/Log.h"
@@ -45,8 +44,8 @@ public:
 
 private:
   llvm::Error listen();
-  /// Starts the worker of a config without any.
-  llvm::Expected<Farm> startOwnWorker();
+  /// The farm of a config without any: a worker of the server's own.
+  llvm::Expected<Farm> ownFarm();
   void accept();
   std::shared_ptr<void> activityToken();
   void becameIdle();
@@ -75,7 +74,6 @@ private:
   /// wait in the listen backlog until a session ends.
   boost::asio::steady_timer AcceptRetry;
   bool OutOfDescriptors = false;
-  std::unique_ptr<LocalWorker> OwnWorker;
   std::unique_ptr<Stats> Counters;
   std::unique_ptr<JobRunner> Runner;
   std::unique_ptr<MetricsEndpoint> Metrics;
@@ -261,7 +259,7 @@ void Server::serveMetrics() {
   Log.log(llvm::formatv("metrics on {0} port {1}", Config.MetricsHost, Port));
 }
 
-llvm::Expected<Farm> Server::startOwnWorker() {
+llvm::Expected<Farm> Server::ownFarm() {
   // Not the farm's secret: whoever else knows that must not get a worker
   // that reads this user's files.
   auto Secret = SharedSecret::create(Options.Paths.WorkerSecret);
@@ -270,20 +268,13 @@ llvm::Expected<Farm> Server::startOwnWorker() {
   unsigned N = Config.LocalSlots
                    ? Config.LocalSlots
                    : std::max(1u, std::thread::hardware_concurrency());
-  auto Started = LocalWorker::start(Options.WorkerPlaces, N,
-                                    Options.Paths.WorkerSecret, STDERR_FILENO);
-  if (!Started)
-    return Started.takeError();
-  OwnWorker = std::move(*Started);
   Farm Own;
-  Own.Slots = OwnWorker->endpoints();
   Own.Mode = DistributionMode::LocalFiles;
   Own.Secret = std::move(*Secret);
-  std::string Where;
-  for (const SlotAddress &E : Own.Slots)
-    Where += " " + E.str();
-  Log.log("started the local worker, which reads this machine's files:" +
-          Where);
+  Own.StartOwnWorker = [this, N] {
+    return LocalWorker::start(Options.WorkerPlaces, N,
+                              Options.Paths.WorkerSecret, STDERR_FILENO);
+  };
   return std::move(Own);
 }
 
@@ -342,22 +333,27 @@ int Server::run() {
   Farm TheFarm{Config.Slots, Config.Mode, Config.Secret,
                OwnFarm ? Options.Paths.Backoffs : std::string()};
   if (!OwnFarm) {
-    llvm::Expected<Farm> Own = startOwnWorker();
-    if (Own)
+    llvm::Expected<Farm> Own = ownFarm();
+    if (Own) {
       TheFarm = std::move(*Own);
-    else
+    } else {
       TheFarm.NoSlotsReason =
           "no local worker: " + llvm::toString(Own.takeError());
-    if (TheFarm.Slots.empty())
       Log.log(TheFarm.NoSlotsReason + ", every job runs on the client");
+    }
   }
   FarmMode = TheFarm.Mode;
-  Log.log(llvm::formatv(
-      "serving '{0}' with {1} slots{2}",
-      Config.Path.empty() ? "built-in default config" : Config.Path,
-      TheFarm.Slots.size(),
-      Config.Farm ? " and those of the farm's registry " + Config.Farm->str()
-                  : std::string()));
+  std::string Name =
+      Config.Path.empty() ? "built-in default config" : Config.Path;
+  if (TheFarm.StartOwnWorker)
+    Log.log("serving '" + Name +
+            "' with a worker of its own, started when a job first needs a "
+            "slot");
+  else
+    Log.log(llvm::formatv(
+        "serving '{0}' with {1} slots{2}", Name, TheFarm.Slots.size(),
+        Config.Farm ? " and those of the farm's registry " + Config.Farm->str()
+                    : std::string()));
   // After the lock: the server before us wrote its counters at its exit.
   Counters = std::make_unique<Stats>(IO, Options.Paths.Stats, Log);
   Counters->add(statkeys::ServerStarts);
@@ -379,7 +375,6 @@ int Server::run() {
   Pool.stop();
   Pool.join();
   Runner.reset();
-  OwnWorker.reset();
   ::close(LockFd);
   return 0;
 }
