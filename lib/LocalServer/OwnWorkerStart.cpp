@@ -1,4 +1,4 @@
-//===- LocalServer/OwnWorkerStart.cpp - The own worker, when needed -------===//
+//===- LocalServer/OwnWorkerStart.cpp - Own worker, on demand -------------===//
 
 #include "LocalServer/OwnWorkerStart.h"
 #include <boost/asio/post.hpp>

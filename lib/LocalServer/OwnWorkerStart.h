@@ -1,5 +1,4 @@
-//===- LocalServer/OwnWorkerStart.h - The own worker, when needed -*- C++
-//-*-===//
+//===- LocalServer/OwnWorkerStart.h - Own worker, on demand -----*- C++ -*-===//
 //
 // With no farm configured, a server's jobs go to a worker of its own
 // (LocalWorker.h). It starts when the first job needs a slot, not with the
