@@ -372,6 +372,36 @@ class Sccache(CacheAnchor):
                 "cache_misses": sum(stats["cache_misses"]["counts"].values())}
 
 
+class Floor(CacheAnchor):
+    """bench/floorcc: a compile step that writes the object and dependency
+    file an unmeasured build kept, and nothing else. Its warm rebuild is the
+    floor under every result cache's: one small static process and two file
+    copies per compile step."""
+
+    def __init__(self, name, ctx):
+        super().__init__(name, ctx, warm=True)
+        self.floorcc = os.path.join(ctx.bin, "floorcc")
+
+    def env(self, record=False):
+        mode = f"{self.floorcc} {'--record ' if record else ''}{self.cache}"
+        return {"BENCH_CC": f"{mode} clang-16", "BENCH_CXX": f"{mode} clang++-16"}
+
+    def prepare(self, build):
+        self.empty_cache()
+        build("record", env=self.env(record=True))
+        self.zero_stats()
+
+    def zero_stats(self):
+        counter = os.path.join(self.cache, ".copies")
+        if os.path.exists(counter):
+            os.unlink(counter)
+
+    def stats(self):
+        counter = os.path.join(self.cache, ".copies")
+        return {"cache_hits": os.path.getsize(counter) if os.path.exists(counter) else 0,
+                "cache_misses": 0}
+
+
 class ClangDistCache(CacheAnchor, ClangDist):
     """clang-dist's local default (no worker line) with its result cache on,
     in a directory of the anchor's own, 'cold' or 'warm' as CacheAnchor says.
@@ -461,4 +491,5 @@ def make_all(ctx):
         "cd-cache-cold": lambda: ClangDistCache("cd-cache-cold", ctx, "cold"),
         "cd-cache-warm": lambda: ClangDistCache("cd-cache-warm", ctx, "warm"),
         "cd-cache-shared": lambda: ClangDistCache("cd-cache-shared", ctx, "shared"),
+        "floor": lambda: Floor("floor", ctx),
     }

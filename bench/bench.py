@@ -2,7 +2,13 @@
 """Builds each project with each anchor --reps times and writes the results.
 
 Usage: bench.py [--reps N] [--projects curl,zeromq] [--anchors a,b,...] [--work DIR]
-                [--results FILE] [--doc FILE] [--pump SCRIPT] [--report-only]"""
+                [--results FILE] [--doc FILE] [--pump SCRIPT] [--interleave] [--report-only]
+
+--interleave: rep after rep, each anchor's build in turn, each started and
+stopped around its build, so that the ratios of a target compare builds made
+under the same load. For the cache anchors, whose every build starts from a
+state of its own; not for cd-workers, whose builds after the first find the
+workers' blob caches warm."""
 import argparse
 import datetime
 import glob
@@ -42,6 +48,8 @@ def copy_binaries(ctx):
     # retires when its executable is replaced: measure a private copy.
     os.makedirs(ctx.bin, exist_ok=True)
     subprocess.run(["cp", "-a", os.path.join(REPO, "build", "bin") + "/.", ctx.bin + "/"], check=True)
+    subprocess.run(["clang-16", "-O2", "-static", "-o", os.path.join(ctx.bin, "floorcc"),
+                    os.path.join(HERE, "floorcc.c")], check=True)
 
 
 def icecc_toolchain(ctx):
@@ -70,6 +78,8 @@ def main():
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", "/work/bench-work"))
     ap.add_argument("--results", default=os.path.join(HERE, "results", "results.json"))
     ap.add_argument("--doc", default=os.path.join(REPO, "docs", "PERFORMANCE.md"))
+    ap.add_argument("--interleave", action="store_true",
+                    help="rep after rep, each anchor in turn (see above)")
     ap.add_argument("--pump", help="the distcc-pump script of the distcc-pump anchor (default: "
                     "Debian's with the include server pump-include-server.sh rebuilds; "
                     "/usr/bin/distcc-pump shows the check failing on Debian's own)")
@@ -122,38 +132,50 @@ def main():
                                     "build": p.build_argv(), "preprocess": preprocess.run(p.capture)}
         save()
 
-    for p in projects:
-        for name in wanted:
-            anchor = available[name]()
-            try:
-                log(f"{p.name}: {name}: starting")
-                anchor.start()
-                data["projects"][p.name].setdefault("anchors", {})[name] = {
-                    "env": {k: v for k, v in anchor.env().items() if k != "CLANG_DIST_RUNTIME_DIR"},
-                    "prefix": anchor.build_prefix, "daemons": [c.strip() for c in anchor.commands],
-                    "dist_conf": open(anchor.conf).read() if anchor.clang_dist else None}
-                for rep in range(args.reps):
-                    r = measure.run(p, anchor, ctx, rep)
-                    log(f"{p.name}: {name}: rep {rep}: {r['wall_s']:.1f} s, exit {r['exit_code']}")
-                    data["builds"].append(r)
-                    save()
-                    if r["exit_code"] != 0:
-                        raise RuntimeError(f"build failed, see {r['log']}")
-                    # A warm cache's build may compile nothing.
-                    if r.get("worker_tus") == 0 and not r.get("cache_hits"):
-                        raise RuntimeError(f"no TU was compiled on a worker, see {r['log']}")
-                    try:
-                        anchor.verify(r)
-                    except RuntimeError as e:
-                        r["rejected"] = str(e)  # kept in the data, left out of the tables
-                        save()
-                        raise
-            except Exception as e:  # one broken anchor must not cost the others
-                traceback.print_exc()
-                data["errors"].append({"project": p.name, "anchor": name, "error": str(e)})
+    def measure_reps(p, name, anchor, reps):
+        """Starts \p anchor, builds \p p with it for each of \p reps, stops it."""
+        try:
+            log(f"{p.name}: {name}: starting")
+            anchor.start()
+            data["projects"][p.name].setdefault("anchors", {})[name] = {
+                "env": {k: v for k, v in anchor.env().items() if k != "CLANG_DIST_RUNTIME_DIR"},
+                "prefix": anchor.build_prefix, "daemons": [c.strip() for c in anchor.commands],
+                "dist_conf": open(anchor.conf).read() if anchor.clang_dist else None}
+            for rep in reps:
+                r = measure.run(p, anchor, ctx, rep)
+                log(f"{p.name}: {name}: rep {rep}: {r['wall_s']:.1f} s, exit {r['exit_code']}")
+                data["builds"].append(r)
                 save()
-            finally:
-                anchor.stop()
+                if r["exit_code"] != 0:
+                    raise RuntimeError(f"build failed, see {r['log']}")
+                # A warm cache's build may compile nothing.
+                if r.get("worker_tus") == 0 and not r.get("cache_hits"):
+                    raise RuntimeError(f"no TU was compiled on a worker, see {r['log']}")
+                try:
+                    anchor.verify(r)
+                except RuntimeError as e:
+                    r["rejected"] = str(e)  # kept in the data, left out of the tables
+                    save()
+                    raise
+            return True
+        except Exception as e:  # one broken anchor must not cost the others
+            traceback.print_exc()
+            data["errors"].append({"project": p.name, "anchor": name, "error": str(e)})
+            save()
+            return False
+        finally:
+            anchor.stop()
+
+    for p in projects:
+        if not args.interleave:
+            for name in wanted:
+                measure_reps(p, name, available[name](), range(args.reps))
+            continue
+        anchors = {name: available[name]() for name in wanted}
+        for rep in range(args.reps):
+            for name in [n for n in wanted if n in anchors]:
+                if not measure_reps(p, name, anchors[name], [rep]):
+                    del anchors[name]
 
     save()
     report.write(data, args.doc)
