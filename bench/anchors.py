@@ -244,12 +244,12 @@ class ClangDist(Anchor):
 
     def start(self):
         self.write_conf(self.conf, self.cache_lines())
-        # A blob cache of the anchor's own, empty at its start: its first
-        # build is cold, the next ones warm. The built-in local worker takes
-        # theirs from TMPDIR, which env() sets.
+        # A blob cache of the anchor's own, empty at its first start: its
+        # first build is cold, the next ones warm, started anew between them
+        # (--interleave) or not. The built-in local worker takes theirs from
+        # TMPDIR, which env() sets.
         self.tmp = os.path.join(self.dir, "tmp")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        os.makedirs(self.tmp)
+        os.makedirs(self.tmp, exist_ok=True)
         if self.workers:
             self.spawn([os.path.join(self.ctx.bin, "clang-dist-worker"), "--cores", str(self.ctx.cores),
                         "--port", str(WORKER_PORT), "--bind", "127.0.0.1",

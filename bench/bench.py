@@ -6,9 +6,8 @@ Usage: bench.py [--reps N] [--projects curl,zeromq] [--anchors a,b,...] [--work 
 
 --interleave: rep after rep, each anchor's build in turn, each started and
 stopped around its build, so that the ratios of a target compare builds made
-under the same load. For the cache anchors, whose every build starts from a
-state of its own; not for cd-workers, whose builds after the first find the
-workers' blob caches warm."""
+under the same load. What an anchor keeps between its builds (the workers'
+blob caches of cd-workers) it keeps either way."""
 import argparse
 import datetime
 import glob
