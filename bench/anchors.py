@@ -102,7 +102,7 @@ class Distcc(Anchor):
         self.client_log = os.path.join(self.dir, "distcc-client.log")
 
     def start(self):
-        os.makedirs(os.path.join(self.dir, "distcc-dir"))
+        os.makedirs(os.path.join(self.dir, "distcc-dir"), exist_ok=True)
         os.chmod(self.dir, 0o777)  # distccd drops to user 'distccd' and writes its log here
         self.spawn(["distccd", "--no-detach", "--daemon", "--listen", "127.0.0.1",
                     "--allow", "127.0.0.1", "--port", str(DISTCC_PORT),
@@ -172,7 +172,7 @@ class Icecream(Anchor):
     def start(self):
         ctx = self.ctx
         for d in ("env-local", "env-worker"):
-            os.makedirs(os.path.join(self.dir, d))
+            os.makedirs(os.path.join(self.dir, d), exist_ok=True)
         # The daemons drop to user 'icecc' before touching these.
         shutil.chown(self.dir, "icecc", "icecc")
         for root, dirs, files in os.walk(self.dir):

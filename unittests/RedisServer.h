@@ -37,7 +37,7 @@ public:
     Port = ntohs(A.sin_port);
   }
   ~SilentListener() { ::close(Fd); }
-  RedisAddress address() const { return {"127.0.0.1", Port, 0}; }
+  RedisAddress address() const { return {"127.0.0.1", Port, 0, "", ""}; }
   int fd() const { return Fd; }
 
 private:
@@ -70,7 +70,9 @@ public:
     Options.Stdout = Options.Stderr = ChildStdio::null();
     Options.ParentDeathSignal = SIGKILL;
     Pid = unwrap(startProcess(Options));
-    Address = {"127.0.0.1", Port, 0};
+    Address = RedisAddress();
+    Address.Host = "127.0.0.1";
+    Address.Port = Port;
     // Ready when it answers; a loaded machine may take a while.
     for (int Try = 0; Try < 600; ++Try) {
       auto Client = RedisClient::connect(Address, 1s);

@@ -134,8 +134,9 @@ TEST_CASE("A Redis that is not there, or silent, costs its timeout",
              Contains("cannot connect to redis://127.0.0.1:" +
                       std::to_string(Closed.Port) + "/0: Connection refused"));
 
-  CHECK(failureKind(RedisClient::connect({"nonexistent.invalid", 6379, 0}, 5s),
-                    Message) == RedisError::Unreachable);
+  CHECK(failureKind(
+            RedisClient::connect({"nonexistent.invalid", 6379, 0, "", ""}, 5s),
+            Message) == RedisError::Unreachable);
   CHECK_THAT(Message, Contains("cannot resolve 'nonexistent.invalid'"));
 
   SilentListener Silent;
