@@ -46,6 +46,11 @@ private:
   llvm::Error listen();
   /// The farm of a config without any: a worker of the server's own.
   llvm::Expected<Farm> ownFarm();
+  unsigned ownSlots() const {
+    return Config.LocalSlots
+               ? Config.LocalSlots
+               : std::max(1u, std::thread::hardware_concurrency());
+  }
   void accept();
   std::shared_ptr<void> activityToken();
   void becameIdle();
@@ -265,9 +270,7 @@ llvm::Expected<Farm> Server::ownFarm() {
   auto Secret = SharedSecret::create(Options.Paths.WorkerSecret);
   if (!Secret)
     return Secret.takeError();
-  unsigned N = Config.LocalSlots
-                   ? Config.LocalSlots
-                   : std::max(1u, std::thread::hardware_concurrency());
+  unsigned N = ownSlots();
   Farm Own;
   Own.Mode = DistributionMode::LocalFiles;
   Own.Secret = std::move(*Secret);
@@ -346,9 +349,9 @@ int Server::run() {
   std::string Name =
       Config.Path.empty() ? "built-in default config" : Config.Path;
   if (TheFarm.StartOwnWorker)
-    Log.log("serving '" + Name +
-            "' with a worker of its own, started when a job first needs a "
-            "slot");
+    Log.log(llvm::formatv("serving '{0}' with {1} slots of a worker of its "
+                          "own, started when a job first needs one",
+                          Name, ownSlots()));
   else
     Log.log(llvm::formatv(
         "serving '{0}' with {1} slots{2}", Name, TheFarm.Slots.size(),
