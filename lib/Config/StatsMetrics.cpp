@@ -31,6 +31,7 @@ enum FamilyId {
   FarmWorkers,
   SlotJobs,
   SlotFailures,
+  SlotBusyRefusals,
   NumFamilies
 };
 
@@ -70,6 +71,8 @@ constexpr Family Families[NumFamilies] = {
      "Jobs each slot compiled."},
     {"clang_dist_server_slot_failures_total", Type::Counter,
      "Failures of each slot, by cause."},
+    {"clang_dist_server_slot_busy_refusals_total", Type::Counter,
+     "Jobs each slot refused because another server's job had it."},
 };
 
 /// Where one key goes: its family, labels (besides the config's), and what
@@ -129,6 +132,8 @@ std::optional<Placement> place(llvm::StringRef Key) {
     if (What.consume_front("failed_"))
       return Placement{SlotFailures,
                        {{"slot", Slot.str()}, {"cause", What.str()}}};
+    if (What == "busy_refusals")
+      return Placement{SlotBusyRefusals, {{"slot", Slot.str()}}};
   }
   return std::nullopt;
 }

@@ -38,6 +38,7 @@ TEST_CASE("Stats keys become labelled samples", "[StatsMetrics]") {
                      {statkeys::uncacheable("time_macro"), 1},
                      {statkeys::slot("10.0.0.5:63000", "jobs"), 5},
                      {statkeys::slot("[::1]:63001", "failed_timed_out"), 3},
+                     {statkeys::slot("[::1]:63001", "busy_refusals"), 4},
                      {"from_a_newer_clang_dist", 9}};
   std::string Text = renderStatsMetrics(C, "default", true);
   std::vector<std::string> Samples = sampleLines(Text);
@@ -56,6 +57,8 @@ TEST_CASE("Stats keys become labelled samples", "[StatsMetrics]") {
       "63000\"} 5",
       "clang_dist_server_slot_failures_total{config=\"default\",slot=\"[::1]:"
       "63001\",cause=\"timed_out\"} 3",
+      "clang_dist_server_slot_busy_refusals_total{config=\"default\",slot=\"["
+      "::1]:63001\"} 4",
   };
   CHECK(Samples == Expected);
   CHECK(llvm::StringRef(Text).contains(
