@@ -16,7 +16,10 @@ NOTES = """\
   `distcc-pump make`) alone; daemons are started before it (icecream's toolchain tarball is
   shipped by an unmeasured warm-up compile) and a clang-dist server is left to exit
   (`idle-timeout 2`) before the next build. Each build of a
-  clang-dist anchor has a fresh `CLANG_DIST_RUNTIME_DIR`.
+  clang-dist anchor has a fresh `CLANG_DIST_RUNTIME_DIR`. With `--interleave` (the command
+  above says whether), each repetition builds with every anchor in turn, each anchor started
+  before its build and stopped after it, so that a target's ratio compares builds made under
+  the same load; what an anchor keeps between its builds (the workers' blob caches) it keeps.
 * **Result caches, cold and warm.** Before each measured build an anchor may run unmeasured
   builds of its own (`prepare` in bench/anchors.py), each from a `make clean` tree. A cache
   anchor's cache is a directory of its own under the work dir, emptied before every measured
