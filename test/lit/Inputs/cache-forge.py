@@ -7,8 +7,10 @@ start-redis made (its redis.port names the port).
       Makes the Redis require PASSWORD (requirepass).
   cache-forge.py REDIS_DIR url PASSWORD DB
       Prints a `cache` line for dist.conf, PASSWORD percent-encoded in it.
-  cache-forge.py REDIS_DIR results PASSWORD DB
-      Prints the result keys (clang-dist:r...), sorted, one per line.
+  cache-forge.py REDIS_DIR results PASSWORD DB COUNT
+      Prints the result keys (clang-dist:r...), sorted, one per line, once
+      there are COUNT: a server stores a result after its client has the
+      answer.
   cache-forge.py REDIS_DIR copy PASSWORD DB FROM_FILE TO_FILE
                  [--strip-signature]
       Sets the key that TO_FILE names to the value of the one FROM_FILE
@@ -20,6 +22,7 @@ import os
 import urllib.parse
 import socket
 import sys
+import time
 
 
 def command(sock, *args):
@@ -59,12 +62,19 @@ def main():
     command(sock, "AUTH", password)
     command(sock, "SELECT", db)
     if verb == "results":
-        cursor, keys = b"0", []
+        count, end = int(sys.argv[5]), time.monotonic() + 120
         while True:
-            cursor, batch = command(sock, "SCAN", cursor, "MATCH", "clang-dist:r*")
-            keys += batch
-            if cursor == b"0":
+            cursor, keys = b"0", []
+            while True:
+                cursor, batch = command(sock, "SCAN", cursor, "MATCH", "clang-dist:r*")
+                keys += batch
+                if cursor == b"0":
+                    break
+            if len(keys) >= count:
                 break
+            if time.monotonic() > end:
+                sys.exit("%d result keys after 120 s, not %d" % (len(keys), count))
+            time.sleep(0.05)
         for k in sorted(keys):
             print(k.decode())
     elif verb == "copy":
