@@ -257,17 +257,16 @@ bool JobRunner::fallBackIfRefused(std::shared_ptr<Running> R) {
 void JobRunner::attempt(std::shared_ptr<Running> R, bool First) {
   if (fallBackIfRefused(R))
     return;
-  // A new server's first jobs wait for the farm to be found.
+  // A new server's first jobs wait for the farm to be found, or for its
+  // own worker to start.
+  auto Again = [this, R] {
+    if (!R->Cancelled)
+      attempt(R);
+  };
   if (Discovery && !Discovery->listed())
-    return Discovery->afterFirstListing([this, R] {
-      if (!R->Cancelled)
-        attempt(R);
-    });
+    return Discovery->afterFirstListing(std::move(Again));
   if (Own && !Own->done())
-    return Own->afterStart([this, R] {
-      if (!R->Cancelled)
-        attempt(R);
-    });
+    return Own->afterStart(std::move(Again));
   if (Slots.live() == 0)
     return fallBack(R, FallbackCause::NoSlots, "",
                     Discovery ? Discovery->noSlotsReason() : NoSlotsReason);

@@ -44,6 +44,20 @@ llvm::StringRef clang::dist::peerRefusalName(PeerRefusal R) {
   return "?";
 }
 
+llvm::StringRef clang::dist::offerOutcomeName(OfferOutcome O) {
+  switch (O) {
+  case OfferOutcome::Taken:
+    return "taken";
+  case OfferOutcome::Declined:
+    return "declined";
+  case OfferOutcome::Expired:
+    return "expired";
+  case OfferOutcome::Closed:
+    return "closed";
+  }
+  return "?";
+}
+
 llvm::StringRef clang::dist::modeLabel(DistributionMode M) {
   switch (M) {
   case DistributionMode::Preprocessed:
@@ -70,20 +84,6 @@ void SlotCounters::jobEnded(DistributionMode Mode, SlotOutcome Outcome,
          Seconds > CompileSecondsBounds[B])
     ++B;
   ++CompileBuckets[B];
-}
-
-llvm::StringRef clang::dist::offerOutcomeName(OfferOutcome O) {
-  switch (O) {
-  case OfferOutcome::Taken:
-    return "taken";
-  case OfferOutcome::Declined:
-    return "declined";
-  case OfferOutcome::Expired:
-    return "expired";
-  case OfferOutcome::Closed:
-    return "closed";
-  }
-  return "unknown";
 }
 
 void SlotCounters::restarted() {
