@@ -355,7 +355,7 @@ void JobRunner::attempt(std::shared_ptr<Running> R, bool First) {
                 return fallBack(R, FallbackCause::CrashesClang, "",
                                 "the job ended two slot processes; it "
                                 "probably crashes clang");
-              if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.live()))
+              if (R->Attempts >= std::min<size_t>(MaxAttempts, Slots.size()))
                 return fallBack(R, R->LastCause, R->LastSlot, R->LastError);
               attempt(R);
             });
